@@ -1,0 +1,132 @@
+//! The in-process cache that lets a request recognise its caller without a
+//! database round trip. Entries are evicted by the change feed (see
+//! `invalidation.rs`); the epoch counter stops a load that raced with an
+//! eviction from putting stale data back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+
+use crate::store::UserRecord;
+use crate::users::Role;
+
+/// What the request path needs to know about a user.
+#[derive(Debug, Clone)]
+pub struct CachedUser {
+    pub id: i64,
+    pub site_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+impl CachedUser {
+    pub fn from_record(record: &UserRecord) -> Option<Self> {
+        Some(CachedUser {
+            id: record.id,
+            site_id: record.site_id,
+            username: record.username.clone(),
+            display_name: record.display_name.clone(),
+            email: record.email.clone(),
+            role: record.role.parse().ok()?,
+            disabled: record.disabled,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CachedSession {
+    pub id: i64,
+    pub site_id: i64,
+    pub user_id: i64,
+    pub expires_at: i64,
+}
+
+/// Beyond this many entries a map is cleared rather than grown: a crude but
+/// safe bound, since every entry can be reloaded from the store.
+const MAX_ENTRIES: usize = 200_000;
+
+#[derive(Default)]
+pub struct AuthCache {
+    sessions: DashMap<String, CachedSession>,
+    session_hash_by_id: DashMap<i64, String>,
+    users: DashMap<i64, Arc<CachedUser>>,
+    epoch: AtomicU64,
+}
+
+/// Taken before a store read; the read may be cached only if no eviction
+/// happened in between.
+#[derive(Debug, Clone, Copy)]
+pub struct Epoch(u64);
+
+impl AuthCache {
+    pub fn epoch(&self) -> Epoch {
+        Epoch(self.epoch.load(Ordering::Acquire))
+    }
+
+    fn bump(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn still(&self, epoch: Epoch) -> bool {
+        self.epoch.load(Ordering::Acquire) == epoch.0
+    }
+
+    pub fn session(&self, token_hash: &str) -> Option<CachedSession> {
+        self.sessions.get(token_hash).map(|s| *s)
+    }
+
+    pub fn put_session(&self, token_hash: String, session: CachedSession, epoch: Epoch) {
+        if self.sessions.len() >= MAX_ENTRIES {
+            self.sessions.clear();
+            self.session_hash_by_id.clear();
+        }
+        self.session_hash_by_id.insert(session.id, token_hash.clone());
+        self.sessions.insert(token_hash, session);
+        // An eviction may have run between the check and the insert: undo.
+        if !self.still(epoch) {
+            self.evict_session(session.id);
+        }
+    }
+
+    pub fn user(&self, user_id: i64) -> Option<Arc<CachedUser>> {
+        self.users.get(&user_id).map(|u| u.clone())
+    }
+
+    pub fn put_user(&self, user: Arc<CachedUser>, epoch: Epoch) {
+        if self.users.len() >= MAX_ENTRIES {
+            self.users.clear();
+        }
+        let id = user.id;
+        self.users.insert(id, user);
+        if !self.still(epoch) {
+            self.users.remove(&id);
+        }
+    }
+
+    pub fn evict_session(&self, session_id: i64) {
+        self.bump();
+        if let Some((_, hash)) = self.session_hash_by_id.remove(&session_id) {
+            self.sessions.remove(&hash);
+        }
+    }
+
+    /// Drops the user and every session of theirs.
+    pub fn evict_user(&self, user_id: i64) {
+        self.bump();
+        self.users.remove(&user_id);
+        self.sessions.retain(|_, s| s.user_id != user_id);
+        self.session_hash_by_id
+            .retain(|_, hash| self.sessions.contains_key(hash.as_str()));
+    }
+
+    pub fn clear(&self) {
+        self.bump();
+        self.sessions.clear();
+        self.session_hash_by_id.clear();
+        self.users.clear();
+    }
+}

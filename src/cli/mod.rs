@@ -1,0 +1,150 @@
+//! The `tessera` command line: `serve` (the default), `migrate`, and admin
+//! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
+//! stderr).
+
+mod output;
+mod serve;
+mod site;
+mod user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::cache::AuthCache;
+use crate::clock::SystemClock;
+use crate::settings::Settings;
+use crate::store::SharedStore;
+use crate::users::Users;
+
+pub use output::Output;
+
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about = "A multi-site OAuth 2.0 authorization server")]
+pub struct Cli {
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// A TOML settings file (the environment still wins).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Exit 0 when the local server answers /healthz (for container health checks).
+    Healthcheck,
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(site::SiteCommand),
+    /// Manage users of a site.
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0:#}")]
+    Failure(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::Failure(e.into())
+    }
+}
+
+impl From<crate::settings::SettingsError> for CliError {
+    fn from(e: crate::settings::SettingsError) -> Self {
+        CliError::Failure(anyhow::anyhow!("bad setting {e}"))
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failure(e)) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> CliResult {
+    let out = Output::new(cli.json);
+    match cli.command {
+        None | Some(Command::Serve) => serve::serve(cli.config.as_deref()).await,
+        Some(Command::Healthcheck) => serve::healthcheck().await,
+        Some(Command::Migrate) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            out.done("migrations applied", serde_json::json!({"migrated": true, "store": store.backend()}));
+            Ok(())
+        }
+        Some(Command::Site(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            site::run(command, &open_store(&settings).await?, &out).await
+        }
+        Some(Command::User(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            user::run(command, &store, &admin_users(&store), &out).await
+        }
+    }
+}
+
+/// Opens and migrates the store, so admin commands work on a fresh database.
+async fn open_store(settings: &Settings) -> Result<SharedStore, CliError> {
+    let store = crate::store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn admin_users(store: &SharedStore) -> Users {
+    Users::new(store.clone(), Arc::new(AuthCache::default()), Arc::new(SystemClock))
+}
+
+async fn find_site(store: &SharedStore, slug: &str) -> Result<crate::store::SiteRecord, CliError> {
+    store
+        .find_site_by_slug(slug)
+        .await?
+        .ok_or_else(|| CliError::Failure(anyhow::anyhow!("no site `{slug}` (see `tessera site list`)")))
+}
+
+/// Reads a secret from standard input: the first line, without its newline.
+async fn read_stdin_secret() -> Result<String, CliError> {
+    use tokio::io::AsyncReadExt;
+    let mut raw = String::new();
+    tokio::io::stdin()
+        .read_to_string(&mut raw)
+        .await
+        .map_err(|e| CliError::Failure(anyhow::anyhow!("cannot read standard input: {e}")))?;
+    Ok(raw.lines().next().unwrap_or_default().to_string())
+}

@@ -1,0 +1,75 @@
+//! `tessera serve` and `tessera healthcheck`.
+
+use std::path::Path;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::{CliError, CliResult};
+use crate::settings::{MasterKeySource, Settings};
+use crate::startup::Application;
+use crate::telemetry;
+
+pub async fn serve(config: Option<&Path>) -> CliResult {
+    let settings = Settings::load(config)?;
+    telemetry::init(settings.log_format, "info,sqlx=warn");
+    match &settings.master_key_source {
+        MasterKeySource::Generated(path) => tracing::warn!(
+            path = %path.display(),
+            "no TESSERA_MASTER_KEY set: generated a development master key; set TESSERA_MASTER_KEY in production"
+        ),
+        MasterKeySource::File(path) => tracing::info!(path = %path.display(), "using the master key file"),
+        MasterKeySource::Environment | MasterKeySource::Given => {}
+    }
+    let base = settings.base_url.as_str().trim_end_matches('/').to_string();
+    let listen = settings.listen;
+    let mut app = Application::build(settings).await?;
+    tracing::info!(%listen, "listening");
+    println!("Tessera is listening on http://{listen} (default site: {base}/)");
+    match app.take_bootstrap_report() {
+        Some(report) => {
+            println!();
+            println!("First start: created the default site and its administrator.");
+            println!("  Sign in at: {}", report.sign_in_url);
+            println!("  Username:   {}", report.username);
+            println!("  Password:   {}", report.password);
+            println!("This password is shown only once. Change it on the account page.");
+            println!();
+        }
+        None => println!("Sign in at {base}/login"),
+    }
+    app.run_until_stopped()
+        .await
+        .map_err(|e| CliError::Failure(anyhow::anyhow!("server stopped: {e}")))
+}
+
+/// Asks the local server for /healthz over plain HTTP (the container image has no curl).
+pub async fn healthcheck() -> CliResult {
+    let listen = std::env::var("TESSERA_LISTEN").unwrap_or_else(|_| crate::settings::DEFAULT_LISTEN.to_string());
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .map_err(|_| CliError::Usage(format!("TESSERA_LISTEN: `{listen}` is not an address")))?;
+    let target = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(target).await?;
+        stream
+            .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(std::time::Duration::from_secs(5), check)
+        .await
+        .map_err(|_| CliError::Failure(anyhow::anyhow!("no answer from {target} within 5 seconds")))?
+        .map_err(|e| CliError::Failure(anyhow::anyhow!("cannot reach {target}: {e}")))?;
+    if response.starts_with(b"HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        Err(CliError::Failure(anyhow::anyhow!("{target} answered, but not with 200")))
+    }
+}

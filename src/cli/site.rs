@@ -1,0 +1,98 @@
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{CliError, CliResult, Output};
+use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
+use crate::clock::{Clock, SystemClock};
+use crate::sites::{host_of, parse_base_url, parse_host_alias, validate_slug};
+use crate::store::{NewSite, SharedStore, StoreError};
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Create a site.
+    Create {
+        /// Short name: lower-case letters, digits and dashes.
+        #[arg(value_parser = slug_arg)]
+        slug: String,
+        /// The site's base URL, which is also its OAuth issuer.
+        #[arg(long, value_parser = base_url_arg)]
+        base_url: url::Url,
+        /// Display name (defaults to the slug).
+        #[arg(long)]
+        name: Option<String>,
+        /// Another host[:port] the site answers for (repeatable).
+        #[arg(long = "alias", value_parser = alias_arg)]
+        aliases: Vec<String>,
+    },
+    /// List sites.
+    List,
+}
+
+fn slug_arg(raw: &str) -> Result<String, String> {
+    validate_slug(raw).map(|()| raw.to_string()).map_err(|e| e.to_string())
+}
+
+fn base_url_arg(raw: &str) -> Result<url::Url, String> {
+    parse_base_url(raw).map_err(|e| e.to_string())
+}
+
+fn alias_arg(raw: &str) -> Result<String, String> {
+    parse_host_alias(raw).map_err(|e| e.to_string())
+}
+
+pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> CliResult {
+    match command {
+        SiteCommand::Create {
+            slug,
+            base_url,
+            name,
+            aliases,
+        } => {
+            let mut hosts = vec![host_of(&base_url)];
+            for alias in aliases {
+                if !hosts.contains(&alias) {
+                    hosts.push(alias);
+                }
+            }
+            let new = NewSite {
+                name: name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| slug.clone()),
+                slug: slug.clone(),
+                base_url: base_url.as_str().trim_end_matches('/').to_string(),
+                session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+                created_at: SystemClock.now(),
+            };
+            let site = match store.create_site(&new, &hosts).await {
+                Ok(site) => site,
+                Err(StoreError::Conflict) => {
+                    return Err(CliError::Failure(anyhow::anyhow!(
+                        "a site named `{slug}`, or one answering for {}, already exists",
+                        hosts.join(" or ")
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            out.done(
+                &format!("created site `{}` at {} (hosts: {})", site.slug, site.base_url, hosts.join(", ")),
+                json!({"id": site.id, "slug": site.slug, "name": site.name, "base_url": site.base_url, "hosts": hosts}),
+            );
+            Ok(())
+        }
+        SiteCommand::List => {
+            let sites = store.list_sites().await?;
+            let hosts = store.list_site_hosts().await?;
+            let hosts_of = |id: i64| -> Vec<String> {
+                hosts.iter().filter(|h| h.site_id == id).map(|h| h.host.clone()).collect()
+            };
+            let rows = sites
+                .iter()
+                .map(|s| vec![s.slug.clone(), s.name.clone(), s.base_url.clone(), hosts_of(s.id).join(",")])
+                .collect();
+            let values = sites
+                .iter()
+                .map(|s| json!({"id": s.id, "slug": s.slug, "name": s.name, "base_url": s.base_url, "hosts": hosts_of(s.id)}))
+                .collect();
+            out.table(&["SLUG", "NAME", "BASE URL", "HOSTS"], rows, values);
+            Ok(())
+        }
+    }
+}

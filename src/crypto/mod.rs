@@ -1,0 +1,40 @@
+//! Keys, randomness, hashing and MACs. Every token, code and secret Tessera
+//! generates comes from `random`, which reads the operating system's CSPRNG.
+
+mod keys;
+pub mod password;
+pub mod random;
+
+pub use keys::{KeyPurpose, MasterKey, SubKey};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Lower-case hex SHA-256: how tokens are stored.
+pub fn sha256_hex(value: &[u8]) -> String {
+    hex::encode(Sha256::digest(value))
+}
+
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_hmac(),
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+#[cold]
+fn unreachable_hmac() -> HmacSha256 {
+    // `new_from_slice` only fails for fixed-size keys; HMAC has none.
+    HmacSha256::new(&Default::default())
+}
+
+/// Compares two secrets without leaking where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}

@@ -1,0 +1,120 @@
+//! Keeps every process's caches in step with the store. Each change that
+//! matters (a revoked session, a disabled user, a new site) is written to the
+//! `changes` table in the same transaction as the change itself. The watcher
+//! re-reads the recent part of that feed every `change_poll_millis` (and at
+//! once when Postgres NOTIFY says something changed) and evicts what it names.
+//!
+//! So a revocation made in this process is exact (evicted before the request
+//! that made it returns), and one made by another process is seen within one
+//! poll interval.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache::AuthCache;
+use crate::clock::SharedClock;
+use crate::sites::SiteRegistry;
+use crate::store::{ChangeKind, ChangeRecord, SharedStore};
+
+/// Changes are re-read this far back, so one that committed late (after a
+/// later id was already seen) is not missed.
+const OVERLAP_SECS: i64 = 30;
+
+pub struct ChangeWatcher {
+    store: SharedStore,
+    cache: Arc<AuthCache>,
+    sites: Arc<SiteRegistry>,
+    clock: SharedClock,
+    seen: HashMap<i64, i64>,
+    last_success: i64,
+}
+
+impl ChangeWatcher {
+    pub fn new(
+        store: SharedStore,
+        cache: Arc<AuthCache>,
+        sites: Arc<SiteRegistry>,
+        clock: SharedClock,
+    ) -> Self {
+        let now = clock.now();
+        Self {
+            store,
+            cache,
+            sites,
+            clock,
+            seen: HashMap::new(),
+            last_success: now,
+        }
+    }
+
+    /// Marks what is already in the feed as seen: the caches start empty, so
+    /// nothing in it can be stale yet.
+    pub async fn prime(&mut self) {
+        if let Ok(changes) = self.store.changes_since(self.last_success - OVERLAP_SECS).await {
+            for change in changes {
+                self.seen.insert(change.id, change.created_at);
+            }
+        }
+    }
+
+    pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let since = self.last_success - OVERLAP_SECS;
+        let changes = self.store.changes_since(since).await?;
+        let mut applied = 0;
+        let mut reload_sites = false;
+        for change in changes {
+            if self.seen.insert(change.id, change.created_at).is_some() {
+                continue;
+            }
+            applied += 1;
+            reload_sites |= self.apply(&change);
+        }
+        if reload_sites {
+            self.sites.reload().await?;
+        }
+        self.seen.retain(|_, created| *created >= since);
+        self.last_success = now;
+        Ok(applied)
+    }
+
+    /// Returns true when the site registry must be reloaded.
+    fn apply(&self, change: &ChangeRecord) -> bool {
+        match ChangeKind::parse(&change.kind) {
+            Some(ChangeKind::Session) => self.cache.evict_session(change.subject),
+            Some(ChangeKind::User) => self.cache.evict_user(change.subject),
+            Some(ChangeKind::Site) => return true,
+            None => {
+                tracing::warn!(kind = %change.kind, "unknown change kind; clearing caches");
+                self.cache.clear();
+            }
+        }
+        false
+    }
+
+    pub async fn run(mut self, interval: Duration) {
+        self.prime().await;
+        let signal = self.store.change_signal();
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            match &signal {
+                Some(signal) => {
+                    tokio::select! {
+                        _ = ticker.tick() => {}
+                        _ = signal.notified() => {}
+                    }
+                }
+                None => {
+                    ticker.tick().await;
+                }
+            }
+            if let Err(e) = self.poll_once().await {
+                // The caches may now be behind; drop them rather than trust them.
+                tracing::warn!(error = %e, "cannot read the change feed; clearing caches");
+                self.cache.clear();
+            }
+        }
+    }
+}

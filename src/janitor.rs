@@ -1,0 +1,29 @@
+//! Deletes what has expired, so tables stay small. Expiry columns are
+//! indexed, so each sweep is cheap.
+
+use std::time::Duration;
+
+use crate::clock::SharedClock;
+use crate::store::SharedStore;
+
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// Revoked and expired sessions stay a day for the record.
+const KEEP_ENDED_SESSIONS_SECS: i64 = 24 * 60 * 60;
+const KEEP_CHANGES_SECS: i64 = 60 * 60;
+
+pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
+    let sessions = store.purge_sessions(now - KEEP_ENDED_SESSIONS_SECS).await?;
+    let changes = store.purge_changes(now - KEEP_CHANGES_SECS).await?;
+    tracing::debug!(sessions, changes, "janitor swept");
+    Ok(())
+}
+
+pub async fn run(store: SharedStore, clock: SharedClock) {
+    let mut ticker = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = sweep(&store, clock.now()).await {
+            tracing::warn!(error = %e, "janitor sweep failed");
+        }
+    }
+}

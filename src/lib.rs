@@ -1,0 +1,24 @@
+//! Tessera: a multi-site OAuth 2.0 authorization server.
+
+pub mod bootstrap;
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod crypto;
+pub mod csrf;
+pub mod error;
+pub mod invalidation;
+pub mod janitor;
+pub mod next_path;
+pub mod routes;
+pub mod sessions;
+pub mod settings;
+pub mod signin;
+pub mod sites;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod throttle;
+pub mod tokens;
+pub mod users;

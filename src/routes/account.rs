@@ -1,0 +1,234 @@
+//! `/account`: who you are, your sessions, and your password.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::pages::{Chrome, Csrf, add_cookie, cleared_authtoken_cookie, format_time, html, see_other};
+use crate::cache::CachedUser;
+use crate::crypto::password;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::Caller;
+use crate::users::{UserError, validate_password};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(account_page)
+        .service(change_password)
+        .service(end_session)
+        .service(end_all_sessions);
+}
+
+struct SessionRow {
+    id: i64,
+    current: bool,
+    method: String,
+    started: String,
+    expires: String,
+    ip: String,
+    user_agent: String,
+}
+
+#[derive(Default)]
+struct PasswordErrors {
+    current: Option<String>,
+    new: Option<String>,
+    confirm: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    chrome: Chrome,
+    user: &'a CachedUser,
+    permissions: Vec<&'static str>,
+    sessions: Vec<SessionRow>,
+    notice: Option<&'static str>,
+    errors: PasswordErrors,
+}
+
+#[derive(Deserialize)]
+struct AccountQuery {
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "password-changed" => Some("Your password was changed. Your other sessions were signed out."),
+        "session-ended" => Some("That session was signed out."),
+        _ => None,
+    }
+}
+
+fn sign_in_first() -> HttpResponse {
+    see_other("/login?next=/account")
+}
+
+async fn render_account(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    user: &CachedUser,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: PasswordErrors,
+) -> Result<HttpResponse, ApiError> {
+    let sessions = state
+        .sessions
+        .list_active(&caller.site, user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            current: Some(s.id) == caller.session_id,
+            id: s.id,
+            method: s.method,
+            started: format_time(s.created_at),
+            expires: format_time(s.expires_at),
+            ip: s.ip.unwrap_or_default(),
+            user_agent: s.user_agent.unwrap_or_default(),
+        })
+        .collect();
+    let csrf = Csrf::for_request(req, &caller.site);
+    let page = AccountPage {
+        chrome: Chrome::new(caller, &csrf),
+        user,
+        permissions: caller.permissions.names(),
+        sessions,
+        notice,
+        errors,
+    };
+    let mut response = html(status, &page);
+    csrf.attach(&caller.site, &mut response);
+    Ok(response)
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[get("/account")]
+async fn account_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AccountQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = caller.user.clone() else {
+        return Ok(sign_in_first());
+    };
+    let notice = notice_text(query.notice.as_deref());
+    render_account(&req, &state, &caller, &user, StatusCode::OK, notice, PasswordErrors::default()).await
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/account/password")]
+async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = caller.user.clone() else {
+        return Ok(sign_in_first());
+    };
+    let form = form.into_inner();
+    let mut errors = PasswordErrors::default();
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        errors.current = Some("This form expired. Please try again.".into());
+        return render_account(&req, &state, &caller, &user, StatusCode::FORBIDDEN, None, errors).await;
+    }
+    let record = state.store.find_user(caller.site.id, user.id).await?;
+    let stored = record.and_then(|r| r.password_hash);
+    if !password::verify_password(stored, form.current_password).await {
+        errors.current = Some("That is not your current password.".into());
+    }
+    if let Err(e) = validate_password(&form.new_password) {
+        errors.new = Some(capitalise(&e.to_string()));
+    } else if form.new_password != form.confirm_password {
+        errors.confirm = Some("The two new passwords differ.".into());
+    }
+    if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
+        return render_account(&req, &state, &caller, &user, StatusCode::BAD_REQUEST, None, errors).await;
+    }
+    match state
+        .users
+        .set_password(caller.site.id, user.id, form.new_password, caller.session_id)
+        .await
+    {
+        Ok(()) => Ok(see_other("/account?notice=password-changed")),
+        Err(UserError::Internal(e)) => Err(ApiError::Internal(e)),
+        Err(e) => Err(ApiError::BadRequest {
+            code: "invalid_request",
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/account/sessions/{id}/end")]
+async fn end_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = caller.user.clone() else {
+        return Ok(sign_in_first());
+    };
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        return Ok(see_other("/account"));
+    }
+    let session_id = path.into_inner();
+    state.sessions.end(&caller.site, user.id, session_id).await?;
+    if Some(session_id) == caller.session_id {
+        let mut response = see_other("/login?notice=signed-out");
+        add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+        return Ok(response);
+    }
+    Ok(see_other("/account?notice=session-ended"))
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/account/sessions/end-all")]
+async fn end_all_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = caller.user.clone() else {
+        return Ok(sign_in_first());
+    };
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        return Ok(see_other("/account"));
+    }
+    state.sessions.end_all(&caller.site, user.id, None).await?;
+    let mut response = see_other("/login?notice=signed-out-everywhere");
+    add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+    Ok(response)
+}

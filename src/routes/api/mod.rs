@@ -1,0 +1,7 @@
+mod users;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    users::configure(cfg);
+}

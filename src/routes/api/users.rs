@@ -1,0 +1,35 @@
+//! `GET /api/users/current`: who the API thinks the caller is.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+
+use crate::tokens::Caller;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(current_user);
+}
+
+#[derive(Serialize)]
+struct CurrentUser<'a> {
+    id: Option<i64>,
+    username: Option<&'a str>,
+    display_name: Option<&'a str>,
+    role: &'a str,
+    permissions: Vec<&'static str>,
+    credential: &'static str,
+}
+
+#[get("/api/users/current")]
+async fn current_user(caller: Caller) -> HttpResponse {
+    let user = caller.user.as_deref();
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CurrentUser {
+            id: user.map(|u| u.id),
+            username: user.map(|u| u.username.as_str()),
+            display_name: user.map(|u| u.display_name.as_str()),
+            role: user.map_or("anonymous", |u| u.role.as_str()),
+            permissions: caller.permissions.names(),
+            credential: caller.credential.as_str(),
+        })
+}

@@ -1,0 +1,173 @@
+//! `GET /login`, `POST /login` and `POST /logout`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::extract::client_info;
+use super::pages::{Chrome, Csrf, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other};
+use crate::next_path::NextPath;
+use crate::signin::{SignInOutcome, sign_in_with_password};
+use crate::state::AppState;
+use crate::tokens::Caller;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_page).service(login).service(logout).service(home);
+}
+
+const AFTER_SIGN_IN: &str = "/account";
+const REFUSED: &str = "Incorrect username or password.";
+const FORM_EXPIRED: &str = "This form expired. Please try again.";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    username: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "signed-out" => Some("You are signed out."),
+        "signed-out-everywhere" => Some("You are signed out on every device."),
+        _ => None,
+    }
+}
+
+fn render(req: &HttpRequest, caller: &Caller, status: StatusCode, page: impl FnOnce(Chrome) -> LoginPage) -> HttpResponse {
+    let csrf = Csrf::for_request(req, &caller.site);
+    let mut response = html(status, &page(Chrome::new(caller, &csrf)));
+    csrf.attach(&caller.site, &mut response);
+    response
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[get("/login")]
+async fn login_page(req: HttpRequest, caller: Caller, query: web::Query<LoginQuery>) -> HttpResponse {
+    let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
+    if caller.user.is_some() {
+        return see_other(next.as_str());
+    }
+    render(&req, &caller, StatusCode::OK, |chrome| LoginPage {
+        chrome,
+        next: next.as_str().to_string(),
+        username: String::new(),
+        error: None,
+        notice: notice_text(query.notice.as_deref()),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/login")]
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<LoginForm>,
+) -> actix_web::Result<HttpResponse> {
+    let form = form.into_inner();
+    let next = NextPath::or_default(form.next.as_deref(), AFTER_SIGN_IN);
+    let page = |status, error: &str| {
+        let username = form.username.clone();
+        let next = next.as_str().to_string();
+        let error = error.to_string();
+        render(&req, &caller, status, move |chrome| LoginPage {
+            chrome,
+            next,
+            username,
+            error: Some(error),
+            notice: None,
+        })
+    };
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED));
+    }
+    let outcome = sign_in_with_password(
+        &state,
+        &caller.site,
+        &form.username,
+        form.password.clone(),
+        client_info(&req),
+    )
+    .await
+    .map_err(crate::error::ApiError::from)?;
+    Ok(match outcome {
+        SignInOutcome::SignedIn(session) => {
+            let mut response = see_other(next.as_str());
+            let max_age = session.record.expires_at - state.now();
+            add_cookie(&mut response, &authtoken_cookie(&caller.site, session.authtoken, max_age));
+            response
+        }
+        SignInOutcome::Refused => page(StatusCode::UNAUTHORIZED, REFUSED),
+        SignInOutcome::Throttled { retry_after } => {
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Too many failed attempts. Try again in {} minute(s).", (retry_after + 59) / 60),
+            );
+            if let Ok(value) = retry_after.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    })
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/logout")]
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<CsrfForm>,
+) -> actix_web::Result<HttpResponse> {
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        return Ok(see_other("/account"));
+    }
+    if let (Some(user), Some(session_id)) = (&caller.user, caller.session_id) {
+        state
+            .sessions
+            .end(&caller.site, user.id, session_id)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+    }
+    let mut response = see_other("/login?notice=signed-out");
+    add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+    Ok(response)
+}
+
+#[get("/")]
+async fn home(caller: Caller) -> HttpResponse {
+    if caller.user.is_some() {
+        see_other("/account")
+    } else {
+        see_other("/login")
+    }
+}

@@ -1,0 +1,19 @@
+//! HTTP only: extract, call one function, render or respond.
+
+mod account;
+pub mod api;
+pub mod extract;
+mod health;
+mod login;
+pub mod pages;
+mod static_files;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    static_files::configure(cfg);
+    login::configure(cfg);
+    account::configure(cfg);
+    api::configure(cfg);
+}

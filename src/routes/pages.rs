@@ -1,0 +1,120 @@
+//! Shared pieces of the HTML pages: rendering, the page chrome, cookies, CSRF.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::extract::{AUTHTOKEN_COOKIE, cookie};
+use crate::csrf;
+use crate::sites::Site;
+use crate::tokens::Caller;
+
+/// What every page's frame shows: the site, who is signed in, and the CSRF
+/// token for the sign-out button.
+pub struct Chrome {
+    pub site_name: String,
+    pub username: Option<String>,
+    pub csrf_token: String,
+}
+
+impl Chrome {
+    pub fn new(caller: &Caller, csrf: &Csrf) -> Self {
+        Chrome {
+            site_name: caller.site.name.clone(),
+            username: caller.user.as_ref().map(|u| u.display_name.clone()),
+            csrf_token: csrf.token.clone(),
+        }
+    }
+}
+
+/// Renders a page with a status. Pages are never cached and never framed.
+pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// The CSRF cookie of this browser (created when missing) and the token the
+/// page's forms carry.
+pub struct Csrf {
+    cookie_value: String,
+    fresh: bool,
+    pub token: String,
+}
+
+impl Csrf {
+    pub fn for_request(req: &HttpRequest, site: &Site) -> Self {
+        let (cookie_value, fresh) = match cookie(req, csrf::COOKIE).filter(|v| v.len() == 32) {
+            Some(value) => (value.to_string(), false),
+            None => (csrf::new_cookie_value(), true),
+        };
+        Csrf {
+            token: csrf::token_for(site, &cookie_value),
+            cookie_value,
+            fresh,
+        }
+    }
+
+    /// Sets the cookie on the response if this request created it.
+    pub fn attach(&self, site: &Site, response: &mut HttpResponse) {
+        if self.fresh {
+            let cookie = base_cookie(site, csrf::COOKIE, self.cookie_value.clone());
+            let _ = response.add_cookie(&cookie);
+        }
+    }
+
+    /// Checks a submitted form token against this browser's cookie.
+    pub fn verify(req: &HttpRequest, site: &Site, submitted: &str) -> bool {
+        csrf::verify(site, cookie(req, csrf::COOKIE), submitted)
+    }
+}
+
+fn base_cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(site.is_https())
+        .finish()
+}
+
+pub fn authtoken_cookie(site: &Site, value: String, max_age_secs: i64) -> Cookie<'static> {
+    let mut cookie = base_cookie(site, AUTHTOKEN_COOKIE, value);
+    cookie.set_max_age(CookieDuration::seconds(max_age_secs.max(0)));
+    cookie
+}
+
+pub fn cleared_authtoken_cookie(site: &Site) -> Cookie<'static> {
+    authtoken_cookie(site, String::new(), 0)
+}
+
+pub fn add_cookie(response: &mut HttpResponse, cookie: &Cookie<'_>) {
+    if let Err(e) = response.add_cookie(cookie) {
+        tracing::error!(error = %e, "cannot set a cookie");
+    }
+}
+
+/// Formats Unix seconds for people (UTC).
+pub fn format_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix.to_string())
+}

@@ -1,0 +1,175 @@
+//! Sites (tenants) and the registry that routes a request to one by its
+//! `Host` header. The registry is an in-memory snapshot, reloaded when the
+//! change feed says a site changed or when an unknown host shows up.
+
+mod registry;
+
+use url::Url;
+
+pub use registry::SiteRegistry;
+
+use crate::crypto::{KeyPurpose, MasterKey, SubKey};
+use crate::store::SiteRecord;
+
+/// A site as the request path sees it: its record plus derived keys.
+#[derive(Debug)]
+pub struct Site {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub base_url: Url,
+    /// The base URL without a trailing slash: the OAuth issuer.
+    pub issuer: String,
+    pub session_ttl_secs: i64,
+    pub hosts: Vec<String>,
+    pub authtoken_key: SubKey,
+    pub csrf_key: SubKey,
+}
+
+impl Site {
+    pub fn from_record(record: SiteRecord, hosts: Vec<String>, master: &MasterKey) -> Option<Self> {
+        let base_url = Url::parse(&record.base_url).ok()?;
+        Some(Site {
+            id: record.id,
+            issuer: record.base_url.trim_end_matches('/').to_string(),
+            slug: record.slug,
+            name: record.name,
+            base_url,
+            session_ttl_secs: record.session_ttl_secs,
+            hosts,
+            authtoken_key: master.derive(KeyPurpose::Authtoken, record.id),
+            csrf_key: master.derive(KeyPurpose::Csrf, record.id),
+        })
+    }
+
+    /// Cookies carry `Secure` whenever the site is served over https.
+    pub fn is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// An absolute URL on this site, built from the configured base URL and
+    /// never from the request.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteInputError {
+    #[error("`{0}` is not a valid URL")]
+    InvalidUrl(String),
+    #[error("the base URL must use http or https")]
+    Scheme,
+    #[error("the base URL must name a host")]
+    NoHost,
+    #[error("the base URL must not have a path, query or fragment (Tessera serves at the root)")]
+    HasPath,
+    #[error("a site slug is 1 to 40 lower-case letters, digits and dashes, starting with a letter")]
+    Slug,
+    #[error("`{0}` is not a host name with an optional port")]
+    Host(String),
+}
+
+pub fn parse_base_url(raw: &str) -> Result<Url, SiteInputError> {
+    let url = Url::parse(raw.trim()).map_err(|_| SiteInputError::InvalidUrl(raw.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(SiteInputError::Scheme);
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(SiteInputError::NoHost);
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(SiteInputError::HasPath);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SiteInputError::InvalidUrl(raw.to_string()));
+    }
+    Ok(url)
+}
+
+/// `host[:port]` as a browser sends it in `Host` for this URL: lower case,
+/// the port only when it is not the scheme's default.
+pub fn host_of(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
+}
+
+pub fn validate_slug(slug: &str) -> Result<(), SiteInputError> {
+    let ok = (1..=40).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok { Ok(()) } else { Err(SiteInputError::Slug) }
+}
+
+/// Parses an alias given on the command line (`docs.local:8080`, `[::1]:8080`).
+pub fn parse_host_alias(raw: &str) -> Result<String, SiteInputError> {
+    let candidate = format!("http://{}/", raw.trim());
+    match Url::parse(&candidate) {
+        Ok(url)
+            if url.host_str().is_some()
+                && url.path() == "/"
+                && url.username().is_empty()
+                && !raw.contains('/') =>
+        {
+            Ok(host_of(&url))
+        }
+        _ => Err(SiteInputError::Host(raw.to_string())),
+    }
+}
+
+/// The forms of a `Host` header to try, most specific first: as sent
+/// (lower-cased), then without a default port.
+pub fn host_candidates(header: &str) -> [Option<String>; 2] {
+    let host = header.trim().trim_end_matches('.').to_ascii_lowercase();
+    let without_default_port = host
+        .strip_suffix(":80")
+        .or_else(|| host.strip_suffix(":443"))
+        .map(str::to_string);
+    [Some(host), without_default_port]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_bare_http_origins() {
+        assert!(parse_base_url("https://docs.example.com").is_ok());
+        assert!(parse_base_url("http://localhost:8080/").is_ok());
+        assert!(matches!(parse_base_url("ftp://x"), Err(SiteInputError::Scheme)));
+        assert!(matches!(
+            parse_base_url("https://x.example/app"),
+            Err(SiteInputError::HasPath)
+        ));
+        assert!(parse_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn host_of_drops_default_ports() {
+        let https = parse_base_url("https://Docs.Example.com:443").map(|u| host_of(&u));
+        assert_eq!(https.ok().as_deref(), Some("docs.example.com"));
+        let dev = parse_base_url("http://localhost:8080").map(|u| host_of(&u));
+        assert_eq!(dev.ok().as_deref(), Some("localhost:8080"));
+    }
+
+    #[test]
+    fn aliases_accept_ipv6_and_ports_but_not_paths() {
+        assert_eq!(parse_host_alias("[::1]:8080").ok().as_deref(), Some("[::1]:8080"));
+        assert_eq!(parse_host_alias("Docs.Local").ok().as_deref(), Some("docs.local"));
+        assert!(parse_host_alias("evil.com/path").is_err());
+        assert!(parse_host_alias("user@host").is_err());
+    }
+
+    #[test]
+    fn slugs_are_short_and_plain() {
+        assert!(validate_slug("docs-2").is_ok());
+        assert!(validate_slug("Docs").is_err());
+        assert!(validate_slug("2docs").is_err());
+        assert!(validate_slug("").is_err());
+    }
+}

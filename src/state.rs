@@ -1,0 +1,47 @@
+//! Everything a request handler needs, built once at start-up and shared
+//! through `web::Data`.
+
+use std::sync::Arc;
+
+use crate::cache::AuthCache;
+use crate::clock::SharedClock;
+use crate::sessions::Sessions;
+use crate::settings::Settings;
+use crate::sites::SiteRegistry;
+use crate::store::SharedStore;
+use crate::throttle::LoginThrottle;
+use crate::users::Users;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: SharedStore,
+    pub clock: SharedClock,
+    pub cache: Arc<AuthCache>,
+    pub sites: Arc<SiteRegistry>,
+    pub users: Users,
+    pub sessions: Sessions,
+    pub login_throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub async fn build(settings: Arc<Settings>, store: SharedStore, clock: SharedClock) -> anyhow::Result<Self> {
+        let cache = Arc::new(AuthCache::default());
+        let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
+        let users = Users::new(store.clone(), cache.clone(), clock.clone());
+        let sessions = Sessions::new(store.clone(), cache.clone(), users.clone(), clock.clone());
+        Ok(Self {
+            login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),
+            settings,
+            store,
+            clock,
+            cache,
+            sites,
+            users,
+            sessions,
+        })
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,160 @@
+//! Storage: one trait per capability, implemented once for Postgres and once
+//! for SQLite from the same SQL text (see `sql.rs`).
+
+#[macro_use]
+mod sql;
+mod postgres;
+mod records;
+mod sqlite;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use postgres::PgStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken: the thing already exists.
+    #[error("already exists")]
+    Conflict,
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait SiteStore {
+    async fn count_sites(&self) -> StoreResult<i64>;
+    async fn list_sites(&self) -> StoreResult<Vec<SiteRecord>>;
+    async fn list_site_hosts(&self) -> StoreResult<Vec<SiteHostRecord>>;
+    async fn find_site_by_slug(&self, slug: &str) -> StoreResult<Option<SiteRecord>>;
+    /// Creates the site and claims its hosts in one transaction.
+    async fn create_site(&self, site: &NewSite, hosts: &[String]) -> StoreResult<SiteRecord>;
+    /// Creates the first site and its admin in one transaction, only if the
+    /// store has no site yet. `None` when another process got there first.
+    async fn bootstrap(
+        &self,
+        site: &NewSite,
+        hosts: &[String],
+        admin: &NewUser,
+    ) -> StoreResult<Option<(SiteRecord, UserRecord)>>;
+}
+
+#[async_trait]
+pub trait UserStore {
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserRecord>;
+    async fn find_user(&self, site_id: i64, user_id: i64) -> StoreResult<Option<UserRecord>>;
+    async fn find_user_by_username(
+        &self,
+        site_id: i64,
+        username: &str,
+    ) -> StoreResult<Option<UserRecord>>;
+    async fn list_users(&self, site_id: i64) -> StoreResult<Vec<UserRecord>>;
+    /// Sets the password and revokes every session but `keep_session`.
+    async fn set_password(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<i64>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Disabling also revokes every session of the user.
+    async fn set_disabled(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        disabled: bool,
+        now: i64,
+    ) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait SessionStore {
+    async fn create_session(&self, session: &NewSession) -> StoreResult<SessionRecord>;
+    async fn find_session_by_hash(
+        &self,
+        site_id: i64,
+        token_hash: &str,
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn list_active_sessions(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        now: i64,
+    ) -> StoreResult<Vec<SessionRecord>>;
+    /// Revokes one session of the user; false when there was none to revoke.
+    async fn revoke_session(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        session_id: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Revokes every live session of the user except `keep`; returns how many.
+    async fn revoke_user_sessions(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        keep: Option<i64>,
+        now: i64,
+    ) -> StoreResult<u64>;
+    /// Deletes sessions that expired or were revoked before `before`.
+    async fn purge_sessions(&self, before: i64) -> StoreResult<u64>;
+}
+
+/// The feed of changes that invalidate cached state in every process.
+#[async_trait]
+pub trait ChangeFeed {
+    async fn changes_since(&self, since: i64) -> StoreResult<Vec<ChangeRecord>>;
+    async fn purge_changes(&self, before: i64) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Store: SiteStore + UserStore + SessionStore + ChangeFeed + Send + Sync + 'static {
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+    fn backend(&self) -> &'static str;
+    /// Fires when another process recorded a change (Postgres LISTEN); `None`
+    /// where the backend has no such signal and polling alone applies.
+    fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store named by a `postgres://` or `sqlite:` URL.
+pub async fn connect(database_url: &str) -> anyhow::Result<SharedStore> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(database_url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+    }
+}
+
+/// The file behind a `sqlite://path` URL, if it names one.
+pub fn sqlite_file_path(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || rest.contains("mode=memory") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}

@@ -1,0 +1,132 @@
+//! Rows as they are stored. Times are Unix seconds.
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SiteRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub base_url: String,
+    pub session_ttl_secs: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    pub slug: String,
+    pub name: String,
+    pub base_url: String,
+    pub session_ttl_secs: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SiteHostRecord {
+    pub host: String,
+    pub site_id: i64,
+}
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub disabled: bool,
+    pub external_issuer: Option<String>,
+    pub external_subject: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("site_id", &self.site_id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
+pub struct NewUser {
+    pub site_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub external_issuer: Option<String>,
+    pub external_subject: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub method: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub site_id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub method: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a change invalidates in the caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// One session (subject = session id).
+    Session,
+    /// A user and all their sessions (subject = user id).
+    User,
+    /// A site's settings or hosts (subject = site id).
+    Site,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Session => "session",
+            ChangeKind::User => "user",
+            ChangeKind::Site => "site",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "session" => Some(ChangeKind::Session),
+            "user" => Some(ChangeKind::User),
+            "site" => Some(ChangeKind::Site),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub kind: String,
+    pub subject: i64,
+    pub created_at: i64,
+}
