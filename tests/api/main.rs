@@ -1,1 +1,13 @@
+//! The one integration-test binary: the real server, in process, over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod api_current;
+mod bootstrap;
+mod cli;
+mod operations;
+mod sessions;
+mod signin;
+mod sites;
