@@ -84,7 +84,8 @@ impl AuthCache {
             self.sessions.clear();
             self.session_hash_by_id.clear();
         }
-        self.session_hash_by_id.insert(session.id, token_hash.clone());
+        self.session_hash_by_id
+            .insert(session.id, token_hash.clone());
         self.sessions.insert(token_hash, session);
         // An eviction may have run between the check and the insert: undo.
         if !self.still(epoch) {

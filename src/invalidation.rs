@@ -51,7 +51,11 @@ impl ChangeWatcher {
     /// Marks what is already in the feed as seen: the caches start empty, so
     /// nothing in it can be stale yet.
     pub async fn prime(&mut self) {
-        if let Ok(changes) = self.store.changes_since(self.last_success - OVERLAP_SECS).await {
+        if let Ok(changes) = self
+            .store
+            .changes_since(self.last_success - OVERLAP_SECS)
+            .await
+        {
             for change in changes {
                 self.seen.insert(change.id, change.created_at);
             }

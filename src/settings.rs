@@ -154,8 +154,8 @@ impl Settings {
             )
         })?;
 
-        let base_raw =
-            pick("TESSERA_BASE_URL", &file.base_url).unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let base_raw = pick("TESSERA_BASE_URL", &file.base_url)
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base_url = crate::sites::parse_base_url(&base_raw)
             .map_err(|e| SettingsError::new("TESSERA_BASE_URL", e.to_string()))?;
 
@@ -174,17 +174,16 @@ impl Settings {
             Some(raw) => parse_number("TESSERA_CHANGE_POLL_MILLIS", &raw, 10, 60_000)?,
             None => file.change_poll_millis.unwrap_or(250),
         };
-        let login_failures_before_throttle = match vars.get("TESSERA_LOGIN_FAILURES_BEFORE_THROTTLE") {
-            Some(raw) => parse_number("TESSERA_LOGIN_FAILURES_BEFORE_THROTTLE", &raw, 1, 1000)? as u32,
-            None => file.login_failures_before_throttle.unwrap_or(5),
-        };
+        let login_failures_before_throttle =
+            match vars.get("TESSERA_LOGIN_FAILURES_BEFORE_THROTTLE") {
+                Some(raw) => {
+                    parse_number("TESSERA_LOGIN_FAILURES_BEFORE_THROTTLE", &raw, 1, 1000)? as u32
+                }
+                None => file.login_failures_before_throttle.unwrap_or(5),
+            };
 
-        let (master_key, master_key_source) = resolve_master_key(
-            vars,
-            &file,
-            environment,
-            &database_url,
-        )?;
+        let (master_key, master_key_source) =
+            resolve_master_key(vars, &file, environment, &database_url)?;
 
         Ok(Settings {
             environment,
@@ -202,14 +201,25 @@ impl Settings {
 
 fn read_file(path: &Path) -> Result<FileSettings, SettingsError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        SettingsError::new("TESSERA_CONFIG", format!("cannot read {}: {e}", path.display()))
+        SettingsError::new(
+            "TESSERA_CONFIG",
+            format!("cannot read {}: {e}", path.display()),
+        )
     })?;
     toml::from_str(&text).map_err(|e| {
-        SettingsError::new("TESSERA_CONFIG", format!("{} is not valid: {e}", path.display()))
+        SettingsError::new(
+            "TESSERA_CONFIG",
+            format!("{} is not valid: {e}", path.display()),
+        )
     })
 }
 
-fn parse_number(variable: &'static str, raw: &str, min: u64, max: u64) -> Result<u64, SettingsError> {
+fn parse_number(
+    variable: &'static str,
+    raw: &str,
+    min: u64,
+    max: u64,
+) -> Result<u64, SettingsError> {
     match raw.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(SettingsError::new(
@@ -225,7 +235,10 @@ fn resolve_master_key(
     environment: Environment,
     database_url: &str,
 ) -> Result<(MasterKey, MasterKeySource), SettingsError> {
-    if let Some(raw) = vars.get("TESSERA_MASTER_KEY").or_else(|| file.master_key.clone()) {
+    if let Some(raw) = vars
+        .get("TESSERA_MASTER_KEY")
+        .or_else(|| file.master_key.clone())
+    {
         let key = MasterKey::from_base64(&raw)
             .map_err(|e| SettingsError::new("TESSERA_MASTER_KEY", e.to_string()))?;
         return Ok((key, MasterKeySource::Environment));
@@ -238,10 +251,16 @@ fn resolve_master_key(
         && path.exists()
     {
         let raw = std::fs::read_to_string(path).map_err(|e| {
-            SettingsError::new("TESSERA_MASTER_KEY_FILE", format!("cannot read {}: {e}", path.display()))
+            SettingsError::new(
+                "TESSERA_MASTER_KEY_FILE",
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         let key = MasterKey::from_base64(raw.trim()).map_err(|e| {
-            SettingsError::new("TESSERA_MASTER_KEY_FILE", format!("{}: {e}", path.display()))
+            SettingsError::new(
+                "TESSERA_MASTER_KEY_FILE",
+                format!("{}: {e}", path.display()),
+            )
         })?;
         return Ok((key, MasterKeySource::File(path.clone())));
     }
@@ -254,10 +273,16 @@ fn resolve_master_key(
     let path = explicit_file.unwrap_or_else(|| default_key_file(database_url));
     if path.exists() {
         let raw = std::fs::read_to_string(&path).map_err(|e| {
-            SettingsError::new("TESSERA_MASTER_KEY_FILE", format!("cannot read {}: {e}", path.display()))
+            SettingsError::new(
+                "TESSERA_MASTER_KEY_FILE",
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         let key = MasterKey::from_base64(raw.trim()).map_err(|e| {
-            SettingsError::new("TESSERA_MASTER_KEY_FILE", format!("{}: {e}", path.display()))
+            SettingsError::new(
+                "TESSERA_MASTER_KEY_FILE",
+                format!("{}: {e}", path.display()),
+            )
         })?;
         return Ok((key, MasterKeySource::File(path)));
     }
@@ -302,7 +327,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -317,7 +345,10 @@ mod tests {
     fn bad_listen_address_names_the_variable() {
         let key = MasterKey::generate().to_base64();
         let err = Settings::from_vars(
-            &vars(&[("TESSERA_LISTEN", "localhost"), ("TESSERA_MASTER_KEY", &key)]),
+            &vars(&[
+                ("TESSERA_LISTEN", "localhost"),
+                ("TESSERA_MASTER_KEY", &key),
+            ]),
             None,
         )
         .err()

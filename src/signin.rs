@@ -12,7 +12,9 @@ pub enum SignInOutcome {
     /// Unknown user, wrong password or disabled account: the caller is told
     /// only that it did not work.
     Refused,
-    Throttled { retry_after: i64 },
+    Throttled {
+        retry_after: i64,
+    },
 }
 
 pub async fn sign_in_with_password(

@@ -25,19 +25,25 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.listen)
-            .map_err(|e| anyhow::anyhow!("TESSERA_LISTEN: cannot listen on {}: {e}", settings.listen))?;
+        let listener = TcpListener::bind(settings.listen).map_err(|e| {
+            anyhow::anyhow!("TESSERA_LISTEN: cannot listen on {}: {e}", settings.listen)
+        })?;
         Self::build_with(settings, listener, Arc::new(SystemClock)).await
     }
 
     /// Builds on a listener the caller bound (port 0 in tests) and a clock.
-    pub async fn build_with(settings: Settings, listener: TcpListener, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn build_with(
+        settings: Settings,
+        listener: TcpListener,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let store = store::connect(&settings.database_url).await?;
         store.migrate().await?;
         let settings = Arc::new(settings);
         let state = AppState::build(settings.clone(), store.clone(), clock.clone()).await?;
-        let bootstrap = ensure_default_site(&store, &state.users, &settings, clock.as_ref(), port).await?;
+        let bootstrap =
+            ensure_default_site(&store, &state.users, &settings, clock.as_ref(), port).await?;
         if bootstrap.is_some() {
             state.sites.reload().await?;
         }

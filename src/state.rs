@@ -24,7 +24,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn build(settings: Arc<Settings>, store: SharedStore, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn build(
+        settings: Arc<Settings>,
+        store: SharedStore,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let cache = Arc::new(AuthCache::default());
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
         let users = Users::new(store.clone(), cache.clone(), clock.clone());

@@ -49,14 +49,21 @@ impl LoginThrottle {
         let exponent = (f.count - self.limit).min(10);
         let lock = (BASE_LOCK_SECS << exponent).min(MAX_LOCK_SECS);
         let until = f.last + lock;
-        if now < until { Err(until - now) } else { Ok(()) }
+        if now < until {
+            Err(until - now)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn record_failure(&self, key: ThrottleKey, now: i64) {
         if self.failures.len() > 100_000 {
             self.failures.retain(|_, f| now - f.last < MEMORY_SECS);
         }
-        let mut entry = self.failures.entry(key).or_insert(Failures { count: 0, last: now });
+        let mut entry = self.failures.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
         if now - entry.last >= MEMORY_SECS {
             entry.count = 0;
         }

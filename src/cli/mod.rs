@@ -22,7 +22,11 @@ use crate::users::Users;
 pub use output::Output;
 
 #[derive(Debug, Parser)]
-#[command(name = "tessera", version, about = "A multi-site OAuth 2.0 authorization server")]
+#[command(
+    name = "tessera",
+    version,
+    about = "A multi-site OAuth 2.0 authorization server"
+)]
 pub struct Cli {
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
@@ -77,7 +81,10 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -105,7 +112,10 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Migrate) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            out.done("migrations applied", serde_json::json!({"migrated": true, "store": store.backend()}));
+            out.done(
+                "migrations applied",
+                serde_json::json!({"migrated": true, "store": store.backend()}),
+            );
             Ok(())
         }
         Some(Command::Site(command)) => {
@@ -128,14 +138,19 @@ async fn open_store(settings: &Settings) -> Result<SharedStore, CliError> {
 }
 
 fn admin_users(store: &SharedStore) -> Users {
-    Users::new(store.clone(), Arc::new(AuthCache::default()), Arc::new(SystemClock))
+    Users::new(
+        store.clone(),
+        Arc::new(AuthCache::default()),
+        Arc::new(SystemClock),
+    )
 }
 
 async fn find_site(store: &SharedStore, slug: &str) -> Result<crate::store::SiteRecord, CliError> {
-    store
-        .find_site_by_slug(slug)
-        .await?
-        .ok_or_else(|| CliError::Failure(anyhow::anyhow!("no site `{slug}` (see `tessera site list`)")))
+    store.find_site_by_slug(slug).await?.ok_or_else(|| {
+        CliError::Failure(anyhow::anyhow!(
+            "no site `{slug}` (see `tessera site list`)"
+        ))
+    })
 }
 
 /// Reads a secret from standard input: the first line, without its newline.

@@ -17,7 +17,9 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
             path = %path.display(),
             "no TESSERA_MASTER_KEY set: generated a development master key; set TESSERA_MASTER_KEY in production"
         ),
-        MasterKeySource::File(path) => tracing::info!(path = %path.display(), "using the master key file"),
+        MasterKeySource::File(path) => {
+            tracing::info!(path = %path.display(), "using the master key file")
+        }
         MasterKeySource::Environment | MasterKeySource::Given => {}
     }
     let base = settings.base_url.as_str().trim_end_matches('/').to_string();
@@ -44,7 +46,8 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
 
 /// Asks the local server for /healthz over plain HTTP (the container image has no curl).
 pub async fn healthcheck() -> CliResult {
-    let listen = std::env::var("TESSERA_LISTEN").unwrap_or_else(|_| crate::settings::DEFAULT_LISTEN.to_string());
+    let listen = std::env::var("TESSERA_LISTEN")
+        .unwrap_or_else(|_| crate::settings::DEFAULT_LISTEN.to_string());
     let addr: std::net::SocketAddr = listen
         .parse()
         .map_err(|_| CliError::Usage(format!("TESSERA_LISTEN: `{listen}` is not an address")))?;
@@ -56,7 +59,10 @@ pub async fn healthcheck() -> CliResult {
     let check = async {
         let mut stream = tokio::net::TcpStream::connect(target).await?;
         stream
-            .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").as_bytes())
+            .write_all(
+                format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
@@ -64,12 +70,16 @@ pub async fn healthcheck() -> CliResult {
     };
     let response = tokio::time::timeout(std::time::Duration::from_secs(5), check)
         .await
-        .map_err(|_| CliError::Failure(anyhow::anyhow!("no answer from {target} within 5 seconds")))?
+        .map_err(|_| {
+            CliError::Failure(anyhow::anyhow!("no answer from {target} within 5 seconds"))
+        })?
         .map_err(|e| CliError::Failure(anyhow::anyhow!("cannot reach {target}: {e}")))?;
     if response.starts_with(b"HTTP/1.1 200") {
         println!("ok");
         Ok(())
     } else {
-        Err(CliError::Failure(anyhow::anyhow!("{target} answered, but not with 200")))
+        Err(CliError::Failure(anyhow::anyhow!(
+            "{target} answered, but not with 200"
+        )))
     }
 }

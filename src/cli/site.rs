@@ -29,7 +29,9 @@ pub enum SiteCommand {
 }
 
 fn slug_arg(raw: &str) -> Result<String, String> {
-    validate_slug(raw).map(|()| raw.to_string()).map_err(|e| e.to_string())
+    validate_slug(raw)
+        .map(|()| raw.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn base_url_arg(raw: &str) -> Result<url::Url, String> {
@@ -55,7 +57,9 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
                 }
             }
             let new = NewSite {
-                name: name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| slug.clone()),
+                name: name
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| slug.clone()),
                 slug: slug.clone(),
                 base_url: base_url.as_str().trim_end_matches('/').to_string(),
                 session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
@@ -81,11 +85,22 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
             let sites = store.list_sites().await?;
             let hosts = store.list_site_hosts().await?;
             let hosts_of = |id: i64| -> Vec<String> {
-                hosts.iter().filter(|h| h.site_id == id).map(|h| h.host.clone()).collect()
+                hosts
+                    .iter()
+                    .filter(|h| h.site_id == id)
+                    .map(|h| h.host.clone())
+                    .collect()
             };
             let rows = sites
                 .iter()
-                .map(|s| vec![s.slug.clone(), s.name.clone(), s.base_url.clone(), hosts_of(s.id).join(",")])
+                .map(|s| {
+                    vec![
+                        s.slug.clone(),
+                        s.name.clone(),
+                        s.base_url.clone(),
+                        hosts_of(s.id).join(","),
+                    ]
+                })
                 .collect();
             let values = sites
                 .iter()

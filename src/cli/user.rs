@@ -52,23 +52,33 @@ pub enum UserCommand {
 }
 
 fn username_arg(raw: &str) -> Result<String, String> {
-    validate_username(raw).map(|()| raw.to_string()).map_err(|e| e.to_string())
+    validate_username(raw)
+        .map(|()| raw.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn role_arg(raw: &str) -> Result<Role, String> {
-    raw.parse().map_err(|e: crate::users::UnknownRole| e.to_string())
+    raw.parse()
+        .map_err(|e: crate::users::UnknownRole| e.to_string())
 }
 
 /// Bad input from the operator is a usage error (exit 2); the rest fails (1).
 fn user_error(e: UserError) -> CliError {
     match e {
         UserError::Internal(e) => CliError::Failure(e),
-        UserError::NotFound(_) | UserError::UsernameTaken(_) => CliError::Failure(anyhow::anyhow!(e.to_string())),
+        UserError::NotFound(_) | UserError::UsernameTaken(_) => {
+            CliError::Failure(anyhow::anyhow!(e.to_string()))
+        }
         other => CliError::Usage(other.to_string()),
     }
 }
 
-pub async fn run(command: UserCommand, store: &SharedStore, users: &Users, out: &Output) -> CliResult {
+pub async fn run(
+    command: UserCommand,
+    store: &SharedStore,
+    users: &Users,
+    out: &Output,
+) -> CliResult {
     match command {
         UserCommand::Create {
             site,
@@ -93,7 +103,10 @@ pub async fn run(command: UserCommand, store: &SharedStore, users: &Users, out: 
             };
             let user = users.create(site.id, account).await.map_err(user_error)?;
             let mut value = json!({"id": user.id, "site": site.slug, "username": user.username, "role": user.role});
-            let mut human = format!("created user `{}` (id {}, {}) on site `{}`", user.username, user.id, user.role, site.slug);
+            let mut human = format!(
+                "created user `{}` (id {}, {}) on site `{}`",
+                user.username, user.id, user.role, site.slug
+            );
             if generated {
                 value["password"] = json!(password);
                 human.push_str(&format!("\npassword (shown once): {password}"));
@@ -123,12 +136,19 @@ pub async fn run(command: UserCommand, store: &SharedStore, users: &Users, out: 
                            "email": u.email, "role": u.role, "disabled": u.disabled})
                 })
                 .collect();
-            out.table(&["ID", "USERNAME", "DISPLAY NAME", "ROLE", "STATE"], rows, values);
+            out.table(
+                &["ID", "USERNAME", "DISPLAY NAME", "ROLE", "STATE"],
+                rows,
+                values,
+            );
             Ok(())
         }
         UserCommand::SetPassword { site, username, .. } => {
             let site = find_site(store, &site).await?;
-            let user = users.find_by_username(site.id, &username).await.map_err(user_error)?;
+            let user = users
+                .find_by_username(site.id, &username)
+                .await
+                .map_err(user_error)?;
             let password = read_stdin_secret().await?;
             users
                 .set_password(site.id, user.id, password, None)
@@ -140,8 +160,12 @@ pub async fn run(command: UserCommand, store: &SharedStore, users: &Users, out: 
             );
             Ok(())
         }
-        UserCommand::Disable { site, username } => set_disabled(store, users, out, &site, &username, true).await,
-        UserCommand::Enable { site, username } => set_disabled(store, users, out, &site, &username, false).await,
+        UserCommand::Disable { site, username } => {
+            set_disabled(store, users, out, &site, &username, true).await
+        }
+        UserCommand::Enable { site, username } => {
+            set_disabled(store, users, out, &site, &username, false).await
+        }
     }
 }
 
@@ -154,7 +178,10 @@ async fn set_disabled(
     disabled: bool,
 ) -> CliResult {
     let site = find_site(store, site).await?;
-    let user = users.find_by_username(site.id, username).await.map_err(user_error)?;
+    let user = users
+        .find_by_username(site.id, username)
+        .await
+        .map_err(user_error)?;
     users
         .set_disabled(site.id, user.id, disabled)
         .await
@@ -164,6 +191,9 @@ async fn set_disabled(
     } else {
         format!("enabled `{username}`")
     };
-    out.done(&human, json!({"id": user.id, "username": user.username, "disabled": disabled}));
+    out.done(
+        &human,
+        json!({"id": user.id, "username": user.username, "disabled": disabled}),
+    );
     Ok(())
 }

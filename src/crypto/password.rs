@@ -1,7 +1,7 @@
 //! Argon2id for user passwords, always run on the blocking pool.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// A hash of a password nobody knows, verified when the user does not exist
 /// so unknown users and wrong passwords cost the same.
@@ -40,7 +40,9 @@ pub fn verify_password_blocking(stored: Option<&str>, password: &str) -> bool {
 
 fn check(stored: &str, password: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }

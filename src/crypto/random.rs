@@ -31,7 +31,8 @@ pub fn password() -> String {
         .filter_map(|b| {
             // Rejection sampling keeps the distribution uniform.
             let limit = 256 - (256 % PASSWORD_ALPHABET.len());
-            ((*b as usize) < limit).then(|| PASSWORD_ALPHABET[*b as usize % PASSWORD_ALPHABET.len()] as char)
+            ((*b as usize) < limit)
+                .then(|| PASSWORD_ALPHABET[*b as usize % PASSWORD_ALPHABET.len()] as char)
         })
         .chain(std::iter::repeat_with(|| {
             PASSWORD_ALPHABET[bytes::<1>()[0] as usize % PASSWORD_ALPHABET.len()] as char

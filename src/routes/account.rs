@@ -5,7 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{Chrome, Csrf, add_cookie, cleared_authtoken_cookie, format_time, html, see_other};
+use super::pages::{
+    Chrome, Csrf, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
+};
 use crate::cache::CachedUser;
 use crate::crypto::password;
 use crate::error::ApiError;
@@ -73,7 +75,9 @@ struct CsrfForm {
 
 fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "password-changed" => Some("Your password was changed. Your other sessions were signed out."),
+        "password-changed" => {
+            Some("Your password was changed. Your other sessions were signed out.")
+        }
         "session-ended" => Some("That session was signed out."),
         _ => None,
     }
@@ -133,7 +137,16 @@ async fn account_page(
         return Ok(sign_in_first());
     };
     let notice = notice_text(query.notice.as_deref());
-    render_account(&req, &state, &caller, &user, StatusCode::OK, notice, PasswordErrors::default()).await
+    render_account(
+        &req,
+        &state,
+        &caller,
+        &user,
+        StatusCode::OK,
+        notice,
+        PasswordErrors::default(),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
@@ -151,7 +164,16 @@ async fn change_password(
     let mut errors = PasswordErrors::default();
     if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
         errors.current = Some("This form expired. Please try again.".into());
-        return render_account(&req, &state, &caller, &user, StatusCode::FORBIDDEN, None, errors).await;
+        return render_account(
+            &req,
+            &state,
+            &caller,
+            &user,
+            StatusCode::FORBIDDEN,
+            None,
+            errors,
+        )
+        .await;
     }
     let record = state.store.find_user(caller.site.id, user.id).await?;
     let stored = record.and_then(|r| r.password_hash);
@@ -164,11 +186,25 @@ async fn change_password(
         errors.confirm = Some("The two new passwords differ.".into());
     }
     if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
-        return render_account(&req, &state, &caller, &user, StatusCode::BAD_REQUEST, None, errors).await;
+        return render_account(
+            &req,
+            &state,
+            &caller,
+            &user,
+            StatusCode::BAD_REQUEST,
+            None,
+            errors,
+        )
+        .await;
     }
     match state
         .users
-        .set_password(caller.site.id, user.id, form.new_password, caller.session_id)
+        .set_password(
+            caller.site.id,
+            user.id,
+            form.new_password,
+            caller.session_id,
+        )
         .await
     {
         Ok(()) => Ok(see_other("/account?notice=password-changed")),
@@ -204,7 +240,10 @@ async fn end_session(
         return Ok(see_other("/account"));
     }
     let session_id = path.into_inner();
-    state.sessions.end(&caller.site, user.id, session_id).await?;
+    state
+        .sessions
+        .end(&caller.site, user.id, session_id)
+        .await?;
     if Some(session_id) == caller.session_id {
         let mut response = see_other("/login?notice=signed-out");
         add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));

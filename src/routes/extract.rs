@@ -74,7 +74,10 @@ pub fn request_host(req: &HttpRequest) -> Option<&str> {
         .or_else(|| req.uri().authority().map(|a| a.as_str()))
 }
 
-pub async fn resolve_site(req: &HttpRequest, state: &AppState) -> Result<Arc<Site>, actix_web::Error> {
+pub async fn resolve_site(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Arc<Site>, actix_web::Error> {
     let host = request_host(req).unwrap_or_default();
     match state.sites.resolve(host).await.map_err(ApiError::from)? {
         Some(site) => Ok(site),

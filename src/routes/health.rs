@@ -18,7 +18,8 @@ async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "store": state.store.backend()})),
+        Ok(()) => HttpResponse::Ok()
+            .json(serde_json::json!({"status": "ready", "store": state.store.backend()})),
         Err(e) => {
             tracing::warn!(error = %e, "store is not reachable");
             HttpResponse::ServiceUnavailable().json(serde_json::json!({

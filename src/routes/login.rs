@@ -7,14 +7,19 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::client_info;
-use super::pages::{Chrome, Csrf, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other};
+use super::pages::{
+    Chrome, Csrf, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
+};
 use crate::next_path::NextPath;
 use crate::signin::{SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
 use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login_page).service(login).service(logout).service(home);
+    cfg.service(login_page)
+        .service(login)
+        .service(logout)
+        .service(home);
 }
 
 const AFTER_SIGN_IN: &str = "/account";
@@ -62,7 +67,12 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-fn render(req: &HttpRequest, caller: &Caller, status: StatusCode, page: impl FnOnce(Chrome) -> LoginPage) -> HttpResponse {
+fn render(
+    req: &HttpRequest,
+    caller: &Caller,
+    status: StatusCode,
+    page: impl FnOnce(Chrome) -> LoginPage,
+) -> HttpResponse {
     let csrf = Csrf::for_request(req, &caller.site);
     let mut response = html(status, &page(Chrome::new(caller, &csrf)));
     csrf.attach(&caller.site, &mut response);
@@ -71,7 +81,11 @@ fn render(req: &HttpRequest, caller: &Caller, status: StatusCode, page: impl FnO
 
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[get("/login")]
-async fn login_page(req: HttpRequest, caller: Caller, query: web::Query<LoginQuery>) -> HttpResponse {
+async fn login_page(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
     if caller.user.is_some() {
         return see_other(next.as_str());
@@ -123,14 +137,20 @@ async fn login(
         SignInOutcome::SignedIn(session) => {
             let mut response = see_other(next.as_str());
             let max_age = session.record.expires_at - state.now();
-            add_cookie(&mut response, &authtoken_cookie(&caller.site, session.authtoken, max_age));
+            add_cookie(
+                &mut response,
+                &authtoken_cookie(&caller.site, session.authtoken, max_age),
+            );
             response
         }
         SignInOutcome::Refused => page(StatusCode::UNAUTHORIZED, REFUSED),
         SignInOutcome::Throttled { retry_after } => {
             let mut response = page(
                 StatusCode::TOO_MANY_REQUESTS,
-                &format!("Too many failed attempts. Try again in {} minute(s).", (retry_after + 59) / 60),
+                &format!(
+                    "Too many failed attempts. Try again in {} minute(s).",
+                    (retry_after + 59) / 60
+                ),
             );
             if let Ok(value) = retry_after.to_string().parse() {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

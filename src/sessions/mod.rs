@@ -58,7 +58,12 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(store: SharedStore, cache: Arc<AuthCache>, users: Users, clock: SharedClock) -> Self {
+    pub fn new(
+        store: SharedStore,
+        cache: Arc<AuthCache>,
+        users: Users,
+        clock: SharedClock,
+    ) -> Self {
         Self {
             store,
             cache,
@@ -98,7 +103,11 @@ impl Sessions {
 
     /// The live session and user behind an authtoken, or `None` for anything
     /// forged, foreign, expired, revoked, or belonging to a disabled user.
-    pub async fn recognise(&self, site: &Site, token: &str) -> Result<Option<RecognisedSession>, StoreError> {
+    pub async fn recognise(
+        &self,
+        site: &Site,
+        token: &str,
+    ) -> Result<Option<RecognisedSession>, StoreError> {
         let now = self.clock.now();
         let Some(verified) = authtoken::verify(site, token, now) else {
             return Ok(None);
@@ -107,7 +116,11 @@ impl Sessions {
             Some(session) => session,
             None => {
                 let epoch = self.cache.epoch();
-                let Some(record) = self.store.find_session_by_hash(site.id, &verified.secret_hash).await? else {
+                let Some(record) = self
+                    .store
+                    .find_session_by_hash(site.id, &verified.secret_hash)
+                    .await?
+                else {
                     return Ok(None);
                 };
                 if record.revoked_at.is_some() {
@@ -139,7 +152,11 @@ impl Sessions {
         }))
     }
 
-    pub async fn list_active(&self, site: &Site, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
+    pub async fn list_active(
+        &self,
+        site: &Site,
+        user_id: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
         self.store
             .list_active_sessions(site.id, user_id, self.clock.now())
             .await
@@ -147,7 +164,12 @@ impl Sessions {
 
     /// Signs out one session of the user. False when it was not theirs or
     /// already over.
-    pub async fn end(&self, site: &Site, user_id: i64, session_id: i64) -> Result<bool, StoreError> {
+    pub async fn end(
+        &self,
+        site: &Site,
+        user_id: i64,
+        session_id: i64,
+    ) -> Result<bool, StoreError> {
         let ended = self
             .store
             .revoke_session(site.id, user_id, session_id, self.clock.now())
@@ -157,7 +179,12 @@ impl Sessions {
     }
 
     /// Signs the user out everywhere, except `keep` when given.
-    pub async fn end_all(&self, site: &Site, user_id: i64, keep: Option<i64>) -> Result<u64, StoreError> {
+    pub async fn end_all(
+        &self,
+        site: &Site,
+        user_id: i64,
+        keep: Option<i64>,
+    ) -> Result<u64, StoreError> {
         let ended = self
             .store
             .revoke_user_sessions(site.id, user_id, keep, self.clock.now())

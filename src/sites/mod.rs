@@ -103,7 +103,11 @@ pub fn validate_slug(slug: &str) -> Result<(), SiteInputError> {
         && slug
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok { Ok(()) } else { Err(SiteInputError::Slug) }
+    if ok {
+        Ok(())
+    } else {
+        Err(SiteInputError::Slug)
+    }
 }
 
 /// Parses an alias given on the command line (`docs.local:8080`, `[::1]:8080`).
@@ -141,7 +145,10 @@ mod tests {
     fn base_urls_must_be_bare_http_origins() {
         assert!(parse_base_url("https://docs.example.com").is_ok());
         assert!(parse_base_url("http://localhost:8080/").is_ok());
-        assert!(matches!(parse_base_url("ftp://x"), Err(SiteInputError::Scheme)));
+        assert!(matches!(
+            parse_base_url("ftp://x"),
+            Err(SiteInputError::Scheme)
+        ));
         assert!(matches!(
             parse_base_url("https://x.example/app"),
             Err(SiteInputError::HasPath)
@@ -159,8 +166,14 @@ mod tests {
 
     #[test]
     fn aliases_accept_ipv6_and_ports_but_not_paths() {
-        assert_eq!(parse_host_alias("[::1]:8080").ok().as_deref(), Some("[::1]:8080"));
-        assert_eq!(parse_host_alias("Docs.Local").ok().as_deref(), Some("docs.local"));
+        assert_eq!(
+            parse_host_alias("[::1]:8080").ok().as_deref(),
+            Some("[::1]:8080")
+        );
+        assert_eq!(
+            parse_host_alias("Docs.Local").ok().as_deref(),
+            Some("docs.local")
+        );
         assert!(parse_host_alias("evil.com/path").is_err());
         assert!(parse_host_alias("user@host").is_err());
     }

@@ -102,9 +102,15 @@ mod tests {
         let site_b = site(2, &master);
         let minted = mint(&site_a, 2_000);
         assert!(verify(&site_a, &minted.value, 2_000).is_none(), "expired");
-        assert!(verify(&site_b, &minted.value, 1_000).is_none(), "other site");
+        assert!(
+            verify(&site_b, &minted.value, 1_000).is_none(),
+            "other site"
+        );
         let tampered = minted.value.replacen(".2000.", ".9999.", 1);
-        assert!(verify(&site_a, &tampered, 1_000).is_none(), "tampered expiry");
+        assert!(
+            verify(&site_a, &tampered, 1_000).is_none(),
+            "tampered expiry"
+        );
         let mut flipped = minted.value.clone();
         let last = flipped.pop().unwrap_or('0');
         flipped.push(if last == '0' { '1' } else { '0' });

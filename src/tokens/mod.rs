@@ -67,7 +67,11 @@ impl Caller {
 
 /// Recognises the caller from what the request presented. Credentials that
 /// do not check out leave the caller anonymous; only store failures are errors.
-pub async fn recognise(state: &AppState, site: Arc<Site>, presented: Presented<'_>) -> Result<Caller, StoreError> {
+pub async fn recognise(
+    state: &AppState,
+    site: Arc<Site>,
+    presented: Presented<'_>,
+) -> Result<Caller, StoreError> {
     // An explicit header wins over the cookie.
     let authtoken = presented
         .bearer

@@ -17,7 +17,9 @@ pub const MAX_USERNAME_CHARS: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    #[error("a username is 1 to {MAX_USERNAME_CHARS} characters, without control characters, leading or trailing spaces, or a leading `=`")]
+    #[error(
+        "a username is 1 to {MAX_USERNAME_CHARS} characters, without control characters, leading or trailing spaces, or a leading `=`"
+    )]
     InvalidUsername,
     #[error("a password is {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long")]
     WeakPassword,
@@ -43,7 +45,11 @@ pub fn validate_username(username: &str) -> Result<(), UserError> {
         && !username.chars().any(char::is_control)
         && username.trim() == username
         && !username.starts_with('=');
-    if ok { Ok(()) } else { Err(UserError::InvalidUsername) }
+    if ok {
+        Ok(())
+    } else {
+        Err(UserError::InvalidUsername)
+    }
 }
 
 pub fn validate_password(password: &str) -> Result<(), UserError> {
@@ -57,11 +63,15 @@ pub fn validate_password(password: &str) -> Result<(), UserError> {
 
 fn validate_email(email: &str) -> Result<(), UserError> {
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid { Ok(()) } else { Err(UserError::InvalidEmail(email.to_string())) }
+    if valid {
+        Ok(())
+    } else {
+        Err(UserError::InvalidEmail(email.to_string()))
+    }
 }
 
 /// What it takes to create a local account.
@@ -82,7 +92,11 @@ pub struct Users {
 
 impl Users {
     pub fn new(store: SharedStore, cache: Arc<AuthCache>, clock: SharedClock) -> Self {
-        Self { store, cache, clock }
+        Self {
+            store,
+            cache,
+            clock,
+        }
     }
 
     /// Checks and hashes a new local account; the record is not yet stored.
@@ -119,7 +133,11 @@ impl Users {
         }
     }
 
-    pub async fn find_by_username(&self, site_id: i64, username: &str) -> Result<UserRecord, UserError> {
+    pub async fn find_by_username(
+        &self,
+        site_id: i64,
+        username: &str,
+    ) -> Result<UserRecord, UserError> {
         self.store
             .find_user_by_username(site_id, username)
             .await?
@@ -131,7 +149,11 @@ impl Users {
     }
 
     /// The user as the request path sees it, from the cache when possible.
-    pub async fn cached(&self, site_id: i64, user_id: i64) -> Result<Option<Arc<CachedUser>>, StoreError> {
+    pub async fn cached(
+        &self,
+        site_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Arc<CachedUser>>, StoreError> {
         if let Some(user) = self.cache.user(user_id) {
             return Ok((user.site_id == site_id).then_some(user));
         }
@@ -170,7 +192,12 @@ impl Users {
     }
 
     /// Disabling signs the user out everywhere at once.
-    pub async fn set_disabled(&self, site_id: i64, user_id: i64, disabled: bool) -> Result<(), UserError> {
+    pub async fn set_disabled(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<(), UserError> {
         let changed = self
             .store
             .set_disabled(site_id, user_id, disabled, self.clock.now())

@@ -118,7 +118,9 @@ impl Permissions {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     pub fn names(self) -> Vec<&'static str> {
@@ -132,7 +134,10 @@ mod tests {
 
     #[test]
     fn roles_grant_growing_permission_sets() {
-        assert_eq!(Role::Community.permissions().names(), vec!["account:read", "account:write"]);
+        assert_eq!(
+            Role::Community.permissions().names(),
+            vec!["account:read", "account:write"]
+        );
         assert!(Role::Pro.permissions().contains(Permission::ContentWrite));
         assert!(!Role::Pro.permissions().contains(Permission::Admin));
         assert_eq!(Role::Admin.permissions(), Permissions::all());

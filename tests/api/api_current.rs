@@ -13,6 +13,9 @@ async fn an_anonymous_caller_is_reported_as_such() {
 async fn garbage_bearer_tokens_leave_the_caller_anonymous() {
     let app = spawn_app().await;
     for junk in ["", "tas_", "tas_1.2.3.4", "tas_x.y.z.w", &"a".repeat(400)] {
-        assert_eq!(app.current_user_bearer(junk).await["credential"], "anonymous");
+        assert_eq!(
+            app.current_user_bearer(junk).await["credential"],
+            "anonymous"
+        );
     }
 }

@@ -14,21 +14,36 @@ async fn site_create_and_list_work_and_print_json() {
 
     let created = app.cli(
         &[
-            "site", "create", "docs", "--base-url", "https://docs.example.com", "--name", "Docs", "--alias",
-            "docs.local:8080", "--json",
+            "site",
+            "create",
+            "docs",
+            "--base-url",
+            "https://docs.example.com",
+            "--name",
+            "Docs",
+            "--alias",
+            "docs.local:8080",
+            "--json",
         ],
         None,
     );
     assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
     let site: serde_json::Value = serde_json::from_str(&stdout(&created)).unwrap();
     assert_eq!(site["slug"], "docs");
-    assert_eq!(site["hosts"], serde_json::json!(["docs.example.com", "docs.local:8080"]));
+    assert_eq!(
+        site["hosts"],
+        serde_json::json!(["docs.example.com", "docs.local:8080"])
+    );
 
     let listed = app.cli(&["site", "list", "--json"], None);
     assert_eq!(listed.status.code(), Some(0));
     let sites: Vec<serde_json::Value> = serde_json::from_str(&stdout(&listed)).unwrap();
     assert_eq!(sites.len(), 2);
-    assert!(sites.iter().any(|s| s["slug"] == "docs" && s["base_url"] == "https://docs.example.com"));
+    assert!(
+        sites
+            .iter()
+            .any(|s| s["slug"] == "docs" && s["base_url"] == "https://docs.example.com")
+    );
 
     // The running server answers for the new site without a restart.
     let response = reqwest::Client::builder()
@@ -46,22 +61,56 @@ async fn site_create_and_list_work_and_print_json() {
 async fn site_create_rejects_bad_input_as_a_usage_error() {
     let app = spawn_app().await;
     for args in [
-        vec!["site", "create", "Bad Slug", "--base-url", "https://x.example.com"],
+        vec![
+            "site",
+            "create",
+            "Bad Slug",
+            "--base-url",
+            "https://x.example.com",
+        ],
         vec!["site", "create", "ok", "--base-url", "ftp://x.example.com"],
-        vec!["site", "create", "ok", "--base-url", "https://x.example.com/sub/path"],
-        vec!["site", "create", "ok", "--base-url", "https://x.example.com", "--alias", "a/b"],
+        vec![
+            "site",
+            "create",
+            "ok",
+            "--base-url",
+            "https://x.example.com/sub/path",
+        ],
+        vec![
+            "site",
+            "create",
+            "ok",
+            "--base-url",
+            "https://x.example.com",
+            "--alias",
+            "a/b",
+        ],
         vec!["site", "create", "ok"],
         vec!["site", "frobnicate"],
     ] {
         let output = app.cli(&args, None);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
 }
 
 #[tokio::test]
 async fn a_duplicate_site_is_a_failure_with_one_line() {
     let app = spawn_app().await;
-    let output = app.cli(&["site", "create", "default", "--base-url", "https://other.example.com"], None);
+    let output = app.cli(
+        &[
+            "site",
+            "create",
+            "default",
+            "--base-url",
+            "https://other.example.com",
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stderr(&output).trim().lines().count(), 1);
 }
@@ -70,7 +119,18 @@ async fn a_duplicate_site_is_a_failure_with_one_line() {
 async fn user_create_with_a_password_from_stdin_can_sign_in() {
     let app = spawn_app().await;
     let output = app.cli(
-        &["user", "create", "--site", "default", "carol", "--role", "pro", "--email", "carol@example.com", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--site",
+            "default",
+            "carol",
+            "--role",
+            "pro",
+            "--email",
+            "carol@example.com",
+            "--password-stdin",
+        ],
         Some("carol-password-1\n"),
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -84,7 +144,10 @@ async fn user_create_with_a_password_from_stdin_can_sign_in() {
 #[tokio::test]
 async fn user_create_without_a_password_prints_a_generated_one_once() {
     let app = spawn_app().await;
-    let output = app.cli(&["user", "create", "--site", "default", "dave", "--json"], None);
+    let output = app.cli(
+        &["user", "create", "--site", "default", "dave", "--json"],
+        None,
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let created: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     let password = created["password"].as_str().unwrap().to_string();
@@ -98,14 +161,37 @@ async fn user_create_without_a_password_prints_a_generated_one_once() {
 async fn user_commands_reject_bad_input_as_a_usage_error() {
     let app = spawn_app().await;
     for (args, stdin) in [
-        (vec!["user", "create", "--site", "default", "erin", "--role", "root"], None),
+        (
+            vec![
+                "user", "create", "--site", "default", "erin", "--role", "root",
+            ],
+            None,
+        ),
         (vec!["user", "create", "--site", "default", "=erin"], None),
-        (vec!["user", "create", "--site", "default", "erin", "--password-stdin"], Some("short\n")),
+        (
+            vec![
+                "user",
+                "create",
+                "--site",
+                "default",
+                "erin",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        ),
         (vec!["user", "create", "erin"], None),
-        (vec!["user", "set-password", "--site", "default", "admin"], None),
+        (
+            vec!["user", "set-password", "--site", "default", "admin"],
+            None,
+        ),
     ] {
         let output = app.cli(&args, stdin);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
 }
 
@@ -127,12 +213,26 @@ async fn user_list_and_set_password_work() {
     let app = spawn_app().await;
     app.cli(&["user", "create", "--site", "default", "gina"], None);
 
-    let set = app.cli(&["user", "set-password", "--site", "default", "gina", "--password-stdin"], Some("gina-password-9"));
+    let set = app.cli(
+        &[
+            "user",
+            "set-password",
+            "--site",
+            "default",
+            "gina",
+            "--password-stdin",
+        ],
+        Some("gina-password-9"),
+    );
     assert_eq!(set.status.code(), Some(0), "{}", stderr(&set));
     let listed = app.cli(&["user", "list", "--site", "default", "--json"], None);
     let users: Vec<serde_json::Value> = serde_json::from_str(&stdout(&listed)).unwrap();
     assert_eq!(users.len(), 2);
-    assert!(users.iter().any(|u| u["username"] == "gina" && u["disabled"] == false));
+    assert!(
+        users
+            .iter()
+            .any(|u| u["username"] == "gina" && u["disabled"] == false)
+    );
 
     let response = app.post_login("gina", "gina-password-9").await;
     assert_eq!(response.status().as_u16(), 303);

@@ -21,7 +21,12 @@ use tessera::store::NewSite;
 use tessera::users::{NewAccount, Role};
 
 /// Extra host names every test client resolves to the app, for multi-site tests.
-pub const EXTRA_HOSTS: &[&str] = &["site-b.localhost", "secure.localhost", "unknown.localhost", "app.localhost"];
+pub const EXTRA_HOSTS: &[&str] = &[
+    "site-b.localhost",
+    "secure.localhost",
+    "unknown.localhost",
+    "app.localhost",
+];
 
 static TRACING: Once = Once::new();
 
@@ -53,7 +58,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts an app on an existing store (for a second process on one database).
-pub async fn spawn_app_on(database_url: String, master_key: String, dir: tempfile::TempDir) -> TestApp {
+pub async fn spawn_app_on(
+    database_url: String,
+    master_key: String,
+    dir: tempfile::TempDir,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
     let port = listener.local_addr().expect("local address").port();
     let vars: HashMap<String, String> = [
@@ -125,7 +134,11 @@ pub fn hidden_input(html: &str, name: &str) -> Option<String> {
     let marker = format!(r#"name="{name}" value=""#);
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')?;
-    Some(html[start..start + end].replace("&#x2f;", "/").replace("&amp;", "&"))
+    Some(
+        html[start..start + end]
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// Every `Set-Cookie` for `name`.
@@ -158,15 +171,26 @@ impl TestApp {
     }
 
     pub fn default_site_id(&self) -> i64 {
-        self.state.sites.by_host(&format!("localhost:{}", self.port)).expect("default site").id
+        self.state
+            .sites
+            .by_host(&format!("localhost:{}", self.port))
+            .expect("default site")
+            .id
     }
 
     /// Creates a user on the default site.
     pub async fn create_user(&self, username: &str, password: &str, role: Role) -> i64 {
-        self.create_user_on(self.default_site_id(), username, password, role).await
+        self.create_user_on(self.default_site_id(), username, password, role)
+            .await
     }
 
-    pub async fn create_user_on(&self, site_id: i64, username: &str, password: &str, role: Role) -> i64 {
+    pub async fn create_user_on(
+        &self,
+        site_id: i64,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> i64 {
         self.state
             .users
             .create(
@@ -233,7 +257,11 @@ impl TestApp {
         next: Option<&str>,
     ) -> reqwest::Response {
         let csrf = self.login_csrf(client, base).await;
-        let mut form = vec![("username", username), ("password", password), ("csrf_token", csrf.as_str())];
+        let mut form = vec![
+            ("username", username),
+            ("password", password),
+            ("csrf_token", csrf.as_str()),
+        ];
         if let Some(next) = next {
             form.push(("next", next));
         }
@@ -246,13 +274,20 @@ impl TestApp {
     }
 
     pub async fn post_login(&self, username: &str, password: &str) -> reqwest::Response {
-        self.post_login_on(&self.client, &self.address, username, password, None).await
+        self.post_login_on(&self.client, &self.address, username, password, None)
+            .await
     }
 
     /// Signs in with a fresh client and returns it with the authtoken value.
-    pub async fn signed_in_client(&self, username: &str, password: &str) -> (reqwest::Client, String) {
+    pub async fn signed_in_client(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (reqwest::Client, String) {
         let client = new_client(self.port);
-        let response = self.post_login_on(&client, &self.address, username, password, None).await;
+        let response = self
+            .post_login_on(&client, &self.address, username, password, None)
+            .await;
         assert_eq!(response.status().as_u16(), 303, "sign-in should redirect");
         let token = cookie_value(response.headers(), "authtoken").expect("an authtoken cookie");
         (client, token)

@@ -24,7 +24,10 @@ async fn readyz_reports_the_store() {
 async fn every_response_has_a_request_id() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
-    let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(id.len(), 36);
     let given = app
         .client
@@ -52,7 +55,17 @@ async fn pages_cannot_be_framed() {
 #[tokio::test]
 async fn the_stylesheet_is_served() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/static/style.css")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 }

@@ -5,7 +5,8 @@ use crate::helpers::{cookie_value, hidden_input, new_client, set_cookies, spawn_
 #[tokio::test]
 async fn signing_in_with_the_right_password_sets_the_authtoken_and_redirects() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Pro).await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
 
     let response = app.post_login("alice", "alice-password-1").await;
 
@@ -22,7 +23,9 @@ async fn signing_in_with_the_right_password_sets_the_authtoken_and_redirects() {
 #[tokio::test]
 async fn the_printed_admin_can_sign_in() {
     let app = spawn_app().await;
-    let response = app.post_login(&app.admin_username, &app.admin_password).await;
+    let response = app
+        .post_login(&app.admin_username, &app.admin_password)
+        .await;
     assert_eq!(response.status().as_u16(), 303);
     let me = app.current_user_with(&app.client).await;
     assert_eq!(me["username"], "admin");
@@ -32,7 +35,8 @@ async fn the_printed_admin_can_sign_in() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_generic_message() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
 
     let wrong = app.post_login("alice", "not-her-password").await;
     assert_eq!(wrong.status().as_u16(), 401);
@@ -52,7 +56,8 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_generic_message() {
 #[tokio::test]
 async fn the_authtoken_cookie_is_http_only_lax_and_site_wide() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
 
     let response = app.post_login("alice", "alice-password-1").await;
 
@@ -67,12 +72,19 @@ async fn the_authtoken_cookie_is_http_only_lax_and_site_wide() {
 #[tokio::test]
 async fn the_authtoken_cookie_is_secure_on_an_https_site() {
     let app = spawn_app().await;
-    let site = app.create_site("secure", "https://secure.localhost", "secure.localhost").await;
-    app.create_user_on(site, "alice", "alice-password-1", Role::Community).await;
+    let site = app
+        .create_site("secure", "https://secure.localhost", "secure.localhost")
+        .await;
+    app.create_user_on(site, "alice", "alice-password-1", Role::Community)
+        .await;
     // The test talks plain http, so a cookie jar would rightly withhold the
     // Secure CSRF cookie: carry it by hand.
     let client = new_client(app.port);
-    let page = client.get(app.url_on("secure.localhost", "/login")).send().await.unwrap();
+    let page = client
+        .get(app.url_on("secure.localhost", "/login"))
+        .send()
+        .await
+        .unwrap();
     let csrf_cookie = set_cookies(page.headers(), "tessera_csrf").remove(0);
     assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
     let csrf_value = cookie_value(page.headers(), "tessera_csrf").unwrap();
@@ -85,7 +97,11 @@ async fn the_authtoken_cookie_is_secure_on_an_https_site() {
         .unwrap()
         .post(app.url_on("secure.localhost", "/login"))
         .header("Cookie", format!("tessera_csrf={csrf_value}"))
-        .form(&[("username", "alice"), ("password", "alice-password-1"), ("csrf_token", csrf_token.as_str())])
+        .form(&[
+            ("username", "alice"),
+            ("password", "alice-password-1"),
+            ("csrf_token", csrf_token.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -98,9 +114,16 @@ async fn the_authtoken_cookie_is_secure_on_an_https_site() {
 #[tokio::test]
 async fn next_paths_on_the_same_site_are_followed() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
     let response = app
-        .post_login_on(&app.client, &app.address, "alice", "alice-password-1", Some("/account?x=1"))
+        .post_login_on(
+            &app.client,
+            &app.address,
+            "alice",
+            "alice-password-1",
+            Some("/account?x=1"),
+        )
         .await;
     assert_eq!(response.headers()["location"], "/account?x=1");
 }
@@ -108,7 +131,8 @@ async fn next_paths_on_the_same_site_are_followed() {
 #[tokio::test]
 async fn open_redirect_attempts_in_next_are_refused() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
     for evil in [
         "https://evil.example/",
         "//evil.example/",
@@ -119,7 +143,13 @@ async fn open_redirect_attempts_in_next_are_refused() {
     ] {
         let client = new_client(app.port);
         let response = app
-            .post_login_on(&client, &app.address, "alice", "alice-password-1", Some(evil))
+            .post_login_on(
+                &client,
+                &app.address,
+                "alice",
+                "alice-password-1",
+                Some(evil),
+            )
             .await;
         assert_eq!(response.status().as_u16(), 303);
         assert_eq!(response.headers()["location"], "/account", "next={evil}");
@@ -144,7 +174,8 @@ async fn the_login_page_carries_a_safe_next_only() {
 #[tokio::test]
 async fn a_sign_in_post_without_the_csrf_token_is_refused() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
     // A page visit sets the CSRF cookie, but the form omits the token.
     app.login_csrf(&app.client, &app.address).await;
 
@@ -163,7 +194,8 @@ async fn a_sign_in_post_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn a_csrf_token_from_another_browser_is_refused() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
     let attacker = new_client(app.port);
     let stolen = app.login_csrf(&attacker, &app.address).await;
     app.login_csrf(&app.client, &app.address).await;
@@ -171,7 +203,11 @@ async fn a_csrf_token_from_another_browser_is_refused() {
     let response = app
         .client
         .post(app.url("/login"))
-        .form(&[("username", "alice"), ("password", "alice-password-1"), ("csrf_token", stolen.as_str())])
+        .form(&[
+            ("username", "alice"),
+            ("password", "alice-password-1"),
+            ("csrf_token", stolen.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -182,7 +218,8 @@ async fn a_csrf_token_from_another_browser_is_refused() {
 #[tokio::test]
 async fn repeated_failures_are_throttled_even_with_the_right_password() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Community).await;
+    app.create_user("alice", "alice-password-1", Role::Community)
+        .await;
     for _ in 0..5 {
         let response = app.post_login("alice", "wrong-password!").await;
         assert_eq!(response.status().as_u16(), 401);
@@ -191,7 +228,11 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     let response = app.post_login("alice", "alice-password-1").await;
 
     assert_eq!(response.status().as_u16(), 429);
-    let retry_after: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: i64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry_after > 0 && retry_after <= 60);
     assert!(set_cookies(response.headers(), "authtoken").is_empty());
 
@@ -204,11 +245,23 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
 #[tokio::test]
 async fn disabled_users_cannot_sign_in() {
     let app = spawn_app().await;
-    let id = app.create_user("alice", "alice-password-1", Role::Community).await;
-    app.state.users.set_disabled(app.default_site_id(), id, true).await.unwrap();
+    let id = app
+        .create_user("alice", "alice-password-1", Role::Community)
+        .await;
+    app.state
+        .users
+        .set_disabled(app.default_site_id(), id, true)
+        .await
+        .unwrap();
 
     let response = app.post_login("alice", "alice-password-1").await;
 
     assert_eq!(response.status().as_u16(), 401);
-    assert!(response.text().await.unwrap().contains("Incorrect username or password."));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Incorrect username or password.")
+    );
 }

@@ -5,9 +5,13 @@ use crate::helpers::{new_client, spawn_app};
 #[tokio::test]
 async fn an_authtoken_of_site_a_is_anonymous_on_site_b() {
     let app = spawn_app().await;
-    let site_b = app.create_site("b", "http://site-b.localhost", "site-b.localhost").await;
-    app.create_user("alice", "alice-password-1", Role::Admin).await;
-    app.create_user_on(site_b, "alice", "alice-password-1", Role::Admin).await;
+    let site_b = app
+        .create_site("b", "http://site-b.localhost", "site-b.localhost")
+        .await;
+    app.create_user("alice", "alice-password-1", Role::Admin)
+        .await;
+    app.create_user_on(site_b, "alice", "alice-password-1", Role::Admin)
+        .await;
     let (_, token_a) = app.signed_in_client("alice", "alice-password-1").await;
 
     let on_b: serde_json::Value = reqwest::Client::builder()
@@ -40,14 +44,23 @@ async fn an_authtoken_of_site_a_is_anonymous_on_site_b() {
 #[tokio::test]
 async fn users_of_two_sites_are_separate() {
     let app = spawn_app().await;
-    let site_b = app.create_site("b", "http://site-b.localhost", "site-b.localhost").await;
-    app.create_user_on(site_b, "bob", "bob-password-12", Role::Community).await;
+    let site_b = app
+        .create_site("b", "http://site-b.localhost", "site-b.localhost")
+        .await;
+    app.create_user_on(site_b, "bob", "bob-password-12", Role::Community)
+        .await;
     // bob exists only on site B.
     let response = app.post_login("bob", "bob-password-12").await;
     assert_eq!(response.status().as_u16(), 401);
     let client = new_client(app.port);
     let response = app
-        .post_login_on(&client, &app.url_on("site-b.localhost", ""), "bob", "bob-password-12", None)
+        .post_login_on(
+            &client,
+            &app.url_on("site-b.localhost", ""),
+            "bob",
+            "bob-password-12",
+            None,
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
 }
