@@ -247,44 +247,18 @@ fn resolve_master_key(
         .get("TESSERA_MASTER_KEY_FILE")
         .or_else(|| file.master_key_file.clone())
         .map(PathBuf::from);
-    if let Some(path) = &explicit_file
-        && path.exists()
-    {
-        let raw = std::fs::read_to_string(path).map_err(|e| {
-            SettingsError::new(
-                "TESSERA_MASTER_KEY_FILE",
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        let key = MasterKey::from_base64(raw.trim()).map_err(|e| {
-            SettingsError::new(
-                "TESSERA_MASTER_KEY_FILE",
-                format!("{}: {e}", path.display()),
-            )
-        })?;
-        return Ok((key, MasterKeySource::File(path.clone())));
+    // Production reads a key file only when one is named explicitly.
+    let readable = explicit_file.is_some() || environment == Environment::Development;
+    let path = explicit_file.unwrap_or_else(|| default_key_file(database_url));
+    if readable && path.exists() {
+        let key = read_key_file(&path)?;
+        return Ok((key, MasterKeySource::File(path)));
     }
     if environment == Environment::Production {
         return Err(SettingsError::new(
             "TESSERA_MASTER_KEY",
             "required when TESSERA_ENV=production (32 random bytes, base64: `openssl rand -base64 32`)",
         ));
-    }
-    let path = explicit_file.unwrap_or_else(|| default_key_file(database_url));
-    if path.exists() {
-        let raw = std::fs::read_to_string(&path).map_err(|e| {
-            SettingsError::new(
-                "TESSERA_MASTER_KEY_FILE",
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        let key = MasterKey::from_base64(raw.trim()).map_err(|e| {
-            SettingsError::new(
-                "TESSERA_MASTER_KEY_FILE",
-                format!("{}: {e}", path.display()),
-            )
-        })?;
-        return Ok((key, MasterKeySource::File(path)));
     }
     let key = MasterKey::generate();
     write_key_file(&path, &key).map_err(|e| {
@@ -294,6 +268,13 @@ fn resolve_master_key(
         )
     })?;
     Ok((key, MasterKeySource::Generated(path)))
+}
+
+fn read_key_file(path: &Path) -> Result<MasterKey, SettingsError> {
+    let problem = |detail: String| SettingsError::new("TESSERA_MASTER_KEY_FILE", detail);
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
+    MasterKey::from_base64(raw.trim()).map_err(|e| problem(format!("{}: {e}", path.display())))
 }
 
 /// Beside the SQLite database (`tessera.db` → `tessera.db.key`), or in the
@@ -362,5 +343,45 @@ mod tests {
             .err()
             .map(|e| e.variable);
         assert_eq!(err, Some("TESSERA_MASTER_KEY"));
+    }
+
+    #[test]
+    fn a_development_key_is_generated_once_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let path_str = path.display().to_string();
+        let env = vars(&[("TESSERA_MASTER_KEY_FILE", &path_str)]);
+
+        let first = Settings::from_vars(&env, None).unwrap();
+        assert!(matches!(
+            first.master_key_source,
+            MasterKeySource::Generated(_)
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let second = Settings::from_vars(&env, None).unwrap();
+        assert!(matches!(second.master_key_source, MasterKeySource::File(_)));
+        assert_eq!(first.master_key.to_base64(), second.master_key.to_base64());
+    }
+
+    #[test]
+    fn a_toml_file_is_read_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tessera.toml");
+        let key = MasterKey::generate().to_base64();
+        std::fs::write(
+            &file,
+            format!("listen = \"127.0.0.1:9999\"\nbase_url = \"https://file.example.com\"\nmaster_key = \"{key}\"\n"),
+        )
+        .unwrap();
+        let settings =
+            Settings::from_vars(&vars(&[("TESSERA_LISTEN", "127.0.0.1:7777")]), Some(&file))
+                .unwrap();
+        assert_eq!(settings.listen.port(), 7777);
+        assert_eq!(settings.base_url.as_str(), "https://file.example.com/");
     }
 }

@@ -1,12 +1,14 @@
 //! `/account`: who you are, your sessions, and your password.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{
-    Chrome, Csrf, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
+    Chrome, Csrf, CsrfForm, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
 };
 use crate::cache::CachedUser;
 use crate::crypto::password;
@@ -67,12 +69,6 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "password-changed" => {
@@ -85,6 +81,22 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
 
 fn sign_in_first() -> HttpResponse {
     see_other("/login?next=/account")
+}
+
+/// The signed-in user behind a form post with a valid CSRF token, or the
+/// response to send instead.
+fn signed_in_form(
+    req: &HttpRequest,
+    caller: &Caller,
+    csrf_token: &str,
+) -> Result<Arc<CachedUser>, HttpResponse> {
+    let Some(user) = caller.user.clone() else {
+        return Err(sign_in_first());
+    };
+    if !Csrf::verify(req, &caller.site, csrf_token) {
+        return Err(see_other("/account"));
+    }
+    Ok(user)
 }
 
 async fn render_account(
@@ -233,12 +245,10 @@ async fn end_session(
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = caller.user.clone() else {
-        return Ok(sign_in_first());
+    let user = match signed_in_form(&req, &caller, &form.csrf_token) {
+        Ok(user) => user,
+        Err(response) => return Ok(response),
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
-        return Ok(see_other("/account"));
-    }
     let session_id = path.into_inner();
     state
         .sessions
@@ -260,12 +270,10 @@ async fn end_all_sessions(
     caller: Caller,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = caller.user.clone() else {
-        return Ok(sign_in_first());
+    let user = match signed_in_form(&req, &caller, &form.csrf_token) {
+        Ok(user) => user,
+        Err(response) => return Ok(response),
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
-        return Ok(see_other("/account"));
-    }
     state.sessions.end_all(&caller.site, user.id, None).await?;
     let mut response = see_other("/login?notice=signed-out-everywhere");
     add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));

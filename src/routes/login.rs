@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::extract::client_info;
 use super::pages::{
-    Chrome, Csrf, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
+    Chrome, Csrf, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
 };
 use crate::next_path::NextPath;
 use crate::signin::{SignInOutcome, sign_in_with_password};
@@ -51,12 +51,6 @@ struct LoginForm {
     #[serde(default)]
     csrf_token: String,
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
 }
 
 fn notice_text(code: Option<&str>) -> Option<&'static str> {

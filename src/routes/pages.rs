@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::extract::{AUTHTOKEN_COOKIE, cookie};
 use crate::csrf;
@@ -48,6 +49,13 @@ pub fn see_other(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
+}
+
+/// A form that carries nothing but its CSRF token (sign-out buttons).
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf_token: String,
 }
 
 /// The CSRF cookie of this browser (created when missing) and the token the
