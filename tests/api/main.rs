@@ -6,6 +6,7 @@ mod helpers;
 
 mod api_current;
 mod bootstrap;
+mod browser;
 mod cli;
 mod operations;
 mod sessions;
