@@ -18,7 +18,8 @@ DURATION=${DURATION:-10s}
 
 BENCH_PIDS=()          # processes to end on exit
 BENCH_WORKDIR=""       # scratch files: server log, cookie jar, raw wrk output
-BENCH_SERVER_PID=""
+BENCH_SERVER_PID=""    # the server under test: health checks and RSS sampling follow it
+BENCH_SERVER_LOG=""    # its log (default: $BENCH_WORKDIR/server.log)
 BENCH_SAMPLER_PID=""
 
 bench_log() { printf '==> %s\n' "$*" >&2; }
@@ -33,18 +34,24 @@ bench_init() {
     trap 'exit 130' INT TERM
 }
 
+# bench_stop_pid PID: end one process we started, gracefully if it lets us.
+bench_stop_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill "$pid" 2>/dev/null || true
+    # Give a graceful shutdown 10 s, then insist.
+    for ((i = 0; i < 40; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.25
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 bench_cleanup() {
-    local pid i
+    local pid
     for pid in "${BENCH_PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null || continue
-        kill "$pid" 2>/dev/null || true
-        # Give a graceful shutdown 10 s, then insist.
-        for ((i = 0; i < 40; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.25
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        bench_stop_pid "$pid"
     done
     if [[ -n "$BENCH_WORKDIR" && -z "${BENCH_KEEP_WORKDIR:-}" ]]; then
         rm -rf "$BENCH_WORKDIR"
@@ -104,33 +111,55 @@ bench_recreate_db() {
 
 # --- the server -------------------------------------------------------------
 
-# bench_start_server BASE_URL: start `tessera serve` with the TESSERA_*
-# variables already exported by the caller, then wait for /healthz.
+# bench_start_server BASE_URL [LOG]: start `tessera serve` with the TESSERA_*
+# variables already exported by the caller, then wait for /healthz. The log
+# goes to LOG (default $BENCH_WORKDIR/server.log).
 bench_start_server() {
     local base_url=$1
     [[ -x "$BENCH_BIN" ]] || bench_die "$BENCH_BIN is missing; build it first"
     if curl -fsS -o /dev/null --max-time 2 "$base_url/healthz" 2>/dev/null; then
         bench_die "something already answers on $base_url; stop it first"
     fi
-    bench_log "starting $BENCH_BIN serve (log: $BENCH_WORKDIR/server.log)"
-    "$BENCH_BIN" serve >"$BENCH_WORKDIR/server.log" 2>&1 &
+    BENCH_SERVER_LOG=${2:-$BENCH_WORKDIR/server.log}
+    bench_log "starting $BENCH_BIN serve (log: $BENCH_SERVER_LOG)"
+    "$BENCH_BIN" serve >"$BENCH_SERVER_LOG" 2>&1 &
     BENCH_SERVER_PID=$!
     BENCH_PIDS+=("$BENCH_SERVER_PID")
     bench_wait_healthy "$base_url" 60
 }
 
+# bench_spawn LOG COMMAND [ARGS...]: start any server in the background, log
+# to LOG, make it the server under test and have bench_cleanup end it. Wait
+# for it with bench_wait_healthy.
+bench_spawn() {
+    local log=$1
+    shift
+    bench_log "starting $* (log: $log)"
+    "$@" >"$log" 2>&1 &
+    BENCH_SERVER_PID=$!
+    BENCH_SERVER_LOG=$log
+    BENCH_PIDS+=("$BENCH_SERVER_PID")
+}
+
+# bench_port_free BASE_URL: die if something already answers there.
+bench_port_free() {
+    if curl -sS -o /dev/null --max-time 2 "$1/" 2>/dev/null; then
+        bench_die "something already answers on $1; stop it first"
+    fi
+}
+
 # bench_wait_healthy BASE_URL [SECONDS]
 bench_wait_healthy() {
-    local base_url=$1 limit=${2:-60} i
+    local base_url=$1 limit=${2:-60} i log=${BENCH_SERVER_LOG:-$BENCH_WORKDIR/server.log}
     for ((i = 0; i < limit * 4; i++)); do
         if [[ -n "$BENCH_SERVER_PID" ]] && ! kill -0 "$BENCH_SERVER_PID" 2>/dev/null; then
-            tail -n 30 "$BENCH_WORKDIR/server.log" >&2 || true
+            tail -n 30 "$log" >&2 || true
             bench_die "the server exited during start-up"
         fi
         curl -fsS -o /dev/null --max-time 2 "$base_url/healthz" 2>/dev/null && return 0
         sleep 0.25
     done
-    tail -n 30 "$BENCH_WORKDIR/server.log" >&2 || true
+    tail -n 30 "$log" >&2 || true
     bench_die "$base_url/healthz did not answer within ${limit}s"
 }
 
@@ -158,6 +187,41 @@ bench_login() {
     token=$(awk -F '\t' 'NF >= 7 && $6 == "authtoken" { value = $7 } END { print value }' "$jar")
     [[ -n "$token" ]] || bench_die "POST /login answered $status and set no authtoken cookie"
     printf '%s\n' "$token"
+}
+
+# --- HTTP and OAuth helpers --------------------------------------------------
+
+# bench_html_input NAME < PAGE: the value of the first <input name="NAME">
+# (attributes in any order); empty if there is none.
+bench_html_input() {
+    grep -o "<input[^>]*name=\"$1\"[^>]*>" | head -n 1 \
+        | sed -n 's/.*value="\([^"]*\)".*/\1/p' || true
+}
+
+# bench_jar_cookie_header JAR: "name=value; ..." of the cookies in a curl
+# cookie jar whose path is "/", i.e. what a browser would send to any page.
+bench_jar_cookie_header() {
+    awk -F '\t' 'NF >= 7 && $3 == "/" { h = h (h == "" ? "" : "; ") $6 "=" $7 } END { print h }' "$1"
+}
+
+# bench_basic_auth ID SECRET: the credentials of an Authorization: Basic
+# header. Both are form-urlencoded first (RFC 6749 2.3.1); the ids and
+# secrets used here are URL-safe, so that changes nothing and is skipped.
+bench_basic_auth() {
+    printf '%s:%s' "$1" "$2" | base64 -w 0
+}
+
+# bench_pkce_pair: set BENCH_PKCE_VERIFIER (64 URL-safe random characters)
+# and BENCH_PKCE_CHALLENGE = BASE64URL(SHA-256(verifier)) (RFC 7636, S256).
+bench_pkce_pair() {
+    BENCH_PKCE_VERIFIER=$(head -c 48 /dev/urandom | base64 -w 0 | tr '+/' '-_' | tr -d '=')
+    BENCH_PKCE_CHALLENGE=$(printf '%s' "$BENCH_PKCE_VERIFIER" | openssl dgst -sha256 -binary \
+        | base64 -w 0 | tr '+/' '-_' | tr -d '=')
+}
+
+# bench_query_param URL NAME: the (still encoded) value of NAME in URL's query.
+bench_query_param() {
+    sed -n "s/.*[?&]$2=\([^&#]*\).*/\1/p" <<<"$1" | head -n 1
 }
 
 # --- measurements -----------------------------------------------------------
@@ -221,6 +285,13 @@ bench_wrk() {
     BENCH_NON2XX=${BENCH_NON2XX:-0}
     BENCH_SOCKET_ERRORS=$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")
     [[ -n "$BENCH_RPS" ]] || bench_die "could not read Requests/sec from $out"
+}
+
+# bench_wrk_value LABEL KEY: the value of a "KEY=value" line that a wrk
+# script printed in its done() during bench_wrk LABEL (empty if none).
+bench_wrk_value() {
+    awk -v k="$2" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' \
+        "$BENCH_WORKDIR/wrk-$1.txt"
 }
 
 # bench_ratio A B: A / B with two decimals.
