@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
+use crate::oauth::cache::OAuthCache;
 use crate::store::UserRecord;
 use crate::users::Role;
 
@@ -51,6 +52,8 @@ const MAX_ENTRIES: usize = 200_000;
 
 #[derive(Default)]
 pub struct AuthCache {
+    /// OAuth clients and access tokens.
+    pub oauth: Arc<OAuthCache>,
     sessions: DashMap<String, CachedSession>,
     session_hash_by_id: DashMap<i64, String>,
     users: DashMap<i64, Arc<CachedUser>>,
@@ -129,5 +132,6 @@ impl AuthCache {
         self.sessions.clear();
         self.session_hash_by_id.clear();
         self.users.clear();
+        self.oauth.clear();
     }
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::store::StoreError;
+use crate::tokens::{Denied, RecogniseError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -14,6 +15,12 @@ pub enum ApiError {
     UnknownSite,
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// RFC 6750: a bearer OAuth token that is invalid, expired or revoked.
+    #[error("the access token is invalid, expired or revoked")]
+    InvalidToken,
+    /// RFC 6750: the OAuth token's scopes do not allow this.
+    #[error("the access token does not carry the scope this needs")]
+    InsufficientScope,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -32,6 +39,25 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<RecogniseError> for ApiError {
+    fn from(e: RecogniseError) -> Self {
+        match e {
+            RecogniseError::InvalidToken => ApiError::InvalidToken,
+            RecogniseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotSignedIn => ApiError::Unauthorized("sign in first"),
+            Denied::InsufficientScope => ApiError::InsufficientScope,
+            Denied::Forbidden => ApiError::Forbidden("you may not do this".into()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: &'a str,
@@ -43,6 +69,8 @@ impl ApiError {
         match self {
             ApiError::UnknownSite => "unknown_site",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::InsufficientScope => "insufficient_scope",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest { code, .. } => code,
@@ -56,8 +84,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UnknownSite | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized(_) | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,8 +101,19 @@ impl ResponseError for ApiError {
         if let ApiError::TooManyRequests { retry_after } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
-        if let ApiError::Unauthorized(_) = self {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        let challenge = match self {
+            ApiError::Unauthorized(_) => Some("Bearer"),
+            ApiError::InvalidToken => Some(
+                r#"Bearer error="invalid_token", error_description="the access token is invalid, expired or revoked""#,
+            ),
+            ApiError::InsufficientScope => Some(r#"Bearer error="insufficient_scope""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
         }
         response.json(Body {
             error: self.code(),

@@ -89,6 +89,9 @@ impl ChangeWatcher {
             Some(ChangeKind::Session) => self.cache.evict_session(change.subject),
             Some(ChangeKind::User) => self.cache.evict_user(change.subject),
             Some(ChangeKind::Site) => return true,
+            Some(ChangeKind::Client) => self.cache.oauth.evict_client(change.subject),
+            Some(ChangeKind::Grant) => self.cache.oauth.evict_grant(change.subject),
+            Some(ChangeKind::Token) => self.cache.oauth.evict_token(change.subject),
             None => {
                 tracing::warn!(kind = %change.kind, "unknown change kind; clearing caches");
                 self.cache.clear();

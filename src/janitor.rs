@@ -14,7 +14,8 @@ const KEEP_CHANGES_SECS: i64 = 60 * 60;
 pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let sessions = store.purge_sessions(now - KEEP_ENDED_SESSIONS_SECS).await?;
     let changes = store.purge_changes(now - KEEP_CHANGES_SECS).await?;
-    tracing::debug!(sessions, changes, "janitor swept");
+    let oauth = store.purge_oauth(now - KEEP_ENDED_SESSIONS_SECS).await?;
+    tracing::debug!(sessions, changes, oauth, "janitor swept");
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
+use crate::oauth::OAuth;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::sites::SiteRegistry;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub sites: Arc<SiteRegistry>,
     pub users: Users,
     pub sessions: Sessions,
+    pub oauth: OAuth,
     pub login_throttle: LoginThrottle,
 }
 
@@ -33,7 +35,14 @@ impl AppState {
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
         let users = Users::new(store.clone(), cache.clone(), clock.clone());
         let sessions = Sessions::new(store.clone(), cache.clone(), users.clone(), clock.clone());
+        let oauth = OAuth::new(
+            store.clone(),
+            cache.oauth.clone(),
+            users.clone(),
+            clock.clone(),
+        );
         Ok(Self {
+            oauth,
             login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),
             settings,
             store,

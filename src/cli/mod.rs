@@ -2,6 +2,7 @@
 //! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
 //! stderr).
 
+mod client;
 mod output;
 mod serve;
 mod site;
@@ -52,6 +53,9 @@ enum Command {
     /// Manage users of a site.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Manage OAuth clients of a site.
+    #[command(subcommand)]
+    Client(client::ClientCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +130,11 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             user::run(command, &store, &admin_users(&store), &out).await
+        }
+        Some(Command::Client(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            client::run(command, &store, &settings.master_key, &out).await
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum KeyPurpose {
     Csrf,
     ClientSecret,
     TokenAead,
+    OAuthAccessToken,
+    OAuthConsent,
 }
 
 impl KeyPurpose {
@@ -66,6 +68,8 @@ impl KeyPurpose {
             KeyPurpose::Csrf => "csrf",
             KeyPurpose::ClientSecret => "client-secret",
             KeyPurpose::TokenAead => "token-aead",
+            KeyPurpose::OAuthAccessToken => "oauth-access-token",
+            KeyPurpose::OAuthConsent => "oauth-consent",
         }
     }
 }

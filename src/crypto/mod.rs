@@ -1,6 +1,7 @@
 //! Keys, randomness, hashing and MACs. Every token, code and secret Tessera
 //! generates comes from `random`, which reads the operating system's CSPRNG.
 
+pub mod aead;
 mod keys;
 pub mod password;
 pub mod random;

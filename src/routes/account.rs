@@ -21,7 +21,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(account_page)
         .service(change_password)
         .service(end_session)
-        .service(end_all_sessions);
+        .service(end_all_sessions)
+        .service(revoke_app);
+}
+
+/// An app the user authorized, as the account page lists it.
+struct AppRow {
+    client_id: String,
+    name: String,
+    scopes: String,
+    since: String,
 }
 
 struct SessionRow {
@@ -48,6 +57,7 @@ struct AccountPage<'a> {
     user: &'a CachedUser,
     permissions: Vec<&'static str>,
     sessions: Vec<SessionRow>,
+    apps: Vec<AppRow>,
     notice: Option<&'static str>,
     errors: PasswordErrors,
 }
@@ -75,6 +85,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
             Some("Your password was changed. Your other sessions were signed out.")
         }
         "session-ended" => Some("That session was signed out."),
+        "app-revoked" => Some("That app can no longer use your account."),
         _ => None,
     }
 }
@@ -123,12 +134,26 @@ async fn render_account(
             user_agent: s.user_agent.unwrap_or_default(),
         })
         .collect();
+    let apps = state
+        .oauth
+        .list_authorizations(&caller.site, user.id)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .into_iter()
+        .map(|a| AppRow {
+            scopes: crate::oauth::ScopeSet::from_stored(&a.scopes).to_string(),
+            since: format_time(a.created_at),
+            client_id: a.client_id,
+            name: a.client_name,
+        })
+        .collect();
     let csrf = Csrf::for_request(req, &caller.site);
     let page = AccountPage {
         chrome: Chrome::new(caller, &csrf),
         user,
         permissions: caller.permissions.names(),
         sessions,
+        apps,
         notice,
         errors,
     };
@@ -278,4 +303,27 @@ async fn end_all_sessions(
     let mut response = see_other("/login?notice=signed-out-everywhere");
     add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
     Ok(response)
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/account/apps/{client_id}/revoke")]
+async fn revoke_app(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = caller.user.clone() else {
+        return Ok(sign_in_first());
+    };
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        return Ok(see_other("/account"));
+    }
+    state
+        .oauth
+        .revoke_authorization(&caller.site, user.id, &path.into_inner())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(see_other("/account?notice=app-revoked"))
 }

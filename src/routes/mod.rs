@@ -2,9 +2,11 @@
 
 mod account;
 pub mod api;
+mod developers;
 pub mod extract;
 mod health;
 mod login;
+pub mod oauth;
 pub mod pages;
 mod static_files;
 
@@ -16,4 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     account::configure(cfg);
     api::configure(cfg);
+    oauth::configure(cfg);
+    developers::configure(cfg);
 }

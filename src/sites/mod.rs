@@ -24,6 +24,24 @@ pub struct Site {
     pub hosts: Vec<String>,
     pub authtoken_key: SubKey,
     pub csrf_key: SubKey,
+    pub oauth: OAuthSettings,
+}
+
+/// A site's OAuth settings and keys.
+#[derive(Debug)]
+pub struct OAuthSettings {
+    pub access_token_ttl_secs: i64,
+    /// Access tokens that carry the `admin` scope live this long instead.
+    pub admin_access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    /// How long a rotated refresh token stays usable (0: not at all).
+    pub refresh_grace_secs: i64,
+    /// MACs access tokens, so forged ones fail before any lookup.
+    pub access_token_key: SubKey,
+    /// Keys the client-secret hashes.
+    pub client_secret_key: SubKey,
+    /// MACs the consent form's token.
+    pub consent_key: SubKey,
 }
 
 impl Site {
@@ -39,6 +57,15 @@ impl Site {
             hosts,
             authtoken_key: master.derive(KeyPurpose::Authtoken, record.id),
             csrf_key: master.derive(KeyPurpose::Csrf, record.id),
+            oauth: OAuthSettings {
+                access_token_ttl_secs: record.access_token_ttl_secs,
+                admin_access_token_ttl_secs: record.admin_access_token_ttl_secs,
+                refresh_token_ttl_secs: record.refresh_token_ttl_secs,
+                refresh_grace_secs: record.refresh_grace_secs,
+                access_token_key: master.derive(KeyPurpose::OAuthAccessToken, record.id),
+                client_secret_key: master.derive(KeyPurpose::ClientSecret, record.id),
+                consent_key: master.derive(KeyPurpose::OAuthConsent, record.id),
+            },
         })
     }
 

@@ -3,6 +3,10 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+pub(crate) mod oauth_sql;
+mod oauth;
+mod oauth_records;
 mod postgres;
 mod records;
 mod sqlite;
@@ -12,6 +16,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use oauth::{ClientStore, ConsentStore, GrantStore};
+pub use oauth_records::*;
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -127,7 +133,18 @@ pub trait ChangeFeed {
 }
 
 #[async_trait]
-pub trait Store: SiteStore + UserStore + SessionStore + ChangeFeed + Send + Sync + 'static {
+pub trait Store:
+    SiteStore
+    + UserStore
+    + SessionStore
+    + ChangeFeed
+    + ClientStore
+    + ConsentStore
+    + GrantStore
+    + Send
+    + Sync
+    + 'static
+{
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

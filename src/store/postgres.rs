@@ -4,7 +4,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 
-use super::{StoreResult, Store};
+use super::{Store, StoreResult};
 
 pub const CHANGE_CHANNEL: &str = "tessera_changes";
 
@@ -32,12 +32,19 @@ impl PgStore {
     }
 }
 
-impl_store!(PgStore, sqlx::Postgres, notify = "SELECT pg_notify('tessera_changes', '')");
+impl_store!(
+    PgStore,
+    sqlx::Postgres,
+    notify = "SELECT pg_notify('tessera_changes', '')"
+);
+impl_oauth_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {
     async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Rows as they are stored. Times are Unix seconds.
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct SiteRecord {
     pub id: i64,
     pub slug: String,
@@ -8,6 +8,10 @@ pub struct SiteRecord {
     pub base_url: String,
     pub session_ttl_secs: i64,
     pub created_at: i64,
+    pub access_token_ttl_secs: i64,
+    pub admin_access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub refresh_grace_secs: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +105,12 @@ pub enum ChangeKind {
     User,
     /// A site's settings or hosts (subject = site id).
     Site,
+    /// An OAuth client changed or went away, with its tokens (subject = client row id).
+    Client,
+    /// An OAuth grant and every token of it were revoked (subject = grant id).
+    Grant,
+    /// One OAuth token was revoked (subject = token row id).
+    Token,
 }
 
 impl ChangeKind {
@@ -109,6 +119,9 @@ impl ChangeKind {
             ChangeKind::Session => "session",
             ChangeKind::User => "user",
             ChangeKind::Site => "site",
+            ChangeKind::Client => "oauth-client",
+            ChangeKind::Grant => "oauth-grant",
+            ChangeKind::Token => "oauth-token",
         }
     }
 
@@ -117,6 +130,9 @@ impl ChangeKind {
             "session" => Some(ChangeKind::Session),
             "user" => Some(ChangeKind::User),
             "site" => Some(ChangeKind::Site),
+            "oauth-client" => Some(ChangeKind::Client),
+            "oauth-grant" => Some(ChangeKind::Grant),
+            "oauth-token" => Some(ChangeKind::Token),
             _ => None,
         }
     }

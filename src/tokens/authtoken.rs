@@ -81,6 +81,7 @@ mod tests {
             base_url: "http://localhost:8080".into(),
             session_ttl_secs: 3600,
             created_at: 0,
+            ..SiteRecord::default()
         };
         Site::from_record(record, vec![], master).unwrap_or_else(|| unreachable!())
     }

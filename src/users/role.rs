@@ -117,6 +117,10 @@ impl Permissions {
         Self(self.0 & other.0)
     }
 
+    pub fn union(self, other: Permissions) -> Self {
+        Self(self.0 | other.0)
+    }
+
     pub fn iter(self) -> impl Iterator<Item = Permission> {
         Permission::ALL
             .into_iter()

@@ -8,6 +8,7 @@ mod api_current;
 mod bootstrap;
 mod browser;
 mod cli;
+mod developers;
 mod operations;
 mod sessions;
 mod signin;

@@ -1,7 +1,9 @@
+mod authorizations;
 mod users;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     users::configure(cfg);
+    authorizations::configure(cfg);
 }

@@ -17,6 +17,10 @@ struct CurrentUser<'a> {
     role: &'a str,
     permissions: Vec<&'static str>,
     credential: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<&'static str>>,
 }
 
 #[get("/api/users/current")]
@@ -31,5 +35,7 @@ async fn current_user(caller: Caller) -> HttpResponse {
             role: user.map_or("anonymous", |u| u.role.as_str()),
             permissions: caller.permissions.names(),
             credential: caller.credential.as_str(),
+            client_id: caller.client_id.as_deref(),
+            scopes: caller.scopes.map(|s| s.names()),
         })
 }

@@ -1,0 +1,196 @@
+//! `tessera client …`: OAuth clients of a site, for operators.
+
+use std::sync::Arc;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{CliError, CliResult, Output, find_site};
+use crate::clock::SystemClock;
+use crate::crypto::MasterKey;
+use crate::oauth::cache::OAuthCache;
+use crate::oauth::{Client, ClientError, ClientSettings, Clients};
+use crate::sites::Site;
+use crate::store::SharedStore;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; prints its id and, for confidential clients, its secret (once).
+    Create {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        name: String,
+        /// A redirect URI (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// A public client (native or browser app): no secret.
+        #[arg(long)]
+        public: bool,
+        /// Space-separated scopes (default: profile content:read content:write).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// Comma-separated grant types (default: authorization_code,refresh_token).
+        #[arg(long, value_delimiter = ',')]
+        grant_types: Option<Vec<String>>,
+        /// The app's homepage, shown on the consent screen.
+        #[arg(long)]
+        homepage: Option<String>,
+    },
+    /// List the clients of a site.
+    List {
+        #[arg(long)]
+        site: String,
+    },
+    /// Delete a client and revoke every token issued to it.
+    Delete {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+    },
+    /// Issue a new secret; the old one stops working at once.
+    RotateSecret {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+    },
+}
+
+impl From<ClientError> for CliError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Input(_) | ClientError::PublicClient => CliError::Usage(e.to_string()),
+            ClientError::NotFound(_) | ClientError::Internal(_) => CliError::Failure(e.into()),
+        }
+    }
+}
+
+fn describe(client: &Client) -> serde_json::Value {
+    json!({
+        "client_id": client.client_id,
+        "name": client.name,
+        "homepage_url": client.homepage_url,
+        "type": if client.confidential { "confidential" } else { "public" },
+        "redirect_uris": client.redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+        "scopes": client.scopes.to_string(),
+        "grant_types": client.grant_type_names(),
+        "owner_user_id": client.owner_user_id,
+        "created_at": client.created_at,
+    })
+}
+
+async fn open_site(store: &SharedStore, master: &MasterKey, slug: &str) -> Result<Site, CliError> {
+    let record = find_site(store, slug).await?;
+    Site::from_record(record, Vec::new(), master)
+        .ok_or_else(|| CliError::Failure(anyhow::anyhow!("site `{slug}` has an invalid base URL")))
+}
+
+pub async fn run(
+    command: ClientCommand,
+    store: &SharedStore,
+    master: &MasterKey,
+    out: &Output,
+) -> CliResult {
+    let clients = Clients::new(
+        store.clone(),
+        Arc::new(OAuthCache::default()),
+        Arc::new(SystemClock),
+    );
+    match command {
+        ClientCommand::Create {
+            site,
+            name,
+            redirect_uris,
+            public,
+            scopes,
+            grant_types,
+            homepage,
+        } => {
+            let site = open_site(store, master, &site).await?;
+            let settings = ClientSettings {
+                name,
+                homepage_url: homepage,
+                redirect_uris,
+                scopes,
+                grant_types,
+            };
+            let registered = clients.register(&site, settings, !public, None).await?;
+            let client = &registered.client;
+            let secret = registered.secret.as_ref().map(|s| s.expose().to_string());
+            let mut human = format!(
+                "created client `{}`\nclient_id: {}",
+                client.name, client.client_id
+            );
+            if let Some(secret) = &secret {
+                human.push_str(&format!(
+                    "\nclient_secret: {secret}\n(the secret is shown only this once)"
+                ));
+            }
+            let mut value = describe(client);
+            value["client_secret"] = json!(secret);
+            out.done(&human, value);
+            Ok(())
+        }
+        ClientCommand::List { site } => {
+            let site = open_site(store, master, &site).await?;
+            let list = clients.list(&site, None).await?;
+            let rows = list
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.client_id.clone(),
+                        c.name.clone(),
+                        if c.confidential {
+                            "confidential"
+                        } else {
+                            "public"
+                        }
+                        .to_string(),
+                        c.scopes.to_string(),
+                        c.grant_type_names().join(","),
+                        c.redirect_uris
+                            .iter()
+                            .map(|u| u.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ]
+                })
+                .collect();
+            let values = list.iter().map(describe).collect();
+            out.table(
+                &[
+                    "CLIENT ID",
+                    "NAME",
+                    "TYPE",
+                    "SCOPES",
+                    "GRANT TYPES",
+                    "REDIRECT URIS",
+                ],
+                rows,
+                values,
+            );
+            Ok(())
+        }
+        ClientCommand::Delete { site, client_id } => {
+            let site = open_site(store, master, &site).await?;
+            clients.delete(&site, &client_id).await?;
+            out.done(
+                &format!("deleted client {client_id} and revoked its tokens"),
+                json!({"client_id": client_id, "deleted": true}),
+            );
+            Ok(())
+        }
+        ClientCommand::RotateSecret { site, client_id } => {
+            let site = open_site(store, master, &site).await?;
+            let secret = clients.rotate_secret(&site, &client_id).await?;
+            out.done(
+                &format!(
+                    "client_id: {client_id}\nclient_secret: {}\n(the old secret no longer works; this one is shown only once)",
+                    secret.expose()
+                ),
+                json!({"client_id": client_id, "client_secret": secret.expose()}),
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The authorization endpoint (RFC 6749 4.1.1, PKCE, RFC 9207 `iss`).
+//!
+//! Until the client and its redirect URI are known to be genuine, errors
+//! are shown to the user (`ShowError`); after that they go back to the
+//! client (`Redirect` with `error`).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::clients::{Client, GrantType};
+use super::consent::ConsentToken;
+use super::error::{OAuthError, OAuthResult};
+use super::pkce::CodeChallenge;
+use super::scopes::{Scope, ScopeSet};
+use super::{CODE_TTL_SECS, OAuth, tokens};
+use crate::cache::CachedUser;
+use crate::sites::Site;
+use crate::store::{NewCode, PendingWrite};
+
+/// The query of `GET /oauth/authorize`, as sent.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AuthorizationRequest {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub prompt: Option<String>,
+}
+
+/// What the authorization endpoint decided.
+#[derive(Debug)]
+pub enum Authorize {
+    /// Send the user to sign in, then back to the same request.
+    NeedsLogin,
+    /// Ask the user.
+    NeedsConsent(ConsentPage),
+    /// Back to the client, with a code or an error.
+    Redirect(String),
+    /// The request cannot be trusted to redirect: tell the user.
+    ShowError(UserFacingError),
+}
+
+/// What the consent screen shows, and the token its form carries.
+#[derive(Debug)]
+pub struct ConsentPage {
+    pub client_name: String,
+    pub client_id: String,
+    pub homepage_url: Option<String>,
+    pub scopes: Vec<ScopeLine>,
+    pub consent_token: String,
+}
+
+#[derive(Debug)]
+pub struct ScopeLine {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Errors shown on the error page, never redirected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UserFacingError {
+    #[error("The application that sent you here is not registered on this site.")]
+    UnknownClient,
+    #[error(
+        "The application sent you here with a return address it has not registered, so you were not sent back."
+    )]
+    InvalidRedirectUri,
+    #[error(
+        "This consent form expired or was changed. Go back to the application and start again."
+    )]
+    ConsentExpired,
+    #[error("This form expired. Reload the page and try again.")]
+    CsrfFailed,
+}
+
+impl UserFacingError {
+    /// A short code for the page and for tests.
+    pub fn code(self) -> &'static str {
+        match self {
+            UserFacingError::UnknownClient => "unknown_client",
+            UserFacingError::InvalidRedirectUri => "invalid_redirect_uri",
+            UserFacingError::ConsentExpired => "consent_expired",
+            UserFacingError::CsrfFailed => "csrf_failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Prompt {
+    none: bool,
+    consent: bool,
+}
+
+fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
+    let mut prompt = Prompt::default();
+    for value in raw.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
+        match value {
+            "none" => prompt.none = true,
+            // Re-authentication is not offered; asking again is the closest.
+            "consent" | "login" => prompt.consent = true,
+            "select_account" => {}
+            _ => {
+                return Err(OAuthError::invalid_request(format!(
+                    "unsupported prompt `{value}`"
+                )));
+            }
+        }
+    }
+    if prompt.none && prompt.consent {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(prompt)
+}
+
+/// A request whose client and redirect URI are genuine and whose every
+/// parameter checked out: what a code will be bound to.
+#[derive(Debug, Clone)]
+pub struct ValidatedRequest {
+    pub client: Arc<Client>,
+    pub redirect_uri: String,
+    pub scopes: ScopeSet,
+    pub state: Option<String>,
+    pub code_challenge: CodeChallenge,
+}
+
+/// Builds the redirect back to the client: its registered URI plus our
+/// parameters, `state` unchanged and `iss` always (RFC 9207).
+pub fn client_redirect(
+    site: &Site,
+    redirect_uri: &str,
+    state: Option<&str>,
+    params: &[(&str, &str)],
+) -> String {
+    let Ok(mut url) = Url::parse(redirect_uri) else {
+        return redirect_uri.to_string();
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in params {
+            query.append_pair(name, value);
+        }
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+        query.append_pair("iss", &site.issuer);
+    }
+    url.to_string()
+}
+
+pub fn error_redirect(
+    site: &Site,
+    redirect_uri: &str,
+    state: Option<&str>,
+    error: &OAuthError,
+) -> String {
+    let description = error.to_string();
+    client_redirect(
+        site,
+        redirect_uri,
+        state,
+        &[("error", error.code()), ("error_description", &description)],
+    )
+}
+
+fn check_parameters(
+    client: &Client,
+    request: &AuthorizationRequest,
+) -> Result<(ScopeSet, CodeChallenge), OAuthError> {
+    match request.response_type.as_deref() {
+        Some("code") => {}
+        None => return Err(OAuthError::invalid_request("response_type is required")),
+        Some(_) => return Err(OAuthError::UnsupportedResponseType),
+    }
+    if !client.allows(GrantType::AuthorizationCode) {
+        return Err(OAuthError::UnauthorizedClient(
+            "this client may not use the authorization code grant",
+        ));
+    }
+    let Some(challenge) = request.code_challenge.as_deref().filter(|c| !c.is_empty()) else {
+        return Err(OAuthError::invalid_request(
+            "PKCE is required: send code_challenge with method S256",
+        ));
+    };
+    if request.code_challenge_method.as_deref() != Some("S256") {
+        return Err(OAuthError::invalid_request(
+            "code_challenge_method must be S256 (plain is not accepted)",
+        ));
+    }
+    let challenge = CodeChallenge::parse(challenge)
+        .ok_or_else(|| OAuthError::invalid_request("code_challenge is not an S256 challenge"))?;
+    let scopes = match request
+        .scope
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => client.scopes,
+        Some(raw) => ScopeSet::parse(raw).map_err(|e| OAuthError::InvalidScope(e.to_string()))?,
+    };
+    if scopes.is_empty() {
+        return Err(OAuthError::InvalidScope("no scope requested".into()));
+    }
+    if !scopes.is_subset_of(client.scopes) {
+        return Err(OAuthError::InvalidScope(format!(
+            "this client may ask only for: {}",
+            client.scopes
+        )));
+    }
+    Ok((scopes, challenge))
+}
+
+impl OAuth {
+    /// Validates the client and redirect URI; `Err` is what the user sees.
+    async fn genuine_client(
+        &self,
+        site: &Site,
+        client_id: Option<&str>,
+        redirect_uri: Option<&str>,
+    ) -> OAuthResult<Result<(Arc<Client>, String), UserFacingError>> {
+        let Some(client) = (match client_id {
+            Some(id) => self.clients.find(site, id).await?,
+            None => None,
+        }) else {
+            return Ok(Err(UserFacingError::UnknownClient));
+        };
+        let redirect_uri = match client.redirect_uri_for(redirect_uri) {
+            Some(uri) => uri,
+            None => return Ok(Err(UserFacingError::InvalidRedirectUri)),
+        };
+        Ok(Ok((client, redirect_uri)))
+    }
+
+    /// `GET /oauth/authorize` for a user who may or may not be signed in.
+    pub async fn authorize(
+        &self,
+        site: &Site,
+        user: Option<&CachedUser>,
+        request: &AuthorizationRequest,
+    ) -> OAuthResult<Authorize> {
+        let (client, redirect_uri) = match self
+            .genuine_client(
+                site,
+                request.client_id.as_deref(),
+                request.redirect_uri.as_deref(),
+            )
+            .await?
+        {
+            Ok(found) => found,
+            Err(shown) => return Ok(Authorize::ShowError(shown)),
+        };
+        let state = request.state.as_deref();
+        let refuse = |e: OAuthError| {
+            Ok(Authorize::Redirect(error_redirect(
+                site,
+                &redirect_uri,
+                state,
+                &e,
+            )))
+        };
+        let prompt = match parse_prompt(request.prompt.as_deref()) {
+            Ok(prompt) => prompt,
+            Err(e) => return refuse(e),
+        };
+        let (scopes, code_challenge) = match check_parameters(&client, request) {
+            Ok(checked) => checked,
+            Err(e) => return refuse(e),
+        };
+        let Some(user) = user else {
+            return if prompt.none {
+                refuse(OAuthError::LoginRequired)
+            } else {
+                Ok(Authorize::NeedsLogin)
+            };
+        };
+        let validated = ValidatedRequest {
+            redirect_uri: redirect_uri.clone(),
+            scopes,
+            state: request.state.clone(),
+            code_challenge,
+            client,
+        };
+        let granted = self
+            .store
+            .find_consent(site.id, user.id, validated.client.pk)
+            .await?
+            .map(|s| ScopeSet::from_stored(&s));
+        let remembered = granted.is_some_and(|g| scopes.is_subset_of(g));
+        if remembered && !prompt.consent {
+            return Ok(Authorize::Redirect(
+                self.issue_code(site, user.id, &validated).await?,
+            ));
+        }
+        if prompt.none {
+            return refuse(OAuthError::ConsentRequired);
+        }
+        let consent_token = ConsentToken::seal(site, user.id, &validated, self.clock.now());
+        Ok(Authorize::NeedsConsent(ConsentPage {
+            client_name: validated.client.name.clone(),
+            client_id: validated.client.client_id.clone(),
+            homepage_url: validated.client.homepage_url.clone(),
+            scopes: scopes
+                .iter()
+                .map(|s: Scope| ScopeLine {
+                    name: s.as_str(),
+                    description: s.description(),
+                })
+                .collect(),
+            consent_token,
+        }))
+    }
+
+    /// Stores a code bound to everything the request said, and returns the
+    /// redirect that carries it.
+    pub(crate) async fn issue_code(
+        &self,
+        site: &Site,
+        user_id: i64,
+        request: &ValidatedRequest,
+    ) -> OAuthResult<String> {
+        let now = self.clock.now();
+        let code = tokens::mint_code();
+        self.writer
+            .write(PendingWrite::Code(NewCode {
+                site_id: site.id,
+                code_hash: code.hash(),
+                client_pk: request.client.pk,
+                user_id,
+                redirect_uri: request.redirect_uri.clone(),
+                scopes: request.scopes.to_string(),
+                code_challenge: request.code_challenge.as_str().to_string(),
+                created_at: now,
+                expires_at: now + CODE_TTL_SECS,
+            }))
+            .await?;
+        Ok(client_redirect(
+            site,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &[("code", code.expose())],
+        ))
+    }
+}

@@ -1,0 +1,712 @@
+//! OAuth clients: registration rules, secrets, redirect URI matching and
+//! client authentication at the token, revocation and introspection endpoints.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use url::Url;
+
+use super::cache::OAuthCache;
+use super::error::{OAuthError, OAuthResult};
+use super::scopes::{Scope, ScopeSet};
+use super::tokens::{self, Secret};
+use crate::clock::SharedClock;
+use crate::sites::Site;
+use crate::store::{ClientChanges, ClientRecord, NewClient, SharedStore, StoreError};
+
+pub const MAX_REDIRECT_URIS: usize = 10;
+const MAX_NAME_CHARS: usize = 100;
+const MAX_URL_LEN: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        GrantType::ALL.into_iter().find(|g| g.as_str() == raw)
+    }
+}
+
+/// A redirect URI as registered: absolute, without fragment, in the form
+/// `url` normalises it to. Presented URIs must equal one of these exactly,
+/// except for the port of a loopback URI (RFC 8252 section 7.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri(Url);
+
+impl RedirectUri {
+    /// Checks a URI a developer registers.
+    pub fn parse(raw: &str) -> Result<Self, ClientInputError> {
+        let bad = || ClientInputError::RedirectUri(raw.to_string());
+        let raw = raw.trim();
+        if raw.is_empty() || raw.len() > MAX_URL_LEN {
+            return Err(bad());
+        }
+        let url = Url::parse(raw).map_err(|_| bad())?;
+        if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+            return Err(bad());
+        }
+        let allowed = match url.scheme() {
+            "https" => url.host_str().is_some(),
+            "http" => is_loopback(&url),
+            // Private-use schemes of native apps must look like reversed domains.
+            scheme => scheme.contains('.'),
+        };
+        if allowed {
+            Ok(RedirectUri(url))
+        } else {
+            Err(bad())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Whether a URI presented at the authorization endpoint is this one.
+    pub fn matches(&self, presented: &str) -> bool {
+        if presented == self.0.as_str() {
+            return true;
+        }
+        if !is_loopback(&self.0) || presented.contains('#') {
+            return false;
+        }
+        let Ok(candidate) = Url::parse(presented) else {
+            return false;
+        };
+        let mut with_port = self.0.clone();
+        if with_port.set_port(candidate.port()).is_err() {
+            return false;
+        }
+        // The whole string must still be identical, so case, path, query
+        // and host spelling are matched exactly; only the port may differ.
+        with_port.as_str() == presented
+    }
+}
+
+impl fmt::Display for RedirectUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"))
+}
+
+/// A registered client as the protocol code sees it.
+#[derive(Clone)]
+pub struct Client {
+    pub pk: i64,
+    pub site_id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub homepage_url: Option<String>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub confidential: bool,
+    secret_hash: Option<String>,
+    pub scopes: ScopeSet,
+    pub grant_types: Vec<GrantType>,
+    pub owner_user_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field("site_id", &self.site_id)
+            .field("confidential", &self.confidential)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn from_record(record: ClientRecord) -> Self {
+        Client {
+            pk: record.id,
+            site_id: record.site_id,
+            redirect_uris: record
+                .redirect_uris
+                .lines()
+                .filter_map(|u| RedirectUri::parse(u).ok())
+                .collect(),
+            scopes: ScopeSet::from_stored(&record.scopes),
+            grant_types: record
+                .grant_types
+                .split(' ')
+                .filter_map(GrantType::parse)
+                .collect(),
+            client_id: record.client_id,
+            name: record.name,
+            homepage_url: record.homepage_url,
+            confidential: record.confidential,
+            secret_hash: record.secret_hash,
+            owner_user_id: record.owner_user_id,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// The registered redirect URI a presented one stands for. Absent, it
+    /// is the only registered one, if there is only one.
+    pub fn redirect_uri_for(&self, presented: Option<&str>) -> Option<String> {
+        match presented {
+            Some(p) => self
+                .redirect_uris
+                .iter()
+                .any(|r| r.matches(p))
+                .then(|| p.to_string()),
+            None => match self.redirect_uris.as_slice() {
+                [only] => Some(only.as_str().to_string()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The grant types as a public list, in a stable order.
+    pub fn grant_type_names(&self) -> Vec<&'static str> {
+        self.grant_types.iter().map(|g| g.as_str()).collect()
+    }
+}
+
+/// What is wrong with a registration, by field, for forms and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientInputError {
+    #[error("a name is 1 to {MAX_NAME_CHARS} characters without control characters")]
+    Name,
+    #[error("`{0}` is not an http(s) URL")]
+    Homepage(String),
+    #[error(
+        "`{0}` is not a valid redirect URI: use an absolute https URI without fragment, http only for \
+         127.0.0.1, [::1] or localhost, or a private-use scheme like com.example.app:/callback"
+    )]
+    RedirectUri(String),
+    #[error("the authorization_code grant needs 1 to {MAX_REDIRECT_URIS} redirect URIs")]
+    RedirectUriCount,
+    #[error("{0}")]
+    Scopes(String),
+    #[error("{0}")]
+    GrantTypes(String),
+}
+
+impl ClientInputError {
+    /// The form field the problem belongs to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ClientInputError::Name => "name",
+            ClientInputError::Homepage(_) => "homepage_url",
+            ClientInputError::RedirectUri(_) | ClientInputError::RedirectUriCount => {
+                "redirect_uris"
+            }
+            ClientInputError::Scopes(_) => "scopes",
+            ClientInputError::GrantTypes(_) => "grant_types",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Input(#[from] ClientInputError),
+    #[error("no client `{0}` on this site")]
+    NotFound(String),
+    #[error("public clients have no secret")]
+    PublicClient,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ClientError {
+    fn from(e: StoreError) -> Self {
+        ClientError::Internal(e.into())
+    }
+}
+
+/// What a developer (or an admin on the command line) describes.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub name: String,
+    pub homepage_url: Option<String>,
+    pub redirect_uris: Vec<String>,
+    /// Space-separated; `None` means every scope but `admin`.
+    pub scopes: Option<String>,
+    /// `None` means authorization_code and refresh_token.
+    pub grant_types: Option<Vec<String>>,
+}
+
+/// A registration checked against the rules, ready to store.
+struct Checked {
+    name: String,
+    homepage_url: Option<String>,
+    redirect_uris: Vec<RedirectUri>,
+    scopes: ScopeSet,
+    grant_types: Vec<GrantType>,
+}
+
+fn check(settings: &ClientSettings, confidential: bool) -> Result<Checked, ClientInputError> {
+    let name = settings.name.trim().to_string();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ClientInputError::Name);
+    }
+    let homepage_url = match settings
+        .homepage_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        None => None,
+        Some(raw) => {
+            let url = Url::parse(raw).map_err(|_| ClientInputError::Homepage(raw.to_string()))?;
+            if !matches!(url.scheme(), "http" | "https") || raw.len() > MAX_URL_LEN {
+                return Err(ClientInputError::Homepage(raw.to_string()));
+            }
+            Some(url.to_string())
+        }
+    };
+    let mut redirect_uris: Vec<RedirectUri> = Vec::new();
+    for raw in settings
+        .redirect_uris
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+    {
+        let uri = RedirectUri::parse(raw)?;
+        if !redirect_uris.contains(&uri) {
+            redirect_uris.push(uri);
+        }
+    }
+    let scopes = match settings.scopes.as_deref() {
+        None => ScopeSet::of(&[Scope::Profile, Scope::ContentRead, Scope::ContentWrite]),
+        Some(raw) => ScopeSet::parse(raw).map_err(|e| ClientInputError::Scopes(e.to_string()))?,
+    };
+    if scopes.is_empty() {
+        return Err(ClientInputError::Scopes("choose at least one scope".into()));
+    }
+    let grant_types = match &settings.grant_types {
+        None => vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        Some(list) => {
+            let mut grants = Vec::new();
+            for raw in list.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+                let grant = GrantType::parse(raw).ok_or_else(|| {
+                    ClientInputError::GrantTypes(format!("unknown grant type `{raw}`"))
+                })?;
+                if !grants.contains(&grant) {
+                    grants.push(grant);
+                }
+            }
+            grants.sort_by_key(|g| *g as u8);
+            grants
+        }
+    };
+    if grant_types.is_empty() {
+        return Err(ClientInputError::GrantTypes(
+            "choose at least one grant type".into(),
+        ));
+    }
+    if !confidential && grant_types.contains(&GrantType::ClientCredentials) {
+        return Err(ClientInputError::GrantTypes(
+            "public clients cannot use client_credentials (they cannot keep a secret)".into(),
+        ));
+    }
+    if grant_types.contains(&GrantType::RefreshToken)
+        && !grant_types.contains(&GrantType::AuthorizationCode)
+    {
+        return Err(ClientInputError::GrantTypes(
+            "refresh_token only makes sense with authorization_code".into(),
+        ));
+    }
+    let needs_uris = grant_types.contains(&GrantType::AuthorizationCode);
+    if (needs_uris && redirect_uris.is_empty()) || redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(ClientInputError::RedirectUriCount);
+    }
+    Ok(Checked {
+        name,
+        homepage_url,
+        redirect_uris,
+        scopes,
+        grant_types,
+    })
+}
+
+fn join_uris(uris: &[RedirectUri]) -> String {
+    uris.iter()
+        .map(RedirectUri::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn join_grants(grants: &[GrantType]) -> String {
+    grants
+        .iter()
+        .map(|g| g.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A client just registered; the secret (confidential clients) is shown once.
+#[derive(Debug)]
+pub struct RegisteredClient {
+    pub client: Arc<Client>,
+    pub secret: Option<Secret>,
+}
+
+/// How a client proved who it is at the token endpoint (RFC 6749 2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+/// The client credentials a request carried (no `Debug`: it holds a secret).
+#[derive(Default)]
+pub struct PresentedClient<'a> {
+    /// The raw `Authorization` header, if any.
+    pub authorization: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+}
+
+struct Credentials {
+    client_id: String,
+    secret: Option<String>,
+    method: AuthMethod,
+}
+
+fn form_decode(raw: &str) -> Option<String> {
+    url::form_urlencoded::parse(format!("x={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+}
+
+impl PresentedClient<'_> {
+    fn credentials(&self) -> OAuthResult<Credentials> {
+        if let Some(header) = self.authorization {
+            let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return Err(OAuthError::InvalidClient("use HTTP Basic authentication"));
+            }
+            if self.client_secret.is_some() {
+                return Err(OAuthError::invalid_request(
+                    "use one client authentication method, not two",
+                ));
+            }
+            let decoded = STANDARD
+                .decode(value.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
+            // RFC 6749 2.3.1: both parts are form-urlencoded first.
+            let (id, secret) = form_decode(id)
+                .zip(form_decode(secret))
+                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
+            if self.client_id.is_some_and(|form_id| form_id != id) {
+                return Err(OAuthError::InvalidClient(
+                    "the client ids in header and body differ",
+                ));
+            }
+            return Ok(Credentials {
+                client_id: id,
+                secret: Some(secret),
+                method: AuthMethod::ClientSecretBasic,
+            });
+        }
+        let client_id =
+            self.client_id
+                .filter(|id| !id.is_empty())
+                .ok_or(OAuthError::InvalidClient(
+                    "client authentication is required",
+                ))?;
+        Ok(Credentials {
+            client_id: client_id.to_string(),
+            secret: self.client_secret.map(str::to_string),
+            method: if self.client_secret.is_some() {
+                AuthMethod::ClientSecretPost
+            } else {
+                AuthMethod::None
+            },
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Clients {
+    store: SharedStore,
+    cache: Arc<OAuthCache>,
+    clock: SharedClock,
+}
+
+impl Clients {
+    pub fn new(store: SharedStore, cache: Arc<OAuthCache>, clock: SharedClock) -> Self {
+        Self {
+            store,
+            cache,
+            clock,
+        }
+    }
+
+    pub async fn register(
+        &self,
+        site: &Site,
+        settings: ClientSettings,
+        confidential: bool,
+        owner_user_id: Option<i64>,
+    ) -> Result<RegisteredClient, ClientError> {
+        let checked = check(&settings, confidential)?;
+        let client_id = tokens::mint_client_id();
+        let secret = confidential.then(tokens::mint_client_secret);
+        let record = self
+            .store
+            .create_client(&NewClient {
+                site_id: site.id,
+                secret_hash: secret
+                    .as_ref()
+                    .map(|s| tokens::client_secret_hash(site, &client_id, s.expose())),
+                client_id,
+                name: checked.name,
+                homepage_url: checked.homepage_url,
+                redirect_uris: join_uris(&checked.redirect_uris),
+                confidential,
+                scopes: checked.scopes.to_string(),
+                grant_types: join_grants(&checked.grant_types),
+                owner_user_id,
+                now: self.clock.now(),
+            })
+            .await?;
+        tracing::info!(site = %site.slug, client_id = %record.client_id, "client registered");
+        Ok(RegisteredClient {
+            client: Arc::new(Client::from_record(record)),
+            secret,
+        })
+    }
+
+    /// The client with this id on this site, from the cache when possible.
+    pub async fn find(
+        &self,
+        site: &Site,
+        client_id: &str,
+    ) -> Result<Option<Arc<Client>>, StoreError> {
+        if let Some(client) = self.cache.client(client_id) {
+            return Ok((client.site_id == site.id).then_some(client));
+        }
+        if client_id.is_empty() || client_id.len() > 100 {
+            return Ok(None);
+        }
+        let epoch = self.cache.epoch();
+        let Some(record) = self.store.find_client(site.id, client_id).await? else {
+            return Ok(None);
+        };
+        let client = Arc::new(Client::from_record(record));
+        self.cache.put_client(client.clone(), epoch);
+        Ok(Some(client))
+    }
+
+    async fn existing(&self, site: &Site, client_id: &str) -> Result<Arc<Client>, ClientError> {
+        self.find(site, client_id)
+            .await?
+            .ok_or_else(|| ClientError::NotFound(client_id.to_string()))
+    }
+
+    /// Every client of the site (`owner: None`), or those one user registered.
+    pub async fn list(&self, site: &Site, owner: Option<i64>) -> Result<Vec<Client>, StoreError> {
+        Ok(self
+            .store
+            .list_clients(site.id, owner)
+            .await?
+            .into_iter()
+            .map(Client::from_record)
+            .collect())
+    }
+
+    pub async fn update(
+        &self,
+        site: &Site,
+        client_id: &str,
+        settings: ClientSettings,
+    ) -> Result<Arc<Client>, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        let checked = check(&settings, client.confidential)?;
+        let changes = ClientChanges {
+            name: checked.name,
+            homepage_url: checked.homepage_url,
+            redirect_uris: join_uris(&checked.redirect_uris),
+            scopes: checked.scopes.to_string(),
+            grant_types: join_grants(&checked.grant_types),
+        };
+        let updated = self
+            .store
+            .update_client(site.id, client.pk, &changes, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        let record = updated.ok_or_else(|| ClientError::NotFound(client_id.to_string()))?;
+        Ok(Arc::new(Client::from_record(record)))
+    }
+
+    /// Issues a new secret; the old one stops working at once.
+    pub async fn rotate_secret(&self, site: &Site, client_id: &str) -> Result<Secret, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        if !client.confidential {
+            return Err(ClientError::PublicClient);
+        }
+        let secret = tokens::mint_client_secret();
+        let hash = tokens::client_secret_hash(site, &client.client_id, secret.expose());
+        let changed = self
+            .store
+            .set_client_secret(site.id, client.pk, &hash, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !changed {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        tracing::info!(site = %site.slug, client_id, "client secret rotated");
+        Ok(secret)
+    }
+
+    /// Deletes the client; its consents, codes and tokens go with it.
+    pub async fn delete(&self, site: &Site, client_id: &str) -> Result<(), ClientError> {
+        let client = self.existing(site, client_id).await?;
+        let deleted = self
+            .store
+            .delete_client(site.id, client.pk, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !deleted {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        tracing::info!(site = %site.slug, client_id, "client deleted");
+        Ok(())
+    }
+
+    /// Authenticates the client of a token, revocation or introspection
+    /// request: client_secret_basic, client_secret_post, or none for public
+    /// clients. Every failure is `invalid_client`.
+    pub async fn authenticate(
+        &self,
+        site: &Site,
+        presented: &PresentedClient<'_>,
+    ) -> OAuthResult<Arc<Client>> {
+        let credentials = presented.credentials()?;
+        let client = self
+            .find(site, &credentials.client_id)
+            .await?
+            .ok_or(OAuthError::InvalidClient("unknown client or wrong secret"))?;
+        match (
+            client.confidential,
+            &credentials.secret,
+            &client.secret_hash,
+        ) {
+            (true, Some(secret), Some(stored))
+                if tokens::client_secret_matches(site, &client.client_id, secret, stored) =>
+            {
+                Ok(client)
+            }
+            (false, None, _) if credentials.method == AuthMethod::None => Ok(client),
+            _ => Err(OAuthError::InvalidClient("unknown client or wrong secret")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(raw: &str) -> RedirectUri {
+        RedirectUri::parse(raw).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn redirect_uris_match_exactly() {
+        let registered = uri("https://app.example/callback");
+        assert!(registered.matches("https://app.example/callback"));
+        assert!(!registered.matches("https://app.example/callback/more"));
+        assert!(!registered.matches("https://APP.example/callback"));
+        assert!(!registered.matches("https://app.example/Callback"));
+        assert!(!registered.matches("https://app.example/callback#frag"));
+        assert!(!registered.matches("https://app.example/callback?x=1"));
+        assert!(!registered.matches("https://app.example:8443/callback"));
+    }
+
+    #[test]
+    fn loopback_redirect_uris_may_change_only_the_port() {
+        let registered = uri("http://127.0.0.1/cb");
+        assert!(registered.matches("http://127.0.0.1:53124/cb"));
+        assert!(registered.matches("http://127.0.0.1/cb"));
+        assert!(!registered.matches("http://127.0.0.1:53124/cb/x"));
+        assert!(!registered.matches("http://127.0.0.1:53124/cb#x"));
+        assert!(!registered.matches("http://127.0.0.2:53124/cb"));
+        assert!(uri("http://[::1]:8000/cb").matches("http://[::1]:9000/cb"));
+    }
+
+    #[test]
+    fn registration_refuses_unsafe_redirect_uris() {
+        assert!(RedirectUri::parse("http://app.example/cb").is_err());
+        assert!(RedirectUri::parse("https://app.example/cb#x").is_err());
+        assert!(RedirectUri::parse("javascript:alert(1)").is_err());
+        assert!(RedirectUri::parse("/relative").is_err());
+        assert!(RedirectUri::parse("com.example.app:/cb").is_ok());
+    }
+
+    #[test]
+    fn public_clients_cannot_use_client_credentials() {
+        let settings = ClientSettings {
+            name: "App".into(),
+            homepage_url: None,
+            redirect_uris: vec!["https://app.example/cb".into()],
+            scopes: None,
+            grant_types: Some(vec!["client_credentials".into()]),
+        };
+        assert!(matches!(
+            check(&settings, false),
+            Err(ClientInputError::GrantTypes(_))
+        ));
+        assert!(check(&settings, true).is_ok());
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("tc_a:tcs_%2Bx"));
+        let presented = PresentedClient {
+            authorization: Some(&header),
+            ..PresentedClient::default()
+        };
+        let credentials = presented.credentials().ok();
+        assert_eq!(
+            credentials.as_ref().map(|c| c.client_id.as_str()),
+            Some("tc_a")
+        );
+        assert_eq!(
+            credentials.and_then(|c| c.secret).as_deref(),
+            Some("tcs_+x")
+        );
+    }
+}

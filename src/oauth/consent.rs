@@ -1,0 +1,191 @@
+//! The consent decision, and the apps a user has authorized.
+//!
+//! The consent form carries a consent token: the validated authorization
+//! request, the user and the site, with an expiry, under an HMAC of the
+//! site's consent key. The POST can therefore neither be altered (another
+//! redirect URI, more scopes) nor replayed for another user or site, and
+//! the server keeps no state between the two requests.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::OAuth;
+use super::authorize::{Authorize, UserFacingError, ValidatedRequest, error_redirect};
+use super::error::{OAuthError, OAuthResult};
+use super::pkce::CodeChallenge;
+use super::scopes::ScopeSet;
+use crate::cache::CachedUser;
+use crate::crypto::constant_time_eq;
+use crate::sites::Site;
+use crate::store::AuthorizationRecord;
+
+/// How long the consent screen may stay open.
+pub const CONSENT_TTL_SECS: i64 = 600;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Sealed {
+    site: i64,
+    user: i64,
+    client: String,
+    redirect_uri: String,
+    scopes: String,
+    state: Option<String>,
+    challenge: String,
+    expires: i64,
+}
+
+pub struct ConsentToken;
+
+impl ConsentToken {
+    pub fn seal(site: &Site, user_id: i64, request: &ValidatedRequest, now: i64) -> String {
+        let sealed = Sealed {
+            site: site.id,
+            user: user_id,
+            client: request.client.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            scopes: request.scopes.to_string(),
+            state: request.state.clone(),
+            challenge: request.code_challenge.as_str().to_string(),
+            expires: now + CONSENT_TTL_SECS,
+        };
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
+        let mac = site.oauth.consent_key.mac(body.as_bytes());
+        format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    fn open(site: &Site, user_id: i64, value: &str, now: i64) -> Option<Sealed> {
+        let (body, mac) = value.split_once('.')?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        if !constant_time_eq(&mac, &site.oauth.consent_key.mac(body.as_bytes())) {
+            return None;
+        }
+        let sealed: Sealed = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+        (sealed.site == site.id && sealed.user == user_id && sealed.expires > now).then_some(sealed)
+    }
+}
+
+/// The user's answer on the consent screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Decision {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "allow" => Some(Decision::Allow),
+            "deny" => Some(Decision::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl OAuth {
+    /// `POST /oauth/authorize`: the signed-in user allowed or denied. The
+    /// CSRF token was checked by the caller.
+    pub async fn decide(
+        &self,
+        site: &Site,
+        user: &CachedUser,
+        consent_token: &str,
+        decision: Decision,
+    ) -> OAuthResult<Authorize> {
+        let now = self.clock.now();
+        let Some(sealed) = ConsentToken::open(site, user.id, consent_token, now) else {
+            return Ok(Authorize::ShowError(UserFacingError::ConsentExpired));
+        };
+        // The client may have changed since the screen was shown.
+        let Some(client) = self.clients.find(site, &sealed.client).await? else {
+            return Ok(Authorize::ShowError(UserFacingError::UnknownClient));
+        };
+        if client
+            .redirect_uri_for(Some(&sealed.redirect_uri))
+            .is_none()
+        {
+            return Ok(Authorize::ShowError(UserFacingError::InvalidRedirectUri));
+        }
+        let state = sealed.state.as_deref();
+        let scopes = ScopeSet::from_stored(&sealed.scopes);
+        if decision == Decision::Deny {
+            tracing::info!(site = %site.slug, client_id = %client.client_id, "consent denied");
+            return Ok(Authorize::Redirect(error_redirect(
+                site,
+                &sealed.redirect_uri,
+                state,
+                &OAuthError::AccessDenied,
+            )));
+        }
+        if !scopes.is_subset_of(client.scopes) {
+            let e =
+                OAuthError::InvalidScope("the client may no longer ask for these scopes".into());
+            return Ok(Authorize::Redirect(error_redirect(
+                site,
+                &sealed.redirect_uri,
+                state,
+                &e,
+            )));
+        }
+        let earlier = self
+            .store
+            .find_consent(site.id, user.id, client.pk)
+            .await?
+            .map(|s| ScopeSet::from_stored(&s))
+            .unwrap_or_default();
+        self.store
+            .save_consent(
+                site.id,
+                user.id,
+                client.pk,
+                &earlier.union(scopes).to_string(),
+                now,
+            )
+            .await?;
+        tracing::info!(site = %site.slug, client_id = %client.client_id, "consent given");
+        let request = ValidatedRequest {
+            client,
+            redirect_uri: sealed.redirect_uri,
+            scopes,
+            state: sealed.state,
+            code_challenge: CodeChallenge::from_stored(sealed.challenge),
+        };
+        Ok(Authorize::Redirect(
+            self.issue_code(site, user.id, &request).await?,
+        ))
+    }
+
+    /// The apps the user authorized, newest first.
+    pub async fn list_authorizations(
+        &self,
+        site: &Site,
+        user_id: i64,
+    ) -> OAuthResult<Vec<AuthorizationRecord>> {
+        Ok(self.store.list_authorizations(site.id, user_id).await?)
+    }
+
+    /// Forgets the consent and revokes every token the user gave the app.
+    /// False when the user had not authorized it.
+    pub async fn revoke_authorization(
+        &self,
+        site: &Site,
+        user_id: i64,
+        client_id: &str,
+    ) -> OAuthResult<bool> {
+        let Some(client) = self.clients.find(site, client_id).await? else {
+            return Ok(false);
+        };
+        let revoked = self
+            .store
+            .revoke_authorization(site.id, user_id, client.pk, self.clock.now())
+            .await?;
+        let Some(grants) = revoked else {
+            return Ok(false);
+        };
+        for grant in grants {
+            self.cache.evict_grant(grant);
+        }
+        tracing::info!(site = %site.slug, client_id, "authorization revoked by the user");
+        Ok(true)
+    }
+}

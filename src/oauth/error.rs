@@ -1,0 +1,75 @@
+//! The protocol errors of RFC 6749 (sections 4.1.2.1 and 5.2), RFC 6750 and
+//! RFC 7009, with what the client is told. The HTTP mapping lives in
+//! `routes::oauth::error`.
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Client authentication failed: 401 with `WWW-Authenticate`.
+    #[error("{0}")]
+    InvalidClient(&'static str),
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    #[error("{0}")]
+    UnauthorizedClient(&'static str),
+    #[error("the grant type is not supported")]
+    UnsupportedGrantType,
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("the resource owner denied the request")]
+    AccessDenied,
+    #[error("only response_type=code is supported")]
+    UnsupportedResponseType,
+    #[error("the user is not signed in")]
+    LoginRequired,
+    #[error("the user has not authorized this client for these scopes")]
+    ConsentRequired,
+    /// RFC 7009: the server cannot revoke this kind of token.
+    #[error("the token type is not supported")]
+    UnsupportedTokenType,
+    /// RFC 6750: the access token is unknown, expired or revoked.
+    #[error("the access token is invalid")]
+    InvalidToken,
+    /// RFC 6750: the token lacks a scope the request needs.
+    #[error("the access token does not carry the needed scope")]
+    InsufficientScope,
+    #[error("the server could not complete the request")]
+    ServerError(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        OAuthError::ServerError(e.into())
+    }
+}
+
+impl OAuthError {
+    /// The `error` code of the RFCs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::InvalidClient(_) => "invalid_client",
+            OAuthError::InvalidGrant(_) => "invalid_grant",
+            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::AccessDenied => "access_denied",
+            OAuthError::UnsupportedResponseType => "unsupported_response_type",
+            OAuthError::LoginRequired => "login_required",
+            OAuthError::ConsentRequired => "consent_required",
+            OAuthError::UnsupportedTokenType => "unsupported_token_type",
+            OAuthError::InvalidToken => "invalid_token",
+            OAuthError::InsufficientScope => "insufficient_scope",
+            OAuthError::ServerError(_) => "server_error",
+        }
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        OAuthError::InvalidRequest(message.into())
+    }
+}
+
+pub type OAuthResult<T> = Result<T, OAuthError>;

@@ -1,0 +1,112 @@
+//! `grant_type=authorization_code` (RFC 6749 4.1.3 with PKCE). A code is
+//! single use: a second use fails and revokes what the first one issued.
+
+use super::{Binding, TokenRequest, TokenResponse, mint, respond};
+use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
+use crate::oauth::scopes::ScopeSet;
+use crate::oauth::{OAuth, tokens};
+use crate::sites::Site;
+use crate::store::{NewGrant, Redemption};
+
+impl OAuth {
+    pub(super) async fn exchange_code(
+        &self,
+        site: &Site,
+        client: &Client,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        if !client.allows(GrantType::AuthorizationCode) {
+            return Err(OAuthError::UnauthorizedClient(
+                "this client may not use the authorization code grant",
+            ));
+        }
+        let code = request
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+        let verifier = request
+            .code_verifier
+            .as_deref()
+            .ok_or_else(|| OAuthError::invalid_request("code_verifier is required"))?;
+        let now = self.clock.now();
+        let invalid = OAuthError::InvalidGrant("the code is invalid, expired or was already used");
+        if !code.starts_with(tokens::CODE_PREFIX) || code.len() > tokens::MAX_LEN {
+            return Err(invalid);
+        }
+        let Some(record) = self
+            .store
+            .find_code(site.id, &tokens::hash_token(code))
+            .await?
+        else {
+            return Err(invalid);
+        };
+        if record.consumed_at.is_some() {
+            tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code reused; revoking its tokens");
+            self.revoke_family(site, record.grant_id).await?;
+            return Err(invalid);
+        }
+        if record.expires_at <= now || record.client_pk != client.pk {
+            return Err(invalid);
+        }
+        let redirect_uri = client.redirect_uri_for(request.redirect_uri.as_deref());
+        if redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
+            return Err(OAuthError::InvalidGrant(
+                "redirect_uri differs from the authorization request",
+            ));
+        }
+        let verified = CodeVerifier::parse(verifier).is_some_and(|v| {
+            CodeChallenge::from_stored(record.code_challenge.clone()).is_met_by(&v)
+        });
+        if !verified {
+            return Err(OAuthError::InvalidGrant(
+                "the code_verifier does not match the code_challenge",
+            ));
+        }
+        match self.users.cached(site.id, record.user_id).await? {
+            Some(user) if !user.disabled => {}
+            _ => return Err(invalid),
+        }
+        let scopes = ScopeSet::from_stored(&record.scopes);
+        let binding = Binding {
+            client,
+            user_id: Some(record.user_id),
+            grant_id: None,
+            scopes,
+        };
+        let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
+        let mut minted = mint(site, &binding, refresh_scopes, now);
+        let mut rows = vec![minted.access_row.clone()];
+        rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
+        let grant = NewGrant {
+            site_id: site.id,
+            client_pk: client.pk,
+            user_id: Some(record.user_id),
+            scopes: scopes.to_string(),
+            created_at: now,
+            expires_at: now + site.oauth.refresh_token_ttl_secs,
+        };
+        match self
+            .store
+            .redeem_code(record.id, &grant, &rows, now)
+            .await?
+        {
+            Redemption::Redeemed {
+                grant_id,
+                token_ids,
+            } => {
+                minted.access_row.grant_id = Some(grant_id);
+                self.remember_issued(client, &minted.access_row, &token_ids);
+                Ok(respond(site, minted, scopes))
+            }
+            Redemption::AlreadyUsed { revoked_grant } => {
+                if let Some(grant_id) = revoked_grant {
+                    self.cache.evict_grant(grant_id);
+                }
+                Err(invalid)
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `grant_type=client_credentials` (RFC 6749 4.4): a confidential client
+//! acting for itself, with at most its allowed scopes. No refresh token.
+
+use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
+use crate::oauth::OAuth;
+use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::sites::Site;
+use crate::store::PendingWrite;
+
+impl OAuth {
+    pub(super) async fn client_credentials(
+        &self,
+        site: &Site,
+        client: &Client,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        if !client.confidential {
+            return Err(OAuthError::UnauthorizedClient(
+                "public clients cannot use client_credentials",
+            ));
+        }
+        if !client.allows(GrantType::ClientCredentials) {
+            return Err(OAuthError::UnauthorizedClient(
+                "this client may not use client_credentials",
+            ));
+        }
+        let scopes = requested_scopes(request.scope.as_deref(), client.scopes)?;
+        let now = self.clock.now();
+        let binding = Binding {
+            client,
+            user_id: None,
+            grant_id: None,
+            scopes,
+        };
+        let minted = mint(site, &binding, None, now);
+        let id = self
+            .writer
+            .write(PendingWrite::Token(minted.access_row.clone()))
+            .await?;
+        if let Some(id) = id {
+            self.remember_access(client, &minted.access_row, id);
+        }
+        Ok(respond(site, minted, scopes))
+    }
+}

@@ -1,0 +1,206 @@
+//! The token endpoint (RFC 6749 section 3.2): client authentication, then
+//! one module per grant type.
+
+mod authorization_code;
+mod client_credentials;
+mod refresh_token;
+
+use serde::{Deserialize, Serialize};
+
+use super::OAuth;
+use super::cache::CachedToken;
+use super::clients::{Client, PresentedClient};
+use super::error::{OAuthError, OAuthResult};
+use super::scopes::{Scope, ScopeSet};
+use super::tokens::{self, Secret};
+use crate::sites::Site;
+use crate::store::{NewToken, TokenKind};
+
+/// The form of `POST /oauth/token`, as sent. No `Debug`: it holds secrets.
+#[derive(Default, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// RFC 6749 section 5.1.
+#[derive(Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tokens minted for one response, not yet stored.
+struct Minted {
+    access: Secret,
+    access_row: NewToken,
+    refresh: Option<(Secret, NewToken)>,
+}
+
+/// The scopes a request asks for: absent means everything `allowed`; more
+/// than `allowed` is `invalid_scope`.
+fn requested_scopes(raw: Option<&str>, allowed: ScopeSet) -> OAuthResult<ScopeSet> {
+    let scopes = match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => allowed,
+        Some(raw) => ScopeSet::parse(raw).map_err(|e| OAuthError::InvalidScope(e.to_string()))?,
+    };
+    if !scopes.is_subset_of(allowed) {
+        return Err(OAuthError::InvalidScope(format!(
+            "scope may be at most: {allowed}"
+        )));
+    }
+    if scopes.is_empty() {
+        return Err(OAuthError::InvalidScope("no scope requested".into()));
+    }
+    Ok(scopes)
+}
+
+/// Access tokens with the `admin` scope live shorter.
+fn access_ttl(site: &Site, scopes: ScopeSet) -> i64 {
+    if scopes.contains(Scope::Admin) {
+        site.oauth.admin_access_token_ttl_secs
+    } else {
+        site.oauth.access_token_ttl_secs
+    }
+}
+
+/// What one set of tokens is bound to.
+struct Binding<'a> {
+    client: &'a Client,
+    user_id: Option<i64>,
+    grant_id: Option<i64>,
+    scopes: ScopeSet,
+}
+
+fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, now: i64) -> Minted {
+    let expires_at = now + access_ttl(site, binding.scopes);
+    let access = tokens::mint_access_token(site, expires_at);
+    let row = |hash: String, kind: TokenKind, scopes: ScopeSet, expires_at: i64| NewToken {
+        site_id: site.id,
+        token_hash: hash,
+        kind,
+        client_pk: binding.client.pk,
+        user_id: binding.user_id,
+        grant_id: binding.grant_id,
+        scopes: scopes.to_string(),
+        created_at: now,
+        expires_at,
+    };
+    let access_row = row(access.hash(), TokenKind::Access, binding.scopes, expires_at);
+    let refresh = refresh_scopes.map(|scopes| {
+        let refresh = tokens::mint_refresh_token();
+        let refresh_row = row(
+            refresh.hash(),
+            TokenKind::Refresh,
+            scopes,
+            now + site.oauth.refresh_token_ttl_secs,
+        );
+        (refresh, refresh_row)
+    });
+    Minted {
+        access,
+        access_row,
+        refresh,
+    }
+}
+
+impl OAuth {
+    /// `POST /oauth/token`. `authorization` is the raw `Authorization` header.
+    pub async fn token(
+        &self,
+        site: &Site,
+        authorization: Option<&str>,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        let presented = PresentedClient {
+            authorization,
+            client_id: request.client_id.as_deref(),
+            client_secret: request.client_secret.as_deref(),
+        };
+        let client = self.clients.authenticate(site, &presented).await?;
+        match request.grant_type.as_deref() {
+            None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
+            Some("authorization_code") => self.exchange_code(site, &client, request).await,
+            Some("refresh_token") => self.refresh(site, &client, request).await,
+            Some("client_credentials") => self.client_credentials(site, &client, request).await,
+            Some(_) => Err(OAuthError::UnsupportedGrantType),
+        }
+    }
+
+    /// Puts freshly stored access tokens in the cache, so their first use
+    /// needs no lookup.
+    fn remember_issued(&self, client: &Client, row: &NewToken, ids: &[(String, i64)]) {
+        let Some(id) = ids
+            .iter()
+            .find(|(hash, _)| *hash == row.token_hash)
+            .map(|(_, id)| *id)
+        else {
+            return;
+        };
+        self.remember_access(client, row, id);
+    }
+
+    fn remember_access(&self, client: &Client, row: &NewToken, id: i64) {
+        let epoch = self.cache.epoch();
+        self.cache.put_token(
+            row.token_hash.clone(),
+            CachedToken {
+                id,
+                site_id: row.site_id,
+                client_pk: client.pk,
+                client_id: client.client_id.clone(),
+                user_id: row.user_id,
+                grant_id: row.grant_id,
+                scopes: ScopeSet::from_stored(&row.scopes),
+                issued_at: row.created_at,
+                expires_at: row.expires_at,
+                revoked: false,
+            },
+            epoch,
+        );
+    }
+
+    /// Revokes a grant for a replayed code or refresh token.
+    pub(crate) async fn revoke_family(
+        &self,
+        site: &Site,
+        grant_id: Option<i64>,
+    ) -> OAuthResult<()> {
+        if let Some(grant_id) = grant_id {
+            self.store
+                .revoke_grant(site.id, grant_id, self.clock.now())
+                .await?;
+            self.cache.evict_grant(grant_id);
+        }
+        Ok(())
+    }
+}
+
+fn respond(site: &Site, minted: Minted, scopes: ScopeSet) -> TokenResponse {
+    TokenResponse {
+        expires_in: access_ttl(site, scopes),
+        access_token: minted.access.into_inner(),
+        token_type: "Bearer",
+        refresh_token: minted.refresh.map(|(secret, _)| secret.into_inner()),
+        scope: scopes.to_string(),
+    }
+}

@@ -1,0 +1,100 @@
+//! `grant_type=refresh_token` (RFC 6749 section 6, rotation per RFC 9700
+//! 4.14.2). Every use returns a new refresh token; a rotated one used again
+//! (after the site's grace window, off by default) revokes the whole family.
+
+use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
+use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::oauth::scopes::ScopeSet;
+use crate::oauth::{OAuth, tokens};
+use crate::sites::Site;
+use crate::store::{Rotation, TokenKind};
+
+impl OAuth {
+    pub(super) async fn refresh(
+        &self,
+        site: &Site,
+        client: &Client,
+        request: &TokenRequest,
+    ) -> OAuthResult<TokenResponse> {
+        if !client.allows(GrantType::RefreshToken) {
+            return Err(OAuthError::UnauthorizedClient(
+                "this client may not use refresh tokens",
+            ));
+        }
+        let presented = request
+            .refresh_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+        let invalid = OAuthError::InvalidGrant("the refresh token is invalid, expired or revoked");
+        if !presented.starts_with(tokens::REFRESH_PREFIX) || presented.len() > tokens::MAX_LEN {
+            return Err(invalid);
+        }
+        let now = self.clock.now();
+        let Some(record) = self
+            .store
+            .find_token(site.id, &tokens::hash_token(presented))
+            .await?
+        else {
+            return Err(invalid);
+        };
+        if record.kind != TokenKind::Refresh.as_str()
+            || record.client_pk != client.pk
+            || record.revoked_at.is_some()
+            || record.expires_at <= now
+        {
+            return Err(invalid);
+        }
+        let granted = ScopeSet::from_stored(&record.scopes);
+        let scopes = requested_scopes(request.scope.as_deref(), granted)?;
+        let Some(user_id) = record.user_id else {
+            return Err(invalid);
+        };
+        match self.users.cached(site.id, user_id).await? {
+            Some(user) if !user.disabled => {}
+            _ => return Err(invalid),
+        }
+        let grace = site.oauth.refresh_grace_secs;
+        let within_grace = |rotated_at: i64| grace > 0 && now - rotated_at <= grace;
+        if let Some(rotated_at) = record.rotated_at
+            && !within_grace(rotated_at)
+        {
+            tracing::warn!(site = %site.slug, client_id = %client.client_id, "rotated refresh token reused; revoking the family");
+            self.revoke_family(site, record.grant_id).await?;
+            return Err(invalid);
+        }
+        let binding = Binding {
+            client,
+            user_id: Some(user_id),
+            grant_id: record.grant_id,
+            scopes,
+        };
+        // The new refresh token keeps the original grant's scopes, so a
+        // narrowed request does not narrow later ones.
+        let minted = mint(site, &binding, Some(granted), now);
+        let mut rows = vec![minted.access_row.clone()];
+        rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
+        let ids = if record.rotated_at.is_some() {
+            // A concurrent refresh inside the grace window: a sibling pair.
+            self.store.insert_tokens_of_grant(&rows).await?
+        } else {
+            match self
+                .store
+                .rotate_refresh_token(site.id, record.id, &rows, now)
+                .await?
+            {
+                Rotation::Rotated(ids) => ids,
+                Rotation::AlreadyRotated if grace > 0 => {
+                    self.store.insert_tokens_of_grant(&rows).await?
+                }
+                Rotation::AlreadyRotated => {
+                    self.revoke_family(site, record.grant_id).await?;
+                    return Err(invalid);
+                }
+            }
+        };
+        self.remember_issued(client, &minted.access_row, &ids);
+        Ok(respond(site, minted, scopes))
+    }
+}

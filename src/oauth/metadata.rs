@@ -1,0 +1,52 @@
+//! Authorization server metadata (RFC 8414), built from the same constants
+//! and types that enforce behaviour, so it cannot advertise what is not done.
+
+use serde::Serialize;
+
+use super::clients::GrantType;
+use super::scopes::Scope;
+use crate::sites::Site;
+
+/// Client authentication methods the token endpoint accepts.
+pub const TOKEN_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// Revocation accepts public clients (`none`) too; introspection does not.
+pub const INTROSPECTION_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+#[derive(Debug, Serialize)]
+pub struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub revocation_endpoint: String,
+    pub introspection_endpoint: String,
+    pub response_types_supported: [&'static str; 1],
+    pub response_modes_supported: [&'static str; 1],
+    pub grant_types_supported: Vec<&'static str>,
+    pub token_endpoint_auth_methods_supported: [&'static str; 3],
+    pub revocation_endpoint_auth_methods_supported: [&'static str; 3],
+    pub introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    pub code_challenge_methods_supported: [&'static str; 1],
+    pub scopes_supported: Vec<&'static str>,
+    pub authorization_response_iss_parameter_supported: bool,
+    pub service_documentation: String,
+}
+
+pub fn metadata(site: &Site) -> Metadata {
+    Metadata {
+        issuer: site.issuer.clone(),
+        authorization_endpoint: site.url("/oauth/authorize"),
+        token_endpoint: site.url("/oauth/token"),
+        revocation_endpoint: site.url("/oauth/revoke"),
+        introspection_endpoint: site.url("/oauth/introspect"),
+        response_types_supported: ["code"],
+        response_modes_supported: ["query"],
+        grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
+        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
+        revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
+        introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS,
+        code_challenge_methods_supported: ["S256"],
+        scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        authorization_response_iss_parameter_supported: true,
+        service_documentation: site.url("/developers"),
+    }
+}

@@ -1,0 +1,178 @@
+//! The developer portal, `/developers`: signed-in users register and manage
+//! their OAuth apps; site admins see every app of the site.
+
+mod edit;
+mod list;
+mod register;
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::pages::{Chrome, Csrf, see_other};
+use crate::cache::CachedUser;
+use crate::oauth::{Client, ClientInputError, ClientSettings, Scope};
+use crate::tokens::Caller;
+use crate::users::Role;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    list::configure(cfg);
+    register::configure(cfg);
+    edit::configure(cfg);
+}
+
+/// The signed-in user, or the response that sends them to sign in.
+fn developer(caller: &Caller, back_to: &str) -> Result<Arc<CachedUser>, HttpResponse> {
+    caller
+        .user
+        .clone()
+        .ok_or_else(|| see_other(&format!("/login?next={back_to}")))
+}
+
+/// Owners manage their apps; admins manage every app of the site.
+fn may_manage(user: &CachedUser, client: &Client) -> bool {
+    user.role == Role::Admin || client.owner_user_id == Some(user.id)
+}
+
+/// The registration form as submitted. Parsed by hand because checkboxes
+/// repeat their name.
+#[derive(Debug, Default)]
+struct ClientForm {
+    csrf_token: String,
+    name: String,
+    homepage_url: String,
+    redirect_uris: String,
+    confidential: bool,
+    scopes: Vec<String>,
+    grant_types: Vec<String>,
+}
+
+impl ClientForm {
+    fn parse(body: &[u8]) -> Self {
+        let mut form = ClientForm::default();
+        for (key, value) in url::form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "csrf_token" => form.csrf_token = value,
+                "name" => form.name = value,
+                "homepage_url" => form.homepage_url = value,
+                "redirect_uris" => form.redirect_uris = value,
+                "client_type" => form.confidential = value != "public",
+                "scope" => form.scopes.push(value),
+                "grant_type" => form.grant_types.push(value),
+                _ => {}
+            }
+        }
+        form
+    }
+
+    fn settings(&self) -> ClientSettings {
+        ClientSettings {
+            name: self.name.clone(),
+            homepage_url: Some(self.homepage_url.clone()),
+            redirect_uris: self.redirect_uris.lines().map(|l| l.trim().to_string()).collect(),
+            scopes: Some(self.scopes.join(" ")),
+            grant_types: Some(self.grant_types.clone()),
+        }
+    }
+
+    fn from_client(client: &Client) -> Self {
+        ClientForm {
+            csrf_token: String::new(),
+            name: client.name.clone(),
+            homepage_url: client.homepage_url.clone().unwrap_or_default(),
+            redirect_uris: client
+                .redirect_uris
+                .iter()
+                .map(|u| u.as_str().to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            confidential: client.confidential,
+            scopes: client.scopes.names().into_iter().map(str::to_string).collect(),
+            grant_types: client.grant_type_names().into_iter().map(str::to_string).collect(),
+        }
+    }
+
+    fn new_app() -> Self {
+        ClientForm {
+            confidential: true,
+            scopes: vec!["profile".into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            ..ClientForm::default()
+        }
+    }
+}
+
+/// One checkbox of the form.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+/// The form's fields, values and per-field errors, for `developers/form.html`.
+struct FormView {
+    name: String,
+    homepage_url: String,
+    redirect_uris: String,
+    confidential: bool,
+    scopes: Vec<Choice>,
+    grant_types: Vec<Choice>,
+    error_field: &'static str,
+    error: String,
+}
+
+const GRANT_CHOICES: [(&str, &str); 3] = [
+    ("authorization_code", "Authorization code with PKCE (users sign in and consent)"),
+    ("refresh_token", "Refresh tokens (stay signed in)"),
+    ("client_credentials", "Client credentials (the app acts as itself; confidential apps only)"),
+];
+
+impl FormView {
+    fn new(form: &ClientForm, user: &CachedUser, error: Option<&ClientInputError>) -> Self {
+        let scopes = Scope::ALL
+            .into_iter()
+            // Only admins may hand out the admin scope.
+            .filter(|s| *s != Scope::Admin || user.role == Role::Admin)
+            .map(|s| Choice {
+                value: s.as_str(),
+                label: s.description(),
+                checked: form.scopes.iter().any(|c| c == s.as_str()),
+            })
+            .collect();
+        let grant_types = GRANT_CHOICES
+            .into_iter()
+            .map(|(value, label)| Choice {
+                value,
+                label,
+                checked: form.grant_types.iter().any(|g| g == value),
+            })
+            .collect();
+        FormView {
+            name: form.name.clone(),
+            homepage_url: form.homepage_url.clone(),
+            redirect_uris: form.redirect_uris.clone(),
+            confidential: form.confidential,
+            scopes,
+            grant_types,
+            error_field: error.map_or("", ClientInputError::field),
+            error: error.map(ToString::to_string).unwrap_or_default(),
+        }
+    }
+}
+
+/// Refuses the `admin` scope for developers who are not site admins.
+fn check_scope_rights(form: &ClientForm, user: &CachedUser) -> Result<(), ClientInputError> {
+    if user.role != Role::Admin && form.scopes.iter().any(|s| s == Scope::Admin.as_str()) {
+        return Err(ClientInputError::Scopes(
+            "only site administrators may register apps that ask for the admin scope".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Chrome and CSRF for a portal page.
+fn page_frame(req: &HttpRequest, caller: &Caller) -> (Chrome, Csrf) {
+    let csrf = Csrf::for_request(req, &caller.site);
+    (Chrome::new(caller, &csrf), csrf)
+}

@@ -1,0 +1,43 @@
+//! `POST /oauth/introspect` (RFC 7662).
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::Deserialize;
+
+use super::{authorization, no_store};
+use crate::oauth::{OAuthError, PresentedClient};
+use crate::routes::extract::CurrentSite;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(introspect);
+}
+
+#[derive(Deserialize)]
+struct IntrospectForm {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(site = %site.0.slug))]
+#[post("/oauth/introspect")]
+async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    site: CurrentSite,
+    form: web::Form<IntrospectForm>,
+) -> Result<HttpResponse, OAuthError> {
+    let presented = PresentedClient {
+        authorization: authorization(&req),
+        client_id: form.client_id.as_deref(),
+        client_secret: form.client_secret.as_deref(),
+    };
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let answer = state.oauth.introspect(&site.0, &presented, token).await?;
+    let mut response = HttpResponse::Ok();
+    no_store(&mut response);
+    Ok(response.json(answer))
+}

@@ -1,0 +1,78 @@
+//! The OAuth endpoints, and the one place protocol errors become HTTP
+//! responses (RFC 6749 5.2, RFC 6750 3, RFC 7009 2.2.1).
+
+mod authorize;
+mod introspect;
+mod metadata;
+mod revoke;
+mod token;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use serde::Serialize;
+
+use crate::oauth::OAuthError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    authorize::configure(cfg);
+    token::configure(cfg);
+    revoke::configure(cfg);
+    introspect::configure(cfg);
+    metadata::configure(cfg);
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    error_description: String,
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            OAuthError::InvalidClient(_) | OAuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
+            OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let OAuthError::ServerError(e) = self {
+            tracing::error!(error = ?e, "OAuth request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        no_store(&mut response);
+        let challenge = match self {
+            OAuthError::InvalidClient(_) => Some(r#"Basic realm="tessera", charset="UTF-8""#),
+            OAuthError::InvalidToken => Some(r#"Bearer error="invalid_token""#),
+            OAuthError::InsufficientScope => Some(r#"Bearer error="insufficient_scope""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
+        }
+        response.json(ErrorBody {
+            error: self.code(),
+            error_description: self.to_string(),
+        })
+    }
+}
+
+/// Token responses and errors are never cached (RFC 6749 5.1).
+fn no_store(response: &mut HttpResponseBuilder) {
+    response
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+}
+
+/// The raw `Authorization` header, for client authentication.
+fn authorization(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,30 @@
+//! `POST /oauth/token` (RFC 6749 section 3.2).
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::{authorization, no_store};
+use crate::oauth::OAuthError;
+use crate::oauth::grants::TokenRequest;
+use crate::routes::extract::CurrentSite;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(token);
+}
+
+#[tracing::instrument(skip_all, fields(site = %site.0.slug))]
+#[post("/oauth/token")]
+async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    site: CurrentSite,
+    form: web::Form<TokenRequest>,
+) -> Result<HttpResponse, OAuthError> {
+    let issued = state
+        .oauth
+        .token(&site.0, authorization(&req), &form)
+        .await?;
+    let mut response = HttpResponse::Ok();
+    no_store(&mut response);
+    Ok(response.json(issued))
+}

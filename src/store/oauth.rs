@@ -1,0 +1,109 @@
+//! The OAuth capabilities of the store: clients, consent, and the codes,
+//! grants and tokens of the token endpoint.
+
+use async_trait::async_trait;
+
+use super::{
+    AuthorizationRecord, ClientChanges, ClientRecord, CodeRecord, NewClient, NewGrant, NewToken,
+    PendingWrite, Redemption, Rotation, StoreResult, TokenIds, TokenRecord,
+};
+
+#[async_trait]
+pub trait ClientStore {
+    async fn create_client(&self, client: &NewClient) -> StoreResult<ClientRecord>;
+    /// Client ids are unique across sites; the site is checked as well.
+    async fn find_client(&self, site_id: i64, client_id: &str)
+    -> StoreResult<Option<ClientRecord>>;
+    /// Every client of the site, or only those `owner` registered.
+    async fn list_clients(
+        &self,
+        site_id: i64,
+        owner: Option<i64>,
+    ) -> StoreResult<Vec<ClientRecord>>;
+    async fn update_client(
+        &self,
+        site_id: i64,
+        client_pk: i64,
+        changes: &ClientChanges,
+        now: i64,
+    ) -> StoreResult<Option<ClientRecord>>;
+    async fn set_client_secret(
+        &self,
+        site_id: i64,
+        client_pk: i64,
+        secret_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Deletes the client with its consents, codes, grants and tokens.
+    async fn delete_client(&self, site_id: i64, client_pk: i64, now: i64) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ConsentStore {
+    /// The scopes the user granted the client, space separated.
+    async fn find_consent(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        client_pk: i64,
+    ) -> StoreResult<Option<String>>;
+    /// Creates or replaces the remembered consent.
+    async fn save_consent(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        client_pk: i64,
+        scopes: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    async fn list_authorizations(
+        &self,
+        site_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Vec<AuthorizationRecord>>;
+    /// Deletes the consent and revokes every grant (and token) the user gave
+    /// the client. Returns the revoked grant ids, or `None` when there was
+    /// nothing to revoke.
+    async fn revoke_authorization(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        client_pk: i64,
+        now: i64,
+    ) -> StoreResult<Option<Vec<i64>>>;
+}
+
+#[async_trait]
+pub trait GrantStore {
+    /// Inserts a batch of new codes and tokens in one transaction.
+    async fn commit_writes(&self, writes: &[PendingWrite]) -> StoreResult<TokenIds>;
+    /// Stores tokens of an existing grant (a refresh within the grace window).
+    async fn insert_tokens_of_grant(&self, tokens: &[NewToken]) -> StoreResult<TokenIds>;
+    async fn find_code(&self, site_id: i64, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
+    /// Marks the code used and creates its grant and tokens, in one
+    /// transaction. A code used before instead revokes what its first use
+    /// created.
+    async fn redeem_code(
+        &self,
+        code_id: i64,
+        grant: &NewGrant,
+        tokens: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Redemption>;
+    async fn find_token(&self, site_id: i64, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Marks the refresh token rotated and stores its successors, in one
+    /// transaction, unless it was rotated already.
+    async fn rotate_refresh_token(
+        &self,
+        site_id: i64,
+        token_id: i64,
+        successors: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Rotation>;
+    /// Revokes a grant and every token of it; false when it was already revoked.
+    async fn revoke_grant(&self, site_id: i64, grant_id: i64, now: i64) -> StoreResult<bool>;
+    /// Revokes one token; false when it was already revoked.
+    async fn revoke_token(&self, site_id: i64, token_id: i64, now: i64) -> StoreResult<bool>;
+    /// Deletes codes, tokens and grants that expired or were revoked before `before`.
+    async fn purge_oauth(&self, before: i64) -> StoreResult<u64>;
+}

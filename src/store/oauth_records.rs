@@ -1,0 +1,181 @@
+//! OAuth rows as they are stored. Scopes and grant types are space-separated,
+//! redirect URIs one per line; the domain parses them (`oauth::scopes`).
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct ClientRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub homepage_url: Option<String>,
+    pub redirect_uris: String,
+    pub confidential: bool,
+    pub secret_hash: Option<String>,
+    pub scopes: String,
+    pub grant_types: String,
+    pub owner_user_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for ClientRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRecord")
+            .field("id", &self.id)
+            .field("site_id", &self.site_id)
+            .field("client_id", &self.client_id)
+            .field("confidential", &self.confidential)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client to create, or the new state of one being updated.
+#[derive(Clone)]
+pub struct NewClient {
+    pub site_id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub homepage_url: Option<String>,
+    pub redirect_uris: String,
+    pub confidential: bool,
+    pub secret_hash: Option<String>,
+    pub scopes: String,
+    pub grant_types: String,
+    pub owner_user_id: Option<i64>,
+    pub now: i64,
+}
+
+/// The parts of a client its developer may edit.
+#[derive(Debug, Clone)]
+pub struct ClientChanges {
+    pub name: String,
+    pub homepage_url: Option<String>,
+    pub redirect_uris: String,
+    pub scopes: String,
+    pub grant_types: String,
+}
+
+/// An app a user authorized, with the client's public details.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthorizationRecord {
+    pub client_pk: i64,
+    pub client_id: String,
+    pub client_name: String,
+    pub homepage_url: Option<String>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CodeRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub client_pk: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+    pub grant_id: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    pub site_id: i64,
+    pub code_hash: String,
+    pub client_pk: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub site_id: i64,
+    pub client_pk: i64,
+    pub user_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// A token row joined with its client's public id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub kind: String,
+    pub client_pk: i64,
+    pub client_id: String,
+    pub user_id: Option<i64>,
+    pub grant_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub rotated_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A token to store; `grant_id` is filled in by the store when the token is
+/// created together with its grant.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub site_id: i64,
+    pub token_hash: String,
+    pub kind: TokenKind,
+    pub client_pk: i64,
+    pub user_id: Option<i64>,
+    pub grant_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// One row for the group-commit writer.
+#[derive(Debug, Clone)]
+pub enum PendingWrite {
+    Code(NewCode),
+    Token(NewToken),
+}
+
+/// The row ids given to newly stored tokens, by token hash.
+pub type TokenIds = Vec<(String, i64)>;
+
+/// What redeeming an authorization code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was unused; the grant and its tokens now exist.
+    Redeemed { grant_id: i64, token_ids: TokenIds },
+    /// Someone redeemed it first; the grant that redemption created (if
+    /// any) was revoked with its tokens.
+    AlreadyUsed { revoked_grant: Option<i64> },
+}
+
+/// What rotating a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated(TokenIds),
+    /// The token was rotated already (a concurrent or replayed use).
+    AlreadyRotated,
+}

@@ -1,0 +1,312 @@
+//! Legacy credentials (spec 3.6), off unless an admin enables them per site.
+//!
+//! - The site API key: one per-site secret granting admin rights, sent as
+//!   `apikey` or `X-Deki-ApiKey`. It is kept recoverable (sealed, not hashed)
+//!   because impersonation tokens are hashed with it.
+//! - Impersonation tokens `imp_{epoch}_{md5hex}_{user}`, where md5hex is the
+//!   hex MD5 of `"{user}:{epoch}:{site api key}"` with `user` a numeric id or
+//!   a username (the token writes `=username`; the hash has no `=`). The
+//!   username is taken literally: no percent-decoding, as existing
+//!   integrations hash the name as they send it. Valid for 60 seconds.
+//!
+//! MD5 is weak, which is one reason these stay off by default; the format is
+//! fixed by the integrations that still use it.
+
+use std::fmt;
+
+use md5::{Digest, Md5};
+
+use super::server::{UserRef, Window};
+use crate::crypto::{constant_time_eq, random, sha256_hex};
+
+pub const IMPERSONATION_PREFIX: &str = "imp_";
+/// How far an impersonation token's epoch may sit from the server clock.
+pub const IMPERSONATION_WINDOW: Window = Window {
+    past_secs: 60,
+    future_secs: 60,
+};
+const MAX_LEN: usize = 512;
+
+/// A site's legacy API key. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SiteApiKey(String);
+
+impl SiteApiKey {
+    pub fn new(value: String) -> Self {
+        SiteApiKey(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a presented key is this one. Both sides are hashed first so
+    /// the comparison takes the same time whatever the presented length.
+    pub fn matches(&self, presented: &str) -> bool {
+        constant_time_eq(
+            sha256_hex(presented.as_bytes()).as_bytes(),
+            sha256_hex(self.0.as_bytes()).as_bytes(),
+        )
+    }
+}
+
+impl fmt::Debug for SiteApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SiteApiKey(<redacted>)")
+    }
+}
+
+/// A new site API key: 256 random bits as 64 lower-case hex characters.
+pub fn generate_site_api_key() -> SiteApiKey {
+    SiteApiKey(random::hex_256())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ImpersonationRejection {
+    #[error("the impersonation token is malformed")]
+    Malformed,
+    #[error("the impersonation token's hash is invalid")]
+    BadHash,
+    #[error("the impersonation token has expired")]
+    Expired,
+    #[error("the impersonation token is dated in the future")]
+    FromTheFuture,
+}
+
+impl ImpersonationRejection {
+    pub fn code(self) -> &'static str {
+        match self {
+            ImpersonationRejection::Malformed => "malformed",
+            ImpersonationRejection::BadHash => "bad_signature",
+            ImpersonationRejection::Expired => "stale",
+            ImpersonationRejection::FromTheFuture => "from_the_future",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedImpersonation {
+    pub epoch: i64,
+    pub user: UserRef,
+}
+
+/// Checks an impersonation token against the site's API key and the clock.
+/// The hash is checked before the time, so "expired" is only said about
+/// tokens made with the right key.
+pub fn verify_impersonation(
+    token: &str,
+    key: &SiteApiKey,
+    now: i64,
+    window: Window,
+) -> Result<VerifiedImpersonation, ImpersonationRejection> {
+    use ImpersonationRejection::Malformed;
+    if token.len() > MAX_LEN {
+        return Err(Malformed);
+    }
+    let rest = token.strip_prefix(IMPERSONATION_PREFIX).ok_or(Malformed)?;
+    let (epoch_raw, rest) = rest.split_once('_').ok_or(Malformed)?;
+    let (hash_hex, user_raw) = rest.split_once('_').ok_or(Malformed)?;
+    if epoch_raw.is_empty() || !epoch_raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Malformed);
+    }
+    let epoch: i64 = epoch_raw.parse().map_err(|_| Malformed)?;
+    let (user, hashed_user) = parse_user(user_raw).ok_or(Malformed)?;
+    let mut presented = [0u8; 16];
+    if hash_hex.len() != 32 {
+        return Err(Malformed);
+    }
+    hex::decode_to_slice(hash_hex, &mut presented).map_err(|_| Malformed)?;
+
+    let expected = impersonation_hash(hashed_user, epoch_raw, key);
+    if !constant_time_eq(&expected, &presented) {
+        return Err(ImpersonationRejection::BadHash);
+    }
+    if epoch < now.saturating_sub(window.past_secs) {
+        return Err(ImpersonationRejection::Expired);
+    }
+    if epoch > now.saturating_add(window.future_secs) {
+        return Err(ImpersonationRejection::FromTheFuture);
+    }
+    Ok(VerifiedImpersonation { epoch, user })
+}
+
+/// Makes an impersonation token, as a legacy integration would.
+pub fn impersonation_token(key: &SiteApiKey, epoch: i64, user: &UserRef) -> String {
+    let epoch_raw = epoch.to_string();
+    let (token_user, hashed_user) = match user {
+        UserRef::Id(id) => (id.to_string(), id.to_string()),
+        UserRef::Username(name) => (format!("={name}"), name.clone()),
+    };
+    let hash = hex::encode(impersonation_hash(&hashed_user, &epoch_raw, key));
+    format!("{IMPERSONATION_PREFIX}{epoch_raw}_{hash}_{token_user}")
+}
+
+/// MD5 of `"{user}:{epoch}:{key}"`.
+fn impersonation_hash(user: &str, epoch_raw: &str, key: &SiteApiKey) -> [u8; 16] {
+    let mut md5 = Md5::new();
+    md5.update(user.as_bytes());
+    md5.update(b":");
+    md5.update(epoch_raw.as_bytes());
+    md5.update(b":");
+    md5.update(key.expose().as_bytes());
+    md5.finalize().into()
+}
+
+/// The user and the string that goes into the hash: `=name` hashes as `name`.
+fn parse_user(raw: &str) -> Option<(UserRef, &str)> {
+    if let Some(name) = raw.strip_prefix('=') {
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return None;
+        }
+        return Some((UserRef::Username(name.to_owned()), name));
+    }
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok().map(|id| (UserRef::Id(id), raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EPOCH: i64 = 1_700_000_000;
+
+    fn key() -> SiteApiKey {
+        SiteApiKey::new("legacy-api-key-123".into())
+    }
+
+    fn check(token: &str, now: i64) -> Result<VerifiedImpersonation, ImpersonationRejection> {
+        verify_impersonation(token, &key(), now, IMPERSONATION_WINDOW)
+    }
+
+    #[test]
+    fn the_spec_vectors_verify() {
+        let alice = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
+        assert_eq!(
+            check(alice, EPOCH),
+            Ok(VerifiedImpersonation {
+                epoch: EPOCH,
+                user: UserRef::Username("alice".into())
+            })
+        );
+        let user_42 = "imp_1700000000_2c73a11579fe4b9791f0a90aa4714161_42";
+        assert_eq!(check(user_42, EPOCH).map(|v| v.user), Ok(UserRef::Id(42)));
+    }
+
+    #[test]
+    fn the_equals_sign_is_not_part_of_the_hash() {
+        // The vector for user `alice` is the hash of "alice:…", and the
+        // token spells that user `=alice`.
+        let hash = hex::encode(impersonation_hash("alice", "1700000000", &key()));
+        assert_eq!(hash, "91db6f442ecaa415150984c3a1ceaabe");
+        let made = impersonation_token(&key(), EPOCH, &UserRef::Username("alice".into()));
+        assert_eq!(
+            made,
+            "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice"
+        );
+        let with_equals = hex::encode(impersonation_hash("=alice", "1700000000", &key()));
+        let wrong = format!("imp_1700000000_{with_equals}_=alice");
+        assert_eq!(check(&wrong, EPOCH), Err(ImpersonationRejection::BadHash));
+    }
+
+    #[test]
+    fn generated_tokens_match_the_vectors() {
+        assert_eq!(
+            impersonation_token(&key(), EPOCH, &UserRef::Id(42)),
+            "imp_1700000000_2c73a11579fe4b9791f0a90aa4714161_42"
+        );
+    }
+
+    #[test]
+    fn usernames_may_contain_underscores() {
+        let user = UserRef::Username("a_b".into());
+        let token = impersonation_token(&key(), EPOCH, &user);
+        assert_eq!(check(&token, EPOCH).map(|v| v.user), Ok(user));
+    }
+
+    #[test]
+    fn upper_case_hex_is_accepted() {
+        let token = "imp_1700000000_91DB6F442ECAA415150984C3A1CEAABE_=alice";
+        assert!(check(token, EPOCH).is_ok());
+    }
+
+    #[test]
+    fn tokens_live_for_sixty_seconds() {
+        let token = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
+        assert!(check(token, EPOCH + 60).is_ok());
+        assert_eq!(
+            check(token, EPOCH + 61),
+            Err(ImpersonationRejection::Expired)
+        );
+        assert!(check(token, EPOCH - 60).is_ok());
+        assert_eq!(
+            check(token, EPOCH - 61),
+            Err(ImpersonationRejection::FromTheFuture)
+        );
+    }
+
+    #[test]
+    fn tampering_or_another_key_breaks_the_hash() {
+        let good = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
+        for token in [
+            good.replace("=alice", "=alicf"),
+            good.replace("=alice", "=bob"),
+            good.replace("1700000000", "1700000001"),
+            good.replace("91db6f44", "91db6f45"),
+        ] {
+            assert_eq!(
+                check(&token, EPOCH),
+                Err(ImpersonationRejection::BadHash),
+                "{token}"
+            );
+        }
+        let other = SiteApiKey::new("legacy-api-key-124".into());
+        assert_eq!(
+            verify_impersonation(good, &other, EPOCH, IMPERSONATION_WINDOW),
+            Err(ImpersonationRejection::BadHash)
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused() {
+        let hash = "91db6f442ecaa415150984c3a1ceaabe";
+        for token in [
+            String::new(),
+            "imp_".into(),
+            format!("tkn_1700000000_{hash}_=alice"),
+            format!("imp__{hash}_=alice"),
+            format!("imp_-1700000000_{hash}_=alice"),
+            format!("imp_1700000000_{hash}_"),
+            format!("imp_1700000000_{hash}_="),
+            format!("imp_1700000000_{hash}_alice"),
+            format!("imp_1700000000_{hash}"),
+            format!("imp_1700000000_{}_=alice", &hash[..30]),
+            format!("imp_1700000000_{}zz_=alice", &hash[..30]),
+            format!("imp_1700000000_{hash}_={}", "a".repeat(MAX_LEN)),
+        ] {
+            assert_eq!(
+                check(&token, EPOCH),
+                Err(ImpersonationRejection::Malformed),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn site_api_keys_compare_exactly() {
+        let key = generate_site_api_key();
+        assert_eq!(key.expose().len(), 64);
+        assert!(key.matches(key.expose()));
+        assert!(!key.matches(""));
+        assert!(!key.matches(&key.expose()[..63]));
+        assert!(!self::key().matches("LEGACY-API-KEY-123"));
+        assert!(self::key().matches("legacy-api-key-123"));
+        assert_ne!(key, generate_site_api_key());
+    }
+
+    #[test]
+    fn site_api_keys_are_redacted_in_debug_output() {
+        assert_eq!(format!("{:?}", key()), "SiteApiKey(<redacted>)");
+    }
+}

@@ -1,0 +1,60 @@
+//! OAuth access tokens (`Authorization: Bearer tat_…`). The caller's
+//! permissions are the user's role permissions intersected with what the
+//! granted scopes allow; a client-credentials token has the scopes' alone,
+//! capped by its owner's role when a user registered the client.
+
+use std::sync::Arc;
+
+use super::{Caller, CredentialKind, RecogniseError};
+use crate::sites::Site;
+use crate::state::AppState;
+
+pub async fn recognise(
+    state: &AppState,
+    site: Arc<Site>,
+    token: &str,
+) -> Result<Caller, RecogniseError> {
+    let Some(token) = state.oauth.find_access_token(&site, token).await? else {
+        return Err(RecogniseError::InvalidToken);
+    };
+    let scope_permissions = token.scopes.permissions();
+    let (user, permissions) = match token.user_id {
+        Some(user_id) => {
+            let user = state
+                .users
+                .cached(site.id, user_id)
+                .await?
+                .filter(|u| !u.disabled)
+                .ok_or(RecogniseError::InvalidToken)?;
+            let permissions = user.role.permissions().intersect(scope_permissions);
+            (Some(user), permissions)
+        }
+        None => {
+            let client = state
+                .oauth
+                .clients
+                .find(&site, &token.client_id)
+                .await?
+                .ok_or(RecogniseError::InvalidToken)?;
+            let permissions = match client.owner_user_id {
+                None => scope_permissions,
+                Some(owner) => match state.users.cached(site.id, owner).await? {
+                    Some(owner) if !owner.disabled => {
+                        owner.role.permissions().intersect(scope_permissions)
+                    }
+                    _ => crate::users::Permissions::none(),
+                },
+            };
+            (None, permissions)
+        }
+    };
+    Ok(Caller {
+        site,
+        user,
+        credential: CredentialKind::OAuth,
+        permissions,
+        session_id: None,
+        client_id: Some(token.client_id.clone()),
+        scopes: Some(token.scopes),
+    })
+}
