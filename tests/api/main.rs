@@ -13,3 +13,4 @@ mod operations;
 mod sessions;
 mod signin;
 mod sites;
+mod third_party;
