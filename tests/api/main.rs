@@ -9,6 +9,7 @@ mod bootstrap;
 mod browser;
 mod cli;
 mod developers;
+mod oauth;
 mod operations;
 mod sessions;
 mod signin;

@@ -1,0 +1,131 @@
+use serde_json::Value;
+
+use super::support::*;
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_wrong_code_verifier_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let (code, _) = authorize_code(&app, &browser, &client, None).await;
+    let (other_verifier, _) = pkce();
+    let response = exchange(&app, &client, &code, &other_verifier).await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+}
+
+#[tokio::test]
+async fn reused_authorization_code_revokes_issued_tokens() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+    let first: Value = exchange(&app, &client, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    let refresh = first["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        api_as(&app, access, "/api/users/current").await.status(),
+        200
+    );
+
+    let second = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(error_of(second).await, (400, "invalid_grant".into()));
+
+    assert_eq!(
+        introspect(&app, &client, access).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        api_as(&app, access, "/api/users/current").await.status(),
+        401
+    );
+    let refreshed = token(
+        &app,
+        &client,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(error_of(refreshed).await, (400, "invalid_grant".into()));
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+    app.clock.advance(61);
+    let response = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+}
+
+#[tokio::test]
+async fn a_code_is_refused_when_another_client_presents_it() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let other = register(&app, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+    let response = exchange(&app, &other, &code, &verifier).await;
+    assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+    // The rightful client can still use it.
+    assert_eq!(
+        exchange(&app, &client, &code, &verifier).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_code_of_site_a_is_refused_at_site_b() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let base_b = app.url_on("site-b.localhost", "");
+    let site_b = app.create_site("site-b", &base_b, "site-b.localhost").await;
+    let client_b = register_on(&app, site_b, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let response = token_at(&app, &base_b, &client_b, &form).await;
+    assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+    // Site A's client is not known at site B at all.
+    let response = token_at(&app, &base_b, &client, &form).await;
+    assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+}
+
+#[tokio::test]
+async fn the_token_request_must_repeat_the_redirect_uri() {
+    let app = spawn_app().await;
+    let client = register(
+        &app,
+        Registration {
+            redirect_uris: vec![REDIRECT, "https://app.example.com/other"],
+            ..Registration::default()
+        },
+    )
+    .await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+    let response = token(
+        &app,
+        &client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "https://app.example.com/other"),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+}

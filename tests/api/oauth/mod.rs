@@ -1,0 +1,12 @@
+//! The OAuth 2.0 server end to end: authorization with PKCE and consent,
+//! the token endpoint's grants, revocation, introspection, metadata and the
+//! API's use of the tokens. Each nasty case is its own test.
+
+mod authorize_errors;
+mod codes;
+mod flow;
+mod metadata;
+mod refresh;
+mod revocation;
+mod support;
+mod token_endpoint;
