@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod cli;
 pub mod clock;
+pub mod content;
 pub mod crypto;
 pub mod csrf;
 pub mod error;

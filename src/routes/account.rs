@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{
-    Chrome, Csrf, CsrfForm, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
+    Chrome, Csrf, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html,
+    see_other,
 };
 use crate::cache::CachedUser;
 use crate::crypto::password;
@@ -90,8 +91,10 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
+const SIGN_IN_FIRST: &str = "/login?next=/account";
+
 fn sign_in_first() -> HttpResponse {
-    see_other("/login?next=/account")
+    see_other(SIGN_IN_FIRST)
 }
 
 /// The signed-in user behind a form post with a valid CSRF token, or the
@@ -100,12 +103,12 @@ fn signed_in_form(
     req: &HttpRequest,
     caller: &Caller,
     csrf_token: &str,
-) -> Result<Arc<CachedUser>, HttpResponse> {
+) -> Result<Arc<CachedUser>, Elsewhere> {
     let Some(user) = caller.user.clone() else {
-        return Err(sign_in_first());
+        return Err(Elsewhere(SIGN_IN_FIRST.into()));
     };
     if !Csrf::verify(req, &caller.site, csrf_token) {
-        return Err(see_other("/account"));
+        return Err(Elsewhere("/account".into()));
     }
     Ok(user)
 }
@@ -272,7 +275,7 @@ async fn end_session(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in_form(&req, &caller, &form.csrf_token) {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let session_id = path.into_inner();
     state
@@ -297,7 +300,7 @@ async fn end_all_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in_form(&req, &caller, &form.csrf_token) {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     state.sessions.end_all(&caller.site, user.id, None).await?;
     let mut response = see_other("/login?notice=signed-out-everywhere");

@@ -44,6 +44,17 @@ pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     }
 }
 
+/// A page guard's answer when the page is not to be served: send the
+/// browser elsewhere (usually to sign in).
+#[derive(Debug)]
+pub struct Elsewhere(pub String);
+
+impl Elsewhere {
+    pub fn response(&self) -> HttpResponse {
+        see_other(&self.0)
+    }
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))

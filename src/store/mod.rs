@@ -6,6 +6,9 @@ mod sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
 mod oauth;
+mod pages;
+#[macro_use]
+mod pages_sql;
 mod oauth_records;
 mod postgres;
 mod records;
@@ -18,6 +21,7 @@ use async_trait::async_trait;
 
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
 pub use oauth_records::*;
+pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -141,6 +145,7 @@ pub trait Store:
     + ClientStore
     + ConsentStore
     + GrantStore
+    + PageStore
     + Send
     + Sync
     + 'static

@@ -37,8 +37,14 @@ fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
 /// Starts a headless browser, or returns `None` (after saying why) on a
 /// machine without one. In CI that is a failure.
 pub async fn start_browser() -> Option<Browser> {
-    let driver_path = find("CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
-    let chromium = find("CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+    let driver_path = find(
+        "CHROMEDRIVER",
+        &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
+    );
+    let chromium = find(
+        "CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
     let (Some(driver_path), Some(chromium)) = (driver_path, chromium) else {
         assert!(
             std::env::var("CI").is_err(),
@@ -76,7 +82,11 @@ pub async fn start_browser() -> Option<Browser> {
     let url = format!("http://127.0.0.1:{port}");
     let mut last_error = None;
     for _ in 0..50 {
-        match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
             Ok(client) => {
                 return Some(Browser {
                     client,
@@ -95,26 +105,38 @@ pub async fn start_browser() -> Option<Browser> {
 
 impl Browser {
     pub async fn fill(&self, css: &str, text: &str) {
-        let field = self.client.find(Locator::Css(css)).await.expect("the field exists");
+        let field = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .expect("the field appears");
         field.clear().await.expect("clear the field");
         field.send_keys(text).await.expect("type into the field");
     }
 
     pub async fn click(&self, css: &str) {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
             .await
-            .expect("the button exists")
+            .expect("the button appears")
             .click()
             .await
             .expect("click");
     }
 
+    /// The text of an element, waiting for it to appear (a click may still
+    /// be loading the next page).
     pub async fn text_of(&self, css: &str) -> String {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
             .await
-            .expect("the element exists")
+            .expect("the element appears")
             .text()
             .await
             .expect("its text")
@@ -122,7 +144,7 @@ impl Browser {
 
     /// Waits until the current URL's path starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) -> url::Url {
-        for _ in 0..100 {
+        for _ in 0..400 {
             let url = self.client.current_url().await.expect("current URL");
             if url.path().starts_with(prefix) {
                 return url;
@@ -134,25 +156,39 @@ impl Browser {
 
     /// Signs in on the page at `base` as a person would.
     pub async fn sign_in(&self, base: &str, username: &str, password: &str) {
-        self.client.goto(&format!("{base}/login")).await.expect("open the sign-in page");
+        self.client
+            .goto(&format!("{base}/login"))
+            .await
+            .expect("open the sign-in page");
         self.fill("#username", username).await;
         self.fill("#password", password).await;
-        self.click("form[action='/login'] button[type=submit]").await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn a_person_signs_in_sees_their_account_and_signs_out() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Pro).await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
     let Some(browser) = start_browser().await else {
         return;
     };
 
-    browser.sign_in(&app.address, "alice", "alice-nope-nope").await;
-    assert!(browser.text_of(".form-error").await.contains("Incorrect username or password."));
+    browser
+        .sign_in(&app.address, "alice", "alice-nope-nope")
+        .await;
+    assert!(
+        browser
+            .text_of(".form-error")
+            .await
+            .contains("Incorrect username or password.")
+    );
 
-    browser.sign_in(&app.address, "alice", "alice-password-1").await;
+    browser
+        .sign_in(&app.address, "alice", "alice-password-1")
+        .await;
     browser.wait_for_path("/account").await;
     assert_eq!(browser.text_of("#account-username").await, "alice");
     assert_eq!(browser.text_of("#account-role").await, "pro");
@@ -160,5 +196,10 @@ async fn a_person_signs_in_sees_their_account_and_signs_out() {
     browser.click("header form[action='/logout'] button").await;
     browser.wait_for_path("/login").await;
     assert!(browser.text_of(".notice").await.contains("signed out"));
-    browser.client.clone().close().await.expect("close the browser");
+    browser
+        .client
+        .clone()
+        .close()
+        .await
+        .expect("close the browser");
 }

@@ -13,12 +13,23 @@ fn code_by_id(html: &str, id: &str) -> Option<String> {
 }
 
 async fn form_csrf(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let page = client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     hidden_input(&page, "csrf_token").expect("the page has a form")
 }
 
 /// Registers an app through the form; returns the response.
-async fn register(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+async fn register(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let csrf = form_csrf(app, client, "/developers/new").await;
     let mut form = vec![("csrf_token", csrf.as_str())];
     form.extend_from_slice(fields);
@@ -34,7 +45,10 @@ async fn register(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str
 const GOOD_APP: &[(&str, &str)] = &[
     ("name", "Photo Printer"),
     ("homepage_url", "https://printer.example.com"),
-    ("redirect_uris", "https://printer.example.com/callback\nhttp://127.0.0.1/cb"),
+    (
+        "redirect_uris",
+        "https://printer.example.com/callback\nhttp://127.0.0.1/cb",
+    ),
     ("client_type", "confidential"),
     ("scope", "profile"),
     ("scope", "content:read"),
@@ -47,7 +61,10 @@ async fn client_credentials(app: &TestApp, id: &str, secret: &str) -> u16 {
     reqwest::Client::new()
         .post(app.url("/oauth/token"))
         .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials"), ("scope", "content:read")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "content:read"),
+        ])
         .send()
         .await
         .unwrap()
@@ -58,7 +75,8 @@ async fn client_credentials(app: &TestApp, id: &str, secret: &str) -> u16 {
 #[tokio::test]
 async fn a_developer_registers_an_app_and_sees_its_secret_once() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (client, _) = app.signed_in_client("dev", "dev-password-123").await;
 
     let response = register(&app, &client, GOOD_APP).await;
@@ -70,7 +88,14 @@ async fn a_developer_registers_an_app_and_sees_its_secret_once() {
     assert!(secret.starts_with("tcs_"));
     assert_eq!(client_credentials(&app, &client_id, &secret).await, 200);
 
-    let list = client.get(app.url("/developers")).send().await.unwrap().text().await.unwrap();
+    let list = client
+        .get(app.url("/developers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("Photo Printer"));
     assert!(list.contains(&client_id));
     let edit = client
@@ -87,7 +112,8 @@ async fn a_developer_registers_an_app_and_sees_its_secret_once() {
 #[tokio::test]
 async fn a_bad_redirect_uri_is_reported_next_to_its_field() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (client, _) = app.signed_in_client("dev", "dev-password-123").await;
 
     let response = register(
@@ -111,7 +137,8 @@ async fn a_bad_redirect_uri_is_reported_next_to_its_field() {
 #[tokio::test]
 async fn registering_without_the_csrf_token_is_refused() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (client, _) = app.signed_in_client("dev", "dev-password-123").await;
     let response = client
         .post(app.url("/developers/new"))
@@ -133,33 +160,61 @@ async fn only_admins_may_register_apps_with_the_admin_scope() {
     let response = register(&app, &client, &fields).await;
 
     assert_eq!(response.status().as_u16(), 400);
-    assert!(response.text().await.unwrap().contains(r#"id="scopes-error""#));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="scopes-error""#)
+    );
 }
 
 #[tokio::test]
 async fn other_developers_cannot_see_or_change_an_app_but_admins_can() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     app.create_user("eve", "eve-password-123", Role::Pro).await;
     let (dev, _) = app.signed_in_client("dev", "dev-password-123").await;
     let page = register(&app, &dev, GOOD_APP).await.text().await.unwrap();
     let client_id = code_by_id(&page, "client-id").unwrap();
 
     let (eve, _) = app.signed_in_client("eve", "eve-password-123").await;
-    let list = eve.get(app.url("/developers")).send().await.unwrap().text().await.unwrap();
+    let list = eve
+        .get(app.url("/developers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!list.contains(&client_id));
-    let edit = eve.get(app.url(&format!("/developers/apps/{client_id}"))).send().await.unwrap();
+    let edit = eve
+        .get(app.url(&format!("/developers/apps/{client_id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(edit.status().as_u16(), 404);
 
-    let (admin, _) = app.signed_in_client(&app.admin_username, &app.admin_password).await;
-    let list = admin.get(app.url("/developers")).send().await.unwrap().text().await.unwrap();
+    let (admin, _) = app
+        .signed_in_client(&app.admin_username, &app.admin_password)
+        .await;
+    let list = admin
+        .get(app.url("/developers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains(&client_id));
 }
 
 #[tokio::test]
 async fn rotating_the_secret_retires_the_old_one() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (dev, _) = app.signed_in_client("dev", "dev-password-123").await;
     let page = register(&app, &dev, GOOD_APP).await.text().await.unwrap();
     let client_id = code_by_id(&page, "client-id").unwrap();
@@ -185,7 +240,8 @@ async fn rotating_the_secret_retires_the_old_one() {
 #[tokio::test]
 async fn editing_an_app_saves_its_new_settings() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (dev, _) = app.signed_in_client("dev", "dev-password-123").await;
     let page = register(&app, &dev, GOOD_APP).await.text().await.unwrap();
     let client_id = code_by_id(&page, "client-id").unwrap();
@@ -222,7 +278,8 @@ async fn editing_an_app_saves_its_new_settings() {
 #[tokio::test]
 async fn deleting_an_app_revokes_its_tokens() {
     let app = spawn_app().await;
-    app.create_user("dev", "dev-password-123", Role::Community).await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
     let (dev, _) = app.signed_in_client("dev", "dev-password-123").await;
     let page = register(&app, &dev, GOOD_APP).await.text().await.unwrap();
     let client_id = code_by_id(&page, "client-id").unwrap();

@@ -344,10 +344,8 @@ impl TestApp {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run tessera");
-        if let Some(mut input) = child.stdin.take() {
-            if let Some(text) = stdin {
-                input.write_all(text.as_bytes()).expect("write stdin");
-            }
+        if let (Some(mut input), Some(text)) = (child.stdin.take(), stdin) {
+            input.write_all(text.as_bytes()).expect("write stdin");
         }
         child.wait_with_output().expect("tessera output")
     }

@@ -8,6 +8,7 @@ mod api_current;
 mod bootstrap;
 mod browser;
 mod cli;
+mod content;
 mod developers;
 mod oauth;
 mod operations;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl, RefreshToken,
-    Scope, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl,
+    RefreshToken, Scope, TokenResponse, TokenUrl,
 };
 use tessera::oauth::ClientSettings;
 use tessera::users::Role;
@@ -28,7 +28,9 @@ async fn send(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, reqw
     for (name, value) in response.headers() {
         builder = builder.header(name, value);
     }
-    Ok(builder.body(response.bytes().await?.to_vec()).expect("a response"))
+    Ok(builder
+        .body(response.bytes().await?.to_vec())
+        .expect("a response"))
 }
 
 /// Registers a confidential app on the default site.
@@ -58,13 +60,16 @@ async fn register_app(app: &TestApp, redirect_uri: &str) -> (String, String) {
 
 /// The query parameters of a URL.
 fn query(url: &url::Url) -> std::collections::HashMap<String, String> {
-    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[tokio::test]
 async fn the_oauth2_crate_completes_the_code_flow_with_pkce_and_refreshes() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Pro).await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
     let redirect = "http://127.0.0.1/callback";
     let (client_id, secret) = register_app(&app, redirect).await;
     let oauth = BasicClient::new(ClientId::new(client_id))
@@ -90,7 +95,10 @@ async fn the_oauth2_crate_completes_the_code_flow_with_pkce_and_refreshes() {
         .post(app.url("/oauth/authorize"))
         .form(&[
             ("csrf_token", hidden_input(&page, "csrf_token").unwrap()),
-            ("consent_token", hidden_input(&page, "consent_token").unwrap()),
+            (
+                "consent_token",
+                hidden_input(&page, "consent_token").unwrap(),
+            ),
             ("decision", "allow".into()),
         ])
         .send()
@@ -109,19 +117,33 @@ async fn the_oauth2_crate_completes_the_code_flow_with_pkce_and_refreshes() {
         .request_async(&http)
         .await
         .expect("the oauth2 crate accepts the token response");
-    let scopes: Vec<String> = tokens.scopes().unwrap().iter().map(|s| s.to_string()).collect();
+    let scopes: Vec<String> = tokens
+        .scopes()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(scopes, vec!["profile", "content:read"]);
-    let me = app.current_user_bearer(tokens.access_token().secret()).await;
+    let me = app
+        .current_user_bearer(tokens.access_token().secret())
+        .await;
     assert_eq!(me["username"], "alice");
     assert_eq!(me["credential"], "oauth");
 
     let refreshed = oauth
-        .exchange_refresh_token(&RefreshToken::new(tokens.refresh_token().unwrap().secret().clone()))
+        .exchange_refresh_token(&RefreshToken::new(
+            tokens.refresh_token().unwrap().secret().clone(),
+        ))
         .request_async(&http)
         .await
         .expect("the refresh works");
-    assert_ne!(refreshed.access_token().secret(), tokens.access_token().secret());
-    let me = app.current_user_bearer(refreshed.access_token().secret()).await;
+    assert_ne!(
+        refreshed.access_token().secret(),
+        tokens.access_token().secret()
+    );
+    let me = app
+        .current_user_bearer(refreshed.access_token().secret())
+        .await;
     assert_eq!(me["credential"], "oauth");
 }
 
@@ -147,7 +169,8 @@ async fn callback_server() -> SocketAddr {
 #[tokio::test]
 async fn a_person_approves_an_app_in_a_real_browser() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Pro).await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
     let callback = callback_server().await;
     let redirect = format!("http://127.0.0.1:{}/cb", callback.port());
     let (client_id, secret) = register_app(&app, &redirect).await;
@@ -158,7 +181,8 @@ async fn a_person_approves_an_app_in_a_real_browser() {
     let challenge = {
         use base64::Engine;
         use sha2::Digest;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()))
     };
     let mut authorize = url::Url::parse(&app.url("/oauth/authorize")).unwrap();
     authorize
@@ -176,12 +200,17 @@ async fn a_person_approves_an_app_in_a_real_browser() {
     browser.wait_for_path("/login").await;
     browser.fill("#username", "alice").await;
     browser.fill("#password", "alice-password-1").await;
-    browser.click("form[action='/login'] button[type=submit]").await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
     browser.wait_for_path("/oauth/authorize").await;
 
     assert_eq!(browser.text_of("#consent-client-name").await, "Third Party");
     let scopes = browser.text_of("#consent-scopes").await;
-    assert!(scopes.contains("See and change your account details"), "{scopes}");
+    assert!(
+        scopes.contains("See and change your account details"),
+        "{scopes}"
+    );
     browser.click("#consent-allow").await;
 
     let landed = browser.wait_for_path("/cb").await;
@@ -202,7 +231,9 @@ async fn a_person_approves_an_app_in_a_real_browser() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let tokens: serde_json::Value = response.json().await.unwrap();
-    let me = app.current_user_bearer(tokens["access_token"].as_str().unwrap()).await;
+    let me = app
+        .current_user_bearer(tokens["access_token"].as_str().unwrap())
+        .await;
     assert_eq!(me["username"], "alice");
     tokio::time::sleep(Duration::from_millis(10)).await;
     browser.client.clone().close().await.unwrap();

@@ -1,4 +1,5 @@
 mod authorizations;
+mod pages;
 mod users;
 
 use actix_web::web;
@@ -6,4 +7,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     users::configure(cfg);
     authorizations::configure(cfg);
+    pages::configure(cfg);
 }

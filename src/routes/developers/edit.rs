@@ -43,7 +43,9 @@ async fn managed_app(
 ) -> Result<Arc<Client>, ApiError> {
     match state.oauth.clients.find(&caller.site, client_id).await? {
         Some(client) if may_manage(user, &client) => Ok(client),
-        _ => Err(ApiError::NotFound(format!("no app `{client_id}` of yours on this site"))),
+        _ => Err(ApiError::NotFound(format!(
+            "no app `{client_id}` of yours on this site"
+        ))),
     }
 }
 
@@ -79,11 +81,18 @@ async fn edit_page(
     let client_id = path.into_inner();
     let user = match developer(&caller, &format!("/developers/apps/{client_id}")) {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let client = managed_app(&state, &caller, &user, &client_id).await?;
     let form = FormView::new(&ClientForm::from_client(&client), &user, None);
-    Ok(render_edit(&req, &caller, StatusCode::OK, client_id, form, None))
+    Ok(render_edit(
+        &req,
+        &caller,
+        StatusCode::OK,
+        client_id,
+        form,
+        None,
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
@@ -98,7 +107,7 @@ async fn update_app(
     let client_id = path.into_inner();
     let user = match developer(&caller, "/developers") {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let client = managed_app(&state, &caller, &user, &client_id).await?;
     let mut form = ClientForm::parse(&body);
@@ -109,12 +118,21 @@ async fn update_app(
         render_edit(&req, &caller, status, client_id.clone(), view, form_error)
     };
     if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
-        return Ok(again(StatusCode::FORBIDDEN, None, Some("This form expired. Please try again.")));
+        return Ok(again(
+            StatusCode::FORBIDDEN,
+            None,
+            Some("This form expired. Please try again."),
+        ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
         return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
     }
-    match state.oauth.clients.update(&caller.site, &client_id, form.settings()).await {
+    match state
+        .oauth
+        .clients
+        .update(&caller.site, &client_id, form.settings())
+        .await
+    {
         Ok(_) => Ok(see_other("/developers?notice=saved")),
         Err(ClientError::Input(e)) => Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
         Err(e) => Err(internal(e)),
@@ -133,7 +151,7 @@ async fn rotate_secret(
     let client_id = path.into_inner();
     let user = match developer(&caller, "/developers") {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let client = managed_app(&state, &caller, &user, &client_id).await?;
     if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
@@ -170,7 +188,7 @@ async fn delete_app(
     let client_id = path.into_inner();
     let user = match developer(&caller, "/developers") {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     managed_app(&state, &caller, &user, &client_id).await?;
     if !Csrf::verify(&req, &caller.site, &form.csrf_token) {

@@ -46,7 +46,7 @@ async fn list_apps(
 ) -> Result<HttpResponse, ApiError> {
     let user = match developer(&caller, "/developers") {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let all_of_site = user.role == Role::Admin;
     let owner = (!all_of_site).then_some(user.id);
@@ -57,7 +57,11 @@ async fn list_apps(
         .await?
         .into_iter()
         .map(|c| AppRow {
-            kind: if c.confidential { "confidential" } else { "public" },
+            kind: if c.confidential {
+                "confidential"
+            } else {
+                "public"
+            },
             scopes: c.scopes.to_string(),
             created: format_time(c.created_at),
             client_id: c.client_id,

@@ -7,9 +7,9 @@ mod register;
 
 use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 
-use super::pages::{Chrome, Csrf, see_other};
+use super::pages::{Chrome, Csrf, Elsewhere};
 use crate::cache::CachedUser;
 use crate::oauth::{Client, ClientInputError, ClientSettings, Scope};
 use crate::tokens::Caller;
@@ -22,11 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in user, or the response that sends them to sign in.
-fn developer(caller: &Caller, back_to: &str) -> Result<Arc<CachedUser>, HttpResponse> {
+fn developer(caller: &Caller, back_to: &str) -> Result<Arc<CachedUser>, Elsewhere> {
     caller
         .user
         .clone()
-        .ok_or_else(|| see_other(&format!("/login?next={back_to}")))
+        .ok_or_else(|| Elsewhere(format!("/login?next={back_to}")))
 }
 
 /// Owners manage their apps; admins manage every app of the site.
@@ -70,7 +70,11 @@ impl ClientForm {
         ClientSettings {
             name: self.name.clone(),
             homepage_url: Some(self.homepage_url.clone()),
-            redirect_uris: self.redirect_uris.lines().map(|l| l.trim().to_string()).collect(),
+            redirect_uris: self
+                .redirect_uris
+                .lines()
+                .map(|l| l.trim().to_string())
+                .collect(),
             scopes: Some(self.scopes.join(" ")),
             grant_types: Some(self.grant_types.clone()),
         }
@@ -88,8 +92,17 @@ impl ClientForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
             confidential: client.confidential,
-            scopes: client.scopes.names().into_iter().map(str::to_string).collect(),
-            grant_types: client.grant_type_names().into_iter().map(str::to_string).collect(),
+            scopes: client
+                .scopes
+                .names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            grant_types: client
+                .grant_type_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -123,9 +136,15 @@ struct FormView {
 }
 
 const GRANT_CHOICES: [(&str, &str); 3] = [
-    ("authorization_code", "Authorization code with PKCE (users sign in and consent)"),
+    (
+        "authorization_code",
+        "Authorization code with PKCE (users sign in and consent)",
+    ),
     ("refresh_token", "Refresh tokens (stay signed in)"),
-    ("client_credentials", "Client credentials (the app acts as itself; confidential apps only)"),
+    (
+        "client_credentials",
+        "Client credentials (the app acts as itself; confidential apps only)",
+    ),
 ];
 
 impl FormView {

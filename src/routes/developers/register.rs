@@ -36,7 +36,7 @@ pub(super) struct CredentialsPage {
 async fn new_app_page(req: HttpRequest, caller: Caller) -> HttpResponse {
     let user = match developer(&caller, "/developers/new") {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(elsewhere) => return elsewhere.response(),
     };
     let (chrome, csrf) = page_frame(&req, &caller);
     let form = FormView::new(&ClientForm::new_app(), &user, None);
@@ -62,7 +62,7 @@ async fn register_app(
 ) -> Result<HttpResponse, ApiError> {
     let user = match developer(&caller, "/developers/new") {
         Ok(user) => user,
-        Err(response) => return Ok(response),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let form = ClientForm::parse(&body);
     let (chrome, csrf) = page_frame(&req, &caller);
@@ -78,7 +78,11 @@ async fn register_app(
         )
     };
     if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
-        return Ok(again(StatusCode::FORBIDDEN, None, Some("This form expired. Please try again.")));
+        return Ok(again(
+            StatusCode::FORBIDDEN,
+            None,
+            Some("This form expired. Please try again."),
+        ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
         return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
@@ -86,7 +90,12 @@ async fn register_app(
     let registered = state
         .oauth
         .clients
-        .register(&caller.site, form.settings(), form.confidential, Some(user.id))
+        .register(
+            &caller.site,
+            form.settings(),
+            form.confidential,
+            Some(user.id),
+        )
         .await;
     let registered = match registered {
         Ok(registered) => registered,
