@@ -4,6 +4,7 @@ mod account;
 pub mod api;
 mod developers;
 pub mod extract;
+mod forward_auth;
 mod health;
 mod login;
 pub mod oauth;
@@ -20,4 +21,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     api::configure(cfg);
     oauth::configure(cfg);
     developers::configure(cfg);
+    forward_auth::configure(cfg);
 }

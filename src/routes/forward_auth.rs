@@ -1,0 +1,122 @@
+//! `GET /auth/verify`: one decision point for reverse proxies (nginx
+//! `auth_request`, Traefik `forwardAuth`, Envoy `ext_authz`). It judges the
+//! credentials of the original request, forwarded by the proxy, for the site
+//! named by `X-Forwarded-Host` (else `Host`).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+
+use super::extract::presented;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::{self, Caller};
+use crate::users::Permission;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(verify);
+}
+
+#[derive(Deserialize)]
+struct VerifyQuery {
+    /// A permission the caller must hold, e.g. `content:write`.
+    require: Option<String>,
+}
+
+/// The host the proxy says the original request was for.
+fn forwarded_host(req: &HttpRequest) -> &str {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-host")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    forwarded
+        .or_else(|| super::extract::request_host(req))
+        .unwrap_or_default()
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// Why the caller does not pass.
+enum Refusal {
+    NotSignedIn,
+    Forbidden(&'static str),
+}
+
+fn judge(caller: &Caller, required: Option<Permission>) -> Result<(), Refusal> {
+    if caller.user.is_none() && caller.client_id.is_none() {
+        return Err(Refusal::NotSignedIn);
+    }
+    match required {
+        Some(permission) if !caller.can(permission) => Err(Refusal::Forbidden(permission.as_str())),
+        _ => Ok(()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+#[get("/auth/verify")]
+async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<VerifyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let required = match query.require.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(Permission::parse(raw).ok_or_else(|| ApiError::BadRequest {
+            code: "invalid_request",
+            message: format!("`{raw}` is not a permission"),
+        })?),
+    };
+    let host = forwarded_host(&req);
+    let site = state
+        .sites
+        .resolve(host)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden(format!("no site is served at `{host}`")))?;
+    let caller = tokens::recognise(&state, site, presented(&req)).await?;
+    match judge(&caller, required) {
+        Err(Refusal::NotSignedIn) => Err(ApiError::Unauthorized("sign in to reach this resource")),
+        Err(Refusal::Forbidden(permission)) => Err(ApiError::Forbidden(format!(
+            "the caller lacks the `{permission}` permission"
+        ))),
+        Ok(()) => Ok(allowed(&caller, wants_json(&req))),
+    }
+}
+
+fn allowed(caller: &Caller, json: bool) -> HttpResponse {
+    let permissions = caller.permissions.names().join(" ");
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    response.insert_header(("X-Tessera-Site", caller.site.slug.as_str()));
+    response.insert_header(("X-Tessera-Credential", caller.credential.as_str()));
+    response.insert_header(("X-Tessera-Permissions", permissions.as_str()));
+    if let Some(user) = &caller.user {
+        // Usernames may hold any printable character; header values carry
+        // them percent-encoded.
+        let encoded =
+            url::form_urlencoded::byte_serialize(user.username.as_bytes()).collect::<String>();
+        response.insert_header(("X-Tessera-User", encoded));
+        response.insert_header(("X-Tessera-User-Id", user.id.to_string()));
+    }
+    if let Some(client_id) = &caller.client_id {
+        response.insert_header(("X-Tessera-Client", client_id.as_str()));
+    }
+    if json {
+        response.json(serde_json::json!({
+            "site": caller.site.slug,
+            "user": caller.user.as_ref().map(|u| serde_json::json!({"id": u.id, "username": u.username})),
+            "client_id": caller.client_id,
+            "credential": caller.credential.as_str(),
+            "permissions": caller.permissions.names(),
+        }))
+    } else {
+        response.finish()
+    }
+}
