@@ -92,6 +92,7 @@ impl ChangeWatcher {
             Some(ChangeKind::Client) => self.cache.oauth.evict_client(change.subject),
             Some(ChangeKind::Grant) => self.cache.oauth.evict_grant(change.subject),
             Some(ChangeKind::Token) => self.cache.oauth.evict_token(change.subject),
+            Some(ChangeKind::Consent) => self.cache.oauth.evict_consents_of(change.subject),
             None => {
                 tracing::warn!(kind = %change.kind, "unknown change kind; clearing caches");
                 self.cache.clear();

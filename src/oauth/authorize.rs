@@ -287,10 +287,8 @@ impl OAuth {
             client,
         };
         let granted = self
-            .store
-            .find_consent(site.id, user.id, validated.client.pk)
-            .await?
-            .map(|s| ScopeSet::from_stored(&s));
+            .granted_scopes(site, user.id, &validated.client)
+            .await?;
         let remembered = granted.is_some_and(|g| scopes.is_subset_of(g));
         if remembered && !prompt.consent {
             return Ok(Authorize::Redirect(

@@ -34,6 +34,8 @@ const MAX_ENTRIES: usize = 200_000;
 pub struct OAuthCache {
     clients: DashMap<String, Arc<Client>>,
     tokens: DashMap<String, Arc<CachedToken>>,
+    /// Remembered consent by (site, user, client row id).
+    consents: DashMap<(i64, i64, i64), ScopeSet>,
     epoch: AtomicU64,
 }
 
@@ -84,12 +86,44 @@ impl OAuthCache {
         }
     }
 
+    pub fn consent(&self, site_id: i64, user_id: i64, client_pk: i64) -> Option<ScopeSet> {
+        self.consents
+            .get(&(site_id, user_id, client_pk))
+            .map(|c| *c)
+    }
+
+    pub fn put_consent(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        client_pk: i64,
+        scopes: ScopeSet,
+        epoch: OAuthEpoch,
+    ) {
+        if self.consents.len() >= MAX_ENTRIES {
+            self.consents.clear();
+        }
+        let key = (site_id, user_id, client_pk);
+        self.consents.insert(key, scopes);
+        if !self.still(epoch) {
+            self.consents.remove(&key);
+        }
+    }
+
+    /// The user took back an authorization.
+    pub fn evict_consents_of(&self, user_id: i64) {
+        self.bump();
+        self.consents.retain(|(_, user, _), _| *user != user_id);
+    }
+
     /// A client changed or went away: drop it and, since deleting a client
-    /// deletes its tokens, every cached token of it.
+    /// deletes its tokens and consents, everything cached of it.
     pub fn evict_client(&self, client_pk: i64) {
         self.bump();
         self.clients.retain(|_, c| c.pk != client_pk);
         self.tokens.retain(|_, t| t.client_pk != client_pk);
+        self.consents
+            .retain(|(_, _, client), _| *client != client_pk);
     }
 
     /// A grant was revoked: its tokens are re-read on their next use.
@@ -107,5 +141,6 @@ impl OAuthCache {
         self.bump();
         self.clients.clear();
         self.tokens.clear();
+        self.consents.clear();
     }
 }

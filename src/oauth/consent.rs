@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OAuth;
 use super::authorize::{Authorize, UserFacingError, ValidatedRequest, error_redirect};
+use super::clients::Client;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
 use super::scopes::ScopeSet;
@@ -133,15 +134,13 @@ impl OAuth {
             .await?
             .map(|s| ScopeSet::from_stored(&s))
             .unwrap_or_default();
+        let remembered = earlier.union(scopes);
+        let epoch = self.cache.epoch();
         self.store
-            .save_consent(
-                site.id,
-                user.id,
-                client.pk,
-                &earlier.union(scopes).to_string(),
-                now,
-            )
+            .save_consent(site.id, user.id, client.pk, &remembered.to_string(), now)
             .await?;
+        self.cache
+            .put_consent(site.id, user.id, client.pk, remembered, epoch);
         tracing::info!(site = %site.slug, client_id = %client.client_id, "consent given");
         let request = ValidatedRequest {
             client,
@@ -153,6 +152,26 @@ impl OAuth {
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,
         ))
+    }
+
+    /// The scopes the user has granted the client, from the cache when possible.
+    pub(crate) async fn granted_scopes(
+        &self,
+        site: &Site,
+        user_id: i64,
+        client: &Client,
+    ) -> OAuthResult<Option<ScopeSet>> {
+        if let Some(scopes) = self.cache.consent(site.id, user_id, client.pk) {
+            return Ok(Some(scopes));
+        }
+        let epoch = self.cache.epoch();
+        let Some(stored) = self.store.find_consent(site.id, user_id, client.pk).await? else {
+            return Ok(None);
+        };
+        let scopes = ScopeSet::from_stored(&stored);
+        self.cache
+            .put_consent(site.id, user_id, client.pk, scopes, epoch);
+        Ok(Some(scopes))
     }
 
     /// The apps the user authorized, newest first.
@@ -185,6 +204,7 @@ impl OAuth {
         for grant in grants {
             self.cache.evict_grant(grant);
         }
+        self.cache.evict_consents_of(user_id);
         tracing::info!(site = %site.slug, client_id, "authorization revoked by the user");
         Ok(true)
     }

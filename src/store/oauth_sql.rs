@@ -338,6 +338,7 @@ macro_rules! impl_oauth_store {
                 for grant_id in &grants {
                     Self::revoke_grant_in(&mut *tx, site_id, *grant_id, now).await?;
                 }
+                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Consent, user_id, now).await?;
                 tx.commit().await?;
                 Ok(Some(grants))
             }

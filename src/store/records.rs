@@ -111,6 +111,8 @@ pub enum ChangeKind {
     Grant,
     /// One OAuth token was revoked (subject = token row id).
     Token,
+    /// A user took back an app's authorization (subject = user id).
+    Consent,
 }
 
 impl ChangeKind {
@@ -122,6 +124,7 @@ impl ChangeKind {
             ChangeKind::Client => "oauth-client",
             ChangeKind::Grant => "oauth-grant",
             ChangeKind::Token => "oauth-token",
+            ChangeKind::Consent => "oauth-consent",
         }
     }
 
@@ -133,6 +136,7 @@ impl ChangeKind {
             "oauth-client" => Some(ChangeKind::Client),
             "oauth-grant" => Some(ChangeKind::Grant),
             "oauth-token" => Some(ChangeKind::Token),
+            "oauth-consent" => Some(ChangeKind::Consent),
             _ => None,
         }
     }
