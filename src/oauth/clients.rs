@@ -25,13 +25,16 @@ pub enum GrantType {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    /// RFC 8628 (`oauth::device`, `grants/device_code.rs`).
+    DeviceCode,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
         GrantType::AuthorizationCode,
         GrantType::RefreshToken,
         GrantType::ClientCredentials,
+        GrantType::DeviceCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl GrantType {
             GrantType::AuthorizationCode => "authorization_code",
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 
@@ -337,9 +341,10 @@ fn check(settings: &ClientSettings, confidential: bool) -> Result<Checked, Clien
     }
     if grant_types.contains(&GrantType::RefreshToken)
         && !grant_types.contains(&GrantType::AuthorizationCode)
+        && !grant_types.contains(&GrantType::DeviceCode)
     {
         return Err(ClientInputError::GrantTypes(
-            "refresh_token only makes sense with authorization_code".into(),
+            "refresh_token only makes sense with authorization_code or the device grant".into(),
         ));
     }
     let needs_uris = grant_types.contains(&GrantType::AuthorizationCode);

@@ -36,6 +36,15 @@ pub enum OAuthError {
     /// RFC 6750: the token lacks a scope the request needs.
     #[error("the access token does not carry the needed scope")]
     InsufficientScope,
+    /// RFC 8628 3.5: the user has not answered yet.
+    #[error("the user has not yet approved or denied the request")]
+    AuthorizationPending,
+    /// RFC 8628 3.5: polled faster than the interval, which grew by 5 seconds.
+    #[error("polling too fast: wait the interval, which is now {0} seconds")]
+    SlowDown(i64),
+    /// RFC 8628 3.5: the device code expired.
+    #[error("the device code expired; start again")]
+    ExpiredToken,
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
 }
@@ -63,6 +72,9 @@ impl OAuthError {
             OAuthError::UnsupportedTokenType => "unsupported_token_type",
             OAuthError::InvalidToken => "invalid_token",
             OAuthError::InsufficientScope => "insufficient_scope",
+            OAuthError::AuthorizationPending => "authorization_pending",
+            OAuthError::SlowDown(_) => "slow_down",
+            OAuthError::ExpiredToken => "expired_token",
             OAuthError::ServerError(_) => "server_error",
         }
     }

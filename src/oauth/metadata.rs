@@ -19,6 +19,8 @@ pub struct Metadata {
     pub token_endpoint: String,
     pub revocation_endpoint: String,
     pub introspection_endpoint: String,
+    /// RFC 8628.
+    pub device_authorization_endpoint: String,
     pub response_types_supported: [&'static str; 1],
     pub response_modes_supported: [&'static str; 1],
     pub grant_types_supported: Vec<&'static str>,
@@ -38,6 +40,7 @@ pub fn metadata(site: &Site) -> Metadata {
         token_endpoint: site.url("/oauth/token"),
         revocation_endpoint: site.url("/oauth/revoke"),
         introspection_endpoint: site.url("/oauth/introspect"),
+        device_authorization_endpoint: site.url("/oauth/device_authorization"),
         response_types_supported: ["code"],
         response_modes_supported: ["query"],
         grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),

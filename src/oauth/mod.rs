@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod cache;
 pub mod clients;
 pub mod consent;
+pub mod device;
 pub mod error;
 pub mod grants;
 pub mod introspect;
@@ -47,6 +48,8 @@ pub struct OAuth {
     users: Users,
     clock: SharedClock,
     writer: GrantWriter,
+    /// Throttles wrong user codes on `/device` (RFC 8628 5.1).
+    device_guard: Arc<device::UserCodeGuard>,
 }
 
 impl OAuth {
@@ -60,6 +63,7 @@ impl OAuth {
         Self {
             clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
             writer: GrantWriter::spawn(store.clone()),
+            device_guard: Arc::new(device::UserCodeGuard::new()),
             store,
             cache,
             users,

@@ -18,6 +18,11 @@ pub const REFRESH_PREFIX: &str = "trt_";
 pub const CODE_PREFIX: &str = "tac_";
 pub const SECRET_PREFIX: &str = "tcs_";
 pub const CLIENT_ID_PREFIX: &str = "tc_";
+/// RFC 8628 device code, RFC 9126 request URI, RFC 7591/7592 tokens.
+pub const DEVICE_CODE_PREFIX: &str = "tdc_";
+pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:tpr_";
+pub const REGISTRATION_TOKEN_PREFIX: &str = "trg_";
+pub const INITIAL_ACCESS_TOKEN_PREFIX: &str = "tia_";
 /// The token model's hard limit.
 pub const MAX_LEN: usize = 255;
 /// Access-token MACs are cut to 128 bits: plenty against forgery, shorter tokens.
@@ -102,6 +107,25 @@ pub fn mint_refresh_token() -> Secret {
 
 pub fn mint_code() -> Secret {
     Secret(format!("{CODE_PREFIX}{}", random::hex_256()))
+}
+
+pub fn mint_device_code() -> Secret {
+    Secret(format!("{DEVICE_CODE_PREFIX}{}", random::hex_256()))
+}
+
+pub fn mint_request_uri() -> Secret {
+    Secret(format!("{REQUEST_URI_PREFIX}{}", random::hex_256()))
+}
+
+pub fn mint_registration_token() -> Secret {
+    Secret(format!("{REGISTRATION_TOKEN_PREFIX}{}", random::hex_256()))
+}
+
+pub fn mint_initial_access_token() -> Secret {
+    Secret(format!(
+        "{INITIAL_ACCESS_TOKEN_PREFIX}{}",
+        random::hex_256()
+    ))
 }
 
 pub fn mint_client_secret() -> Secret {

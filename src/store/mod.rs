@@ -6,6 +6,9 @@ mod sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
 mod oauth;
+mod oauth_flows;
+#[macro_use]
+mod oauth_flows_sql;
 mod pages;
 #[macro_use]
 mod pages_sql;
@@ -20,6 +23,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
+pub use oauth_flows::{
+    ClientRegistrationRecord, DeviceCodeRecord, DeviceCodeStore, NewDeviceCode, NewPushedRequest,
+    PushedRequestRecord, PushedRequestStore, RegistrationStore,
+};
 pub use oauth_records::*;
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
@@ -145,6 +152,9 @@ pub trait Store:
     + ClientStore
     + ConsentStore
     + GrantStore
+    + DeviceCodeStore
+    + PushedRequestStore
+    + RegistrationStore
     + PageStore
     + Send
     + Sync

@@ -38,6 +38,7 @@ impl_store!(
     notify = "SELECT pg_notify('tessera_changes', '')"
 );
 impl_oauth_store!(PgStore, sqlx::Postgres);
+impl_oauth_flows_store!(PgStore, sqlx::Postgres);
 impl_page_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]

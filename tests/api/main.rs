@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod content;
 mod developers;
+mod device;
 mod forward_auth;
 mod oauth;
 mod operations;

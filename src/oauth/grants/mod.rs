@@ -3,13 +3,14 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod refresh_token;
 
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
 use super::cache::CachedToken;
-use super::clients::{Client, PresentedClient};
+use super::clients::{Client, GrantType, PresentedClient};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
@@ -27,6 +28,8 @@ pub struct TokenRequest {
     pub scope: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// RFC 8628 (`device_code.rs`).
+    pub device_code: Option<String>,
 }
 
 /// RFC 6749 section 5.1.
@@ -142,6 +145,9 @@ impl OAuth {
             Some("authorization_code") => self.exchange_code(site, &client, request).await,
             Some("refresh_token") => self.refresh(site, &client, request).await,
             Some("client_credentials") => self.client_credentials(site, &client, request).await,
+            Some(g) if g == GrantType::DeviceCode.as_str() => {
+                self.poll_device_code(site, &client, request).await
+            }
             Some(_) => Err(OAuthError::UnsupportedGrantType),
         }
     }

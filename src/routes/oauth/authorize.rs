@@ -27,6 +27,8 @@ struct ConsentScreen {
     username: String,
     scopes: Vec<ScopeLine>,
     consent_token: String,
+    /// Where the form posts: this endpoint, or `/device/decide`.
+    form_action: &'static str,
 }
 
 #[derive(Template)]
@@ -87,6 +89,7 @@ fn consent_screen(req: &HttpRequest, caller: &Caller, page: ConsentPage) -> Http
         username: user.map(|u| u.username.clone()).unwrap_or_default(),
         scopes: page.scopes,
         consent_token: page.consent_token,
+        form_action: "/oauth/authorize",
     };
     let mut response = html(StatusCode::OK, &screen);
     csrf.attach(&caller.site, &mut response);

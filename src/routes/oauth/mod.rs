@@ -2,6 +2,7 @@
 //! responses (RFC 6749 5.2, RFC 6750 3, RFC 7009 2.2.1).
 
 mod authorize;
+mod device;
 mod introspect;
 mod metadata;
 mod revoke;
@@ -17,6 +18,7 @@ use crate::oauth::OAuthError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     authorize::configure(cfg);
     token::configure(cfg);
+    device::configure(cfg);
     revoke::configure(cfg);
     introspect::configure(cfg);
     metadata::configure(cfg);

@@ -22,7 +22,12 @@ async fn metadata_advertises_what_is_enforced() {
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(
         meta["grant_types_supported"],
-        json!(["authorization_code", "refresh_token", "client_credentials"])
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ])
     );
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],

@@ -8,5 +8,5 @@ mod flow;
 mod metadata;
 mod refresh;
 mod revocation;
-mod support;
+pub mod support;
 mod token_endpoint;

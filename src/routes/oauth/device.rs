@@ -1,0 +1,309 @@
+//! RFC 8628: `POST /oauth/device_authorization` for the device, and the
+//! `/device` pages where a signed-in user types the code and answers on the
+//! code flow's consent screen.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{authorization, no_store};
+use crate::oauth::OAuthError;
+use crate::oauth::authorize::ScopeLine;
+use crate::oauth::consent::Decision;
+use crate::oauth::device::{DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome};
+use crate::routes::extract::{CurrentSite, client_info};
+use crate::routes::pages::{Chrome, Csrf, html, see_other};
+use crate::state::AppState;
+use crate::tokens::Caller;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(device_authorization)
+        .service(device_page)
+        .service(enter_code)
+        .service(decide);
+}
+
+#[tracing::instrument(skip_all, fields(site = %site.0.slug))]
+#[post("/oauth/device_authorization")]
+async fn device_authorization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    site: CurrentSite,
+    form: web::Form<DeviceAuthorizationRequest>,
+) -> Result<HttpResponse, OAuthError> {
+    let started = state
+        .oauth
+        .start_device_authorization(&site.0, authorization(&req), &form)
+        .await?;
+    let mut response = HttpResponse::Ok();
+    no_store(&mut response);
+    Ok(response.json(started))
+}
+
+#[derive(Template)]
+#[template(path = "device.html")]
+struct DevicePage {
+    chrome: Chrome,
+    user_code: String,
+    error: Option<&'static str>,
+    error_code: &'static str,
+    done: Option<&'static str>,
+    outcome: &'static str,
+}
+
+/// The code flow's consent screen, posting to `/device/decide`.
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentScreen {
+    chrome: Chrome,
+    client_name: String,
+    client_id: String,
+    homepage_url: Option<String>,
+    user_name: String,
+    username: String,
+    scopes: Vec<ScopeLine>,
+    consent_token: String,
+    form_action: &'static str,
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    user_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    user_code: String,
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    consent_token: String,
+    #[serde(default)]
+    decision: String,
+}
+
+fn render(
+    req: &HttpRequest,
+    caller: &Caller,
+    status: StatusCode,
+    page: impl FnOnce(Chrome) -> DevicePage,
+) -> HttpResponse {
+    let csrf = Csrf::for_request(req, &caller.site);
+    let mut response = html(status, &page(Chrome::new(caller, &csrf)));
+    csrf.attach(&caller.site, &mut response);
+    response
+}
+
+fn entry_page(
+    req: &HttpRequest,
+    caller: &Caller,
+    status: StatusCode,
+    user_code: String,
+    error: Option<(&'static str, &'static str)>,
+) -> HttpResponse {
+    render(req, caller, status, |chrome| DevicePage {
+        chrome,
+        user_code,
+        error: error.map(|(_, message)| message),
+        error_code: error.map(|(code, _)| code).unwrap_or_default(),
+        done: None,
+        outcome: "",
+    })
+}
+
+fn sign_in_first(user_code: Option<&str>) -> HttpResponse {
+    let here = match user_code {
+        Some(code) => {
+            let code: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+            format!("/device?user_code={code}")
+        }
+        None => "/device".to_string(),
+    };
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    see_other(&format!("/login?next={next}"))
+}
+
+fn server_error(req: &HttpRequest, caller: &Caller, e: OAuthError) -> HttpResponse {
+    tracing::error!(error = ?e, "device request failed");
+    entry_page(
+        req,
+        caller,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        String::new(),
+        Some((
+            "server_error",
+            "Something went wrong on our side. Please try again.",
+        )),
+    )
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[get("/device")]
+async fn device_page(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<CodeQuery>,
+) -> HttpResponse {
+    if caller.user.is_none() {
+        return sign_in_first(query.user_code.as_deref());
+    }
+    // The code is only filled in: the user still confirms it matches the
+    // one on their device (RFC 8628 5.4).
+    let code = query.user_code.clone().unwrap_or_default();
+    entry_page(&req, &caller, StatusCode::OK, code, None)
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/device")]
+async fn enter_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        let error = (
+            "csrf_failed",
+            "This form expired. Reload the page and try again.",
+        );
+        return entry_page(
+            &req,
+            &caller,
+            StatusCode::FORBIDDEN,
+            form.user_code,
+            Some(error),
+        );
+    }
+    let Some(user) = caller.user.as_deref() else {
+        return sign_in_first(Some(&form.user_code));
+    };
+    let ip = client_info(&req).ip.unwrap_or_default();
+    let entry = state
+        .oauth
+        .enter_user_code(&caller.site, user, &ip, &form.user_code)
+        .await;
+    match entry {
+        Ok(DeviceEntry::Consent(page)) => {
+            let csrf = Csrf::for_request(&req, &caller.site);
+            let screen = ConsentScreen {
+                chrome: Chrome::new(&caller, &csrf),
+                client_name: page.client_name,
+                client_id: page.client_id,
+                homepage_url: page.homepage_url,
+                user_name: user.display_name.clone(),
+                username: user.username.clone(),
+                scopes: page.scopes,
+                consent_token: page.consent_token,
+                form_action: "/device/decide",
+            };
+            let mut response = html(StatusCode::OK, &screen);
+            csrf.attach(&caller.site, &mut response);
+            response
+        }
+        Ok(DeviceEntry::Unknown) => {
+            let error = (
+                "invalid_user_code",
+                "That code is not valid, or it expired. Check the code on your device.",
+            );
+            entry_page(
+                &req,
+                &caller,
+                StatusCode::BAD_REQUEST,
+                form.user_code,
+                Some(error),
+            )
+        }
+        Ok(DeviceEntry::Throttled(retry_after)) => {
+            let error = (
+                "throttled",
+                "Too many wrong codes. Wait a few minutes and try again.",
+            );
+            let mut response = entry_page(
+                &req,
+                &caller,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.user_code,
+                Some(error),
+            );
+            if let Ok(value) = retry_after.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Err(e) => server_error(&req, &caller, e),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/device/decide")]
+async fn decide(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+        let error = (
+            "csrf_failed",
+            "This form expired. Reload the page and try again.",
+        );
+        return entry_page(
+            &req,
+            &caller,
+            StatusCode::FORBIDDEN,
+            String::new(),
+            Some(error),
+        );
+    }
+    let (Some(user), Some(decision)) = (caller.user.as_deref(), Decision::parse(&form.decision))
+    else {
+        return sign_in_first(None);
+    };
+    let outcome = state
+        .oauth
+        .decide_device(&caller.site, user, &form.consent_token, decision)
+        .await;
+    let (status, outcome, text) = match outcome {
+        Ok(DeviceOutcome::Approved) => (
+            StatusCode::OK,
+            "approved",
+            "Done: your device is connected. You can close this page.",
+        ),
+        Ok(DeviceOutcome::Denied) => (
+            StatusCode::OK,
+            "denied",
+            "The device was not connected. You can close this page.",
+        ),
+        Ok(DeviceOutcome::Expired) => {
+            let error = (
+                "consent_expired",
+                "This request expired or was answered already. Start again on your device.",
+            );
+            return entry_page(
+                &req,
+                &caller,
+                StatusCode::BAD_REQUEST,
+                String::new(),
+                Some(error),
+            );
+        }
+        Err(e) => return server_error(&req, &caller, e),
+    };
+    render(&req, &caller, status, |chrome| DevicePage {
+        chrome,
+        user_code: String::new(),
+        error: None,
+        error_code: "",
+        done: Some(text),
+        outcome,
+    })
+}
