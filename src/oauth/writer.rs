@@ -14,8 +14,9 @@ use crate::store::{PendingWrite, SharedStore};
 
 /// Rows per transaction at most.
 const MAX_BATCH: usize = 512;
-/// Writer tasks: one commits while another gathers the next batch.
-const WRITERS: usize = 2;
+/// Writer tasks: while some wait for their commit, others gather the next
+/// batch; the database merges the flushes of commits that overlap.
+const WRITERS: usize = 4;
 const QUEUE: usize = 8192;
 
 type Reply = oneshot::Sender<Result<Option<i64>, Arc<anyhow::Error>>>;

@@ -75,7 +75,8 @@ pub trait ConsentStore {
 
 #[async_trait]
 pub trait GrantStore {
-    /// Inserts a batch of new codes and tokens in one transaction.
+    /// Inserts a batch of new codes and tokens, durably, with one statement
+    /// per table (the rows of a batch need not commit together).
     async fn commit_writes(&self, writes: &[PendingWrite]) -> StoreResult<TokenIds>;
     /// Stores tokens of an existing grant (a refresh within the grace window).
     async fn insert_tokens_of_grant(&self, tokens: &[NewToken]) -> StoreResult<TokenIds>;
