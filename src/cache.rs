@@ -10,6 +10,7 @@ use dashmap::DashMap;
 
 use crate::oauth::cache::OAuthCache;
 use crate::store::UserRecord;
+use crate::tokens::stored::TokenKindCache;
 use crate::users::Role;
 
 /// What the request path needs to know about a user.
@@ -54,6 +55,8 @@ const MAX_ENTRIES: usize = 200_000;
 pub struct AuthCache {
     /// OAuth clients and access tokens.
     pub oauth: Arc<OAuthCache>,
+    /// Browser tokens, server tokens and legacy keys, per site.
+    pub token_kinds: Arc<TokenKindCache>,
     sessions: DashMap<String, CachedSession>,
     session_hash_by_id: DashMap<i64, String>,
     users: DashMap<i64, Arc<CachedUser>>,
@@ -133,5 +136,6 @@ impl AuthCache {
         self.session_hash_by_id.clear();
         self.users.clear();
         self.oauth.clear();
+        self.token_kinds.clear();
     }
 }

@@ -29,6 +29,14 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A server token, browser token or legacy key that does not check out
+    /// (401); `code` says why: `stale`, `from_the_future`, `unknown_key`,
+    /// `bad_signature`, `unknown_user`, `legacy_disabled`, …
+    #[error("{message}")]
+    CredentialRejected { code: &'static str, message: String },
+    /// A browser token used from an origin it does not trust (403).
+    #[error("the request's origin is not trusted by this site's browser token")]
+    OriginNotTrusted,
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
     #[error("internal error")]
@@ -45,6 +53,10 @@ impl From<RecogniseError> for ApiError {
     fn from(e: RecogniseError) -> Self {
         match e {
             RecogniseError::InvalidToken => ApiError::InvalidToken,
+            RecogniseError::Rejected { code, message } => {
+                ApiError::CredentialRejected { code, message }
+            }
+            RecogniseError::OriginNotTrusted => ApiError::OriginNotTrusted,
             RecogniseError::Store(e) => e.into(),
         }
     }
@@ -77,6 +89,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::CredentialRejected { code, .. } => code,
+            ApiError::OriginNotTrusted => "origin_not_trusted",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Internal(_) => "internal_error",
         }
@@ -87,8 +101,12 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UnknownSite | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unauthorized(_) | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::InsufficientScope => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized(_)
+            | ApiError::InvalidToken
+            | ApiError::CredentialRejected { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope | ApiError::OriginNotTrusted => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

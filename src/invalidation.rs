@@ -92,6 +92,13 @@ impl ChangeWatcher {
             Some(ChangeKind::Client) => self.cache.oauth.evict_client(change.subject),
             Some(ChangeKind::Grant) => self.cache.oauth.evict_grant(change.subject),
             Some(ChangeKind::Token) => self.cache.oauth.evict_token(change.subject),
+            Some(ChangeKind::BrowserToken) => {
+                self.cache.token_kinds.evict_browser_tokens(change.subject)
+            }
+            Some(ChangeKind::ServerToken) => {
+                self.cache.token_kinds.evict_server_tokens(change.subject)
+            }
+            Some(ChangeKind::LegacyKey) => self.cache.token_kinds.evict_legacy_key(change.subject),
             Some(ChangeKind::Consent) => self.cache.oauth.evict_consents_of(change.subject),
             None => {
                 tracing::warn!(kind = %change.kind, "unknown change kind; clearing caches");

@@ -46,6 +46,9 @@ pub struct Settings {
     pub change_poll_millis: u64,
     /// Failed sign-ins (per site, username and client IP) before throttling.
     pub login_failures_before_throttle: u32,
+    /// How far a server token's signature time may sit from the clock,
+    /// either way (spec 3.3: 300 seconds).
+    pub server_token_window_secs: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +81,7 @@ struct FileSettings {
     log_format: Option<String>,
     change_poll_millis: Option<u64>,
     login_failures_before_throttle: Option<u32>,
+    server_token_window_secs: Option<u64>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -182,6 +186,11 @@ impl Settings {
                 None => file.login_failures_before_throttle.unwrap_or(5),
             };
 
+        let server_token_window_secs = match vars.get("TESSERA_SERVER_TOKEN_WINDOW_SECS") {
+            Some(raw) => parse_number("TESSERA_SERVER_TOKEN_WINDOW_SECS", &raw, 1, 86_400)? as i64,
+            None => file.server_token_window_secs.unwrap_or(300) as i64,
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -195,6 +204,7 @@ impl Settings {
             log_format,
             change_poll_millis,
             login_failures_before_throttle,
+            server_token_window_secs,
         })
     }
 }

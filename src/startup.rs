@@ -88,6 +88,13 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
     );
     tokio::spawn(watcher.run(Duration::from_millis(settings.change_poll_millis)));
     tokio::spawn(janitor::run(store.clone(), state.clock.clone()));
+    // Legacy-key uses are counted in memory and written every few seconds.
+    tokio::spawn(
+        state
+            .token_kinds
+            .clone()
+            .run_usage_flusher(Duration::from_secs(5)),
+    );
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
@@ -102,6 +109,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                     .limit(crate::content::MAX_BODY_BYTES + 64 * 1024)
                     .error_handler(|e, _| crate::error::ApiError::from_json_error(&e).into()),
             )
+            .wrap(from_fn(routes::cors::cors))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -11,6 +11,8 @@ use crate::settings::Settings;
 use crate::sites::SiteRegistry;
 use crate::store::SharedStore;
 use crate::throttle::LoginThrottle;
+use crate::tokens::server::Window;
+use crate::tokens::stored::TokenKinds;
 use crate::users::Users;
 
 pub struct AppState {
@@ -23,6 +25,8 @@ pub struct AppState {
     pub sessions: Sessions,
     pub oauth: OAuth,
     pub login_throttle: LoginThrottle,
+    /// Browser tokens, server tokens and legacy keys.
+    pub token_kinds: TokenKinds,
 }
 
 impl AppState {
@@ -41,7 +45,15 @@ impl AppState {
             users.clone(),
             clock.clone(),
         );
+        let token_kinds = TokenKinds::new(
+            store.clone(),
+            cache.token_kinds.clone(),
+            clock.clone(),
+            settings.master_key.clone(),
+            Window::symmetric(settings.server_token_window_secs),
+        );
         Ok(Self {
+            token_kinds,
             oauth,
             login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),
             settings,

@@ -2,9 +2,12 @@
 //! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
 //! stderr).
 
+mod browser_token;
 mod client;
+mod legacy;
 mod output;
 mod serve;
+mod server_token;
 mod site;
 mod user;
 
@@ -56,6 +59,15 @@ enum Command {
     /// Manage OAuth clients of a site.
     #[command(subcommand)]
     Client(client::ClientCommand),
+    /// Manage the browser API tokens of a site.
+    #[command(subcommand)]
+    BrowserToken(browser_token::BrowserTokenCommand),
+    /// Manage the signed server API tokens of a site.
+    #[command(subcommand)]
+    ServerToken(server_token::ServerTokenCommand),
+    /// Enable, disable, rotate and report on a site's legacy credentials.
+    #[command(subcommand)]
+    Legacy(legacy::LegacyCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +147,21 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             client::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::BrowserToken(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            browser_token::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::ServerToken(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            server_token::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::Legacy(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            legacy::run(command, &store, &settings.master_key, &out).await
         }
     }
 }

@@ -11,6 +11,10 @@ impl Output {
         Self { json }
     }
 
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// One result: a line for people, the value for scripts.
     pub fn done(&self, human: &str, value: Value) {
         if self.json {

@@ -121,10 +121,28 @@ pub fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     cookie_value(req, name)
 }
 
+/// `X-Deki-Token`: a browser token key or a `tkn_…` server token.
+pub const DEKI_TOKEN_HEADER: &str = "x-deki-token";
+/// `X-Deki-ApiKey`: the legacy site API key.
+pub const DEKI_API_KEY_HEADER: &str = "x-deki-apikey";
+
+fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 pub fn presented(req: &HttpRequest) -> Presented<'_> {
     Presented {
         bearer: bearer(req),
         authtoken_cookie: cookie_value(req, AUTHTOKEN_COOKIE),
+        deki_token: header_value(req, DEKI_TOKEN_HEADER),
+        api_key_header: header_value(req, DEKI_API_KEY_HEADER),
+        query: Some(req.query_string()).filter(|q| !q.is_empty()),
+        origin: header_value(req, header::ORIGIN.as_str()),
+        client_ip: req.peer_addr().map(|a| a.ip()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 pub mod api;
+pub mod cors;
 mod developers;
 pub mod extract;
 mod forward_auth;

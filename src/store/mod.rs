@@ -12,6 +12,9 @@ mod oauth_flows_sql;
 mod pages;
 #[macro_use]
 mod pages_sql;
+mod token_kinds;
+#[macro_use]
+mod token_kinds_sql;
 mod oauth_records;
 mod postgres;
 mod records;
@@ -32,6 +35,10 @@ pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
+pub use token_kinds::{
+    BrowserTokenRecord, LegacyEnabled, LegacyKeyRecord, LegacyUsageDelta, LegacyUsageRecord,
+    NewBrowserToken, NewServerToken, ServerTokenRecord, TokenKindStore,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -156,6 +163,7 @@ pub trait Store:
     + PushedRequestStore
     + RegistrationStore
     + PageStore
+    + TokenKindStore
     + Send
     + Sync
     + 'static

@@ -111,6 +111,12 @@ pub enum ChangeKind {
     Grant,
     /// One OAuth token was revoked (subject = token row id).
     Token,
+    /// A browser token of the site was created or revoked (subject = site id).
+    BrowserToken,
+    /// A server token of the site was created or revoked (subject = site id).
+    ServerToken,
+    /// The site's legacy key was enabled, disabled or rotated (subject = site id).
+    LegacyKey,
     /// A user took back an app's authorization (subject = user id).
     Consent,
 }
@@ -124,6 +130,9 @@ impl ChangeKind {
             ChangeKind::Client => "oauth-client",
             ChangeKind::Grant => "oauth-grant",
             ChangeKind::Token => "oauth-token",
+            ChangeKind::BrowserToken => "browser-token",
+            ChangeKind::ServerToken => "server-token",
+            ChangeKind::LegacyKey => "legacy-key",
             ChangeKind::Consent => "oauth-consent",
         }
     }
@@ -136,6 +145,9 @@ impl ChangeKind {
             "oauth-client" => Some(ChangeKind::Client),
             "oauth-grant" => Some(ChangeKind::Grant),
             "oauth-token" => Some(ChangeKind::Token),
+            "browser-token" => Some(ChangeKind::BrowserToken),
+            "server-token" => Some(ChangeKind::ServerToken),
+            "legacy-key" => Some(ChangeKind::LegacyKey),
             "oauth-consent" => Some(ChangeKind::Consent),
             _ => None,
         }

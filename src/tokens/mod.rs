@@ -3,9 +3,11 @@
 
 pub mod authtoken;
 pub mod browser;
+pub mod callers;
 pub mod legacy;
 pub mod oauth;
 pub mod server;
+pub mod stored;
 
 use std::sync::Arc;
 
@@ -25,6 +27,13 @@ pub enum CredentialKind {
     Authtoken,
     #[serde(rename = "oauth")]
     OAuth,
+    /// A browser API token (`X-Deki-Token` with a browser key); the user,
+    /// if any, is the authtoken cookie's.
+    Browser,
+    /// A signed server API token (`X-Deki-Token: tkn_…`).
+    Server,
+    /// The legacy site API key (`apikey` / `X-Deki-ApiKey`).
+    Legacy,
     Anonymous,
 }
 
@@ -33,6 +42,9 @@ impl CredentialKind {
         match self {
             CredentialKind::Authtoken => "authtoken",
             CredentialKind::OAuth => "oauth",
+            CredentialKind::Browser => "browser",
+            CredentialKind::Server => "server",
+            CredentialKind::Legacy => "legacy",
             CredentialKind::Anonymous => "anonymous",
         }
     }
@@ -45,6 +57,16 @@ pub struct Presented<'a> {
     pub bearer: Option<&'a str>,
     /// The `authtoken` cookie.
     pub authtoken_cookie: Option<&'a str>,
+    /// `X-Deki-Token`: a browser token key or a `tkn_…` server token.
+    pub deki_token: Option<&'a str>,
+    /// `X-Deki-ApiKey`: the legacy site API key.
+    pub api_key_header: Option<&'a str>,
+    /// The raw query string, for the legacy `apikey` and `impersonateuserid`.
+    pub query: Option<&'a str>,
+    /// The `Origin` header, which browser tokens are checked against.
+    pub origin: Option<&'a str>,
+    /// The client's address, for the legacy usage report.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,7 +104,7 @@ impl Caller {
     pub fn check(&self, permission: Permission) -> Result<(), Denied> {
         if self.can(permission) {
             Ok(())
-        } else if self.credential == CredentialKind::Anonymous {
+        } else if self.user.is_none() && self.client_id.is_none() {
             Err(Denied::NotSignedIn)
         } else if self.credential == CredentialKind::OAuth {
             Err(Denied::InsufficientScope)
@@ -108,6 +130,13 @@ pub enum RecogniseError {
     /// (RFC 6750: a 401 with `error="invalid_token"`, not anonymity).
     #[error("the access token is invalid, expired or revoked")]
     InvalidToken,
+    /// A server token, browser token or legacy key that does not check out:
+    /// a 401 whose `code` says why (`stale`, `bad_signature`, …).
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
+    /// A browser token presented from an origin it does not trust (403).
+    #[error("the request's origin is not trusted by this browser token")]
+    OriginNotTrusted,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -119,6 +148,17 @@ pub async fn recognise(
     site: Arc<Site>,
     presented: Presented<'_>,
 ) -> Result<Caller, RecogniseError> {
+    // Explicit headers win over the query string and the cookie.
+    if let Some(token) = presented.deki_token {
+        return if token.starts_with(server::PREFIX) {
+            callers::server::recognise(state, site, token).await
+        } else {
+            callers::browser::recognise(state, site, token, &presented).await
+        };
+    }
+    if let Some(key) = presented.api_key_header {
+        return callers::legacy::recognise(state, site, key, &presented).await;
+    }
     if let Some(token) = presented
         .bearer
         .filter(|b| b.starts_with(crate::oauth::tokens::ACCESS_PREFIX))
@@ -130,6 +170,11 @@ pub async fn recognise(
         .bearer
         .filter(|b| b.starts_with(authtoken::PREFIX))
         .or(presented.authtoken_cookie);
+    if presented.bearer.is_none()
+        && let Some(key) = callers::legacy::api_key_in_query(presented.query)
+    {
+        return callers::legacy::recognise(state, site, &key, &presented).await;
+    }
     if let Some(token) = authtoken
         && let Some(session) = state.sessions.recognise(&site, token).await?
     {

@@ -18,3 +18,4 @@ mod sessions;
 mod signin;
 mod sites;
 mod third_party;
+mod token_kinds;

@@ -1,3 +1,4 @@
+mod authenticate;
 mod authorizations;
 mod pages;
 mod users;
@@ -6,6 +7,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     users::configure(cfg);
+    authenticate::configure(cfg);
     authorizations::configure(cfg);
     pages::configure(cfg);
 }

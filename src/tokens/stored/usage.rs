@@ -1,0 +1,90 @@
+//! Counting legacy-key uses (and server-token last use) without a database
+//! write per request: uses are tallied in memory and flushed in one
+//! transaction every few seconds by a background task (`UsageTally::flush`).
+//! A crash loses at most one interval of counts, which a usage report for
+//! deciding when to switch legacy keys off can afford.
+
+use dashmap::DashMap;
+
+use crate::store::{LegacyUsageDelta, SharedStore, StoreResult};
+
+/// How a legacy credential was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LegacyUse {
+    /// The site API key, as `apikey` or `X-Deki-ApiKey`.
+    ApiKey,
+    /// An `imp_…` token at `/api/users/authenticate`.
+    Impersonation,
+}
+
+impl LegacyUse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegacyUse::ApiKey => "apikey",
+            LegacyUse::Impersonation => "impersonation",
+        }
+    }
+}
+
+/// Beyond this many distinct (key, kind, address) rows the tally is flushed
+/// early rather than grown.
+const MAX_ROWS: usize = 50_000;
+
+#[derive(Default)]
+pub struct UsageTally {
+    /// (site, key id, kind, client address) → (uses, last seen).
+    legacy: DashMap<(i64, i64, LegacyUse, String), (i64, i64)>,
+    /// Server token key → last use.
+    server: DashMap<String, i64>,
+}
+
+impl UsageTally {
+    pub fn count_legacy(&self, site_id: i64, key_id: i64, kind: LegacyUse, ip: String, now: i64) {
+        let mut entry = self
+            .legacy
+            .entry((site_id, key_id, kind, ip))
+            .or_insert((0, now));
+        entry.0 += 1;
+        entry.1 = entry.1.max(now);
+    }
+
+    pub fn touch_server_token(&self, key: &str, now: i64) {
+        match self.server.get_mut(key) {
+            Some(mut at) => *at = (*at).max(now),
+            None => {
+                self.server.insert(key.to_owned(), now);
+            }
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.legacy.len() >= MAX_ROWS || self.server.len() >= MAX_ROWS
+    }
+
+    /// Writes what was counted since the last flush and forgets it.
+    pub async fn flush(&self, store: &SharedStore) -> StoreResult<()> {
+        let keys: Vec<_> = self.legacy.iter().map(|e| e.key().clone()).collect();
+        let mut deltas = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(((site_id, key_id, kind, client_ip), (count, last_seen))) =
+                self.legacy.remove(&key)
+            {
+                deltas.push(LegacyUsageDelta {
+                    site_id,
+                    key_id,
+                    kind: kind.as_str().to_owned(),
+                    client_ip,
+                    count,
+                    last_seen,
+                });
+            }
+        }
+        let names: Vec<String> = self.server.iter().map(|e| e.key().clone()).collect();
+        let touched: Vec<(String, i64)> = names
+            .into_iter()
+            .filter_map(|name| self.server.remove(&name))
+            .collect();
+        store.record_legacy_usage(&deltas).await?;
+        store.touch_server_tokens(&touched).await
+    }
+}
