@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::clients::{Client, GrantType};
@@ -20,7 +20,7 @@ use crate::sites::Site;
 use crate::store::{NewCode, PendingWrite};
 
 /// The query of `GET /oauth/authorize`, as sent.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
     pub response_type: Option<String>,
     pub client_id: Option<String>,
@@ -30,6 +30,8 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub prompt: Option<String>,
+    /// RFC 9126: a pushed request (`par.rs`) stands for the parameters.
+    pub request_uri: Option<String>,
 }
 
 /// What the authorization endpoint decided.
@@ -76,6 +78,10 @@ pub enum UserFacingError {
     ConsentExpired,
     #[error("This form expired. Reload the page and try again.")]
     CsrfFailed,
+    #[error(
+        "This sign-in link was already used or has expired. Go back to the application and start again."
+    )]
+    InvalidRequestUri,
 }
 
 impl UserFacingError {
@@ -86,17 +92,18 @@ impl UserFacingError {
             UserFacingError::InvalidRedirectUri => "invalid_redirect_uri",
             UserFacingError::ConsentExpired => "consent_expired",
             UserFacingError::CsrfFailed => "csrf_failed",
+            UserFacingError::InvalidRequestUri => "invalid_request",
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-struct Prompt {
+pub(super) struct Prompt {
     none: bool,
     consent: bool,
 }
 
-fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
+pub(super) fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
     let mut prompt = Prompt::default();
     for value in raw.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
         match value {
@@ -169,7 +176,7 @@ pub fn error_redirect(
     )
 }
 
-fn check_parameters(
+pub(super) fn check_parameters(
     client: &Client,
     request: &AuthorizationRequest,
 ) -> Result<(ScopeSet, CodeChallenge), OAuthError> {
@@ -244,6 +251,11 @@ impl OAuth {
         user: Option<&CachedUser>,
         request: &AuthorizationRequest,
     ) -> OAuthResult<Authorize> {
+        let pushed = match self.resolve_pushed(site, user.is_some(), request).await? {
+            Ok(pushed) => pushed,
+            Err(shown) => return Ok(Authorize::ShowError(shown)),
+        };
+        let request = pushed.as_ref().unwrap_or(request);
         let (client, redirect_uri) = match self
             .genuine_client(
                 site,
@@ -268,6 +280,11 @@ impl OAuth {
             Ok(prompt) => prompt,
             Err(e) => return refuse(e),
         };
+        if request.request_uri.is_none() && self.par_required(site, &client).await? {
+            return refuse(OAuthError::invalid_request(
+                "this client must push its authorization requests first (RFC 9126)",
+            ));
+        }
         let (scopes, code_challenge) = match check_parameters(&client, request) {
             Ok(checked) => checked,
             Err(e) => return refuse(e),

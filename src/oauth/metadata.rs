@@ -21,6 +21,12 @@ pub struct Metadata {
     pub introspection_endpoint: String,
     /// RFC 8628.
     pub device_authorization_endpoint: String,
+    /// RFC 9126, and whether the site refuses requests not pushed.
+    pub pushed_authorization_request_endpoint: String,
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 7591: only while the site's registration policy is not closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
     pub response_types_supported: [&'static str; 1],
     pub response_modes_supported: [&'static str; 1],
     pub grant_types_supported: Vec<&'static str>,
@@ -41,6 +47,10 @@ pub fn metadata(site: &Site) -> Metadata {
         revocation_endpoint: site.url("/oauth/revoke"),
         introspection_endpoint: site.url("/oauth/introspect"),
         device_authorization_endpoint: site.url("/oauth/device_authorization"),
+        pushed_authorization_request_endpoint: site.url("/oauth/par"),
+        // The site's settings are filled in by `OAuth::server_metadata`.
+        require_pushed_authorization_requests: false,
+        registration_endpoint: None,
         response_types_supported: ["code"],
         response_modes_supported: ["query"],
         grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),

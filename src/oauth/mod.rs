@@ -13,6 +13,7 @@ pub mod error;
 pub mod grants;
 pub mod introspect;
 pub mod metadata;
+pub mod par;
 pub mod pkce;
 pub mod revoke;
 pub mod scopes;

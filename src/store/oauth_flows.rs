@@ -115,6 +115,7 @@ pub trait PushedRequestStore {
         request_uri_hash: &str,
         now: i64,
     ) -> StoreResult<Option<PushedRequestRecord>>;
+    async fn site_par_required(&self, site_id: i64) -> StoreResult<bool>;
     /// Whether the site, and whether the client, require pushed requests.
     async fn par_required(&self, site_id: i64, client_pk: i64) -> StoreResult<(bool, bool)>;
     async fn set_site_par_required(&self, site_id: i64, required: bool) -> StoreResult<bool>;

@@ -203,6 +203,14 @@ macro_rules! impl_oauth_flows_store {
                 .await?)
             }
 
+            async fn site_par_required(&self, site_id: i64) -> $crate::store::StoreResult<bool> {
+                Ok(sqlx::query_scalar::<$db, bool>("SELECT par_required FROM sites WHERE id = $1")
+                    .bind(site_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .unwrap_or(false))
+            }
+
             async fn par_required(
                 &self,
                 site_id: i64,

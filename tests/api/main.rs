@@ -14,6 +14,7 @@ mod device;
 mod forward_auth;
 mod oauth;
 mod operations;
+mod par;
 mod sessions;
 mod signin;
 mod sites;

@@ -5,6 +5,7 @@ mod authorize;
 mod device;
 mod introspect;
 mod metadata;
+mod par;
 mod revoke;
 mod token;
 
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     authorize::configure(cfg);
     token::configure(cfg);
     device::configure(cfg);
+    par::configure(cfg);
     revoke::configure(cfg);
     introspect::configure(cfg);
     metadata::configure(cfg);

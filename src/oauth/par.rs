@@ -1,0 +1,158 @@
+//! Pushed authorization requests (RFC 9126). The client posts the
+//! authorization request to `/oauth/par`, authenticated as at the token
+//! endpoint; it is validated exactly as `/oauth/authorize` would, stored
+//! under the hash of a one-use `request_uri` good for 60 seconds, and then
+//! `GET /oauth/authorize?client_id=…&request_uri=…` stands for it.
+//!
+//! "PAR required" is a site and a client setting; when either is on, a plain
+//! authorization request is refused.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::OAuth;
+use super::authorize::{AuthorizationRequest, UserFacingError, check_parameters, parse_prompt};
+use super::clients::{Client, PresentedClient};
+use super::error::{OAuthError, OAuthResult};
+use super::metadata::{Metadata, metadata};
+use super::tokens;
+use crate::sites::Site;
+use crate::store::NewPushedRequest;
+
+/// How long a `request_uri` may be used (RFC 9126 recommends a short time).
+pub const REQUEST_URI_TTL_SECS: i64 = 60;
+
+/// RFC 9126 2.2.
+#[derive(Debug, Serialize)]
+pub struct PushedRequest {
+    pub request_uri: String,
+    pub expires_in: i64,
+}
+
+impl OAuth {
+    /// `POST /oauth/par`.
+    pub async fn push_authorization_request(
+        &self,
+        site: &Site,
+        authorization: Option<&str>,
+        form: &HashMap<String, String>,
+    ) -> OAuthResult<PushedRequest> {
+        let field = |name: &str| form.get(name).map(String::as_str);
+        let presented = PresentedClient {
+            authorization,
+            client_id: field("client_id"),
+            client_secret: field("client_secret"),
+        };
+        let client = self.clients.authenticate(site, &presented).await?;
+        if form.contains_key("request_uri") || form.contains_key("request") {
+            return Err(OAuthError::invalid_request(
+                "request_uri and request cannot be pushed",
+            ));
+        }
+        // Every parameter the authorization endpoint knows, and only those.
+        let params: serde_json::Map<String, serde_json::Value> = form
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "client_secret"))
+            .map(|(name, value)| (name.clone(), value.clone().into()))
+            .collect();
+        let mut request: AuthorizationRequest =
+            serde_json::from_value(serde_json::Value::Object(params))
+                .map_err(|_| OAuthError::invalid_request("malformed authorization request"))?;
+        let Some(redirect_uri) = client.redirect_uri_for(request.redirect_uri.as_deref()) else {
+            return Err(OAuthError::invalid_request(
+                "redirect_uri is missing or not registered for this client",
+            ));
+        };
+        request.client_id = Some(client.client_id.clone());
+        request.redirect_uri = Some(redirect_uri);
+        // The same checks as the authorization endpoint, answered here as JSON.
+        parse_prompt(request.prompt.as_deref())?;
+        check_parameters(&client, &request)?;
+        let checked =
+            serde_json::to_string(&request).map_err(|e| OAuthError::ServerError(e.into()))?;
+        let now = self.clock.now();
+        let request_uri = tokens::mint_request_uri();
+        self.store
+            .create_pushed_request(&NewPushedRequest {
+                site_id: site.id,
+                request_uri_hash: request_uri.hash(),
+                client_pk: client.pk,
+                parameters: checked,
+                created_at: now,
+                expires_at: now + REQUEST_URI_TTL_SECS,
+            })
+            .await?;
+        Ok(PushedRequest {
+            request_uri: request_uri.into_inner(),
+            expires_in: REQUEST_URI_TTL_SECS,
+        })
+    }
+
+    /// The authorization request a `request_uri` stands for. It is used up
+    /// only once the user is signed in (`consume`), so the trip through the
+    /// sign-in page does not spend it. `Ok(None)`: not a pushed request.
+    pub(super) async fn resolve_pushed(
+        &self,
+        site: &Site,
+        consume: bool,
+        request: &AuthorizationRequest,
+    ) -> OAuthResult<Result<Option<AuthorizationRequest>, UserFacingError>> {
+        let Some(uri) = request.request_uri.as_deref() else {
+            return Ok(Ok(None));
+        };
+        let refused = Ok(Err(UserFacingError::InvalidRequestUri));
+        if !uri.starts_with(tokens::REQUEST_URI_PREFIX) || uri.len() > 2 * tokens::MAX_LEN {
+            return refused;
+        }
+        let client = match request.client_id.as_deref() {
+            Some(id) => self.clients.find(site, id).await?,
+            None => None,
+        };
+        let Some(client) = client else {
+            return Ok(Err(UserFacingError::UnknownClient));
+        };
+        let hash = tokens::hash_token(uri);
+        let now = self.clock.now();
+        let record = if consume {
+            self.store
+                .consume_pushed_request(site.id, &hash, now)
+                .await?
+        } else {
+            self.store
+                .find_pushed_request(site.id, &hash)
+                .await?
+                .filter(|r| r.used_at.is_none() && r.expires_at > now)
+        };
+        let Some(record) = record.filter(|r| r.client_pk == client.pk) else {
+            return refused;
+        };
+        let Ok(mut pushed) = serde_json::from_str::<AuthorizationRequest>(&record.parameters)
+        else {
+            return refused;
+        };
+        pushed.request_uri = Some(uri.to_string());
+        Ok(Ok(Some(pushed)))
+    }
+
+    /// Whether the site or the client insists on pushed requests.
+    pub(super) async fn par_required(&self, site: &Site, client: &Client) -> OAuthResult<bool> {
+        let (site_required, client_required) = self.store.par_required(site.id, client.pk).await?;
+        Ok(site_required || client_required)
+    }
+}
+
+impl OAuth {
+    /// The RFC 8414 document with the site's own settings: whether pushed
+    /// requests are required, and the registration endpoint unless the
+    /// site's registration is closed. The same columns enforce both.
+    pub async fn server_metadata(&self, site: &Site) -> OAuthResult<Metadata> {
+        let mut document = metadata(site);
+        document.require_pushed_authorization_requests =
+            self.store.site_par_required(site.id).await?;
+        if self.store.registration_policy(site.id).await? != "closed" {
+            document.registration_endpoint = Some(site.url("/oauth/register"));
+        }
+        Ok(document)
+    }
+}

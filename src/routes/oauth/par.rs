@@ -1,0 +1,31 @@
+//! `POST /oauth/par` (RFC 9126).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::{authorization, no_store};
+use crate::oauth::OAuthError;
+use crate::routes::extract::CurrentSite;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(push);
+}
+
+#[tracing::instrument(skip_all, fields(site = %site.0.slug))]
+#[post("/oauth/par")]
+async fn push(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    site: CurrentSite,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, OAuthError> {
+    let pushed = state
+        .oauth
+        .push_authorization_request(&site.0, authorization(&req), &form)
+        .await?;
+    let mut response = HttpResponse::Created();
+    no_store(&mut response);
+    Ok(response.json(pushed))
+}
