@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::extract::presented;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tokens::{self, Caller};
+use crate::tokens::{self, Caller, CredentialKind};
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -37,6 +37,17 @@ fn forwarded_host(req: &HttpRequest) -> &str {
         .unwrap_or_default()
 }
 
+/// The query string of the original request, from `X-Forwarded-Uri`
+/// (Traefik) or `X-Original-URI` (nginx).
+fn original_query(req: &HttpRequest) -> Option<&str> {
+    ["x-forwarded-uri", "x-original-uri"]
+        .iter()
+        .find_map(|name| req.headers().get(*name)?.to_str().ok())
+        .and_then(|uri| uri.split_once('?'))
+        .map(|(_, query)| query.split('#').next().unwrap_or(query))
+        .filter(|query| !query.is_empty())
+}
+
 fn wants_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
@@ -51,7 +62,11 @@ enum Refusal {
 }
 
 fn judge(caller: &Caller, required: Option<Permission>) -> Result<(), Refusal> {
-    if caller.user.is_none() && caller.client_id.is_none() {
+    // The legacy site API key acts as the site's admin without a user.
+    let identified = caller.user.is_some()
+        || caller.client_id.is_some()
+        || caller.credential == CredentialKind::Legacy;
+    if !identified {
         return Err(Refusal::NotSignedIn);
     }
     match required {
@@ -80,7 +95,10 @@ async fn verify(
         .resolve(host)
         .await?
         .ok_or_else(|| ApiError::Forbidden(format!("no site is served at `{host}`")))?;
-    let caller = tokens::recognise(&state, site, presented(&req)).await?;
+    let mut credentials = presented(&req);
+    // The legacy `apikey` travels in the original request's query string.
+    credentials.query = original_query(&req);
+    let caller = tokens::recognise(&state, site, credentials).await?;
     match judge(&caller, required) {
         Err(Refusal::NotSignedIn) => Err(ApiError::Unauthorized("sign in to reach this resource")),
         Err(Refusal::Forbidden(permission)) => Err(ApiError::Forbidden(format!(

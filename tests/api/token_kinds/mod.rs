@@ -4,6 +4,7 @@
 
 mod browser;
 mod browser_cors;
+mod forward_auth;
 mod legacy;
 mod server;
 mod server_refusals;
