@@ -175,3 +175,58 @@ impl TokenKindCache {
         self.usernames.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn browser_set(origins: &str) -> Arc<SiteBrowserTokens> {
+        let token = Arc::new(CachedBrowserToken {
+            id: 1,
+            key: "k".into(),
+            patterns: OriginPatterns::parse(origins).unwrap_or_else(|_| unreachable!()),
+        });
+        let mut set = SiteBrowserTokens::default();
+        set.by_key.insert("k".into(), token);
+        Arc::new(set)
+    }
+
+    #[test]
+    fn a_load_that_raced_with_an_eviction_is_not_kept() {
+        let cache = TokenKindCache::default();
+        let before = cache.epoch();
+        cache.evict_browser_tokens(1);
+        cache.put_browser_tokens(1, browser_set("app.example.com"), before);
+        assert!(cache.browser_tokens(1).is_none());
+
+        let now = cache.epoch();
+        cache.put_browser_tokens(1, browser_set("app.example.com"), now);
+        assert!(cache.browser_tokens(1).is_some());
+    }
+
+    #[test]
+    fn evictions_are_per_site_and_per_kind() {
+        let cache = TokenKindCache::default();
+        let epoch = cache.epoch();
+        cache.put_browser_tokens(1, browser_set("a.example.com"), epoch);
+        cache.put_browser_tokens(2, browser_set("b.example.com"), epoch);
+        cache.put_legacy_key(1, None, epoch);
+        cache.evict_browser_tokens(1);
+        assert!(cache.browser_tokens(1).is_none());
+        assert!(cache.browser_tokens(2).is_some());
+        assert!(matches!(cache.legacy_key(1), Some(None)));
+        cache.clear();
+        assert!(cache.browser_tokens(2).is_none());
+        assert!(cache.legacy_key(1).is_none());
+    }
+
+    #[test]
+    fn the_preflight_index_trusts_an_origin_any_token_trusts() {
+        let set = browser_set("https://*.example.com, http://localhost:3000");
+        let trusted = |raw: &str| Origin::parse(raw).is_ok_and(|o| set.any_trusts(&o));
+        assert!(trusted("https://app.example.com"));
+        assert!(trusted("http://localhost:3000"));
+        assert!(!trusted("https://example.com"));
+        assert!(!trusted("http://app.example.com"));
+    }
+}

@@ -88,3 +88,33 @@ impl UsageTally {
         store.touch_server_tokens(&touched).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_are_counted_per_key_kind_and_address_with_the_latest_time() {
+        let tally = UsageTally::default();
+        tally.count_legacy(1, 7, LegacyUse::ApiKey, "10.0.0.1".into(), 100);
+        tally.count_legacy(1, 7, LegacyUse::ApiKey, "10.0.0.1".into(), 105);
+        tally.count_legacy(1, 7, LegacyUse::ApiKey, "10.0.0.2".into(), 101);
+        tally.count_legacy(1, 7, LegacyUse::Impersonation, "10.0.0.1".into(), 102);
+        let row = tally
+            .legacy
+            .get(&(1, 7, LegacyUse::ApiKey, "10.0.0.1".to_string()))
+            .map(|r| *r);
+        assert_eq!(row, Some((2, 105)));
+        assert_eq!(tally.legacy.len(), 3);
+        assert!(!tally.is_full());
+    }
+
+    #[test]
+    fn server_tokens_keep_their_latest_use() {
+        let tally = UsageTally::default();
+        tally.touch_server_token("k", 10);
+        tally.touch_server_token("k", 5);
+        tally.touch_server_token("k", 12);
+        assert_eq!(tally.server.get("k").map(|t| *t), Some(12));
+    }
+}
