@@ -274,3 +274,19 @@ async fn server_token_commands_create_list_and_revoke() {
     let unknown_site = app.cli(&["server-token", "list", "--site", "nope"], None);
     assert_eq!(unknown_site.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn a_server_tokens_last_use_is_recorded_without_a_write_per_request() {
+    let app = spawn_app().await;
+    app.create_user("bot", "bot-password-12", Role::Pro).await;
+    let site = app.default_site_id();
+    let (key, secret) = app.server_token(site, None, false).await;
+    let used_at = app.now();
+    for _ in 0..3 {
+        let token = sign(&key, &secret, app.now(), "=bot");
+        assert_eq!(app.current_with_token(&token).await.0, 200);
+    }
+    app.state.token_kinds.flush_usage().await.unwrap();
+    let stored = app.state.store.list_server_tokens(site).await.unwrap();
+    assert_eq!(stored[0].last_used_at, Some(used_at));
+}
