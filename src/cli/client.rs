@@ -54,6 +54,22 @@ pub enum ClientCommand {
         site: String,
         client_id: String,
     },
+    /// Mint an initial access token for dynamic registration (RFC 7591),
+    /// printed once; with --user, that user owns the clients it registers.
+    RegistrationToken {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Whether this client must push its authorization requests (RFC 9126).
+    SetParRequired {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        required: bool,
+    },
 }
 
 impl From<ClientError> for CliError {
@@ -130,6 +146,17 @@ pub async fn run(
             value["client_secret"] = json!(secret);
             out.done(&human, value);
             Ok(())
+        }
+        ClientCommand::RegistrationToken { site, user } => {
+            super::registration::mint_initial_access_token(store, &site, user.as_deref(), out).await
+        }
+        ClientCommand::SetParRequired {
+            site,
+            client_id,
+            required,
+        } => {
+            super::registration::set_client_par_required(store, &site, &client_id, required, out)
+                .await
         }
         ClientCommand::List { site } => {
             let site = open_site(store, master, &site).await?;

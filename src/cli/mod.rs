@@ -6,6 +6,7 @@ mod browser_token;
 mod client;
 mod legacy;
 mod output;
+mod registration;
 mod serve;
 mod server_token;
 mod site;

@@ -26,6 +26,20 @@ pub enum SiteCommand {
     },
     /// List sites.
     List,
+    /// Who may register OAuth clients (RFC 7591): closed, open or token.
+    SetRegistration {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = super::registration::policy_arg)]
+        policy: String,
+    },
+    /// Whether every authorization request must be pushed first (RFC 9126).
+    SetParRequired {
+        #[arg(long)]
+        site: String,
+        #[arg(action = clap::ArgAction::Set)]
+        required: bool,
+    },
 }
 
 fn slug_arg(raw: &str) -> Result<String, String> {
@@ -108,6 +122,12 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
                 .collect();
             out.table(&["SLUG", "NAME", "BASE URL", "HOSTS"], rows, values);
             Ok(())
+        }
+        SiteCommand::SetRegistration { site, policy } => {
+            super::registration::set_registration(store, &site, &policy, out).await
+        }
+        SiteCommand::SetParRequired { site, required } => {
+            super::registration::set_par_required(store, &site, required, out).await
         }
     }
 }

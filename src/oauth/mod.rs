@@ -15,6 +15,7 @@ pub mod introspect;
 pub mod metadata;
 pub mod par;
 pub mod pkce;
+pub mod registration;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;

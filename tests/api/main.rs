@@ -15,6 +15,7 @@ mod forward_auth;
 mod oauth;
 mod operations;
 mod par;
+mod registration;
 mod sessions;
 mod signin;
 mod sites;

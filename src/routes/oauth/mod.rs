@@ -6,6 +6,7 @@ mod device;
 mod introspect;
 mod metadata;
 mod par;
+mod register;
 mod revoke;
 mod token;
 
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     token::configure(cfg);
     device::configure(cfg);
     par::configure(cfg);
+    register::configure(cfg);
     revoke::configure(cfg);
     introspect::configure(cfg);
     metadata::configure(cfg);
