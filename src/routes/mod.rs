@@ -1,6 +1,7 @@
 //! HTTP only: extract, call one function, render or respond.
 
 mod account;
+mod admin;
 pub mod api;
 pub mod cors;
 mod developers;
@@ -23,4 +24,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     developers::configure(cfg);
     forward_auth::configure(cfg);
+    admin::configure(cfg);
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod api_current;
 mod bootstrap;
 mod browser;

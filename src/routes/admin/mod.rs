@@ -1,0 +1,96 @@
+//! `/admin`: a site administrator's page for the site's other token kinds —
+//! browser tokens, server tokens and legacy keys — and the legacy usage
+//! report. Secrets are shown once, on the page that created them.
+
+mod legacy;
+mod overview;
+mod tokens;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::pages::{Chrome, Csrf, Elsewhere, html};
+use crate::tokens::Caller;
+use crate::users::Permission;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    overview::configure(cfg);
+    tokens::configure(cfg);
+    legacy::configure(cfg);
+}
+
+/// Shown once, right after a secret was made.
+#[derive(Template)]
+#[template(path = "admin/secret.html")]
+struct SecretPage {
+    chrome: Chrome,
+    heading: &'static str,
+    lines: Vec<(&'static str, String)>,
+    advice: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct DeniedPage {
+    chrome: Chrome,
+    code: &'static str,
+    message: String,
+}
+
+/// What keeps a request from the admin pages.
+enum NotAdmin {
+    SignInFirst(Elsewhere),
+    Forbidden(HttpResponse),
+}
+
+impl NotAdmin {
+    fn response(self) -> HttpResponse {
+        match self {
+            NotAdmin::SignInFirst(elsewhere) => elsewhere.response(),
+            NotAdmin::Forbidden(response) => response,
+        }
+    }
+}
+
+/// Only signed-in site admins get in; for a form post the CSRF token must
+/// match too.
+fn admin_only(req: &HttpRequest, caller: &Caller, csrf_token: Option<&str>) -> Result<(), NotAdmin> {
+    if caller.user.is_none() {
+        return Err(NotAdmin::SignInFirst(Elsewhere("/login?next=/admin".into())));
+    }
+    if !caller.can(Permission::Admin) {
+        let csrf = Csrf::for_request(req, &caller.site);
+        let page = DeniedPage {
+            chrome: Chrome::new(caller, &csrf),
+            code: "forbidden",
+            message: "This page is for the site's administrators.".into(),
+        };
+        return Err(NotAdmin::Forbidden(html(StatusCode::FORBIDDEN, &page)));
+    }
+    match csrf_token {
+        Some(token) if !Csrf::verify(req, &caller.site, token) => {
+            Err(NotAdmin::SignInFirst(Elsewhere("/admin?notice=expired".into())))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn secret_page(
+    req: &HttpRequest,
+    caller: &Caller,
+    heading: &'static str,
+    lines: Vec<(&'static str, String)>,
+    advice: String,
+) -> HttpResponse {
+    let csrf = Csrf::for_request(req, &caller.site);
+    let page = SecretPage {
+        chrome: Chrome::new(caller, &csrf),
+        heading,
+        lines,
+        advice,
+    };
+    let mut response = html(StatusCode::CREATED, &page);
+    csrf.attach(&caller.site, &mut response);
+    response
+}

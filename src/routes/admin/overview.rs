@@ -1,0 +1,136 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::admin_only;
+use crate::error::ApiError;
+use crate::routes::pages::{Chrome, Csrf, format_time, html};
+use crate::state::AppState;
+use crate::tokens::Caller;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview);
+}
+
+struct BrowserRow {
+    key: String,
+    name: String,
+    origins: String,
+    created: String,
+    active: bool,
+}
+
+struct ServerRow {
+    key: String,
+    name: String,
+    user: String,
+    jit: bool,
+    created: String,
+    active: bool,
+}
+
+struct UsageRow {
+    kind: String,
+    client_ip: String,
+    count: i64,
+    last_seen: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    notice: Option<&'static str>,
+    browser_tokens: Vec<BrowserRow>,
+    server_tokens: Vec<ServerRow>,
+    legacy_state: &'static str,
+    usage: Vec<UsageRow>,
+}
+
+#[derive(Deserialize)]
+struct OverviewQuery {
+    notice: Option<String>,
+}
+
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "browser-created" => Some("The browser token was created."),
+        "revoked" => Some("The token was revoked."),
+        "legacy-disabled" => Some("Legacy keys are now refused on this site."),
+        "expired" => Some("That form expired. Please try again."),
+        _ => None,
+    }
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[get("/admin")]
+async fn overview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<OverviewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refusal) = admin_only(&req, &caller, None) {
+        return Ok(refusal.response());
+    }
+    let site = caller.site.id;
+    let kinds = &state.token_kinds;
+    let browser_tokens = kinds
+        .list_browser_tokens(site)
+        .await?
+        .into_iter()
+        .map(|t| BrowserRow {
+            active: t.revoked_at.is_none(),
+            created: format_time(t.created_at),
+            key: t.token_key,
+            name: t.name,
+            origins: t.origins,
+        })
+        .collect();
+    let users = state.users.list(site).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let server_tokens = kinds
+        .list_server_tokens(site)
+        .await?
+        .into_iter()
+        .map(|t| ServerRow {
+            active: t.revoked_at.is_none(),
+            user: t
+                .user_id
+                .and_then(|id| users.iter().find(|u| u.id == id))
+                .map_or_else(|| "any user".to_string(), |u| u.username.clone()),
+            jit: t.jit,
+            created: format_time(t.created_at),
+            key: t.token_key,
+            name: t.name,
+        })
+        .collect();
+    let legacy_state = match kinds.current_legacy_key(site).await? {
+        None => "never enabled",
+        Some(key) if key.enabled => "enabled",
+        Some(_) => "disabled",
+    };
+    let usage = kinds
+        .legacy_report(site)
+        .await?
+        .into_iter()
+        .map(|u| UsageRow {
+            kind: u.kind,
+            client_ip: u.client_ip,
+            count: u.count,
+            last_seen: format_time(u.last_seen),
+        })
+        .collect();
+    let csrf = Csrf::for_request(&req, &caller.site);
+    let page = OverviewPage {
+        chrome: Chrome::new(&caller, &csrf),
+        notice: notice_text(query.notice.as_deref()),
+        browser_tokens,
+        server_tokens,
+        legacy_state,
+        usage,
+    };
+    let mut response = html(StatusCode::OK, &page);
+    csrf.attach(&caller.site, &mut response);
+    Ok(response)
+}

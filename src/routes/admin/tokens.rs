@@ -1,0 +1,148 @@
+//! Creating and revoking browser and server tokens from `/admin`.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::Deserialize;
+
+use super::{admin_only, secret_page};
+use crate::error::ApiError;
+use crate::routes::pages::{CsrfForm, see_other};
+use crate::state::AppState;
+use crate::tokens::Caller;
+use crate::tokens::stored::TokenKindError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_browser_token)
+        .service(revoke_browser_token)
+        .service(create_server_token)
+        .service(revoke_server_token);
+}
+
+#[derive(Deserialize)]
+struct BrowserTokenForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    origins: String,
+}
+
+#[derive(Deserialize)]
+struct ServerTokenForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    username: String,
+    jit: Option<String>,
+}
+
+fn bad_input(e: TokenKindError) -> ApiError {
+    match e {
+        TokenKindError::Store(e) => e.into(),
+        TokenKindError::Seal(e) => ApiError::Internal(anyhow::anyhow!(e)),
+        other => ApiError::BadRequest {
+            code: "invalid_request",
+            message: other.to_string(),
+        },
+    }
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/admin/browser-tokens")]
+async fn create_browser_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<BrowserTokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
+        return Ok(refusal.response());
+    }
+    state
+        .token_kinds
+        .create_browser_token(caller.site.id, optional(&form.name), &form.origins)
+        .await
+        .map_err(bad_input)?;
+    Ok(see_other("/admin?notice=browser-created"))
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/admin/browser-tokens/{key}/revoke")]
+async fn revoke_browser_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
+        return Ok(refusal.response());
+    }
+    state.token_kinds.revoke_browser_token(caller.site.id, &path).await?;
+    Ok(see_other("/admin?notice=revoked"))
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/admin/server-tokens")]
+async fn create_server_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    form: web::Form<ServerTokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
+        return Ok(refusal.response());
+    }
+    let user_id = match optional(&form.username) {
+        None => None,
+        Some(username) => Some(
+            state
+                .users
+                .find_by_username(caller.site.id, &username)
+                .await
+                .map_err(|e| ApiError::BadRequest {
+                    code: "invalid_request",
+                    message: e.to_string(),
+                })?
+                .id,
+        ),
+    };
+    let created = state
+        .token_kinds
+        .create_server_token(caller.site.id, optional(&form.name), user_id, form.jit.is_some())
+        .await
+        .map_err(bad_input)?;
+    let key = created.record.token_key.clone();
+    Ok(secret_page(
+        &req,
+        &caller,
+        "New server token",
+        vec![("Key", key.clone()), ("Secret", created.secret.expose().to_string())],
+        format!(
+            "Copy the secret now: it is shown only once. Sign requests with \
+             X-Deki-Token: tkn_{key}_{{epoch}}_{{user}}_{{hex HMAC-SHA256(secret, \"{key}_{{epoch}}_{{user}}\")}}."
+        ),
+    ))
+}
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[post("/admin/server-tokens/{key}/revoke")]
+async fn revoke_server_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
+        return Ok(refusal.response());
+    }
+    state.token_kinds.revoke_server_token(caller.site.id, &path).await?;
+    Ok(see_other("/admin?notice=revoked"))
+}
