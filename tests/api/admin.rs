@@ -15,13 +15,27 @@ fn shown(html: &str, label: &str) -> Option<String> {
 }
 
 async fn admin(app: &TestApp) -> (reqwest::Client, String) {
-    let (client, _) = app.signed_in_client(&app.admin_username, &app.admin_password).await;
-    let page = client.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let (client, _) = app
+        .signed_in_client(&app.admin_username, &app.admin_password)
+        .await;
+    let page = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden_input(&page, "csrf_token").unwrap();
     (client, csrf)
 }
 
-async fn post(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     client.post(app.url(path)).form(form).send().await.unwrap()
 }
 
@@ -34,7 +48,15 @@ async fn the_admin_page_is_for_admins_only() {
 
     app.create_user("pro", "pro-password-123", Role::Pro).await;
     let (pro, _) = app.signed_in_client("pro", "pro-password-123").await;
-    assert_eq!(pro.get(app.url("/admin")).send().await.unwrap().status().as_u16(), 403);
+    assert_eq!(
+        pro.get(app.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
     let sneaky = pro
         .post(app.url("/admin/legacy/enable"))
         .form(&[("csrf_token", "x")])
@@ -53,19 +75,46 @@ async fn an_admin_creates_and_revokes_a_browser_token() {
         &client,
         &app,
         "/admin/browser-tokens",
-        &[("csrf_token", &csrf), ("name", "Docs widget"), ("origins", "https://app.example.com")],
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Docs widget"),
+            ("origins", "https://app.example.com"),
+        ],
     )
     .await;
     assert_eq!(created.status().as_u16(), 303);
-    let page = client.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Docs widget"));
     assert!(page.contains("https://app.example.com"));
-    let listed = app.state.token_kinds.list_browser_tokens(app.default_site_id()).await.unwrap();
+    let listed = app
+        .state
+        .token_kinds
+        .list_browser_tokens(app.default_site_id())
+        .await
+        .unwrap();
     let key = listed[0].token_key.clone();
 
-    let revoked = post(&client, &app, &format!("/admin/browser-tokens/{key}/revoke"), &[("csrf_token", &csrf)]).await;
+    let revoked = post(
+        &client,
+        &app,
+        &format!("/admin/browser-tokens/{key}/revoke"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     assert_eq!(revoked.status().as_u16(), 303);
-    let listed = app.state.token_kinds.list_browser_tokens(app.default_site_id()).await.unwrap();
+    let listed = app
+        .state
+        .token_kinds
+        .list_browser_tokens(app.default_site_id())
+        .await
+        .unwrap();
     assert!(listed[0].revoked_at.is_some());
 }
 
@@ -73,17 +122,30 @@ async fn an_admin_creates_and_revokes_a_browser_token() {
 async fn malformed_origin_patterns_are_refused() {
     let app = spawn_app().await;
     let (client, csrf) = admin(&app).await;
-    let response = post(&client, &app, "/admin/browser-tokens", &[("csrf_token", &csrf), ("origins", "https://")]).await;
+    let response = post(
+        &client,
+        &app,
+        "/admin/browser-tokens",
+        &[("csrf_token", &csrf), ("origins", "https://")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 400);
 }
 
 #[tokio::test]
 async fn a_server_token_made_on_the_admin_page_signs_requests() {
     let app = spawn_app().await;
-    app.create_user("alice", "alice-password-1", Role::Pro).await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
     let (client, csrf) = admin(&app).await;
 
-    let response = post(&client, &app, "/admin/server-tokens", &[("csrf_token", &csrf), ("name", "CI")]).await;
+    let response = post(
+        &client,
+        &app,
+        "/admin/server-tokens",
+        &[("csrf_token", &csrf), ("name", "CI")],
+    )
+    .await;
 
     assert_eq!(response.status().as_u16(), 201);
     let page = response.text().await.unwrap();
@@ -100,7 +162,14 @@ async fn a_server_token_made_on_the_admin_page_signs_requests() {
         .await
         .unwrap();
     assert_eq!(me["username"], "alice");
-    let listing = client.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let listing = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(listing.contains(&key));
     assert!(!listing.contains(&secret), "the secret is shown only once");
 }
@@ -109,9 +178,22 @@ async fn a_server_token_made_on_the_admin_page_signs_requests() {
 async fn a_form_post_without_the_csrf_token_changes_nothing() {
     let app = spawn_app().await;
     let (client, _) = admin(&app).await;
-    let response = post(&client, &app, "/admin/legacy/enable", &[("csrf_token", "forged")]).await;
+    let response = post(
+        &client,
+        &app,
+        "/admin/legacy/enable",
+        &[("csrf_token", "forged")],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 303);
-    assert!(app.state.token_kinds.current_legacy_key(app.default_site_id()).await.unwrap().is_none());
+    assert!(
+        app.state
+            .token_kinds
+            .current_legacy_key(app.default_site_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -119,7 +201,13 @@ async fn legacy_keys_are_enabled_rotated_and_disabled_from_the_admin_page() {
     let app = spawn_app().await;
     let (client, csrf) = admin(&app).await;
 
-    let enabled = post(&client, &app, "/admin/legacy/enable", &[("csrf_token", &csrf)]).await;
+    let enabled = post(
+        &client,
+        &app,
+        "/admin/legacy/enable",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     assert_eq!(enabled.status().as_u16(), 201);
     let key = shown(&enabled.text().await.unwrap(), "Site API key").unwrap();
     let with_key = |key: String| {
@@ -137,15 +225,34 @@ async fn legacy_keys_are_enabled_rotated_and_disabled_from_the_admin_page() {
     };
     assert_eq!(with_key(key.clone()).await, 200);
 
-    let rotated = post(&client, &app, "/admin/legacy/rotate", &[("csrf_token", &csrf)]).await;
+    let rotated = post(
+        &client,
+        &app,
+        "/admin/legacy/rotate",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     let new_key = shown(&rotated.text().await.unwrap(), "Site API key").unwrap();
     assert_ne!(new_key, key);
     assert_eq!(with_key(key).await, 401);
     assert_eq!(with_key(new_key.clone()).await, 200);
 
-    let disabled = post(&client, &app, "/admin/legacy/disable", &[("csrf_token", &csrf)]).await;
+    let disabled = post(
+        &client,
+        &app,
+        "/admin/legacy/disable",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     assert_eq!(disabled.status().as_u16(), 303);
     assert_eq!(with_key(new_key).await, 401);
-    let page = client.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(r#"<strong id="legacy-state">disabled</strong>"#));
 }

@@ -31,7 +31,11 @@ async fn enable(
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
         return Ok(refusal.response());
     }
-    let (_, fresh) = state.token_kinds.enable_legacy(caller.site.id).await.map_err(internal)?;
+    let (_, fresh) = state
+        .token_kinds
+        .enable_legacy(caller.site.id)
+        .await
+        .map_err(internal)?;
     tracing::warn!(site = %caller.site.slug, "legacy keys enabled from the admin page");
     Ok(match fresh {
         Some(key) => secret_page(
@@ -72,7 +76,11 @@ async fn rotate(
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
         return Ok(refusal.response());
     }
-    let (_, key) = state.token_kinds.rotate_legacy(caller.site.id).await.map_err(internal)?;
+    let (_, key) = state
+        .token_kinds
+        .rotate_legacy(caller.site.id)
+        .await
+        .map_err(internal)?;
     tracing::warn!(site = %caller.site.slug, "legacy site API key rotated from the admin page");
     Ok(secret_page(
         &req,

@@ -55,9 +55,15 @@ impl NotAdmin {
 
 /// Only signed-in site admins get in; for a form post the CSRF token must
 /// match too.
-fn admin_only(req: &HttpRequest, caller: &Caller, csrf_token: Option<&str>) -> Result<(), NotAdmin> {
+fn admin_only(
+    req: &HttpRequest,
+    caller: &Caller,
+    csrf_token: Option<&str>,
+) -> Result<(), NotAdmin> {
     if caller.user.is_none() {
-        return Err(NotAdmin::SignInFirst(Elsewhere("/login?next=/admin".into())));
+        return Err(NotAdmin::SignInFirst(Elsewhere(
+            "/login?next=/admin".into(),
+        )));
     }
     if !caller.can(Permission::Admin) {
         let csrf = Csrf::for_request(req, &caller.site);
@@ -69,9 +75,9 @@ fn admin_only(req: &HttpRequest, caller: &Caller, csrf_token: Option<&str>) -> R
         return Err(NotAdmin::Forbidden(html(StatusCode::FORBIDDEN, &page)));
     }
     match csrf_token {
-        Some(token) if !Csrf::verify(req, &caller.site, token) => {
-            Err(NotAdmin::SignInFirst(Elsewhere("/admin?notice=expired".into())))
-        }
+        Some(token) if !Csrf::verify(req, &caller.site, token) => Err(NotAdmin::SignInFirst(
+            Elsewhere("/admin?notice=expired".into()),
+        )),
         _ => Ok(()),
     }
 }

@@ -88,7 +88,11 @@ async fn overview(
             origins: t.origins,
         })
         .collect();
-    let users = state.users.list(site).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let users = state
+        .users
+        .list(site)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let server_tokens = kinds
         .list_server_tokens(site)
         .await?

@@ -84,7 +84,10 @@ async fn revoke_browser_token(
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
         return Ok(refusal.response());
     }
-    state.token_kinds.revoke_browser_token(caller.site.id, &path).await?;
+    state
+        .token_kinds
+        .revoke_browser_token(caller.site.id, &path)
+        .await?;
     Ok(see_other("/admin?notice=revoked"))
 }
 
@@ -115,7 +118,12 @@ async fn create_server_token(
     };
     let created = state
         .token_kinds
-        .create_server_token(caller.site.id, optional(&form.name), user_id, form.jit.is_some())
+        .create_server_token(
+            caller.site.id,
+            optional(&form.name),
+            user_id,
+            form.jit.is_some(),
+        )
         .await
         .map_err(bad_input)?;
     let key = created.record.token_key.clone();
@@ -123,7 +131,10 @@ async fn create_server_token(
         &req,
         &caller,
         "New server token",
-        vec![("Key", key.clone()), ("Secret", created.secret.expose().to_string())],
+        vec![
+            ("Key", key.clone()),
+            ("Secret", created.secret.expose().to_string()),
+        ],
         format!(
             "Copy the secret now: it is shown only once. Sign requests with \
              X-Deki-Token: tkn_{key}_{{epoch}}_{{user}}_{{hex HMAC-SHA256(secret, \"{key}_{{epoch}}_{{user}}\")}}."
@@ -143,6 +154,9 @@ async fn revoke_server_token(
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
         return Ok(refusal.response());
     }
-    state.token_kinds.revoke_server_token(caller.site.id, &path).await?;
+    state
+        .token_kinds
+        .revoke_server_token(caller.site.id, &path)
+        .await?;
     Ok(see_other("/admin?notice=revoked"))
 }
