@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
+use crate::identity::registry::IdentityProviderCache;
 use crate::oauth::cache::OAuthCache;
 use crate::store::UserRecord;
 use crate::tokens::stored::TokenKindCache;
@@ -55,6 +56,8 @@ const MAX_ENTRIES: usize = 200_000;
 pub struct AuthCache {
     /// OAuth clients and access tokens.
     pub oauth: Arc<OAuthCache>,
+    /// Each site's trusted identity providers, with their keys.
+    pub identity: Arc<IdentityProviderCache>,
     /// Browser tokens, server tokens and legacy keys, per site.
     pub token_kinds: Arc<TokenKindCache>,
     sessions: DashMap<String, CachedSession>,
@@ -136,6 +139,7 @@ impl AuthCache {
         self.session_hash_by_id.clear();
         self.users.clear();
         self.oauth.clear();
+        self.identity.clear();
         self.token_kinds.clear();
     }
 }

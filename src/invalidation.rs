@@ -92,6 +92,7 @@ impl ChangeWatcher {
             Some(ChangeKind::Client) => self.cache.oauth.evict_client(change.subject),
             Some(ChangeKind::Grant) => self.cache.oauth.evict_grant(change.subject),
             Some(ChangeKind::Token) => self.cache.oauth.evict_token(change.subject),
+            Some(ChangeKind::IdentityProvider) => self.cache.identity.evict_site(change.site_id),
             Some(ChangeKind::BrowserToken) => {
                 self.cache.token_kinds.evict_browser_tokens(change.subject)
             }

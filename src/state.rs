@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
+use crate::identity::registry::IdentityProviders;
 use crate::oauth::OAuth;
+use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::sites::SiteRegistry;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub sessions: Sessions,
     pub oauth: OAuth,
     pub login_throttle: LoginThrottle,
+    /// RFC 8693: identity tokens of trusted providers for sessions.
+    pub token_exchange: TokenExchange,
     /// Browser tokens, server tokens and legacy keys.
     pub token_kinds: TokenKinds,
 }
@@ -52,7 +56,16 @@ impl AppState {
             settings.master_key.clone(),
             Window::symmetric(settings.server_token_window_secs),
         );
+        let token_exchange = TokenExchange::new(
+            oauth.clients.clone(),
+            IdentityProviders::new(store.clone(), cache.identity.clone())?,
+            sessions.clone(),
+            store.clone(),
+            cache.clone(),
+            clock.clone(),
+        );
         Ok(Self {
+            token_exchange,
             token_kinds,
             oauth,
             login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),

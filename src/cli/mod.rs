@@ -4,6 +4,7 @@
 
 mod browser_token;
 mod client;
+mod idp;
 mod legacy;
 mod output;
 mod registration;
@@ -60,6 +61,9 @@ enum Command {
     /// Manage OAuth clients of a site.
     #[command(subcommand)]
     Client(client::ClientCommand),
+    /// Manage the trusted identity providers of a site (token exchange).
+    #[command(subcommand)]
+    Idp(idp::IdpCommand),
     /// Manage the browser API tokens of a site.
     #[command(subcommand)]
     BrowserToken(browser_token::BrowserTokenCommand),
@@ -148,6 +152,10 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             client::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::Idp(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            idp::run(command, &open_store(&settings).await?, &out).await
         }
         Some(Command::BrowserToken(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

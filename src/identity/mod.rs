@@ -8,8 +8,15 @@
 //! - [`jwks`]: the provider's keys, cached by `kid`, refetched on an unknown
 //!   `kid` at most once a minute, fetched through [`JwksFetcher`].
 //! - [`validate`]: [`IdentityValidator::validate`] checks one token.
+//! - [`http`]: the fetcher for a `jwks_uri` (bounded: time, size, no redirects).
+//! - [`registration`]: checking and storing what an admin registers.
+//! - [`registry`]: each site's providers as validators, cached until the
+//!   change feed says they changed.
 
+pub mod http;
 pub mod jwks;
+pub mod registration;
+pub mod registry;
 #[cfg(test)]
 mod test_keys;
 pub mod validate;

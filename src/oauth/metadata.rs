@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::clients::GrantType;
+use super::grants::token_exchange;
 use super::scopes::Scope;
 use crate::sites::Site;
 
@@ -53,7 +54,13 @@ pub fn metadata(site: &Site) -> Metadata {
         registration_endpoint: None,
         response_types_supported: ["code"],
         response_modes_supported: ["query"],
-        grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
+        // Token exchange is open to every site (a site without identity
+        // providers refuses each token with `invalid_grant`).
+        grant_types_supported: GrantType::ALL
+            .iter()
+            .map(|g| g.as_str())
+            .chain([token_exchange::GRANT_TYPE])
+            .collect(),
         token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
         revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
         introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS,

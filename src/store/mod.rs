@@ -5,6 +5,9 @@
 mod sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
+mod identity;
+#[macro_use]
+mod identity_sql;
 mod oauth;
 mod oauth_flows;
 #[macro_use]
@@ -25,6 +28,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use identity::{
+    ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
+    Provisioned,
+};
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
 pub use oauth_flows::{
     ClientRegistrationRecord, DeviceCodeRecord, DeviceCodeStore, NewDeviceCode, NewPushedRequest,
@@ -163,6 +170,7 @@ pub trait Store:
     + PushedRequestStore
     + RegistrationStore
     + PageStore
+    + IdentityProviderStore
     + TokenKindStore
     + Send
     + Sync

@@ -40,6 +40,7 @@ impl_store!(
 impl_oauth_store!(PgStore, sqlx::Postgres);
 impl_oauth_flows_store!(PgStore, sqlx::Postgres);
 impl_page_store!(PgStore, sqlx::Postgres);
+impl_identity_store!(PgStore, sqlx::Postgres);
 impl_token_kind_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]

@@ -111,6 +111,8 @@ pub enum ChangeKind {
     Grant,
     /// One OAuth token was revoked (subject = token row id).
     Token,
+    /// A site's trusted identity providers changed (subject = provider id).
+    IdentityProvider,
     /// A browser token of the site was created or revoked (subject = site id).
     BrowserToken,
     /// A server token of the site was created or revoked (subject = site id).
@@ -130,6 +132,7 @@ impl ChangeKind {
             ChangeKind::Client => "oauth-client",
             ChangeKind::Grant => "oauth-grant",
             ChangeKind::Token => "oauth-token",
+            ChangeKind::IdentityProvider => "identity-provider",
             ChangeKind::BrowserToken => "browser-token",
             ChangeKind::ServerToken => "server-token",
             ChangeKind::LegacyKey => "legacy-key",
@@ -145,6 +148,7 @@ impl ChangeKind {
             "oauth-client" => Some(ChangeKind::Client),
             "oauth-grant" => Some(ChangeKind::Grant),
             "oauth-token" => Some(ChangeKind::Token),
+            "identity-provider" => Some(ChangeKind::IdentityProvider),
             "browser-token" => Some(ChangeKind::BrowserToken),
             "server-token" => Some(ChangeKind::ServerToken),
             "legacy-key" => Some(ChangeKind::LegacyKey),

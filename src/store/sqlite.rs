@@ -35,6 +35,7 @@ impl_store!(SqliteStore, sqlx::Sqlite, notify = "SELECT 1");
 impl_oauth_store!(SqliteStore, sqlx::Sqlite);
 impl_oauth_flows_store!(SqliteStore, sqlx::Sqlite);
 impl_page_store!(SqliteStore, sqlx::Sqlite);
+impl_identity_store!(SqliteStore, sqlx::Sqlite);
 impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]

@@ -13,6 +13,7 @@ mod content;
 mod developers;
 mod device;
 mod forward_auth;
+mod identity;
 mod oauth;
 mod operations;
 mod par;

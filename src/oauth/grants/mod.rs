@@ -5,6 +5,7 @@ mod authorization_code;
 mod client_credentials;
 mod device_code;
 mod refresh_token;
+pub mod token_exchange;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,11 @@ pub struct TokenRequest {
     pub client_secret: Option<String>,
     /// RFC 8628 (`device_code.rs`).
     pub device_code: Option<String>,
+    /// RFC 8693 token exchange (`token_exchange.rs`).
+    pub subject_token: Option<String>,
+    pub subject_token_type: Option<String>,
+    pub requested_token_type: Option<String>,
+    pub actor_token: Option<String>,
 }
 
 /// RFC 6749 section 5.1.

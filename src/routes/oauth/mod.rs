@@ -9,6 +9,7 @@ mod par;
 mod register;
 mod revoke;
 mod token;
+mod token_exchange;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{authorization, no_store};
 use crate::oauth::OAuthError;
-use crate::oauth::grants::TokenRequest;
+use crate::oauth::grants::{TokenRequest, token_exchange};
 use crate::routes::extract::CurrentSite;
 use crate::state::AppState;
 
@@ -20,6 +20,9 @@ async fn token(
     site: CurrentSite,
     form: web::Form<TokenRequest>,
 ) -> Result<HttpResponse, OAuthError> {
+    if form.grant_type.as_deref() == Some(token_exchange::GRANT_TYPE) {
+        return super::token_exchange::respond(&req, &state, &site.0, &form).await;
+    }
     let issued = state
         .oauth
         .token(&site.0, authorization(&req), &form)
