@@ -15,7 +15,11 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let sessions = store.purge_sessions(now - KEEP_ENDED_SESSIONS_SECS).await?;
     let changes = store.purge_changes(now - KEEP_CHANGES_SECS).await?;
     let oauth = store.purge_oauth(now - KEEP_ENDED_SESSIONS_SECS).await?;
-    tracing::debug!(sessions, changes, oauth, "janitor swept");
+    // Device codes and pushed requests: nothing refers to them once expired.
+    let flows = store
+        .purge_oauth_flows(now - KEEP_ENDED_SESSIONS_SECS)
+        .await?;
+    tracing::debug!(sessions, changes, oauth, flows, "janitor swept");
     Ok(())
 }
 

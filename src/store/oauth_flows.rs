@@ -102,6 +102,8 @@ pub trait DeviceCodeStore {
 
 #[async_trait]
 pub trait PushedRequestStore {
+    /// Deletes device codes and pushed requests that expired before `before`.
+    async fn purge_oauth_flows(&self, before: i64) -> StoreResult<u64>;
     async fn create_pushed_request(&self, request: &NewPushedRequest) -> StoreResult<()>;
     async fn find_pushed_request(
         &self,

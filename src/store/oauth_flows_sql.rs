@@ -151,6 +151,20 @@ macro_rules! impl_oauth_flows_store {
 
         #[async_trait::async_trait]
         impl $crate::store::PushedRequestStore for $store {
+            async fn purge_oauth_flows(&self, before: i64) -> $crate::store::StoreResult<u64> {
+                let devices = sqlx::query("DELETE FROM oauth_device_codes WHERE expires_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                let pushed = sqlx::query("DELETE FROM oauth_pushed_requests WHERE expires_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(devices + pushed)
+            }
+
             async fn create_pushed_request(
                 &self,
                 request: &$crate::store::NewPushedRequest,

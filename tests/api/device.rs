@@ -3,6 +3,7 @@
 //! every refusal as its own test.
 
 use serde_json::Value;
+use tessera::clock::Clock;
 use tessera::users::Role;
 
 use crate::helpers::{TestApp, hidden_input, new_client, spawn_app};
@@ -379,5 +380,21 @@ async fn metadata_advertises_the_device_endpoint_and_grant() {
             .as_array()
             .unwrap()
             .contains(&Value::from(DEVICE_GRANT))
+    );
+}
+
+#[tokio::test]
+async fn the_janitor_removes_expired_device_codes() {
+    let app = spawn_app().await;
+    let client = device_client(&app, false).await;
+    let started = started(&app, &client).await;
+    let device_code = started["device_code"].as_str().unwrap();
+    app.clock.advance(601 + 24 * 60 * 60);
+    tessera::janitor::sweep(&app.state.store, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        poll_error(&app, &client, device_code).await,
+        (400, "invalid_grant".into())
     );
 }
