@@ -10,6 +10,7 @@ use dashmap::DashMap;
 
 use crate::identity::registry::IdentityProviderCache;
 use crate::oauth::cache::OAuthCache;
+use crate::signing::cache::SigningKeyCache;
 use crate::store::UserRecord;
 use crate::tokens::stored::TokenKindCache;
 use crate::users::Role;
@@ -60,6 +61,8 @@ pub struct AuthCache {
     pub identity: Arc<IdentityProviderCache>,
     /// Browser tokens, server tokens and legacy keys, per site.
     pub token_kinds: Arc<TokenKindCache>,
+    /// Each site's signing keys, opened.
+    pub signing: Arc<SigningKeyCache>,
     sessions: DashMap<String, CachedSession>,
     session_hash_by_id: DashMap<i64, String>,
     users: DashMap<i64, Arc<CachedUser>>,
@@ -141,5 +144,6 @@ impl AuthCache {
         self.oauth.clear();
         self.identity.clear();
         self.token_kinds.clear();
+        self.signing.clear();
     }
 }

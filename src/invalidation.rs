@@ -100,6 +100,7 @@ impl ChangeWatcher {
                 self.cache.token_kinds.evict_server_tokens(change.subject)
             }
             Some(ChangeKind::LegacyKey) => self.cache.token_kinds.evict_legacy_key(change.subject),
+            Some(ChangeKind::SigningKey) => self.cache.signing.evict_site(change.subject),
             Some(ChangeKind::Consent) => self.cache.oauth.evict_consents_of(change.subject),
             None => {
                 tracing::warn!(kind = %change.kind, "unknown change kind; clearing caches");

@@ -17,6 +17,7 @@ pub mod routes;
 pub mod sessions;
 pub mod settings;
 pub mod signin;
+pub mod signing;
 pub mod sites;
 pub mod startup;
 pub mod state;

@@ -95,6 +95,13 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
             .clone()
             .run_usage_flusher(Duration::from_secs(5)),
     );
+    // Rotates signing keys that reached their site's rotation period.
+    tokio::spawn(
+        state
+            .signing
+            .clone()
+            .run_schedule(state.sites.clone(), Duration::from_secs(600)),
+    );
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {

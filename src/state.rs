@@ -10,6 +10,7 @@ use crate::oauth::OAuth;
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
+use crate::signing::SigningKeys;
 use crate::sites::SiteRegistry;
 use crate::store::SharedStore;
 use crate::throttle::LoginThrottle;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub token_exchange: TokenExchange,
     /// Browser tokens, server tokens and legacy keys.
     pub token_kinds: TokenKinds,
+    /// Per-site signing keys (ID tokens, JWT access tokens).
+    pub signing: SigningKeys,
 }
 
 impl AppState {
@@ -43,11 +46,18 @@ impl AppState {
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
         let users = Users::new(store.clone(), cache.clone(), clock.clone());
         let sessions = Sessions::new(store.clone(), cache.clone(), users.clone(), clock.clone());
+        let signing = SigningKeys::new(
+            store.clone(),
+            cache.signing.clone(),
+            settings.master_key.clone(),
+            clock.clone(),
+        );
         let oauth = OAuth::new(
             store.clone(),
             cache.oauth.clone(),
             users.clone(),
             clock.clone(),
+            signing.clone(),
         );
         let token_kinds = TokenKinds::new(
             store.clone(),
@@ -67,6 +77,7 @@ impl AppState {
         Ok(Self {
             token_exchange,
             token_kinds,
+            signing,
             oauth,
             login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),
             settings,

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{CliError, CliResult, Output, find_site};
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::MasterKey;
 use crate::oauth::cache::OAuthCache;
 use crate::oauth::{Client, ClientError, ClientSettings, Clients};
@@ -36,6 +36,10 @@ pub enum ClientCommand {
         /// The app's homepage, shown on the consent screen.
         #[arg(long)]
         homepage: Option<String>,
+        /// Issue RFC 9068 JWT access tokens (longer than 255 characters)
+        /// instead of opaque ones.
+        #[arg(long)]
+        jwt_access_tokens: bool,
     },
     /// List the clients of a site.
     List {
@@ -121,6 +125,7 @@ pub async fn run(
             scopes,
             grant_types,
             homepage,
+            jwt_access_tokens,
         } => {
             let site = open_site(store, master, &site).await?;
             let settings = ClientSettings {
@@ -142,8 +147,15 @@ pub async fn run(
                     "\nclient_secret: {secret}\n(the secret is shown only this once)"
                 ));
             }
+            if jwt_access_tokens {
+                store
+                    .set_client_jwt_access_tokens(site.id, client.pk, true, SystemClock.now())
+                    .await?;
+                human.push_str("\naccess tokens: JWT (RFC 9068)");
+            }
             let mut value = describe(client);
             value["client_secret"] = json!(secret);
+            value["jwt_access_tokens"] = json!(jwt_access_tokens);
             out.done(&human, value);
             Ok(())
         }

@@ -5,6 +5,7 @@
 mod browser_token;
 mod client;
 mod idp;
+mod keys;
 mod legacy;
 mod output;
 mod registration;
@@ -73,6 +74,9 @@ enum Command {
     /// Enable, disable, rotate and report on a site's legacy credentials.
     #[command(subcommand)]
     Legacy(legacy::LegacyCommand),
+    /// Manage a site's signing keys (OpenID Connect, JWT access tokens).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +175,11 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             legacy::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::Keys(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            keys::run(command, &store, &settings.master_key, &out).await
         }
     }
 }

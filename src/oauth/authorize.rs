@@ -32,6 +32,8 @@ pub struct AuthorizationRequest {
     pub prompt: Option<String>,
     /// RFC 9126: a pushed request (`par.rs`) stands for the parameters.
     pub request_uri: Option<String>,
+    /// OpenID Connect: echoed in the ID token.
+    pub nonce: Option<String>,
 }
 
 /// What the authorization endpoint decided.
@@ -135,7 +137,13 @@ pub struct ValidatedRequest {
     pub scopes: ScopeSet,
     pub state: Option<String>,
     pub code_challenge: CodeChallenge,
+    /// OpenID Connect: the request's nonce and when the user signed in.
+    pub nonce: Option<String>,
+    pub auth_time: Option<i64>,
 }
+
+/// Nonces longer than this are refused rather than stored.
+const MAX_NONCE_LEN: usize = 512;
 
 /// Builds the redirect back to the client: its registered URI plus our
 /// parameters, `state` unchanged and `iss` always (RFC 9207).
@@ -244,11 +252,13 @@ impl OAuth {
         Ok(Ok((client, redirect_uri)))
     }
 
-    /// `GET /oauth/authorize` for a user who may or may not be signed in.
+    /// `GET /oauth/authorize` for a user who may or may not be signed in;
+    /// `session_id` is their sign-in session's.
     pub async fn authorize(
         &self,
         site: &Site,
         user: Option<&CachedUser>,
+        session_id: Option<i64>,
         request: &AuthorizationRequest,
     ) -> OAuthResult<Authorize> {
         let pushed = match self.resolve_pushed(site, user.is_some(), request).await? {
@@ -296,12 +306,18 @@ impl OAuth {
                 Ok(Authorize::NeedsLogin)
             };
         };
+        let nonce = request.nonce.clone().filter(|n| !n.is_empty());
+        if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
+            return refuse(OAuthError::invalid_request("nonce is too long"));
+        }
         let validated = ValidatedRequest {
             redirect_uri: redirect_uri.clone(),
             scopes,
             state: request.state.clone(),
             code_challenge,
             client,
+            nonce,
+            auth_time: self.signed_in_at(site, scopes, session_id).await?,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -331,6 +347,22 @@ impl OAuth {
         }))
     }
 
+    /// When the session began, for an ID token's `auth_time`; looked up only
+    /// when `openid` is asked for.
+    pub(crate) async fn signed_in_at(
+        &self,
+        site: &Site,
+        scopes: ScopeSet,
+        session_id: Option<i64>,
+    ) -> OAuthResult<Option<i64>> {
+        match session_id {
+            Some(id) if scopes.contains(Scope::Openid) => {
+                Ok(self.store.session_signed_in_at(site.id, id).await?)
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Stores a code bound to everything the request said, and returns the
     /// redirect that carries it.
     pub(crate) async fn issue_code(
@@ -350,6 +382,8 @@ impl OAuth {
                 redirect_uri: request.redirect_uri.clone(),
                 scopes: request.scopes.to_string(),
                 code_challenge: request.code_challenge.as_str().to_string(),
+                nonce: request.nonce.clone(),
+                auth_time: request.auth_time,
                 created_at: now,
                 expires_at: now + CODE_TTL_SECS,
             }))

@@ -133,6 +133,8 @@ pub struct Client {
     pub owner_user_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Issue RFC 9068 JWT access tokens (opt-in; opaque is the default).
+    pub jwt_access_tokens: bool,
 }
 
 impl fmt::Debug for Client {
@@ -169,6 +171,7 @@ impl Client {
             owner_user_id: record.owner_user_id,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            jwt_access_tokens: record.jwt_access_tokens,
         }
     }
 

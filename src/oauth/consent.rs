@@ -34,6 +34,8 @@ struct Sealed {
     state: Option<String>,
     challenge: String,
     expires: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
 }
 
 pub struct ConsentToken;
@@ -49,6 +51,7 @@ impl ConsentToken {
             state: request.state.clone(),
             challenge: request.code_challenge.as_str().to_string(),
             expires: now + CONSENT_TTL_SECS,
+            nonce: request.nonce.clone(),
         };
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
         let mac = site.oauth.consent_key.mac(body.as_bytes());
@@ -90,6 +93,7 @@ impl OAuth {
         &self,
         site: &Site,
         user: &CachedUser,
+        session_id: Option<i64>,
         consent_token: &str,
         decision: Decision,
     ) -> OAuthResult<Authorize> {
@@ -148,6 +152,8 @@ impl OAuth {
             scopes,
             state: sealed.state,
             code_challenge: CodeChallenge::from_stored(sealed.challenge),
+            nonce: sealed.nonce,
+            auth_time: self.signed_in_at(site, scopes, session_id).await?,
         };
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,

@@ -9,9 +9,12 @@ pub mod cache;
 pub mod clients;
 pub mod consent;
 pub mod device;
+pub mod discovery;
 pub mod error;
 pub mod grants;
+pub mod id_token;
 pub mod introspect;
+pub mod jwt_access;
 pub mod metadata;
 pub mod par;
 pub mod pkce;
@@ -19,6 +22,7 @@ pub mod registration;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;
+pub mod userinfo;
 pub mod writer;
 
 use std::sync::Arc;
@@ -34,6 +38,7 @@ pub use scopes::{Scope, ScopeSet};
 use self::cache::{CachedToken, OAuthCache};
 use self::writer::GrantWriter;
 use crate::clock::SharedClock;
+use crate::signing::SigningKeys;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError, TokenKind};
 use crate::users::Users;
@@ -50,6 +55,8 @@ pub struct OAuth {
     users: Users,
     clock: SharedClock,
     writer: GrantWriter,
+    /// Signs ID tokens and JWT access tokens.
+    pub signing: SigningKeys,
     /// Throttles wrong user codes on `/device` (RFC 8628 5.1).
     device_guard: Arc<device::UserCodeGuard>,
 }
@@ -61,10 +68,12 @@ impl OAuth {
         cache: Arc<OAuthCache>,
         users: Users,
         clock: SharedClock,
+        signing: SigningKeys,
     ) -> Self {
         Self {
             clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
             writer: GrantWriter::spawn(store.clone()),
+            signing,
             device_guard: Arc::new(device::UserCodeGuard::new()),
             store,
             cache,
@@ -82,14 +91,22 @@ impl OAuth {
         value: &str,
     ) -> Result<Option<Arc<CachedToken>>, StoreError> {
         let now = self.clock.now();
-        let Some(verified) = tokens::verify_access_token(site, value, now) else {
-            return Ok(None);
+        let hash = if jwt_access::looks_like_jwt(value) {
+            match self.verify_jwt_access_token(site, value).await? {
+                Some(hash) => hash,
+                None => return Ok(None),
+            }
+        } else {
+            let Some(verified) = tokens::verify_access_token(site, value, now) else {
+                return Ok(None);
+            };
+            verified.hash
         };
-        let token = match self.cache.token(&verified.hash) {
+        let token = match self.cache.token(&hash) {
             Some(token) => token,
             None => {
                 let epoch = self.cache.epoch();
-                let Some(record) = self.store.find_token(site.id, &verified.hash).await? else {
+                let Some(record) = self.store.find_token(site.id, &hash).await? else {
                     return Ok(None);
                 };
                 if record.kind != TokenKind::Access.as_str() {
@@ -107,7 +124,7 @@ impl OAuth {
                     expires_at: record.expires_at,
                     revoked: record.revoked_at.is_some(),
                 };
-                self.cache.put_token(verified.hash, token.clone(), epoch);
+                self.cache.put_token(hash, token.clone(), epoch);
                 Arc::new(token)
             }
         };

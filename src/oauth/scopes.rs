@@ -11,14 +11,20 @@ pub enum Scope {
     ContentRead,
     ContentWrite,
     Admin,
+    /// OpenID Connect: sign in with this site (an ID token, `/oauth/userinfo`).
+    Openid,
+    /// OpenID Connect: the user's email address.
+    Email,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Profile,
         Scope::ContentRead,
         Scope::ContentWrite,
         Scope::Admin,
+        Scope::Openid,
+        Scope::Email,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -27,6 +33,8 @@ impl Scope {
             Scope::ContentRead => "content:read",
             Scope::ContentWrite => "content:write",
             Scope::Admin => "admin",
+            Scope::Openid => "openid",
+            Scope::Email => "email",
         }
     }
 
@@ -43,6 +51,8 @@ impl Scope {
             Scope::Admin => {
                 "Manage this site with your administrator rights: users, apps and tokens"
             }
+            Scope::Openid => "Know who you are on this site when you sign in to the app",
+            Scope::Email => "See your email address",
         }
     }
 
@@ -52,6 +62,8 @@ impl Scope {
             Scope::ContentRead => Permissions::of(&[Permission::ContentRead]),
             Scope::ContentWrite => Permissions::of(&[Permission::ContentWrite]),
             Scope::Admin => Permissions::of(&[Permission::Admin]),
+            // Identity only: what `/oauth/userinfo` and the ID token tell.
+            Scope::Openid | Scope::Email => Permissions::none(),
         }
     }
 
@@ -159,8 +171,8 @@ mod tests {
         );
         assert_eq!(ScopeSet::parse("").ok(), Some(ScopeSet::empty()));
         assert_eq!(
-            ScopeSet::parse("profile openid"),
-            Err(UnknownScope("openid".into()))
+            ScopeSet::parse("profile phone"),
+            Err(UnknownScope("phone".into()))
         );
     }
 

@@ -18,6 +18,9 @@ mod pages_sql;
 mod token_kinds;
 #[macro_use]
 mod token_kinds_sql;
+mod signing;
+#[macro_use]
+mod signing_sql;
 mod oauth_records;
 mod postgres;
 mod records;
@@ -41,6 +44,9 @@ pub use oauth_records::*;
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use records::*;
+pub use signing::{
+    KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
+};
 pub use sqlite::SqliteStore;
 pub use token_kinds::{
     BrowserTokenRecord, LegacyEnabled, LegacyKeyRecord, LegacyUsageDelta, LegacyUsageRecord,
@@ -172,6 +178,7 @@ pub trait Store:
     + PageStore
     + IdentityProviderStore
     + TokenKindStore
+    + SigningKeyStore
     + Send
     + Sync
     + 'static

@@ -16,6 +16,9 @@ pub struct ClientRecord {
     pub owner_user_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// RFC 9068 access tokens instead of opaque ones (migration 0006).
+    #[sqlx(default)]
+    pub jwt_access_tokens: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -80,6 +83,9 @@ pub struct CodeRecord {
     pub expires_at: i64,
     pub consumed_at: Option<i64>,
     pub grant_id: Option<i64>,
+    /// OpenID Connect: the authorization request's nonce and the sign-in time.
+    pub nonce: Option<String>,
+    pub auth_time: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +97,8 @@ pub struct NewCode {
     pub redirect_uri: String,
     pub scopes: String,
     pub code_challenge: String,
+    pub nonce: Option<String>,
+    pub auth_time: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
 }

@@ -5,14 +5,14 @@
 macro_rules! client_columns {
     () => {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
-         grant_types, owner_user_id, created_at, updated_at"
+         grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens"
     };
 }
 
 macro_rules! code_columns {
     () => {
         "id, site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
-         consumed_at, grant_id"
+         consumed_at, grant_id, nonce, auth_time"
     };
 }
 
@@ -62,7 +62,7 @@ macro_rules! impl_oauth_store {
                 for chunk in codes.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_codes (site_id, code_hash, client_pk, user_id, redirect_uri, scopes, \
-                         code_challenge, created_at, expires_at) ",
+                         code_challenge, nonce, auth_time, created_at, expires_at) ",
                     );
                     insert.push_values(chunk, |mut row, c| {
                         row.push_bind(c.site_id)
@@ -72,6 +72,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(c.redirect_uri.clone())
                             .push_bind(c.scopes.clone())
                             .push_bind(c.code_challenge.clone())
+                            .push_bind(c.nonce.clone())
+                            .push_bind(c.auth_time)
                             .push_bind(c.created_at)
                             .push_bind(c.expires_at);
                     });

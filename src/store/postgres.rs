@@ -41,6 +41,7 @@ impl_oauth_store!(PgStore, sqlx::Postgres);
 impl_oauth_flows_store!(PgStore, sqlx::Postgres);
 impl_page_store!(PgStore, sqlx::Postgres);
 impl_identity_store!(PgStore, sqlx::Postgres);
+impl_signing_key_store!(PgStore, sqlx::Postgres);
 impl_token_kind_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]

@@ -121,6 +121,8 @@ pub enum ChangeKind {
     LegacyKey,
     /// A user took back an app's authorization (subject = user id).
     Consent,
+    /// A site's signing keys or signing settings changed (subject = site id).
+    SigningKey,
 }
 
 impl ChangeKind {
@@ -137,6 +139,7 @@ impl ChangeKind {
             ChangeKind::ServerToken => "server-token",
             ChangeKind::LegacyKey => "legacy-key",
             ChangeKind::Consent => "oauth-consent",
+            ChangeKind::SigningKey => "signing-key",
         }
     }
 
@@ -153,6 +156,7 @@ impl ChangeKind {
             "server-token" => Some(ChangeKind::ServerToken),
             "legacy-key" => Some(ChangeKind::LegacyKey),
             "oauth-consent" => Some(ChangeKind::Consent),
+            "signing-key" => Some(ChangeKind::SigningKey),
             _ => None,
         }
     }

@@ -36,6 +36,7 @@ impl_oauth_store!(SqliteStore, sqlx::Sqlite);
 impl_oauth_flows_store!(SqliteStore, sqlx::Sqlite);
 impl_page_store!(SqliteStore, sqlx::Sqlite);
 impl_identity_store!(SqliteStore, sqlx::Sqlite);
+impl_signing_key_store!(SqliteStore, sqlx::Sqlite);
 impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]

@@ -159,10 +159,10 @@ pub async fn recognise(
     if let Some(key) = presented.api_key_header {
         return callers::legacy::recognise(state, site, key, &presented).await;
     }
-    if let Some(token) = presented
-        .bearer
-        .filter(|b| b.starts_with(crate::oauth::tokens::ACCESS_PREFIX))
-    {
+    if let Some(token) = presented.bearer.filter(|b| {
+        b.starts_with(crate::oauth::tokens::ACCESS_PREFIX)
+            || crate::oauth::jwt_access::looks_like_jwt(b)
+    }) {
         return oauth::recognise(state, site, token).await;
     }
     // An explicit header wins over the cookie.

@@ -15,6 +15,7 @@ mod device;
 mod forward_auth;
 mod identity;
 mod oauth;
+mod oidc;
 mod operations;
 mod par;
 mod registration;

@@ -5,7 +5,7 @@ use super::{Binding, TokenRequest, TokenResponse, mint, respond};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
-use crate::oauth::scopes::ScopeSet;
+use crate::oauth::scopes::{Scope, ScopeSet};
 use crate::oauth::{OAuth, tokens};
 use crate::sites::Site;
 use crate::store::{NewGrant, Redemption};
@@ -99,7 +99,11 @@ impl OAuth {
             } => {
                 minted.access_row.grant_id = Some(grant_id);
                 self.remember_issued(client, &minted.access_row, &token_ids);
-                Ok(respond(site, minted, scopes))
+                let mut response = respond(site, minted, scopes);
+                if scopes.contains(Scope::Openid) {
+                    response.pending_id_token = Some(record);
+                }
+                Ok(response)
             }
             Redemption::AlreadyUsed { revoked_grant } => {
                 if let Some(grant_id) = revoked_grant {

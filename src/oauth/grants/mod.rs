@@ -47,6 +47,13 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     pub scope: String,
+    /// OpenID Connect, when `openid` was granted (code grant only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The code an ID token is still to be made from, once the access token
+    /// is final (its `at_hash` covers it).
+    #[serde(skip)]
+    pub(crate) pending_id_token: Option<crate::store::CodeRecord>,
 }
 
 impl std::fmt::Debug for TokenResponse {
@@ -146,7 +153,7 @@ impl OAuth {
             client_secret: request.client_secret.as_deref(),
         };
         let client = self.clients.authenticate(site, &presented).await?;
-        match request.grant_type.as_deref() {
+        let mut response = match request.grant_type.as_deref() {
             None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
             Some("authorization_code") => self.exchange_code(site, &client, request).await,
             Some("refresh_token") => self.refresh(site, &client, request).await,
@@ -155,7 +162,10 @@ impl OAuth {
                 self.poll_device_code(site, &client, request).await
             }
             Some(_) => Err(OAuthError::UnsupportedGrantType),
-        }
+        }?;
+        // JWT access tokens and ID tokens (`oauth/jwt_access.rs`).
+        self.finish_response(site, &client, &mut response).await?;
+        Ok(response)
     }
 
     /// Puts freshly stored access tokens in the cache, so their first use
@@ -214,5 +224,7 @@ fn respond(site: &Site, minted: Minted, scopes: ScopeSet) -> TokenResponse {
         token_type: "Bearer",
         refresh_token: minted.refresh.map(|(secret, _)| secret.into_inner()),
         scope: scopes.to_string(),
+        id_token: None,
+        pending_id_token: None,
     }
 }

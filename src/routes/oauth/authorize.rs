@@ -136,7 +136,12 @@ async fn authorize(
 ) -> HttpResponse {
     let outcome = state
         .oauth
-        .authorize(&caller.site, caller.user.as_deref(), &query)
+        .authorize(
+            &caller.site,
+            caller.user.as_deref(),
+            caller.session_id,
+            &query,
+        )
         .await;
     respond(&req, &caller, outcome)
 }
@@ -158,7 +163,13 @@ async fn decide(
     };
     let outcome = state
         .oauth
-        .decide(&caller.site, user, &form.consent_token, decision)
+        .decide(
+            &caller.site,
+            user,
+            caller.session_id,
+            &form.consent_token,
+            decision,
+        )
         .await;
     respond(&req, &caller, outcome)
 }

@@ -7,6 +7,7 @@ mod introspect;
 mod metadata;
 mod par;
 mod register;
+mod oidc;
 mod revoke;
 mod token;
 mod token_exchange;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     revoke::configure(cfg);
     introspect::configure(cfg);
     metadata::configure(cfg);
+    oidc::configure(cfg);
 }
 
 #[derive(Serialize)]

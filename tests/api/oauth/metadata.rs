@@ -36,7 +36,14 @@ async fn metadata_advertises_what_is_enforced() {
     );
     assert_eq!(
         meta["scopes_supported"],
-        json!(["profile", "content:read", "content:write", "admin"])
+        json!([
+            "profile",
+            "content:read",
+            "content:write",
+            "admin",
+            "openid",
+            "email"
+        ])
     );
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
 }

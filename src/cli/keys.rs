@@ -1,0 +1,121 @@
+//! `tessera keys`: a site's signing keys (ID tokens, JWT access tokens).
+
+use std::sync::Arc;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{CliError, CliResult, Output, find_site};
+use crate::cache::AuthCache;
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::MasterKey;
+use crate::signing::keygen::SigningAlg;
+use crate::signing::{SigningError, SigningKeys};
+use crate::sites::Site;
+use crate::store::SharedStore;
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the site's published keys: current, next and retired.
+    List {
+        #[arg(long)]
+        site: String,
+    },
+    /// Promote the next key to current, retire the current one (still
+    /// published until the tokens it signed expire) and publish a new next key.
+    Rotate {
+        #[arg(long)]
+        site: String,
+    },
+    /// Choose the signing algorithm (ES256, RS256 or EdDSA) and rotation period.
+    /// The waiting next key is replaced by one of the new algorithm at once;
+    /// it signs from the next rotation.
+    Configure {
+        #[arg(long)]
+        site: String,
+        #[arg(long, value_parser = alg_arg)]
+        alg: Option<SigningAlg>,
+        /// Days between automatic rotations.
+        #[arg(long)]
+        rotation_days: Option<u32>,
+    },
+}
+
+fn alg_arg(raw: &str) -> Result<SigningAlg, String> {
+    SigningAlg::parse(raw).ok_or_else(|| "expected ES256, RS256 or EdDSA".to_string())
+}
+
+fn failure(e: SigningError) -> CliError {
+    CliError::Failure(e.into())
+}
+
+pub async fn run(
+    command: KeysCommand,
+    store: &SharedStore,
+    master: &MasterKey,
+    out: &Output,
+) -> CliResult {
+    let signing = SigningKeys::new(
+        store.clone(),
+        Arc::new(AuthCache::default()).signing.clone(),
+        master.clone(),
+        Arc::new(SystemClock),
+    );
+    match command {
+        KeysCommand::List { site } => {
+            let site = find_site(store, &site).await?;
+            signing.keys(site.id).await.map_err(failure)?;
+            let records = store.list_signing_keys(site.id, SystemClock.now()).await?;
+            let rows = records
+                .iter()
+                .map(|k| vec![k.kid.clone(), k.alg.clone(), k.state.clone()])
+                .collect();
+            let values = records
+                .iter()
+                .map(|k| {
+                    json!({"kid": k.kid, "alg": k.alg, "state": k.state, "created_at": k.created_at,
+                           "activated_at": k.activated_at, "publish_until": k.publish_until})
+                })
+                .collect();
+            out.table(&["KID", "ALG", "STATE"], rows, values);
+            Ok(())
+        }
+        KeysCommand::Rotate { site } => {
+            let record = find_site(store, &site).await?;
+            let Some(site) = Site::from_record(record, Vec::new(), master) else {
+                return Err(CliError::Failure(anyhow::anyhow!(
+                    "site `{site}` is unreadable"
+                )));
+            };
+            let rotated = signing.rotate(&site).await.map_err(failure)?;
+            out.done(
+                &format!(
+                    "site `{}`: {} now signs; {} retired; {} is next",
+                    site.slug, rotated.current_kid, rotated.retired_kid, rotated.next_kid
+                ),
+                json!({"site": site.slug, "current": rotated.current_kid,
+                       "retired": rotated.retired_kid, "next": rotated.next_kid}),
+            );
+            Ok(())
+        }
+        KeysCommand::Configure {
+            site,
+            alg,
+            rotation_days,
+        } => {
+            let site = find_site(store, &site).await?;
+            let keys = signing.keys(site.id).await.map_err(failure)?;
+            let alg = alg.unwrap_or(keys.configured_alg);
+            let rotation_secs = rotation_days.map(|d| i64::from(d.max(1)) * 24 * 3600);
+            signing
+                .set_algorithm(site.id, alg, rotation_secs)
+                .await
+                .map_err(failure)?;
+            out.done(
+                &format!("site `{}` signs new keys with {alg}", site.slug),
+                json!({"site": site.slug, "alg": alg.as_str(), "rotation_secs": rotation_secs}),
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! OpenID Connect Discovery 1.0: the RFC 8414 document of `metadata.rs`
+//! plus what OpenID Connect adds, so both come from one configuration.
+
+use serde::Serialize;
+
+use super::id_token::CLAIMS_SUPPORTED;
+use super::metadata::{Metadata, metadata};
+use crate::sites::Site;
+
+#[derive(Debug, Serialize)]
+pub struct OpenIdConfiguration {
+    #[serde(flatten)]
+    pub oauth: Metadata,
+    pub userinfo_endpoint: String,
+    pub jwks_uri: String,
+    /// The algorithms of the site's current and next signing keys.
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
+    pub subject_types_supported: [&'static str; 1],
+    pub claims_supported: [&'static str; 14],
+    pub claims_parameter_supported: bool,
+    pub request_parameter_supported: bool,
+    pub request_uri_parameter_supported: bool,
+}
+
+pub fn openid_configuration(site: &Site, algorithms: Vec<&'static str>) -> OpenIdConfiguration {
+    OpenIdConfiguration {
+        oauth: metadata(site),
+        userinfo_endpoint: site.url("/oauth/userinfo"),
+        jwks_uri: site.url("/.well-known/jwks.json"),
+        id_token_signing_alg_values_supported: algorithms,
+        subject_types_supported: ["public"],
+        claims_supported: CLAIMS_SUPPORTED,
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+    }
+}
