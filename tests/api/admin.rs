@@ -256,3 +256,82 @@ async fn legacy_keys_are_enabled_rotated_and_disabled_from_the_admin_page() {
         .unwrap();
     assert!(page.contains(r#"<strong id="legacy-state">disabled</strong>"#));
 }
+
+/// The public key of RFC 8037's Ed25519 example, as a JWKS document.
+const JWKS: &str = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1","use":"sig"}]}"#;
+
+#[tokio::test]
+async fn identity_providers_are_trusted_and_dropped_from_the_admin_page() {
+    let app = spawn_app().await;
+    let (client, csrf) = admin(&app).await;
+    let issuer = "https://login.example.com";
+
+    let added = post(
+        &client,
+        &app,
+        "/admin/identity-providers",
+        &[
+            ("csrf_token", &csrf),
+            ("issuer", issuer),
+            ("audience", "tessera"),
+            ("jwks_json", JWKS),
+        ],
+    )
+    .await;
+    assert_eq!(added.status().as_u16(), 303);
+    let page = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<code>{issuer}</code>")), "{page}");
+    assert!(page.contains("1 inline key(s)"));
+
+    let hmac = post(
+        &client,
+        &app,
+        "/admin/identity-providers",
+        &[
+            ("csrf_token", &csrf),
+            ("issuer", "https://other.example.com"),
+            ("audience", "tessera"),
+            ("jwks_json", JWKS),
+            ("algorithms", "HS256"),
+        ],
+    )
+    .await;
+    assert_eq!(hmac.status().as_u16(), 400);
+    let no_keys = post(
+        &client,
+        &app,
+        "/admin/identity-providers",
+        &[
+            ("csrf_token", &csrf),
+            ("issuer", "https://x.example.com"),
+            ("audience", "t"),
+        ],
+    )
+    .await;
+    assert_eq!(no_keys.status().as_u16(), 400);
+
+    let removed = post(
+        &client,
+        &app,
+        "/admin/identity-providers/remove",
+        &[("csrf_token", &csrf), ("issuer", issuer)],
+    )
+    .await;
+    assert_eq!(removed.status().as_u16(), 303);
+    let page = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(&format!("<code>{issuer}</code>")));
+}

@@ -29,7 +29,7 @@ async fn enable(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     let (_, fresh) = state
         .token_kinds
@@ -59,7 +59,7 @@ async fn disable(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     state.token_kinds.disable_legacy(caller.site.id).await?;
     Ok(see_other("/admin?notice=legacy-disabled"))
@@ -74,7 +74,7 @@ async fn rotate(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     let (_, key) = state
         .token_kinds

@@ -1,7 +1,8 @@
 //! `/admin`: a site administrator's page for the site's other token kinds —
-//! browser tokens, server tokens and legacy keys — and the legacy usage
+//! browser tokens, server tokens, identity providers and legacy keys — and the legacy usage
 //! report. Secrets are shown once, on the page that created them.
 
+mod identity;
 mod legacy;
 mod overview;
 mod tokens;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     overview::configure(cfg);
     tokens::configure(cfg);
     legacy::configure(cfg);
+    identity::configure(cfg);
 }
 
 /// Shown once, right after a secret was made.
@@ -41,14 +43,22 @@ struct DeniedPage {
 /// What keeps a request from the admin pages.
 enum NotAdmin {
     SignInFirst(Elsewhere),
-    Forbidden(HttpResponse),
+    Forbidden,
 }
 
 impl NotAdmin {
-    fn response(self) -> HttpResponse {
+    fn response(self, req: &HttpRequest, caller: &Caller) -> HttpResponse {
         match self {
             NotAdmin::SignInFirst(elsewhere) => elsewhere.response(),
-            NotAdmin::Forbidden(response) => response,
+            NotAdmin::Forbidden => {
+                let csrf = Csrf::for_request(req, &caller.site);
+                let page = DeniedPage {
+                    chrome: Chrome::new(caller, &csrf),
+                    code: "forbidden",
+                    message: "This page is for the site's administrators.".into(),
+                };
+                html(StatusCode::FORBIDDEN, &page)
+            }
         }
     }
 }
@@ -66,13 +76,7 @@ fn admin_only(
         )));
     }
     if !caller.can(Permission::Admin) {
-        let csrf = Csrf::for_request(req, &caller.site);
-        let page = DeniedPage {
-            chrome: Chrome::new(caller, &csrf),
-            code: "forbidden",
-            message: "This page is for the site's administrators.".into(),
-        };
-        return Err(NotAdmin::Forbidden(html(StatusCode::FORBIDDEN, &page)));
+        return Err(NotAdmin::Forbidden);
     }
     match csrf_token {
         Some(token) if !Csrf::verify(req, &caller.site, token) => Err(NotAdmin::SignInFirst(

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::admin_only;
 use crate::error::ApiError;
+use crate::identity::registration::{inline_key_count, list_providers};
 use crate::routes::pages::{Chrome, Csrf, format_time, html};
 use crate::state::AppState;
 use crate::tokens::Caller;
@@ -30,6 +31,13 @@ struct ServerRow {
     active: bool,
 }
 
+struct ProviderRow {
+    issuer: String,
+    audience: String,
+    keys: String,
+    algorithms: String,
+}
+
 struct UsageRow {
     kind: String,
     client_ip: String,
@@ -44,6 +52,7 @@ struct OverviewPage {
     notice: Option<&'static str>,
     browser_tokens: Vec<BrowserRow>,
     server_tokens: Vec<ServerRow>,
+    providers: Vec<ProviderRow>,
     legacy_state: &'static str,
     usage: Vec<UsageRow>,
 }
@@ -57,6 +66,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "browser-created" => Some("The browser token was created."),
         "revoked" => Some("The token was revoked."),
+        "provider-added" => Some("The identity provider is trusted now."),
+        "provider-removed" => Some("The identity provider is no longer trusted."),
         "legacy-disabled" => Some("Legacy keys are now refused on this site."),
         "expired" => Some("That form expired. Please try again."),
         _ => None,
@@ -72,7 +83,7 @@ async fn overview(
     query: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, None) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     let site = caller.site.id;
     let kinds = &state.token_kinds;
@@ -109,6 +120,19 @@ async fn overview(
             name: t.name,
         })
         .collect();
+    let providers = list_providers(&state.store, site)
+        .await?
+        .into_iter()
+        .map(|p| ProviderRow {
+            keys: p
+                .jwks_uri
+                .clone()
+                .unwrap_or_else(|| format!("{} inline key(s)", inline_key_count(&p))),
+            issuer: p.issuer,
+            audience: p.audience,
+            algorithms: p.algorithms,
+        })
+        .collect();
     let legacy_state = match kinds.current_legacy_key(site).await? {
         None => "never enabled",
         Some(key) if key.enabled => "enabled",
@@ -131,6 +155,7 @@ async fn overview(
         notice: notice_text(query.notice.as_deref()),
         browser_tokens,
         server_tokens,
+        providers,
         legacy_state,
         usage,
     };

@@ -62,7 +62,7 @@ async fn create_browser_token(
     form: web::Form<BrowserTokenForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     state
         .token_kinds
@@ -82,7 +82,7 @@ async fn revoke_browser_token(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     state
         .token_kinds
@@ -100,7 +100,7 @@ async fn create_server_token(
     form: web::Form<ServerTokenForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     let user_id = match optional(&form.username) {
         None => None,
@@ -152,7 +152,7 @@ async fn revoke_server_token(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response());
+        return Ok(refusal.response(&req, &caller));
     }
     state
         .token_kinds
