@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, ResponseError};
 use super::extract::{DEKI_TOKEN_HEADER, app_state, request_host};
 use crate::error::ApiError;
 use crate::tokens::browser::cors::Headers;
-use crate::tokens::browser::{CorsAnswer, CorsRequest, Origin, OriginCheck};
+use crate::tokens::browser::{CorsAnswer, CorsRequest, OriginCheck};
 use crate::tokens::server;
 
 const API_PREFIX: &str = "/api/";
@@ -103,11 +103,11 @@ async fn decide(req: &ServiceRequest) -> Result<CorsAnswer, actix_web::Error> {
         .browser_tokens(site.id)
         .await
         .map_err(ApiError::from)?;
-    let check = match Origin::from_base_url(site.base_url.as_str()) {
-        Ok(site_origin) => OriginCheck::classify(Some(raw_origin), &site_origin, |origin| {
+    let check = match &site.origin {
+        Some(site_origin) => OriginCheck::classify(Some(raw_origin), site_origin, |origin| {
             tokens.any_trusts(origin)
         }),
-        Err(_) => OriginCheck::Untrusted,
+        None => OriginCheck::Untrusted,
     };
     Ok(CorsAnswer::decide(&check, request))
 }

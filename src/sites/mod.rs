@@ -25,6 +25,8 @@ pub struct Site {
     pub authtoken_key: SubKey,
     pub csrf_key: SubKey,
     pub oauth: OAuthSettings,
+    /// The base URL's origin, parsed once for same-origin checks.
+    pub origin: Option<crate::tokens::browser::Origin>,
 }
 
 /// A site's OAuth settings and keys.
@@ -55,6 +57,7 @@ impl Site {
             base_url,
             session_ttl_secs: record.session_ttl_secs,
             hosts,
+            origin: crate::tokens::browser::Origin::from_base_url(&record.base_url).ok(),
             authtoken_key: master.derive(KeyPurpose::Authtoken, record.id),
             csrf_key: master.derive(KeyPurpose::Csrf, record.id),
             oauth: OAuthSettings {

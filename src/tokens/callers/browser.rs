@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::rejected;
 use crate::sites::Site;
 use crate::state::AppState;
-use crate::tokens::browser::{Origin, OriginCheck};
+use crate::tokens::browser::OriginCheck;
 use crate::tokens::{Caller, CredentialKind, Presented, RecogniseError};
 
 pub async fn recognise(
@@ -24,13 +24,13 @@ pub async fn recognise(
             "the browser token is unknown or revoked on this site",
         ));
     };
-    let check = match Origin::from_base_url(site.base_url.as_str()) {
-        Ok(site_origin) => OriginCheck::classify(presented.origin, &site_origin, |origin| {
+    let check = match &site.origin {
+        Some(site_origin) => OriginCheck::classify(presented.origin, site_origin, |origin| {
             token.patterns.matches_origin(origin)
         }),
         // A site without a usable origin can only vouch for non-browser calls.
-        Err(_) if presented.origin.is_none() => OriginCheck::Absent,
-        Err(_) => OriginCheck::Untrusted,
+        None if presented.origin.is_none() => OriginCheck::Absent,
+        None => OriginCheck::Untrusted,
     };
     if !check.allows_browser_token() {
         return Err(RecogniseError::OriginNotTrusted);
