@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::id_token::CLAIMS_SUPPORTED;
-use super::metadata::{Metadata, metadata};
+use super::metadata::Metadata;
 use crate::sites::Site;
 
 #[derive(Debug, Serialize)]
@@ -22,9 +22,15 @@ pub struct OpenIdConfiguration {
     pub request_uri_parameter_supported: bool,
 }
 
-pub fn openid_configuration(site: &Site, algorithms: Vec<&'static str>) -> OpenIdConfiguration {
+/// `oauth` is the site's RFC 8414 document as served (with its PAR and
+/// registration settings), so both documents always agree.
+pub fn openid_configuration(
+    site: &Site,
+    oauth: Metadata,
+    algorithms: Vec<&'static str>,
+) -> OpenIdConfiguration {
     OpenIdConfiguration {
-        oauth: metadata(site),
+        oauth,
         userinfo_endpoint: site.url("/oauth/userinfo"),
         jwks_uri: site.url("/.well-known/jwks.json"),
         id_token_signing_alg_values_supported: algorithms,

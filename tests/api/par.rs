@@ -204,6 +204,20 @@ async fn a_site_that_requires_par_refuses_plain_authorization_requests() {
         app.url("/oauth/par")
     );
     assert_eq!(meta["require_pushed_authorization_requests"], true);
+    // OpenID discovery says the same as the RFC 8414 document.
+    let discovery: Value = new_client(app.port)
+        .get(app.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["require_pushed_authorization_requests"], true);
+    assert_eq!(
+        discovery["pushed_authorization_request_endpoint"],
+        app.url("/oauth/par")
+    );
 }
 
 #[tokio::test]

@@ -29,9 +29,10 @@ async fn discovery(
     site: CurrentSite,
 ) -> Result<HttpResponse, OAuthError> {
     let keys = state.signing.keys(site.0.id).await.map_err(server_error)?;
+    let oauth = state.oauth.server_metadata(&site.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(openid_configuration(&site.0, keys.algorithms())))
+        .json(openid_configuration(&site.0, oauth, keys.algorithms())))
 }
 
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
