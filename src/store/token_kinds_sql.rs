@@ -56,6 +56,32 @@ macro_rules! impl_token_kind_store {
                 .fetch_one(&mut *conn)
                 .await?)
             }
+
+            /// Revokes one live token by key and announces it, in one
+            /// transaction. `sql` is the table's constant UPDATE statement.
+            async fn revoke_keyed_token(
+                &self,
+                sql: &'static str,
+                kind: $crate::store::ChangeKind,
+                site_id: i64,
+                key: &str,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(sql)
+                    .bind(now)
+                    .bind(site_id)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if done == 0 {
+                    return Ok(false);
+                }
+                Self::record_change(&mut *tx, site_id, kind, site_id, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
         }
 
         #[async_trait::async_trait]
@@ -103,24 +129,15 @@ macro_rules! impl_token_kind_store {
                 key: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
+                self.revoke_keyed_token(
                     "UPDATE browser_tokens SET revoked_at = $1 \
                      WHERE site_id = $2 AND token_key = $3 AND revoked_at IS NULL",
+                    $crate::store::ChangeKind::BrowserToken,
+                    site_id,
+                    key,
+                    now,
                 )
-                .bind(now)
-                .bind(site_id)
-                .bind(key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if done == 0 {
-                    return Ok(false);
-                }
-                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::BrowserToken, site_id, now)
-                    .await?;
-                tx.commit().await?;
-                Ok(true)
+                .await
             }
 
             async fn create_server_token(
@@ -168,24 +185,15 @@ macro_rules! impl_token_kind_store {
                 key: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
+                self.revoke_keyed_token(
                     "UPDATE server_tokens SET revoked_at = $1 \
                      WHERE site_id = $2 AND token_key = $3 AND revoked_at IS NULL",
+                    $crate::store::ChangeKind::ServerToken,
+                    site_id,
+                    key,
+                    now,
                 )
-                .bind(now)
-                .bind(site_id)
-                .bind(key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if done == 0 {
-                    return Ok(false);
-                }
-                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::ServerToken, site_id, now)
-                    .await?;
-                tx.commit().await?;
-                Ok(true)
+                .await
             }
 
             async fn touch_server_tokens(
