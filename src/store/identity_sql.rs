@@ -36,7 +36,7 @@ macro_rules! impl_identity_store {
                 &self,
                 provider: &$crate::store::NewIdentityProvider,
             ) -> $crate::store::StoreResult<$crate::store::IdentityProviderRecord> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let record = sqlx::query_as::<$db, $crate::store::IdentityProviderRecord>(concat!(
                     "INSERT INTO identity_providers (site_id, issuer, audience, jwks_uri, \
                      jwks_json, algorithms, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -84,7 +84,7 @@ macro_rules! impl_identity_store {
                 issuer: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let deleted = sqlx::query_scalar::<$db, i64>(
                     "DELETE FROM identity_providers WHERE site_id = $1 AND issuer = $2 RETURNING id",
                 )
@@ -121,7 +121,7 @@ macro_rules! impl_identity_store {
                     }
                     // The refresh and its announcement commit together, so
                     // no process keeps showing the old name.
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let user = sqlx::query_as::<$db, $crate::store::UserRecord>(concat!(
                         "UPDATE users SET display_name = $1, email = $2, updated_at = $3 \
                          WHERE site_id = $4 AND id = $5 RETURNING ",

@@ -116,7 +116,7 @@ macro_rules! impl_oauth_flows_store {
                 grant: &$crate::store::NewGrant,
                 tokens: &[$crate::store::NewToken],
             ) -> $crate::store::StoreResult<Option<(i64, $crate::store::TokenIds)>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let claimed = sqlx::query(
                     "UPDATE oauth_device_codes SET status = 'redeemed' \
                      WHERE id = $1 AND site_id = $2 AND status = 'approved'",

@@ -45,7 +45,7 @@ macro_rules! impl_page_store {
                 &self,
                 page: &$crate::store::NewPage,
             ) -> $crate::store::StoreResult<($crate::store::PageRecord, bool)> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let existed = sqlx::query_scalar::<$db, i64>(
                     "SELECT id FROM pages WHERE site_id = $1 AND path = $2",
                 )

@@ -56,7 +56,7 @@ macro_rules! impl_signing_key_store {
                 rotation_secs: Option<i64>,
                 now: i64,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO signing_settings (site_id) VALUES ($1) ON CONFLICT (site_id) DO NOTHING",
                 )
@@ -102,7 +102,7 @@ macro_rules! impl_signing_key_store {
                 next: &$crate::store::NewSigningKey,
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::KeyChange> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // A write first, so SQLite takes the write lock now rather
                 // than failing to upgrade a read lock another writer shares.
                 sqlx::query(
@@ -150,7 +150,7 @@ macro_rules! impl_signing_key_store {
                 retired_publish_until: i64,
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::KeyChange> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Conditional updates: a process that lost the race changes nothing.
                 let retired = sqlx::query(
                     "UPDATE signing_keys SET state = 'retired', retired_at = $1, publish_until = $2 \
@@ -196,7 +196,7 @@ macro_rules! impl_signing_key_store {
                 new_next: &$crate::store::NewSigningKey,
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::KeyChange> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let removed = sqlx::query(
                     "DELETE FROM signing_keys WHERE id = $1 AND site_id = $2 AND state = 'next'",
                 )
@@ -249,7 +249,7 @@ macro_rules! impl_signing_key_store {
                 enabled: bool,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let changed = sqlx::query(
                     "UPDATE oauth_clients SET jwt_access_tokens = $1, updated_at = $2 \
                      WHERE site_id = $3 AND id = $4",

@@ -168,7 +168,7 @@ macro_rules! impl_store {
                 site: &$crate::store::NewSite,
                 hosts: &[String],
             ) -> $crate::store::StoreResult<$crate::store::SiteRecord> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let record = Self::insert_site(&mut *tx, site, hosts).await?;
                 tx.commit().await?;
                 Ok(record)
@@ -182,7 +182,7 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<
                 Option<($crate::store::SiteRecord, $crate::store::UserRecord)>,
             > {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let existing = sqlx::query_scalar::<$db, i64>("SELECT COUNT(*) FROM sites")
                     .fetch_one(&mut *tx)
                     .await?;
@@ -267,7 +267,7 @@ macro_rules! impl_store {
                 keep_session: Option<i64>,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE users SET password_hash = $1, updated_at = $2 WHERE site_id = $3 AND id = $4",
                 )
@@ -295,7 +295,7 @@ macro_rules! impl_store {
                 disabled: bool,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE users SET disabled = $1, updated_at = $2 WHERE site_id = $3 AND id = $4",
                 )
@@ -384,7 +384,7 @@ macro_rules! impl_store {
                 session_id: i64,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE sessions SET revoked_at = $1 \
                      WHERE site_id = $2 AND user_id = $3 AND id = $4 AND revoked_at IS NULL",
@@ -412,7 +412,7 @@ macro_rules! impl_store {
                 keep: Option<i64>,
                 now: i64,
             ) -> $crate::store::StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let count = Self::revoke_sessions_in(&mut *tx, site_id, user_id, keep, now).await?;
                 Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::User, user_id, now)
                     .await?;

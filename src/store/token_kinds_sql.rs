@@ -67,7 +67,7 @@ macro_rules! impl_token_kind_store {
                 key: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(sql)
                     .bind(now)
                     .bind(site_id)
@@ -90,7 +90,7 @@ macro_rules! impl_token_kind_store {
                 &self,
                 token: &$crate::store::NewBrowserToken,
             ) -> $crate::store::StoreResult<$crate::store::BrowserTokenRecord> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let record = sqlx::query_as::<$db, $crate::store::BrowserTokenRecord>(concat!(
                     "INSERT INTO browser_tokens (site_id, token_key, name, origins, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING ",
@@ -144,7 +144,7 @@ macro_rules! impl_token_kind_store {
                 &self,
                 token: &$crate::store::NewServerToken,
             ) -> $crate::store::StoreResult<$crate::store::ServerTokenRecord> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let record = sqlx::query_as::<$db, $crate::store::ServerTokenRecord>(concat!(
                     "INSERT INTO server_tokens (site_id, token_key, name, sealed_secret, user_id, jit, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
@@ -203,7 +203,7 @@ macro_rules! impl_token_kind_store {
                 if uses.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 for (key, at) in uses {
                     sqlx::query(
                         "UPDATE server_tokens SET last_used_at = $1 \
@@ -232,7 +232,7 @@ macro_rules! impl_token_kind_store {
                 sealed_key: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::LegacyEnabled> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let outcome = match Self::current_legacy_key_in(&mut *tx, site_id).await? {
                     Some(mut current) => {
                         sqlx::query("UPDATE legacy_keys SET enabled = $1 WHERE id = $2")
@@ -254,7 +254,7 @@ macro_rules! impl_token_kind_store {
             }
 
             async fn disable_legacy(&self, site_id: i64, now: i64) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE legacy_keys SET enabled = $1 WHERE site_id = $2 AND rotated_at IS NULL",
                 )
@@ -278,7 +278,7 @@ macro_rules! impl_token_kind_store {
                 sealed_key: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<Option<$crate::store::LegacyKeyRecord>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let Some(current) = Self::current_legacy_key_in(&mut *tx, site_id).await? else {
                     return Ok(None);
                 };
@@ -302,7 +302,7 @@ macro_rules! impl_token_kind_store {
                 if usage.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 for delta in usage {
                     sqlx::query(
                         "INSERT INTO legacy_usage (site_id, key_id, kind, client_ip, count, last_seen) \
