@@ -373,21 +373,22 @@ impl OAuth {
     ) -> OAuthResult<String> {
         let now = self.clock.now();
         let code = tokens::mint_code();
-        self.writer
-            .write(PendingWrite::Code(NewCode {
-                site_id: site.id,
-                code_hash: code.hash(),
-                client_pk: request.client.pk,
-                user_id,
-                redirect_uri: request.redirect_uri.clone(),
-                scopes: request.scopes.to_string(),
-                code_challenge: request.code_challenge.as_str().to_string(),
-                nonce: request.nonce.clone(),
-                auth_time: request.auth_time,
-                created_at: now,
-                expires_at: now + CODE_TTL_SECS,
-            }))
-            .await?;
+        let row = NewCode {
+            site_id: site.id,
+            code_hash: code.hash(),
+            client_pk: request.client.pk,
+            user_id,
+            redirect_uri: request.redirect_uri.clone(),
+            scopes: request.scopes.to_string(),
+            code_challenge: request.code_challenge.as_str().to_string(),
+            nonce: request.nonce.clone(),
+            auth_time: request.auth_time,
+            created_at: now,
+            expires_at: now + CODE_TTL_SECS,
+        };
+        self.writer.write(PendingWrite::Code(row.clone())).await?;
+        // Only once durable: a remembered code must also be in the database.
+        self.issued_codes.remember(&row, now);
         Ok(client_redirect(
             site,
             &request.redirect_uri,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod grants;
 pub mod id_token;
 pub mod introspect;
+pub mod issued_codes;
 pub mod jwt_access;
 pub mod metadata;
 pub mod par;
@@ -59,6 +60,8 @@ pub struct OAuth {
     pub signing: SigningKeys,
     /// Throttles wrong user codes on `/device` (RFC 8628 5.1).
     device_guard: Arc<device::UserCodeGuard>,
+    /// Codes this process issued and not yet saw redeemed.
+    issued_codes: Arc<issued_codes::IssuedCodes>,
 }
 
 impl OAuth {
@@ -75,6 +78,7 @@ impl OAuth {
             writer: GrantWriter::spawn(store.clone()),
             signing,
             device_guard: Arc::new(device::UserCodeGuard::new()),
+            issued_codes: Arc::default(),
             store,
             cache,
             users,

@@ -81,12 +81,11 @@ pub trait GrantStore {
     /// Stores tokens of an existing grant (a refresh within the grace window).
     async fn insert_tokens_of_grant(&self, tokens: &[NewToken]) -> StoreResult<TokenIds>;
     async fn find_code(&self, site_id: i64, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
-    /// Marks the code used and creates its grant and tokens, in one
-    /// transaction. A code used before instead revokes what its first use
-    /// created.
+    /// Marks the code used and creates its grant and tokens, atomically. A
+    /// code used before instead revokes what its first use created.
     async fn redeem_code(
         &self,
-        code_id: i64,
+        code_hash: &str,
         grant: &NewGrant,
         tokens: &[NewToken],
         now: i64,

@@ -70,9 +70,10 @@ pub struct AuthorizationRecord {
     pub updated_at: i64,
 }
 
+/// A code as the token endpoint checks it: read from the database, or from
+/// the issuing process's memory (`oauth/issued_codes.rs`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CodeRecord {
-    pub id: i64,
     pub site_id: i64,
     pub client_pk: i64,
     pub user_id: i64,
@@ -86,6 +87,26 @@ pub struct CodeRecord {
     /// OpenID Connect: the authorization request's nonce and the sign-in time.
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
+}
+
+impl From<NewCode> for CodeRecord {
+    /// A code just issued: not consumed, no grant yet.
+    fn from(code: NewCode) -> Self {
+        Self {
+            site_id: code.site_id,
+            client_pk: code.client_pk,
+            user_id: code.user_id,
+            redirect_uri: code.redirect_uri,
+            scopes: code.scopes,
+            code_challenge: code.code_challenge,
+            created_at: code.created_at,
+            expires_at: code.expires_at,
+            consumed_at: None,
+            grant_id: None,
+            nonce: code.nonce,
+            auth_time: code.auth_time,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

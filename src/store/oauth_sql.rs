@@ -11,7 +11,7 @@ macro_rules! client_columns {
 
 macro_rules! code_columns {
     () => {
-        "id, site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
+        "site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
          consumed_at, grant_id, nonce, auth_time"
     };
 }
@@ -180,7 +180,7 @@ macro_rules! impl_oauth_store {
                 changes: &$crate::store::ClientChanges,
                 now: i64,
             ) -> $crate::store::StoreResult<Option<$crate::store::ClientRecord>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query_as::<$db, $crate::store::ClientRecord>(concat!(
                     "UPDATE oauth_clients SET name = $1, homepage_url = $2, redirect_uris = $3, scopes = $4, \
                      grant_types = $5, updated_at = $6 WHERE site_id = $7 AND id = $8 RETURNING ",
@@ -211,7 +211,7 @@ macro_rules! impl_oauth_store {
                 secret_hash: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE oauth_clients SET secret_hash = $1, updated_at = $2 \
                      WHERE site_id = $3 AND id = $4 AND confidential",
@@ -232,7 +232,7 @@ macro_rules! impl_oauth_store {
             }
 
             async fn delete_client(&self, site_id: i64, client_pk: i64, now: i64) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Dependent rows go by ON DELETE CASCADE.
                 let deleted = sqlx::query("DELETE FROM oauth_clients WHERE site_id = $1 AND id = $2")
                     .bind(site_id)
@@ -315,7 +315,7 @@ macro_rules! impl_oauth_store {
                 client_pk: i64,
                 now: i64,
             ) -> $crate::store::StoreResult<Option<Vec<i64>>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let consents = sqlx::query(
                     "DELETE FROM oauth_consents WHERE site_id = $1 AND user_id = $2 AND client_pk = $3",
                 )
@@ -373,7 +373,7 @@ macro_rules! impl_oauth_store {
                 tokens: &[$crate::store::NewToken],
             ) -> $crate::store::StoreResult<$crate::store::TokenIds> {
                 let tokens: Vec<&$crate::store::NewToken> = tokens.iter().collect();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let ids = Self::insert_tokens(&mut *tx, &tokens, None).await?;
                 tx.commit().await?;
                 Ok(ids)
@@ -397,49 +397,21 @@ macro_rules! impl_oauth_store {
 
             async fn redeem_code(
                 &self,
-                code_id: i64,
+                code_hash: &str,
                 grant: &$crate::store::NewGrant,
                 tokens: &[$crate::store::NewToken],
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::Redemption> {
-                let mut tx = self.pool.begin().await?;
-                let grant_id = sqlx::query_scalar::<$db, i64>(
-                    "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(grant.site_id)
-                .bind(grant.client_pk)
-                .bind(grant.user_id)
-                .bind(&grant.scopes)
-                .bind(grant.created_at)
-                .bind(grant.expires_at)
-                .fetch_one(&mut *tx)
-                .await?;
-                let claimed = sqlx::query(
-                    "UPDATE oauth_codes SET consumed_at = $1, grant_id = $2 \
-                     WHERE id = $3 AND site_id = $4 AND consumed_at IS NULL",
-                )
-                .bind(now)
-                .bind(grant_id)
-                .bind(code_id)
-                .bind(grant.site_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if claimed == 1 {
-                    let tokens: Vec<&$crate::store::NewToken> = tokens.iter().collect();
-                    let token_ids = Self::insert_tokens(&mut *tx, &tokens, Some(grant_id)).await?;
-                    tx.commit().await?;
-                    return Ok($crate::store::Redemption::Redeemed { grant_id, token_ids });
+                if let Some(redeemed) = self.claim_code(code_hash, grant, tokens, now).await? {
+                    return Ok(redeemed);
                 }
-                // Used before: drop the grant made above and revoke the first one.
-                tx.rollback().await?;
-                let mut tx = self.pool.begin().await?;
+                // Used before: revoke what the first use created.
+                let mut tx = self.begin_write().await?;
                 let first = sqlx::query_scalar::<$db, Option<i64>>(
-                    "SELECT grant_id FROM oauth_codes WHERE id = $1 AND site_id = $2",
+                    "SELECT grant_id FROM oauth_codes WHERE site_id = $1 AND code_hash = $2",
                 )
-                .bind(code_id)
                 .bind(grant.site_id)
+                .bind(code_hash)
                 .fetch_optional(&mut *tx)
                 .await?
                 .flatten();
@@ -477,7 +449,7 @@ macro_rules! impl_oauth_store {
                 successors: &[$crate::store::NewToken],
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::Rotation> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let rotated = sqlx::query(
                     "UPDATE oauth_tokens SET rotated_at = $1 WHERE site_id = $2 AND id = $3 \
                      AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL",
@@ -498,14 +470,14 @@ macro_rules! impl_oauth_store {
             }
 
             async fn revoke_grant(&self, site_id: i64, grant_id: i64, now: i64) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let revoked = Self::revoke_grant_in(&mut *tx, site_id, grant_id, now).await?;
                 tx.commit().await?;
                 Ok(revoked)
             }
 
             async fn revoke_token(&self, site_id: i64, token_id: i64, now: i64) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let revoked = sqlx::query(
                     "UPDATE oauth_tokens SET revoked_at = $1 WHERE site_id = $2 AND id = $3 AND revoked_at IS NULL",
                 )

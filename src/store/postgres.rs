@@ -4,7 +4,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 
-use super::{Store, StoreResult};
+use super::{NewGrant, NewToken, Redemption, Store, StoreResult};
 
 pub const CHANGE_CHANNEL: &str = "tessera_changes";
 
@@ -29,6 +29,74 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A transaction that will write: Postgres locks rows as they are
+    /// touched, so a plain `BEGIN` is right.
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool.begin().await
+    }
+
+    /// Claims an unused code and creates its grant and tokens in ONE
+    /// statement (one round trip, atomic by itself): the claim draws the
+    /// grant's id from its sequence, the grant and token inserts read the
+    /// claimed row, so nothing is written when the code was used before.
+    /// `None` then, or when the code is gone. The foreign key from the code
+    /// to its grant is checked at the end of the statement, when both exist.
+    async fn claim_code(
+        &self,
+        code_hash: &str,
+        grant: &NewGrant,
+        tokens: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Option<Redemption>> {
+        let hashes: Vec<&str> = tokens.iter().map(|t| t.token_hash.as_str()).collect();
+        let kinds: Vec<&str> = tokens.iter().map(|t| t.kind.as_str()).collect();
+        let scopes: Vec<&str> = tokens.iter().map(|t| t.scopes.as_str()).collect();
+        let expiries: Vec<i64> = tokens.iter().map(|t| t.expires_at).collect();
+        let rows = sqlx::query_as::<sqlx::Postgres, (i64, String, i64)>(
+            "WITH claimed AS ( \
+                 UPDATE oauth_codes \
+                 SET consumed_at = $1, grant_id = nextval(pg_get_serial_sequence('oauth_grants', 'id')) \
+                 WHERE site_id = $2 AND code_hash = $3 AND consumed_at IS NULL \
+                 RETURNING grant_id \
+             ), new_grant AS ( \
+                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at) \
+                 SELECT grant_id, $2, $4, $5, $6, $7, $8 FROM claimed \
+                 RETURNING id \
+             ), new_tokens AS ( \
+                 INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
+                                           scopes, created_at, expires_at) \
+                 SELECT $2, t.token_hash, t.kind, $4, $5, g.id, t.scopes, $7, t.expires_at \
+                 FROM new_grant g \
+                 CROSS JOIN UNNEST($9::text[], $10::text[], $11::text[], $12::bigint[]) \
+                     AS t (token_hash, kind, scopes, expires_at) \
+                 RETURNING grant_id, token_hash, id \
+             ) \
+             SELECT grant_id, token_hash, id FROM new_tokens",
+        )
+        .bind(now)
+        .bind(grant.site_id)
+        .bind(code_hash)
+        .bind(grant.client_pk)
+        .bind(grant.user_id)
+        .bind(&grant.scopes)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .bind(&hashes)
+        .bind(&kinds)
+        .bind(&scopes)
+        .bind(&expiries)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(grant_id) = rows.first().map(|(grant_id, _, _)| *grant_id) else {
+            return Ok(None);
+        };
+        let token_ids = rows.into_iter().map(|(_, hash, id)| (hash, id)).collect();
+        Ok(Some(Redemption::Redeemed {
+            grant_id,
+            token_ids,
+        }))
     }
 }
 

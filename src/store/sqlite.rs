@@ -7,7 +7,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{Store, StoreResult};
+use super::{NewGrant, NewToken, Redemption, Store, StoreResult};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -28,6 +28,61 @@ impl SqliteStore {
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the SQLite database: {e}"))?;
         Ok(Self { pool })
+    }
+
+    /// A transaction that will write takes the database's write lock up
+    /// front (`BEGIN IMMEDIATE`), where the busy timeout applies. A deferred
+    /// transaction that reads first and writes later fails at once with
+    /// "database is locked" when another connection wrote in between, and
+    /// no timeout retries that.
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Claims an unused code and creates its grant and tokens, in one
+    /// transaction; `None` when the code was used before or is gone.
+    async fn claim_code(
+        &self,
+        code_hash: &str,
+        grant: &NewGrant,
+        tokens: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Option<Redemption>> {
+        let mut tx = self.begin_write().await?;
+        let grant_id = sqlx::query_scalar::<sqlx::Sqlite, i64>(
+            "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(grant.site_id)
+        .bind(grant.client_pk)
+        .bind(grant.user_id)
+        .bind(&grant.scopes)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let claimed = sqlx::query(
+            "UPDATE oauth_codes SET consumed_at = $1, grant_id = $2 \
+             WHERE site_id = $3 AND code_hash = $4 AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(grant_id)
+        .bind(grant.site_id)
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let tokens: Vec<&NewToken> = tokens.iter().collect();
+        let token_ids = Self::insert_tokens(&mut tx, &tokens, Some(grant_id)).await?;
+        tx.commit().await?;
+        Ok(Some(Redemption::Redeemed {
+            grant_id,
+            token_ids,
+        }))
     }
 }
 

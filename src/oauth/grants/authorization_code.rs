@@ -36,12 +36,13 @@ impl OAuth {
         if !code.starts_with(tokens::CODE_PREFIX) || code.len() > tokens::MAX_LEN {
             return Err(invalid);
         }
-        let Some(record) = self
-            .store
-            .find_code(site.id, &tokens::hash_token(code))
-            .await?
-        else {
-            return Err(invalid);
+        let code_hash = tokens::hash_token(code);
+        let record = match self.issued_codes.take(site.id, &code_hash) {
+            Some(record) => record,
+            None => match self.store.find_code(site.id, &code_hash).await? {
+                Some(record) => record,
+                None => return Err(invalid),
+            },
         };
         if record.consumed_at.is_some() {
             tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code reused; revoking its tokens");
@@ -90,7 +91,7 @@ impl OAuth {
         };
         match self
             .store
-            .redeem_code(record.id, &grant, &rows, now)
+            .redeem_code(&code_hash, &grant, &rows, now)
             .await?
         {
             Redemption::Redeemed {
