@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::oauth::dpop;
 use crate::store::StoreError;
 use crate::tokens::{Denied, RecogniseError};
 
@@ -34,6 +35,15 @@ pub enum ApiError {
     /// `bad_signature`, `unknown_user`, `legacy_disabled`, …
     #[error("{message}")]
     CredentialRejected { code: &'static str, message: String },
+    /// RFC 9449: a DPoP-bound token sent without its proof, or an unbound
+    /// one sent with the DPoP scheme (`invalid_token`), or a proof that does
+    /// not check out (`invalid_dpop_proof`, `use_dpop_nonce` with a nonce).
+    #[error("{message}")]
+    DpopRefused {
+        code: &'static str,
+        message: String,
+        nonce: Option<String>,
+    },
     /// A browser token used from an origin it does not trust (403).
     #[error("the request's origin is not trusted by this site's browser token")]
     OriginNotTrusted,
@@ -57,6 +67,11 @@ impl From<RecogniseError> for ApiError {
                 ApiError::CredentialRejected { code, message }
             }
             RecogniseError::OriginNotTrusted => ApiError::OriginNotTrusted,
+            RecogniseError::Dpop(e) => ApiError::DpopRefused {
+                code: e.code(),
+                nonce: e.nonce().map(str::to_owned),
+                message: e.to_string(),
+            },
             RecogniseError::Store(e) => e.into(),
         }
     }
@@ -90,6 +105,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::CredentialRejected { code, .. } => code,
+            ApiError::DpopRefused { code, .. } => code,
             ApiError::OriginNotTrusted => "origin_not_trusted",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Internal(_) => "internal_error",
@@ -103,6 +119,7 @@ impl ResponseError for ApiError {
             ApiError::UnknownSite | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_)
             | ApiError::InvalidToken
+            | ApiError::DpopRefused { .. }
             | ApiError::CredentialRejected { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::InsufficientScope | ApiError::OriginNotTrusted => {
                 StatusCode::FORBIDDEN
@@ -136,6 +153,21 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             ));
+            // RFC 9449 7.1: DPoP is accepted too, with these algorithms.
+            if self.status_code() == StatusCode::UNAUTHORIZED {
+                response.append_header((header::WWW_AUTHENTICATE, dpop::CHALLENGE));
+            }
+        }
+        if let ApiError::DpopRefused {
+            code,
+            message,
+            nonce,
+        } = self
+        {
+            response.insert_header((header::WWW_AUTHENTICATE, dpop::challenge(code, message)));
+            if let Some(nonce) = nonce {
+                response.insert_header((dpop::NONCE_HEADER, nonce.as_str()));
+            }
         }
         response.json(Body {
             error: self.code(),

@@ -49,6 +49,10 @@ pub struct Settings {
     /// How far a server token's signature time may sit from the clock,
     /// either way (spec 3.3: 300 seconds).
     pub server_token_window_secs: i64,
+    /// How old a DPoP proof's `iat` may be (RFC 9449 section 11.1), and
+    /// how far ahead of the clock.
+    pub dpop_proof_max_age_secs: i64,
+    pub dpop_clock_skew_secs: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +86,8 @@ struct FileSettings {
     change_poll_millis: Option<u64>,
     login_failures_before_throttle: Option<u32>,
     server_token_window_secs: Option<u64>,
+    dpop_proof_max_age_secs: Option<u64>,
+    dpop_clock_skew_secs: Option<u64>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -191,6 +197,15 @@ impl Settings {
             None => file.server_token_window_secs.unwrap_or(300) as i64,
         };
 
+        let dpop_proof_max_age_secs = match vars.get("TESSERA_DPOP_PROOF_MAX_AGE_SECS") {
+            Some(raw) => parse_number("TESSERA_DPOP_PROOF_MAX_AGE_SECS", &raw, 1, 3600)? as i64,
+            None => file.dpop_proof_max_age_secs.unwrap_or(60) as i64,
+        };
+        let dpop_clock_skew_secs = match vars.get("TESSERA_DPOP_CLOCK_SKEW_SECS") {
+            Some(raw) => parse_number("TESSERA_DPOP_CLOCK_SKEW_SECS", &raw, 0, 300)? as i64,
+            None => file.dpop_clock_skew_secs.unwrap_or(5) as i64,
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -205,6 +220,8 @@ impl Settings {
             change_poll_millis,
             login_failures_before_throttle,
             server_token_window_secs,
+            dpop_proof_max_age_secs,
+            dpop_clock_skew_secs,
         })
     }
 }

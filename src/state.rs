@@ -7,6 +7,7 @@ use crate::cache::AuthCache;
 use crate::clock::SharedClock;
 use crate::identity::registry::IdentityProviders;
 use crate::oauth::OAuth;
+use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub token_kinds: TokenKinds,
     /// Per-site signing keys (ID tokens, JWT access tokens).
     pub signing: SigningKeys,
+    /// DPoP proof checks and the process's `jti` replay cache.
+    pub dpop: Arc<Dpop>,
 }
 
 impl AppState {
@@ -74,7 +77,15 @@ impl AppState {
             cache.clone(),
             clock.clone(),
         );
+        let dpop = Arc::new(Dpop::new(
+            ProofWindow {
+                max_age_secs: settings.dpop_proof_max_age_secs,
+                future_skew_secs: settings.dpop_clock_skew_secs,
+            },
+            clock.clone(),
+        ));
         Ok(Self {
+            dpop,
             token_exchange,
             token_kinds,
             signing,

@@ -40,6 +40,10 @@ pub enum ClientCommand {
         /// instead of opaque ones.
         #[arg(long)]
         jwt_access_tokens: bool,
+        /// Every token request must carry a DPoP proof (RFC 9449), so every
+        /// token is bound to the client's key.
+        #[arg(long)]
+        dpop_required: bool,
     },
     /// List the clients of a site.
     List {
@@ -68,6 +72,14 @@ pub enum ClientCommand {
     },
     /// Whether this client must push its authorization requests (RFC 9126).
     SetParRequired {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        required: bool,
+    },
+    /// Whether this client's token requests must carry a DPoP proof (RFC 9449).
+    SetDpopRequired {
         #[arg(long)]
         site: String,
         client_id: String,
@@ -126,6 +138,7 @@ pub async fn run(
             grant_types,
             homepage,
             jwt_access_tokens,
+            dpop_required,
         } => {
             let site = open_site(store, master, &site).await?;
             let settings = ClientSettings {
@@ -153,9 +166,16 @@ pub async fn run(
                     .await?;
                 human.push_str("\naccess tokens: JWT (RFC 9068)");
             }
+            if dpop_required {
+                clients
+                    .set_dpop_required(&site, &client.client_id, true)
+                    .await?;
+                human.push_str("\ntoken requests: DPoP proof required (RFC 9449)");
+            }
             let mut value = describe(client);
             value["client_secret"] = json!(secret);
             value["jwt_access_tokens"] = json!(jwt_access_tokens);
+            value["dpop_bound_access_tokens"] = json!(dpop_required);
             out.done(&human, value);
             Ok(())
         }
@@ -170,6 +190,11 @@ pub async fn run(
             super::registration::set_client_par_required(store, &site, &client_id, required, out)
                 .await
         }
+        ClientCommand::SetDpopRequired {
+            site,
+            client_id,
+            required,
+        } => super::dpop::set_client_dpop_required(store, &site, &client_id, required, out).await,
         ClientCommand::List { site } => {
             let site = open_site(store, master, &site).await?;
             let list = clients.list(&site, None).await?;

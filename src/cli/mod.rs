@@ -4,6 +4,7 @@
 
 mod browser_token;
 mod client;
+mod dpop;
 mod idp;
 mod keys;
 mod legacy;

@@ -40,6 +40,13 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8).
+    SetDpopNonceRequired {
+        #[arg(long)]
+        site: String,
+        #[arg(action = clap::ArgAction::Set)]
+        required: bool,
+    },
 }
 
 fn slug_arg(raw: &str) -> Result<String, String> {
@@ -128,6 +135,9 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
         }
         SiteCommand::SetParRequired { site, required } => {
             super::registration::set_par_required(store, &site, required, out).await
+        }
+        SiteCommand::SetDpopNonceRequired { site, required } => {
+            super::dpop::set_nonce_required(store, &site, required, out).await
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum KeyPurpose {
     TokenAead,
     OAuthAccessToken,
     OAuthConsent,
+    /// Server-provided DPoP nonces (RFC 9449 section 8).
+    DpopNonce,
 }
 
 impl KeyPurpose {
@@ -70,6 +72,7 @@ impl KeyPurpose {
             KeyPurpose::TokenAead => "token-aead",
             KeyPurpose::OAuthAccessToken => "oauth-access-token",
             KeyPurpose::OAuthConsent => "oauth-consent",
+            KeyPurpose::DpopNonce => "dpop-nonce",
         }
     }
 }

@@ -14,7 +14,7 @@ use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
 use super::scopes::{Scope, ScopeSet};
-use super::{CODE_TTL_SECS, OAuth, tokens};
+use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
 use crate::sites::Site;
 use crate::store::{NewCode, PendingWrite};
@@ -34,6 +34,9 @@ pub struct AuthorizationRequest {
     pub request_uri: Option<String>,
     /// OpenID Connect: echoed in the ID token.
     pub nonce: Option<String>,
+    /// RFC 9449 section 10: the thumbprint of the DPoP key the code's
+    /// tokens must be bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What the authorization endpoint decided.
@@ -140,6 +143,8 @@ pub struct ValidatedRequest {
     /// OpenID Connect: the request's nonce and when the user signed in.
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
+    /// RFC 9449 section 10: the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Nonces longer than this are refused rather than stored.
@@ -310,6 +315,15 @@ impl OAuth {
         if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
             return refuse(OAuthError::invalid_request("nonce is too long"));
         }
+        let dpop_jkt = match request.dpop_jkt.as_deref().filter(|j| !j.is_empty()) {
+            None => None,
+            Some(jkt) if dpop::is_thumbprint(jkt) => Some(jkt.to_owned()),
+            Some(_) => {
+                return refuse(OAuthError::invalid_request(
+                    "dpop_jkt must be a base64url SHA-256 JWK thumbprint",
+                ));
+            }
+        };
         let validated = ValidatedRequest {
             redirect_uri: redirect_uri.clone(),
             scopes,
@@ -318,6 +332,7 @@ impl OAuth {
             client,
             nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
+            dpop_jkt,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -383,6 +398,7 @@ impl OAuth {
             code_challenge: request.code_challenge.as_str().to_string(),
             nonce: request.nonce.clone(),
             auth_time: request.auth_time,
+            dpop_jkt: request.dpop_jkt.clone(),
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };

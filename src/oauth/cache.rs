@@ -26,6 +26,8 @@ pub struct CachedToken {
     pub expires_at: i64,
     /// Revocation is final, so a revoked token may be remembered as such.
     pub revoked: bool,
+    /// RFC 9449: the thumbprint of the key the token is bound to.
+    pub jkt: Option<String>,
 }
 
 const MAX_ENTRIES: usize = 200_000;

@@ -135,6 +135,8 @@ pub struct Client {
     pub updated_at: i64,
     /// Issue RFC 9068 JWT access tokens (opt-in; opaque is the default).
     pub jwt_access_tokens: bool,
+    /// RFC 9449: every token request must carry a DPoP proof.
+    pub dpop_required: bool,
 }
 
 impl fmt::Debug for Client {
@@ -172,6 +174,7 @@ impl Client {
             created_at: record.created_at,
             updated_at: record.updated_at,
             jwt_access_tokens: record.jwt_access_tokens,
+            dpop_required: record.dpop_required,
         }
     }
 
@@ -578,6 +581,29 @@ impl Clients {
         self.cache.evict_client(client.pk);
         let record = updated.ok_or_else(|| ClientError::NotFound(client_id.to_string()))?;
         Ok(Arc::new(Client::from_record(record)))
+    }
+
+    /// RFC 9449: whether the client's token requests must carry a DPoP
+    /// proof. Returns the client as it now is.
+    pub async fn set_dpop_required(
+        &self,
+        site: &Site,
+        client_id: &str,
+        required: bool,
+    ) -> Result<Arc<Client>, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        if client.dpop_required == required {
+            return Ok(client);
+        }
+        let changed = self
+            .store
+            .set_client_dpop_required(site.id, client.pk, required, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !changed {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        self.existing(site, client_id).await
     }
 
     /// Issues a new secret; the old one stops working at once.

@@ -36,6 +36,8 @@ struct Sealed {
     expires: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<String>,
 }
 
 pub struct ConsentToken;
@@ -52,6 +54,7 @@ impl ConsentToken {
             challenge: request.code_challenge.as_str().to_string(),
             expires: now + CONSENT_TTL_SECS,
             nonce: request.nonce.clone(),
+            dpop_jkt: request.dpop_jkt.clone(),
         };
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
         let mac = site.oauth.consent_key.mac(body.as_bytes());
@@ -154,6 +157,7 @@ impl OAuth {
             code_challenge: CodeChallenge::from_stored(sealed.challenge),
             nonce: sealed.nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
+            dpop_jkt: sealed.dpop_jkt,
         };
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,

@@ -2,6 +2,7 @@
 //! RFC 7009, with what the client is told. The HTTP mapping lives in
 //! `routes::oauth::error`.
 
+use super::dpop::{PresentationError, ProofError};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,15 @@ pub enum OAuthError {
     /// RFC 8628 3.5: the device code expired.
     #[error("the device code expired; start again")]
     ExpiredToken,
+    /// RFC 9449 at the token endpoint: a proof that does not check out
+    /// (`invalid_dpop_proof`), or one without a fresh server nonce
+    /// (`use_dpop_nonce`, answered with a `DPoP-Nonce` header).
+    #[error(transparent)]
+    Dpop(#[from] ProofError),
+    /// RFC 9449 at UserInfo: a token presented against its binding (401
+    /// with a `DPoP` challenge).
+    #[error(transparent)]
+    DpopPresentation(#[from] PresentationError),
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
 }
@@ -75,6 +85,8 @@ impl OAuthError {
             OAuthError::AuthorizationPending => "authorization_pending",
             OAuthError::SlowDown(_) => "slow_down",
             OAuthError::ExpiredToken => "expired_token",
+            OAuthError::Dpop(e) => e.code(),
+            OAuthError::DpopPresentation(e) => e.code(),
             OAuthError::ServerError(_) => "server_error",
         }
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::OAuth;
 use super::clients::PresentedClient;
+use super::dpop::{self, Confirmation};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::ScopeSet;
 use super::tokens;
@@ -30,6 +31,9 @@ pub struct Introspection {
     pub iat: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// RFC 9449 section 6.2: the key a DPoP-bound token is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 /// What an active token says about itself.
@@ -40,6 +44,7 @@ struct Facts {
     token_type: &'static str,
     exp: i64,
     iat: i64,
+    jkt: Option<String>,
 }
 
 impl OAuth {
@@ -78,6 +83,7 @@ impl OAuth {
             exp: Some(facts.exp),
             iat: Some(facts.iat),
             iss: Some(site.issuer.clone()),
+            cnf: Confirmation::of(facts.jkt.as_deref()),
         })
     }
 
@@ -87,9 +93,14 @@ impl OAuth {
                 scopes: t.scopes,
                 client_id: t.client_id.clone(),
                 user_id: t.user_id,
-                token_type: "Bearer",
+                token_type: if t.jkt.is_some() {
+                    dpop::TOKEN_TYPE
+                } else {
+                    "Bearer"
+                },
                 exp: t.expires_at,
                 iat: t.issued_at,
+                jkt: t.jkt.clone(),
             }));
         }
         if !token.starts_with(tokens::REFRESH_PREFIX) || token.len() > tokens::MAX_LEN {
@@ -114,6 +125,7 @@ impl OAuth {
             token_type: "refresh_token",
             exp: record.expires_at,
             iat: record.created_at,
+            jkt: record.jkt,
         }))
     }
 }

@@ -66,6 +66,7 @@ mod tests {
             code_challenge: "challenge".into(),
             nonce: None,
             auth_time: None,
+            dpop_jkt: None,
             created_at: expires_at - 60,
             expires_at,
         }

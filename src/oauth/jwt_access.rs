@@ -12,6 +12,7 @@ use super::error::{OAuthError, OAuthResult};
 use super::grants::TokenResponse;
 use super::{OAuth, tokens};
 use crate::oauth::clients::Client;
+use crate::oauth::dpop::Confirmation;
 use crate::signing::SigningError;
 use crate::sites::Site;
 use crate::store::StoreError;
@@ -32,6 +33,9 @@ pub struct AccessTokenClaims {
     pub jti: String,
     pub client_id: String,
     pub scope: String,
+    /// RFC 9449 section 6.1: the key a DPoP-bound token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 /// A compact JWS whose header is JSON (`eyJ`): never an opaque token.
@@ -70,6 +74,7 @@ impl OAuth {
                 jti: tokens::hash_token(&response.access_token),
                 client_id: client.client_id.clone(),
                 scope: issued.scopes.to_string(),
+                cnf: Confirmation::of(issued.jkt.as_deref()),
             };
             let (jwt, _) = self
                 .signing

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::clients::GrantType;
+use super::dpop;
 use super::grants::token_exchange;
 use super::scopes::Scope;
 use crate::sites::Site;
@@ -37,6 +38,8 @@ pub struct Metadata {
     pub code_challenge_methods_supported: [&'static str; 1],
     pub scopes_supported: Vec<&'static str>,
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449 section 5.1: the algorithms DPoP proofs are checked with.
+    pub dpop_signing_alg_values_supported: Vec<&'static str>,
     pub service_documentation: String,
 }
 
@@ -67,6 +70,7 @@ pub fn metadata(site: &Site) -> Metadata {
         code_challenge_methods_supported: ["S256"],
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
         authorization_response_iss_parameter_supported: true,
+        dpop_signing_alg_values_supported: dpop::signing_alg_names(),
         service_documentation: site.url("/developers"),
     }
 }

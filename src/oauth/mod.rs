@@ -10,6 +10,7 @@ pub mod clients;
 pub mod consent;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod grants;
 pub mod id_token;
@@ -127,6 +128,7 @@ impl OAuth {
                     issued_at: record.created_at,
                     expires_at: record.expires_at,
                     revoked: record.revoked_at.is_some(),
+                    jkt: record.jkt,
                 };
                 self.cache.put_token(hash, token.clone(), epoch);
                 Arc::new(token)

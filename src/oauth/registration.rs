@@ -59,6 +59,8 @@ pub struct ClientMetadata {
     pub client_name: Option<String>,
     pub client_uri: Option<String>,
     pub scope: Option<String>,
+    /// RFC 9449 5.2: token requests must carry a DPoP proof.
+    pub dpop_bound_access_tokens: Option<bool>,
     /// RFC 7592 4: an update names the client it updates.
     pub client_id: Option<String>,
 }
@@ -83,6 +85,7 @@ pub struct ClientInformation {
     pub response_types: Vec<&'static str>,
     pub scope: String,
     pub token_endpoint_auth_method: String,
+    pub dpop_bound_access_tokens: bool,
 }
 
 impl std::fmt::Debug for ClientInformation {
@@ -238,6 +241,7 @@ fn information(site: &Site, client: &Client, method: &str) -> ClientInformation 
         grant_types: client.grant_type_names(),
         scope: client.scopes.to_string(),
         token_endpoint_auth_method: method.to_string(),
+        dpop_bound_access_tokens: client.dpop_required,
     }
 }
 
@@ -300,10 +304,16 @@ impl OAuth {
         };
         let (settings, method) = settings_of(metadata)?;
         let confidential = method != "none";
-        let registered = self
+        let mut registered = self
             .clients
             .register(site, settings, confidential, owner)
             .await?;
+        if metadata.dpop_bound_access_tokens == Some(true) {
+            registered.client = self
+                .clients
+                .set_dpop_required(site, &registered.client.client_id, true)
+                .await?;
+        }
         let token = tokens::mint_registration_token();
         self.store
             .save_client_registration(
@@ -388,9 +398,13 @@ impl OAuth {
                 "a client cannot change between public and confidential".into(),
             ));
         }
+        self.clients
+            .update(site, &client.client_id, settings)
+            .await?;
+        let dpop_required = metadata.dpop_bound_access_tokens.unwrap_or(false);
         let updated = self
             .clients
-            .update(site, &client.client_id, settings)
+            .set_dpop_required(site, &client.client_id, dpop_required)
             .await?;
         Ok(information(site, &updated, &method))
     }

@@ -2,17 +2,25 @@
 //! token's scopes release, for a token that carries `openid`.
 
 use super::OAuth;
+use super::dpop::{Dpop, Presentation};
 use super::error::{OAuthError, OAuthResult};
 use super::id_token::UserClaims;
 use super::scopes::Scope;
 use crate::sites::Site;
 
 impl OAuth {
-    /// The user behind a bearer access token, as `profile`/`email` allow.
-    pub async fn userinfo(&self, site: &Site, bearer: &str) -> OAuthResult<UserClaims> {
-        let Some(token) = self.find_access_token(site, bearer).await? else {
+    /// The user behind an access token, as `profile`/`email` allow. A
+    /// DPoP-bound token needs its proof (RFC 9449 section 7).
+    pub async fn userinfo(
+        &self,
+        site: &Site,
+        dpop: &Dpop,
+        presented: &Presentation<'_>,
+    ) -> OAuthResult<UserClaims> {
+        let Some(token) = self.find_access_token(site, presented.token).await? else {
             return Err(OAuthError::InvalidToken);
         };
+        dpop.check_presentation(site, token.jkt.as_deref(), presented)?;
         // A client-credentials token has no user to describe.
         let Some(user_id) = token.user_id else {
             return Err(OAuthError::InsufficientScope);

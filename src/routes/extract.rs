@@ -102,10 +102,19 @@ impl FromRequest for CurrentSite {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+/// The token of `Authorization: <scheme> <token>`, for one scheme.
+fn authorization_token<'a>(req: &'a HttpRequest, wanted: &str) -> Option<&'a str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    scheme.eq_ignore_ascii_case(wanted).then(|| token.trim())
+}
+
+/// Every `DPoP` header value (a proof; more than one is refused).
+pub fn dpop_proofs(req: &HttpRequest) -> Vec<&str> {
+    req.headers()
+        .get_all(crate::oauth::dpop::DPOP_HEADER)
+        .map(|v| v.to_str().unwrap_or_default().trim())
+        .collect()
 }
 
 fn cookie_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -136,7 +145,11 @@ fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 
 pub fn presented(req: &HttpRequest) -> Presented<'_> {
     Presented {
-        bearer: bearer(req),
+        bearer: authorization_token(req, "bearer"),
+        dpop_token: authorization_token(req, crate::oauth::dpop::TOKEN_TYPE),
+        dpop_proofs: dpop_proofs(req),
+        method: req.method().as_str(),
+        path: req.path(),
         authtoken_cookie: cookie_value(req, AUTHTOKEN_COOKIE),
         deki_token: header_value(req, DEKI_TOKEN_HEADER),
         api_key_header: header_value(req, DEKI_API_KEY_HEADER),

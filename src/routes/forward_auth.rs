@@ -39,6 +39,14 @@ fn forwarded_host(req: &HttpRequest) -> &str {
 
 /// The query string of the original request, from `X-Forwarded-Uri`
 /// (Traefik) or `X-Original-URI` (nginx).
+fn forwarded<'a>(req: &'a HttpRequest, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|name| req.headers().get(*name)?.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 fn original_query(req: &HttpRequest) -> Option<&str> {
     ["x-forwarded-uri", "x-original-uri"]
         .iter()
@@ -96,8 +104,15 @@ async fn verify(
         .await?
         .ok_or_else(|| ApiError::Forbidden(format!("no site is served at `{host}`")))?;
     let mut credentials = presented(&req);
-    // The legacy `apikey` travels in the original request's query string.
+    // The legacy `apikey` travels in the original request's query string;
+    // a DPoP proof names the original method and path.
     credentials.query = original_query(&req);
+    if let Some(method) = forwarded(&req, &["x-forwarded-method", "x-original-method"]) {
+        credentials.method = method;
+    }
+    if let Some(uri) = forwarded(&req, &["x-forwarded-uri", "x-original-uri"]) {
+        credentials.path = uri.split(['?', '#']).next().unwrap_or(uri);
+    }
     let caller = tokens::recognise(&state, site, credentials).await?;
     match judge(&caller, required) {
         Err(Refusal::NotSignedIn) => Err(ApiError::Unauthorized("sign in to reach this resource")),

@@ -44,6 +44,10 @@ pub struct OAuthSettings {
     pub client_secret_key: SubKey,
     /// MACs the consent form's token.
     pub consent_key: SubKey,
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8),
+    /// and the key those stateless nonces are MAC'd with.
+    pub dpop_nonce_required: bool,
+    pub dpop_nonce_key: SubKey,
 }
 
 impl Site {
@@ -68,6 +72,8 @@ impl Site {
                 access_token_key: master.derive(KeyPurpose::OAuthAccessToken, record.id),
                 client_secret_key: master.derive(KeyPurpose::ClientSecret, record.id),
                 consent_key: master.derive(KeyPurpose::OAuthConsent, record.id),
+                dpop_nonce_required: record.dpop_nonce_required,
+                dpop_nonce_key: master.derive(KeyPurpose::DpopNonce, record.id),
             },
         })
     }

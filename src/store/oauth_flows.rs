@@ -127,6 +127,22 @@ pub trait PushedRequestStore {
         client_pk: i64,
         required: bool,
     ) -> StoreResult<bool>;
+    /// RFC 9449: whether DPoP proofs on the site must carry a server nonce.
+    /// Announced on the change feed, since every process keeps the site.
+    async fn set_site_dpop_nonce_required(
+        &self,
+        site_id: i64,
+        required: bool,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// RFC 9449: whether the client's token requests must carry a proof.
+    async fn set_client_dpop_required(
+        &self,
+        site_id: i64,
+        client_pk: i64,
+        required: bool,
+        now: i64,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

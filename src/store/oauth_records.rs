@@ -19,6 +19,9 @@ pub struct ClientRecord {
     /// RFC 9068 access tokens instead of opaque ones (migration 0006).
     #[sqlx(default)]
     pub jwt_access_tokens: bool,
+    /// RFC 9449: token requests must carry a DPoP proof (migration 0008).
+    #[sqlx(default)]
+    pub dpop_required: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -87,6 +90,8 @@ pub struct CodeRecord {
     /// OpenID Connect: the authorization request's nonce and the sign-in time.
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
+    /// RFC 9449 section 10: the key the code's tokens must be bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 impl From<NewCode> for CodeRecord {
@@ -105,6 +110,7 @@ impl From<NewCode> for CodeRecord {
             grant_id: None,
             nonce: code.nonce,
             auth_time: code.auth_time,
+            dpop_jkt: code.dpop_jkt,
         }
     }
 }
@@ -120,6 +126,7 @@ pub struct NewCode {
     pub code_challenge: String,
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
+    pub dpop_jkt: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -164,6 +171,8 @@ pub struct TokenRecord {
     pub expires_at: i64,
     pub rotated_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// RFC 9449: the thumbprint of the key the token is bound to.
+    pub jkt: Option<String>,
 }
 
 /// A token to store; `grant_id` is filled in by the store when the token is
@@ -179,6 +188,8 @@ pub struct NewToken {
     pub scopes: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 9449: DPoP-bound to the key with this thumbprint.
+    pub jkt: Option<String>,
 }
 
 /// One row for the group-commit writer.
@@ -191,14 +202,19 @@ pub enum PendingWrite {
 /// The row ids given to newly stored tokens, by token hash.
 pub type TokenIds = Vec<(String, i64)>;
 
-/// What redeeming an authorization code did.
+/// One code redemption: claim the code, then create the grant and tokens.
+#[derive(Debug, Clone)]
+pub struct CodeClaim {
+    pub code_hash: String,
+    pub grant: NewGrant,
+    pub tokens: Vec<NewToken>,
+}
+
+/// A claimed code: its new grant, and the row ids of the grant's tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Redemption {
-    /// The code was unused; the grant and its tokens now exist.
-    Redeemed { grant_id: i64, token_ids: TokenIds },
-    /// Someone redeemed it first; the grant that redemption created (if
-    /// any) was revoked with its tokens.
-    AlreadyUsed { revoked_grant: Option<i64> },
+pub struct Redeemed {
+    pub grant_id: i64,
+    pub token_ids: TokenIds,
 }
 
 /// What rotating a refresh token did.

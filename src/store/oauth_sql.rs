@@ -5,14 +5,14 @@
 macro_rules! client_columns {
     () => {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
-         grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens"
+         grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required"
     };
 }
 
 macro_rules! code_columns {
     () => {
         "site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
-         consumed_at, grant_id, nonce, auth_time"
+         consumed_at, grant_id, nonce, auth_time, dpop_jkt"
     };
 }
 
@@ -31,7 +31,7 @@ macro_rules! impl_oauth_store {
                 for chunk in tokens.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
-                         scopes, created_at, expires_at) ",
+                         scopes, created_at, expires_at, jkt) ",
                     );
                     insert.push_values(chunk, |mut row, t| {
                         row.push_bind(t.site_id)
@@ -42,7 +42,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(grant_id.or(t.grant_id))
                             .push_bind(t.scopes.clone())
                             .push_bind(t.created_at)
-                            .push_bind(t.expires_at);
+                            .push_bind(t.expires_at)
+                            .push_bind(t.jkt.clone());
                     });
                     insert.push(" RETURNING token_hash, id");
                     ids.extend(
@@ -62,7 +63,7 @@ macro_rules! impl_oauth_store {
                 for chunk in codes.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_codes (site_id, code_hash, client_pk, user_id, redirect_uri, scopes, \
-                         code_challenge, nonce, auth_time, created_at, expires_at) ",
+                         code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt) ",
                     );
                     insert.push_values(chunk, |mut row, c| {
                         row.push_bind(c.site_id)
@@ -75,7 +76,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(c.nonce.clone())
                             .push_bind(c.auth_time)
                             .push_bind(c.created_at)
-                            .push_bind(c.expires_at);
+                            .push_bind(c.expires_at)
+                            .push_bind(c.dpop_jkt.clone());
                     });
                     insert.build().execute(&mut *conn).await?;
                 }
@@ -395,34 +397,36 @@ macro_rules! impl_oauth_store {
                 .await?)
             }
 
-            async fn redeem_code(
+            async fn claim_codes(
                 &self,
+                claims: &[$crate::store::CodeClaim],
+            ) -> $crate::store::StoreResult<Vec<Option<$crate::store::Redeemed>>> {
+                self.claim_code_batch(claims).await
+            }
+
+            async fn revoke_reused_code(
+                &self,
+                site_id: i64,
                 code_hash: &str,
-                grant: &$crate::store::NewGrant,
-                tokens: &[$crate::store::NewToken],
                 now: i64,
-            ) -> $crate::store::StoreResult<$crate::store::Redemption> {
-                if let Some(redeemed) = self.claim_code(code_hash, grant, tokens, now).await? {
-                    return Ok(redeemed);
-                }
-                // Used before: revoke what the first use created.
+            ) -> $crate::store::StoreResult<Option<i64>> {
                 let mut tx = self.begin_write().await?;
                 let first = sqlx::query_scalar::<$db, Option<i64>>(
                     "SELECT grant_id FROM oauth_codes WHERE site_id = $1 AND code_hash = $2",
                 )
-                .bind(grant.site_id)
+                .bind(site_id)
                 .bind(code_hash)
                 .fetch_optional(&mut *tx)
                 .await?
                 .flatten();
                 let mut revoked_grant = None;
                 if let Some(first) = first
-                    && Self::revoke_grant_in(&mut *tx, grant.site_id, first, now).await?
+                    && Self::revoke_grant_in(&mut *tx, site_id, first, now).await?
                 {
                     revoked_grant = Some(first);
                 }
                 tx.commit().await?;
-                Ok($crate::store::Redemption::AlreadyUsed { revoked_grant })
+                Ok(revoked_grant)
             }
 
             async fn find_token(
@@ -432,7 +436,7 @@ macro_rules! impl_oauth_store {
             ) -> $crate::store::StoreResult<Option<$crate::store::TokenRecord>> {
                 Ok(sqlx::query_as::<$db, $crate::store::TokenRecord>(
                     "SELECT t.id, t.site_id, t.kind, t.client_pk, c.client_id, t.user_id, t.grant_id, t.scopes, \
-                     t.created_at, t.expires_at, t.rotated_at, t.revoked_at \
+                     t.created_at, t.expires_at, t.rotated_at, t.revoked_at, t.jkt \
                      FROM oauth_tokens t JOIN oauth_clients c ON c.id = t.client_pk \
                      WHERE t.site_id = $1 AND t.token_hash = $2",
                 )

@@ -54,6 +54,7 @@ impl PgStore {
         let kinds: Vec<&str> = tokens.iter().map(|t| t.kind.as_str()).collect();
         let scopes: Vec<&str> = tokens.iter().map(|t| t.scopes.as_str()).collect();
         let expiries: Vec<i64> = tokens.iter().map(|t| t.expires_at).collect();
+        let jkts: Vec<Option<&str>> = tokens.iter().map(|t| t.jkt.as_deref()).collect();
         let rows = sqlx::query_as::<sqlx::Postgres, (i64, String, i64)>(
             "WITH claimed AS ( \
                  UPDATE oauth_codes \
@@ -66,11 +67,11 @@ impl PgStore {
                  RETURNING id \
              ), new_tokens AS ( \
                  INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
-                                           scopes, created_at, expires_at) \
-                 SELECT $2, t.token_hash, t.kind, $4, $5, g.id, t.scopes, $7, t.expires_at \
+                                           scopes, created_at, expires_at, jkt) \
+                 SELECT $2, t.token_hash, t.kind, $4, $5, g.id, t.scopes, $7, t.expires_at, t.jkt \
                  FROM new_grant g \
-                 CROSS JOIN UNNEST($9::text[], $10::text[], $11::text[], $12::bigint[]) \
-                     AS t (token_hash, kind, scopes, expires_at) \
+                 CROSS JOIN UNNEST($9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[]) \
+                     AS t (token_hash, kind, scopes, expires_at, jkt) \
                  RETURNING grant_id, token_hash, id \
              ) \
              SELECT grant_id, token_hash, id FROM new_tokens",
@@ -87,6 +88,7 @@ impl PgStore {
         .bind(&kinds)
         .bind(&scopes)
         .bind(&expiries)
+        .bind(&jkts)
         .fetch_all(&self.pool)
         .await?;
         let Some(grant_id) = rows.first().map(|(grant_id, _, _)| *grant_id) else {

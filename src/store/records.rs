@@ -12,6 +12,9 @@ pub struct SiteRecord {
     pub admin_access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
     pub refresh_grace_secs: i64,
+    /// DPoP proofs must carry a server nonce (migration 0008).
+    #[sqlx(default)]
+    pub dpop_nonce_required: bool,
 }
 
 #[derive(Debug, Clone)]

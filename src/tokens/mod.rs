@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::cache::CachedUser;
 use crate::oauth::ScopeSet;
+use crate::oauth::dpop::Scheme;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -55,6 +56,13 @@ impl CredentialKind {
 pub struct Presented<'a> {
     /// `Authorization: Bearer …`
     pub bearer: Option<&'a str>,
+    /// `Authorization: DPoP …`: a DPoP-bound OAuth access token (RFC 9449).
+    pub dpop_token: Option<&'a str>,
+    /// The `DPoP` header values: the proof that goes with a bound token.
+    pub dpop_proofs: Vec<&'a str>,
+    /// The request's method and path, which a DPoP proof must name.
+    pub method: &'a str,
+    pub path: &'a str,
     /// The `authtoken` cookie.
     pub authtoken_cookie: Option<&'a str>,
     /// `X-Deki-Token`: a browser token key or a `tkn_…` server token.
@@ -137,6 +145,10 @@ pub enum RecogniseError {
     /// A browser token presented from an origin it does not trust (403).
     #[error("the request's origin is not trusted by this browser token")]
     OriginNotTrusted,
+    /// A DPoP-bound token without its proof, an unbound one with the DPoP
+    /// scheme, or a proof that does not check out.
+    #[error(transparent)]
+    Dpop(#[from] crate::oauth::dpop::PresentationError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -159,11 +171,14 @@ pub async fn recognise(
     if let Some(key) = presented.api_key_header {
         return callers::legacy::recognise(state, site, key, &presented).await;
     }
+    if let Some(token) = presented.dpop_token {
+        return oauth::recognise(state, site, token, Scheme::Dpop, &presented).await;
+    }
     if let Some(token) = presented.bearer.filter(|b| {
         b.starts_with(crate::oauth::tokens::ACCESS_PREFIX)
             || crate::oauth::jwt_access::looks_like_jwt(b)
     }) {
-        return oauth::recognise(state, site, token).await;
+        return oauth::recognise(state, site, token, Scheme::Bearer, &presented).await;
     }
     // An explicit header wins over the cookie.
     let authtoken = presented

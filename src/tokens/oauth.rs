@@ -1,22 +1,37 @@
-//! OAuth access tokens (`Authorization: Bearer tat_…`). The caller's
+//! OAuth access tokens (`Authorization: Bearer tat_…`, or `DPoP tat_…`
+//! with a proof for DPoP-bound tokens, RFC 9449 section 7). The caller's
 //! permissions are the user's role permissions intersected with what the
 //! granted scopes allow; a client-credentials token has the scopes' alone,
 //! capped by its owner's role when a user registered the client.
 
 use std::sync::Arc;
 
-use super::{Caller, CredentialKind, RecogniseError};
+use super::{Caller, CredentialKind, Presented, RecogniseError};
+use crate::oauth::dpop::{Presentation, Scheme};
 use crate::sites::Site;
 use crate::state::AppState;
 
 pub async fn recognise(
     state: &AppState,
     site: Arc<Site>,
-    token: &str,
+    value: &str,
+    scheme: Scheme,
+    presented: &Presented<'_>,
 ) -> Result<Caller, RecogniseError> {
-    let Some(token) = state.oauth.find_access_token(&site, token).await? else {
+    let Some(token) = state.oauth.find_access_token(&site, value).await? else {
         return Err(RecogniseError::InvalidToken);
     };
+    state.dpop.check_presentation(
+        &site,
+        token.jkt.as_deref(),
+        &Presentation {
+            token: value,
+            scheme,
+            proofs: &presented.dpop_proofs,
+            method: presented.method,
+            path: presented.path,
+        },
+    )?;
     let scope_permissions = token.scopes.permissions();
     let (user, permissions) = match token.user_id {
         Some(user_id) => {

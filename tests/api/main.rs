@@ -12,6 +12,7 @@ mod cli;
 mod content;
 mod developers;
 mod device;
+mod dpop;
 mod forward_auth;
 mod identity;
 mod oauth;

@@ -1,8 +1,9 @@
 //! `grant_type=authorization_code` (RFC 6749 4.1.3 with PKCE). A code is
 //! single use: a second use fails and revokes what the first one issued.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, respond};
+use super::{Binding, TokenRequest, TokenResponse, mint, refresh_binding, respond};
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
 use crate::oauth::scopes::{Scope, ScopeSet};
@@ -16,6 +17,7 @@ impl OAuth {
         site: &Site,
         client: &Client,
         request: &TokenRequest,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
         if !client.allows(GrantType::AuthorizationCode) {
             return Err(OAuthError::UnauthorizedClient(
@@ -66,6 +68,15 @@ impl OAuth {
                 "the code_verifier does not match the code_challenge",
             ));
         }
+        // RFC 9449 section 10: a code requested with `dpop_jkt` is redeemed
+        // only with a proof by that key.
+        if let Some(bound_to) = record.dpop_jkt.as_deref()
+            && !proof.is_some_and(|jkt| jkt.matches(bound_to))
+        {
+            return Err(OAuthError::InvalidGrant(
+                "the code is bound to another DPoP key (dpop_jkt)",
+            ));
+        }
         match self.users.cached(site.id, record.user_id).await? {
             Some(user) if !user.disabled => {}
             _ => return Err(invalid),
@@ -76,6 +87,8 @@ impl OAuth {
             user_id: Some(record.user_id),
             grant_id: None,
             scopes,
+            access_jkt: proof,
+            refresh_jkt: refresh_binding(client, proof),
         };
         let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
         let mut minted = mint(site, &binding, refresh_scopes, now);

@@ -4,6 +4,7 @@
 use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
 use crate::oauth::OAuth;
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::sites::Site;
 use crate::store::PendingWrite;
@@ -14,6 +15,7 @@ impl OAuth {
         site: &Site,
         client: &Client,
         request: &TokenRequest,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
         if !client.confidential {
             return Err(OAuthError::UnauthorizedClient(
@@ -32,6 +34,8 @@ impl OAuth {
             user_id: None,
             grant_id: None,
             scopes,
+            access_jkt: proof,
+            refresh_jkt: None,
         };
         let minted = mint(site, &binding, None, now);
         let id = self

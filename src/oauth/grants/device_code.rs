@@ -3,9 +3,10 @@
 //! interval answers `slow_down` and adds five seconds to it; an approved code
 //! gives tokens once.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, respond};
+use super::{Binding, TokenRequest, TokenResponse, mint, refresh_binding, respond};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::device::SLOW_DOWN_STEP_SECS;
+use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::scopes::ScopeSet;
 use crate::oauth::{OAuth, tokens};
@@ -18,6 +19,7 @@ impl OAuth {
         site: &Site,
         client: &Client,
         request: &TokenRequest,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
         if !client.allows(GrantType::DeviceCode) {
             return Err(OAuthError::UnauthorizedClient(
@@ -82,6 +84,8 @@ impl OAuth {
             user_id: Some(user_id),
             grant_id: None,
             scopes,
+            access_jkt: proof,
+            refresh_jkt: refresh_binding(client, proof),
         };
         let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
         let mut minted = mint(site, &binding, refresh_scopes, now);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::OAuth;
 use super::cache::CachedToken;
 use super::clients::{Client, GrantType, PresentedClient};
+use super::dpop::{self, Jkt, ProofError};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
@@ -105,23 +106,44 @@ struct Binding<'a> {
     user_id: Option<i64>,
     grant_id: Option<i64>,
     scopes: ScopeSet,
+    /// RFC 9449: the key thumbprint the access token is bound to (the
+    /// request's proof), and the one a refresh token is bound to.
+    access_jkt: Option<&'a Jkt>,
+    refresh_jkt: Option<&'a Jkt>,
+}
+
+/// RFC 9449 section 5: a public client's refresh tokens are bound to the
+/// key of its proof (nothing else stops a thief from using them); a
+/// confidential client's are not, since using one needs its secret anyway.
+fn refresh_binding<'a>(client: &Client, proof: Option<&'a Jkt>) -> Option<&'a Jkt> {
+    if client.confidential { None } else { proof }
 }
 
 fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, now: i64) -> Minted {
     let expires_at = now + access_ttl(site, binding.scopes);
     let access = tokens::mint_access_token(site, expires_at);
-    let row = |hash: String, kind: TokenKind, scopes: ScopeSet, expires_at: i64| NewToken {
-        site_id: site.id,
-        token_hash: hash,
-        kind,
-        client_pk: binding.client.pk,
-        user_id: binding.user_id,
-        grant_id: binding.grant_id,
-        scopes: scopes.to_string(),
-        created_at: now,
+    let row =
+        |hash: String, kind: TokenKind, scopes: ScopeSet, expires_at: i64, jkt: Option<&Jkt>| {
+            NewToken {
+                site_id: site.id,
+                token_hash: hash,
+                kind,
+                client_pk: binding.client.pk,
+                user_id: binding.user_id,
+                grant_id: binding.grant_id,
+                scopes: scopes.to_string(),
+                created_at: now,
+                expires_at,
+                jkt: jkt.map(|j| j.as_str().to_owned()),
+            }
+        };
+    let access_row = row(
+        access.hash(),
+        TokenKind::Access,
+        binding.scopes,
         expires_at,
-    };
-    let access_row = row(access.hash(), TokenKind::Access, binding.scopes, expires_at);
+        binding.access_jkt,
+    );
     let refresh = refresh_scopes.map(|scopes| {
         let refresh = tokens::mint_refresh_token();
         let refresh_row = row(
@@ -129,6 +151,7 @@ fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, no
             TokenKind::Refresh,
             scopes,
             now + site.oauth.refresh_token_ttl_secs,
+            binding.refresh_jkt,
         );
         (refresh, refresh_row)
     });
@@ -140,12 +163,15 @@ fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, no
 }
 
 impl OAuth {
-    /// `POST /oauth/token`. `authorization` is the raw `Authorization` header.
+    /// `POST /oauth/token`. `authorization` is the raw `Authorization`
+    /// header; `proof` the key of the request's DPoP proof, already checked
+    /// (`dpop::Dpop::verify_token_request`).
     pub async fn token(
         &self,
         site: &Site,
         authorization: Option<&str>,
         request: &TokenRequest,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
         let presented = PresentedClient {
             authorization,
@@ -153,13 +179,18 @@ impl OAuth {
             client_secret: request.client_secret.as_deref(),
         };
         let client = self.clients.authenticate(site, &presented).await?;
+        if client.dpop_required && proof.is_none() {
+            return Err(ProofError::Missing.into());
+        }
         let mut response = match request.grant_type.as_deref() {
             None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
-            Some("authorization_code") => self.exchange_code(site, &client, request).await,
-            Some("refresh_token") => self.refresh(site, &client, request).await,
-            Some("client_credentials") => self.client_credentials(site, &client, request).await,
+            Some("authorization_code") => self.exchange_code(site, &client, request, proof).await,
+            Some("refresh_token") => self.refresh(site, &client, request, proof).await,
+            Some("client_credentials") => {
+                self.client_credentials(site, &client, request, proof).await
+            }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
-                self.poll_device_code(site, &client, request).await
+                self.poll_device_code(site, &client, request, proof).await
             }
             Some(_) => Err(OAuthError::UnsupportedGrantType),
         }?;
@@ -196,6 +227,7 @@ impl OAuth {
                 issued_at: row.created_at,
                 expires_at: row.expires_at,
                 revoked: false,
+                jkt: row.jkt.clone(),
             },
             epoch,
         );
@@ -218,10 +250,12 @@ impl OAuth {
 }
 
 fn respond(site: &Site, minted: Minted, scopes: ScopeSet) -> TokenResponse {
+    let bound = minted.access_row.jkt.is_some();
     TokenResponse {
         expires_in: access_ttl(site, scopes),
         access_token: minted.access.into_inner(),
-        token_type: "Bearer",
+        // RFC 9449 section 5: a bound token is presented as `DPoP`.
+        token_type: if bound { dpop::TOKEN_TYPE } else { "Bearer" },
         refresh_token: minted.refresh.map(|(secret, _)| secret.into_inner()),
         scope: scopes.to_string(),
         id_token: None,

@@ -2,8 +2,11 @@
 //! 4.14.2). Every use returns a new refresh token; a rotated one used again
 //! (after the site's grace window, off by default) revokes the whole family.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
+use super::{
+    Binding, TokenRequest, TokenResponse, mint, refresh_binding, requested_scopes, respond,
+};
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::dpop::{Jkt, ProofError};
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::scopes::ScopeSet;
 use crate::oauth::{OAuth, tokens};
@@ -16,6 +19,7 @@ impl OAuth {
         site: &Site,
         client: &Client,
         request: &TokenRequest,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
         if !client.allows(GrantType::RefreshToken) {
             return Err(OAuthError::UnauthorizedClient(
@@ -46,6 +50,20 @@ impl OAuth {
         {
             return Err(invalid);
         }
+        // RFC 9449 section 5: a bound refresh token needs a proof by its key.
+        if let Some(bound_to) = record.jkt.as_deref() {
+            match proof {
+                None => return Err(ProofError::Missing.into()),
+                Some(jkt) if !jkt.matches(bound_to) => return Err(ProofError::WrongKey.into()),
+                Some(_) => {}
+            }
+        }
+        // The successor keeps the binding; a public client's unbound token
+        // becomes bound once it proves a key.
+        let refresh_jkt = match &record.jkt {
+            Some(bound_to) => Some(Jkt::from_stored(bound_to.clone())),
+            None => refresh_binding(client, proof).cloned(),
+        };
         let granted = ScopeSet::from_stored(&record.scopes);
         let scopes = requested_scopes(request.scope.as_deref(), granted)?;
         let Some(user_id) = record.user_id else {
@@ -69,6 +87,8 @@ impl OAuth {
             user_id: Some(user_id),
             grant_id: record.grant_id,
             scopes,
+            access_jkt: proof,
+            refresh_jkt: refresh_jkt.as_ref(),
         };
         // The new refresh token keeps the original grant's scopes, so a
         // narrowed request does not narrow later ones.

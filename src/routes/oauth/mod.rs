@@ -17,7 +17,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use serde::Serialize;
 
-use crate::oauth::OAuthError;
+use crate::oauth::{OAuthError, dpop};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     authorize::configure(cfg);
@@ -40,7 +40,9 @@ struct ErrorBody<'a> {
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
         match self {
-            OAuthError::InvalidClient(_) | OAuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            OAuthError::InvalidClient(_)
+            | OAuthError::InvalidToken
+            | OAuthError::DpopPresentation(_) => StatusCode::UNAUTHORIZED,
             OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
             OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
@@ -64,6 +66,25 @@ impl ResponseError for OAuthError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             ));
+        }
+        match self {
+            // RFC 9449 7.1: resource endpoints accept DPoP too.
+            OAuthError::InvalidToken => {
+                response.append_header((header::WWW_AUTHENTICATE, dpop::CHALLENGE));
+            }
+            OAuthError::DpopPresentation(e) => {
+                let challenge = dpop::challenge(e.code(), &e.to_string());
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            _ => {}
+        }
+        let nonce = match self {
+            OAuthError::Dpop(e) => e.nonce(),
+            OAuthError::DpopPresentation(e) => e.nonce(),
+            _ => None,
+        };
+        if let Some(nonce) = nonce {
+            response.insert_header((dpop::NONCE_HEADER, nonce));
         }
         response.json(ErrorBody {
             error: self.code(),

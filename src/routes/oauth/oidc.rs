@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::{authorization, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::openid_configuration;
-use crate::routes::extract::CurrentSite;
+use crate::oauth::dpop::{self, Presentation, Scheme};
+use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,21 +52,28 @@ struct UserinfoForm {
     access_token: Option<String>,
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+/// The access token of the `Authorization` header, with its scheme.
+fn header_token(req: &HttpRequest) -> Option<(&str, Scheme)> {
     let value = authorization(req)?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    let token = token.trim();
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case(dpop::TOKEN_TYPE) {
+        Scheme::Dpop
+    } else {
+        return None;
+    };
+    (!token.is_empty()).then_some((token, scheme))
 }
 
 async fn userinfo(
+    req: &HttpRequest,
     state: &AppState,
     site: &CurrentSite,
-    token: Option<&str>,
+    token: Option<(&str, Scheme)>,
 ) -> Result<HttpResponse, OAuthError> {
-    let Some(token) = token else {
+    let Some((token, scheme)) = token else {
         // RFC 6750 3.1: no credentials, no error code.
         let mut response = HttpResponse::Unauthorized();
         no_store(&mut response);
@@ -76,9 +84,25 @@ async fn userinfo(
             ))
             .finish());
     };
-    let claims = state.oauth.userinfo(&site.0, token).await?;
+    let proofs = dpop_proofs(req);
+    let presented = Presentation {
+        token,
+        scheme,
+        proofs: &proofs,
+        method: req.method().as_str(),
+        path: req.path(),
+    };
+    let claims = state
+        .oauth
+        .userinfo(&site.0, &state.dpop, &presented)
+        .await?;
     let mut response = HttpResponse::Ok();
     no_store(&mut response);
+    if scheme == Scheme::Dpop
+        && let Some(nonce) = state.dpop.nonce_for(&site.0)
+    {
+        response.insert_header((dpop::NONCE_HEADER, nonce));
+    }
     Ok(response.json(claims))
 }
 
@@ -89,7 +113,7 @@ async fn userinfo_get(
     state: web::Data<AppState>,
     site: CurrentSite,
 ) -> Result<HttpResponse, OAuthError> {
-    userinfo(&state, &site, bearer(&req)).await
+    userinfo(&req, &state, &site, header_token(&req)).await
 }
 
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
@@ -101,11 +125,14 @@ async fn userinfo_post(
     form: Option<web::Form<UserinfoForm>>,
 ) -> Result<HttpResponse, OAuthError> {
     let in_body = form.as_ref().and_then(|f| f.access_token.as_deref());
-    match (bearer(&req), in_body) {
+    match (header_token(&req), in_body) {
         // RFC 6750 2: one method per request.
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "send the access token in one place only",
         )),
-        (header, body) => userinfo(&state, &site, header.or(body)).await,
+        (header, body) => {
+            let token = header.or(body.map(|t| (t, Scheme::Bearer)));
+            userinfo(&req, &state, &site, token).await
+        }
     }
 }

@@ -4,8 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{authorization, no_store};
 use crate::oauth::OAuthError;
+use crate::oauth::dpop;
 use crate::oauth::grants::{TokenRequest, token_exchange};
-use crate::routes::extract::CurrentSite;
+use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,11 +24,20 @@ async fn token(
     if form.grant_type.as_deref() == Some(token_exchange::GRANT_TYPE) {
         return super::token_exchange::respond(&req, &state, &site.0, &form).await;
     }
+    let proof = state.dpop.verify_request(
+        &site.0,
+        &dpop_proofs(&req),
+        req.method().as_str(),
+        req.path(),
+    )?;
     let issued = state
         .oauth
-        .token(&site.0, authorization(&req), &form)
+        .token(&site.0, authorization(&req), &form, proof.as_ref())
         .await?;
     let mut response = HttpResponse::Ok();
     no_store(&mut response);
+    if let Some(nonce) = state.dpop.nonce_for(&site.0) {
+        response.insert_header((dpop::NONCE_HEADER, nonce));
+    }
     Ok(response.json(issued))
 }

@@ -1,0 +1,488 @@
+//! DPoP (RFC 9449): proofs of possession that bind access and refresh tokens
+//! to a client's key. This module checks one proof against one request; the
+//! token endpoint (`grants/`) and the API callers (`tokens/oauth.rs`) decide
+//! what a proof, or its absence, means for a token.
+//!
+//! A proof is accepted when, in this order: it is one compact JWS of
+//! reasonable size; `typ` is `dpop+jwt`; `alg` is one of [`SIGNING_ALGS`]
+//! (asymmetric only); `jwk` is a public key of a shape that fits `alg`, with
+//! no private members; the signature verifies with it; `htm` is the request
+//! method; `htu` is the request URL (built from the site's base URL, never
+//! from request headers) without query and fragment, scheme and host
+//! compared case-insensitively and default ports ignored; `ath` is the
+//! SHA-256 of the access token where one is presented; `nonce` is a fresh
+//! server nonce when the site requires them; `iat` is within the window;
+//! and its `jti` was not seen before on this process.
+
+mod key;
+pub mod nonce;
+mod presentation;
+mod replay;
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub use key::{Jkt, ProofKey, is_thumbprint};
+pub use presentation::{Presentation, PresentationError, Scheme};
+use replay::ReplayCache;
+
+use crate::clock::SharedClock;
+use crate::sites::Site;
+
+/// The request header that carries the proof, and the response header that
+/// carries a server nonce.
+pub const DPOP_HEADER: &str = "dpop";
+pub const NONCE_HEADER: &str = "dpop-nonce";
+/// The token type of bound tokens, and the `Authorization` scheme they are
+/// presented with.
+pub const TOKEN_TYPE: &str = "DPoP";
+
+/// The algorithms proofs may be signed with: every asymmetric algorithm
+/// jsonwebtoken's `rust_crypto` backend verifies. Metadata
+/// (`dpop_signing_alg_values_supported`) and `WWW-Authenticate` challenges
+/// publish exactly this list.
+pub const SIGNING_ALGS: [Algorithm; 9] = [
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+];
+
+/// [`SIGNING_ALGS`] by their JOSE names, space-separated as the `algs`
+/// parameter of a `DPoP` challenge wants them (a unit test keeps the two equal).
+pub const SIGNING_ALG_NAMES: &str = "ES256 ES384 EdDSA RS256 RS384 RS512 PS256 PS384 PS512";
+
+/// The `WWW-Authenticate` challenge that says DPoP is accepted.
+pub const CHALLENGE: &str = r#"DPoP algs="ES256 ES384 EdDSA RS256 RS384 RS512 PS256 PS384 PS512""#;
+
+/// A `DPoP` challenge with an error (RFC 9449 section 7.1). Descriptions
+/// are ours and never hold quotes or backslashes.
+pub fn challenge(code: &str, description: &str) -> String {
+    format!(r#"DPoP error="{code}", error_description="{description}", algs="{SIGNING_ALG_NAMES}""#)
+}
+
+pub fn signing_alg_names() -> Vec<&'static str> {
+    SIGNING_ALG_NAMES.split(' ').collect()
+}
+
+/// The confirmation claim of a bound token (RFC 9449 section 6):
+/// `"cnf": {"jkt": "…"}` in JWT access tokens and introspection answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
+}
+
+impl Confirmation {
+    pub fn of(jkt: Option<&str>) -> Option<Confirmation> {
+        jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_owned(),
+        })
+    }
+}
+
+/// Proofs are a few hundred bytes (RSA keys make them about 1.5 KB).
+pub const MAX_PROOF_LEN: usize = 8 * 1024;
+/// `jti` values longer than this are refused.
+pub const MAX_JTI_LEN: usize = 256;
+/// Live entries the replay cache holds at most before refusing proofs.
+pub const REPLAY_CACHE_CAPACITY: usize = 1_000_000;
+
+/// Why a proof was refused. All but [`ProofError::UseNonce`] are
+/// `invalid_dpop_proof`; the description says which check failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofError {
+    #[error("a DPoP proof is required")]
+    Missing,
+    #[error("send at most one DPoP header")]
+    Multiple,
+    #[error("the DPoP proof is malformed: {0}")]
+    Malformed(&'static str),
+    #[error("the DPoP proof's typ must be dpop+jwt")]
+    WrongType,
+    #[error("the DPoP proof's alg is not supported (supported: {SIGNING_ALG_NAMES})")]
+    UnsupportedAlgorithm,
+    #[error("the DPoP proof has no jwk header")]
+    MissingKey,
+    #[error("the DPoP proof's jwk contains private key material")]
+    PrivateKey,
+    #[error("the DPoP proof's jwk is unusable: {0}")]
+    BadKey(&'static str),
+    #[error("the DPoP proof's jwk lacks the `{0}` member")]
+    BadKeyMember(&'static str),
+    #[error("the DPoP proof's alg does not fit its key")]
+    KeyAlgorithmMismatch,
+    #[error("the DPoP proof's signature is invalid")]
+    BadSignature,
+    #[error("the DPoP proof lacks the `{0}` claim")]
+    MissingClaim(&'static str),
+    #[error("the DPoP proof's `{0}` claim is invalid")]
+    InvalidClaim(&'static str),
+    #[error("the DPoP proof's htm does not match the request method")]
+    WrongMethod,
+    #[error("the DPoP proof's htu does not match the request URL")]
+    WrongUrl,
+    #[error("the DPoP proof is too old (iat outside the accepted window)")]
+    Stale,
+    #[error("the DPoP proof's iat is in the future")]
+    FromTheFuture,
+    #[error("the DPoP proof was used before (jti replayed)")]
+    Replayed,
+    #[error("the DPoP proof lacks ath, the hash of the access token")]
+    MissingAth,
+    #[error("the DPoP proof's ath does not match the access token")]
+    WrongAth,
+    #[error("the DPoP proof is signed with another key than the token is bound to")]
+    WrongKey,
+    #[error("too many DPoP proofs in flight; retry shortly")]
+    Busy,
+    /// The site requires a server nonce and the proof had none, or a stale
+    /// one. Carries the nonce to retry with.
+    #[error("a DPoP nonce is required: retry with the one in the DPoP-Nonce header")]
+    UseNonce(String),
+}
+
+impl ProofError {
+    /// The RFC 9449 error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProofError::UseNonce(_) => "use_dpop_nonce",
+            _ => "invalid_dpop_proof",
+        }
+    }
+
+    /// The nonce a `use_dpop_nonce` answer hands out.
+    pub fn nonce(&self) -> Option<&str> {
+        match self {
+            ProofError::UseNonce(nonce) => Some(nonce),
+            _ => None,
+        }
+    }
+}
+
+/// How old (and how far in the future) a proof's `iat` may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofWindow {
+    pub max_age_secs: i64,
+    pub future_skew_secs: i64,
+}
+
+impl Default for ProofWindow {
+    fn default() -> Self {
+        Self {
+            max_age_secs: 60,
+            future_skew_secs: 5,
+        }
+    }
+}
+
+/// The request a proof must be for.
+#[derive(Debug, Clone, Copy)]
+pub struct ProofTarget<'a> {
+    /// `POST`, `GET`, …
+    pub method: &'a str,
+    /// The request path on the site (no query).
+    pub path: &'a str,
+    /// The access token presented with the proof, at resource servers:
+    /// `ath` is then required and must be its hash.
+    pub access_token: Option<&'a str>,
+}
+
+/// Checks proofs: one per process, shared by every site (entries in the
+/// replay cache are keyed by site).
+pub struct Dpop {
+    window: ProofWindow,
+    replay: ReplayCache,
+    clock: SharedClock,
+}
+
+impl Dpop {
+    pub fn new(window: ProofWindow, clock: SharedClock) -> Self {
+        Self {
+            window,
+            replay: ReplayCache::new(REPLAY_CACHE_CAPACITY),
+            clock,
+        }
+    }
+
+    /// The proof among a request's `DPoP` header values: none, or exactly one.
+    pub fn single<'a>(values: &[&'a str]) -> Result<Option<&'a str>, ProofError> {
+        match values {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(ProofError::Multiple),
+        }
+    }
+
+    /// Checks `proof` for `target` on `site`; the key thumbprint it proves.
+    pub fn verify(
+        &self,
+        site: &Site,
+        proof: &str,
+        target: &ProofTarget<'_>,
+    ) -> Result<Jkt, ProofError> {
+        let now = self.clock.now();
+        let (key, claims) = verify_signature(proof)?;
+        if claims.get("htm").and_then(Value::as_str) != Some(target.method) {
+            return Err(match claims.get("htm") {
+                None => ProofError::MissingClaim("htm"),
+                _ => ProofError::WrongMethod,
+            });
+        }
+        let htu = claims
+            .get("htu")
+            .and_then(Value::as_str)
+            .ok_or(ProofError::MissingClaim("htu"))?;
+        if !same_resource(htu, &site.base_url, target.path) {
+            return Err(ProofError::WrongUrl);
+        }
+        if let Some(token) = target.access_token {
+            let ath = claims
+                .get("ath")
+                .and_then(Value::as_str)
+                .ok_or(ProofError::MissingAth)?;
+            if !crate::crypto::constant_time_eq(ath.as_bytes(), access_token_hash(token).as_bytes())
+            {
+                return Err(ProofError::WrongAth);
+            }
+        }
+        if site.oauth.dpop_nonce_required {
+            let fresh = claims
+                .get("nonce")
+                .and_then(Value::as_str)
+                .is_some_and(|n| nonce::is_fresh(&site.oauth.dpop_nonce_key, n, now));
+            if !fresh {
+                return Err(ProofError::UseNonce(nonce::mint(
+                    &site.oauth.dpop_nonce_key,
+                    now,
+                )));
+            }
+        }
+        let iat = match claims.get("iat") {
+            None => return Err(ProofError::MissingClaim("iat")),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f.floor() as i64)
+                })
+                .ok_or(ProofError::InvalidClaim("iat"))?,
+            Some(_) => return Err(ProofError::InvalidClaim("iat")),
+        };
+        if iat < now.saturating_sub(self.window.max_age_secs) {
+            return Err(ProofError::Stale);
+        }
+        if iat > now.saturating_add(self.window.future_skew_secs) {
+            return Err(ProofError::FromTheFuture);
+        }
+        let jti = match claims.get("jti") {
+            None => return Err(ProofError::MissingClaim("jti")),
+            Some(Value::String(jti)) if !jti.is_empty() && jti.len() <= MAX_JTI_LEN => jti,
+            Some(_) => return Err(ProofError::InvalidClaim("jti")),
+        };
+        let usable_until = iat.saturating_add(self.window.max_age_secs);
+        self.replay
+            .record(site.id, key.jkt().as_str(), jti, usable_until, now)?;
+        Ok(key.into_jkt())
+    }
+
+    /// The key proved by a request's `DPoP` header, if it has one. For the
+    /// token endpoint and other requests that present no access token.
+    pub fn verify_request(
+        &self,
+        site: &Site,
+        values: &[&str],
+        method: &str,
+        path: &str,
+    ) -> Result<Option<Jkt>, ProofError> {
+        let Some(proof) = Dpop::single(values)? else {
+            return Ok(None);
+        };
+        let target = ProofTarget {
+            method,
+            path,
+            access_token: None,
+        };
+        self.verify(site, proof, &target).map(Some)
+    }
+
+    /// A fresh nonce for a response, when the site requires nonces.
+    pub fn nonce_for(&self, site: &Site) -> Option<String> {
+        site.oauth
+            .dpop_nonce_required
+            .then(|| nonce::mint(&site.oauth.dpop_nonce_key, self.clock.now()))
+    }
+}
+
+/// Checks the proof's form, header and signature; its key and claims.
+pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), ProofError> {
+    if proof.len() > MAX_PROOF_LEN {
+        return Err(ProofError::Malformed("longer than the server accepts"));
+    }
+    let mut parts = proof.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ProofError::Malformed("not a compact JWS"));
+    };
+    let header = json_object(header)?;
+    let typ = header.get("typ").and_then(Value::as_str);
+    if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
+        return Err(ProofError::WrongType);
+    }
+    if header.contains_key("crit") {
+        return Err(ProofError::Malformed(
+            "critical header extensions are not supported",
+        ));
+    }
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(|name| Algorithm::from_str(name).ok())
+        .filter(|alg| SIGNING_ALGS.contains(alg))
+        .ok_or(ProofError::UnsupportedAlgorithm)?;
+    let key = ProofKey::from_header(header.get("jwk").ok_or(ProofError::MissingKey)?)?;
+    if !key.fits(alg) {
+        return Err(ProofError::KeyAlgorithmMismatch);
+    }
+    let signed = &proof[..header_len(proof, payload)];
+    let valid = jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key.decoding_key(), alg)
+        .map_err(|_| ProofError::BadSignature)?;
+    if !valid {
+        return Err(ProofError::BadSignature);
+    }
+    Ok((key, json_object(payload)?))
+}
+
+/// The length of `header.payload`, the signed part of a compact JWS.
+fn header_len(proof: &str, payload: &str) -> usize {
+    proof.find('.').map_or(0, |dot| dot + 1 + payload.len())
+}
+
+fn json_object(part: &str) -> Result<Map<String, Value>, ProofError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| ProofError::Malformed("a part is not base64url"))?;
+    serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed("a part is not a JSON object"))
+}
+
+/// `ath`: base64url of the SHA-256 of the access token as sent.
+pub fn access_token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Whether `htu` names `path` on the site at `base`: scheme and host compare
+/// case-insensitively (the URL parser lower-cases them), a default port
+/// equals no port, query and fragment are ignored (RFC 9449 section 4.3).
+pub fn same_resource(htu: &str, base: &Url, path: &str) -> bool {
+    let Ok(htu) = Url::parse(htu) else {
+        return false;
+    };
+    let mut expected = base.clone();
+    expected.set_path(path);
+    htu.scheme() == expected.scheme()
+        && htu.host_str() == expected.host_str()
+        && htu.port_or_known_default() == expected.port_or_known_default()
+        && htu.path() == expected.path()
+        && htu.username().is_empty()
+        && htu.password().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_published_algorithm_names_are_the_checked_ones() {
+        let names: Vec<String> = SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(signing_alg_names(), names);
+    }
+
+    #[test]
+    fn the_challenge_lists_the_same_algorithms() {
+        assert_eq!(CHALLENGE, format!(r#"DPoP algs="{SIGNING_ALG_NAMES}""#));
+    }
+
+    #[test]
+    fn htu_ignores_case_default_ports_query_and_fragment() {
+        let base = Url::parse("https://docs.example.com").unwrap_or_else(|_| unreachable!());
+        for htu in [
+            "https://docs.example.com/oauth/token",
+            "HTTPS://Docs.Example.COM/oauth/token",
+            "https://docs.example.com:443/oauth/token",
+            "https://docs.example.com/oauth/token?x=1#frag",
+        ] {
+            assert!(same_resource(htu, &base, "/oauth/token"), "{htu}");
+        }
+        for htu in [
+            "http://docs.example.com/oauth/token",
+            "https://docs.example.com:8443/oauth/token",
+            "https://evil.example.com/oauth/token",
+            "https://docs.example.com/oauth/token/",
+            "https://docs.example.com/OAUTH/token",
+            "https://user@docs.example.com/oauth/token",
+            "/oauth/token",
+        ] {
+            assert!(!same_resource(htu, &base, "/oauth/token"), "{htu}");
+        }
+        let dev = Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable!());
+        assert!(same_resource(
+            "http://LOCALHOST:8080/api/users/current",
+            &dev,
+            "/api/users/current"
+        ));
+        assert!(!same_resource(
+            "http://localhost/api/users/current",
+            &dev,
+            "/api/users/current"
+        ));
+    }
+
+    #[test]
+    fn ath_is_the_base64url_sha256_of_the_token() {
+        // SHA-256("abc"), base64url without padding.
+        assert_eq!(
+            access_token_hash("abc"),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+    }
+
+    #[test]
+    fn proofs_that_are_not_signed_dpop_jwts_are_refused_before_any_key_work() {
+        assert_eq!(
+            verify_signature("a.b").err(),
+            Some(ProofError::Malformed("not a compact JWS"))
+        );
+        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
+        assert_eq!(
+            verify_signature(&format!("{header}.e30.sig")).err(),
+            Some(ProofError::WrongType)
+        );
+        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"HS256","jwk":{}}"#);
+        assert_eq!(
+            verify_signature(&format!("{header}.e30.sig")).err(),
+            Some(ProofError::UnsupportedAlgorithm)
+        );
+        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"none"}"#);
+        assert_eq!(
+            verify_signature(&format!("{header}.e30.")).err(),
+            Some(ProofError::UnsupportedAlgorithm)
+        );
+        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"ES256"}"#);
+        assert_eq!(
+            verify_signature(&format!("{header}.e30.sig")).err(),
+            Some(ProofError::MissingKey)
+        );
+    }
+}

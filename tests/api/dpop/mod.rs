@@ -1,0 +1,9 @@
+//! DPoP (RFC 9449) end to end: proofs at the token endpoint, bound tokens at
+//! the API and UserInfo, and the settings that require proofs and nonces.
+//! Each refusal is its own test.
+
+mod refusals;
+mod resource;
+mod settings;
+mod support;
+mod token_endpoint;
