@@ -140,3 +140,30 @@ async fn jwt_access_tokens_carry_the_key_confirmation() {
     let (status, error, _) = refusal(call(&app, API, "Bearer", jwt, None).await).await;
     assert_eq!((status, error.as_str()), (401, "invalid_token"));
 }
+
+#[tokio::test]
+async fn forward_auth_checks_the_proof_against_the_original_request() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let proofer = Proofer::es256();
+    let tokens = bound_user_tokens(&app, &client, &proofer).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let verify = |proof: String| {
+        crate::helpers::new_client(app.port)
+            .get(app.url("/auth/verify"))
+            .header("X-Forwarded-Host", format!("localhost:{}", app.port))
+            .header("X-Forwarded-Method", "DELETE")
+            .header("X-Forwarded-Uri", "/wiki/page?rev=2")
+            .header("Authorization", format!("DPoP {access}"))
+            .header("DPoP", proof)
+            .send()
+    };
+    let original = proofer.proof(&app, "DELETE", "/wiki/page", Some(access));
+    let response = verify(original).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-tessera-credential"], "oauth");
+    // A proof for the verification endpoint itself names the wrong request.
+    let own = proofer.proof(&app, "GET", "/auth/verify", Some(access));
+    let (status, error, _) = refusal(verify(own).await.unwrap()).await;
+    assert_eq!((status, error.as_str()), (401, "invalid_dpop_proof"));
+}
