@@ -116,6 +116,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                     .limit(crate::content::MAX_BODY_BYTES + 64 * 1024)
                     .error_handler(|e, _| crate::error::ApiError::from_json_error(&e).into()),
             )
+            .wrap(from_fn(routes::dpop_nonce::fresh_nonce))
             .wrap(from_fn(routes::cors::cors))
             .wrap(
                 DefaultHeaders::new()

@@ -5,6 +5,7 @@ mod admin;
 pub mod api;
 pub mod cors;
 mod developers;
+pub mod dpop_nonce;
 pub mod extract;
 mod forward_auth;
 mod health;

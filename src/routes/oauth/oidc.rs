@@ -98,11 +98,6 @@ async fn userinfo(
         .await?;
     let mut response = HttpResponse::Ok();
     no_store(&mut response);
-    if scheme == Scheme::Dpop
-        && let Some(nonce) = state.dpop.nonce_for(&site.0)
-    {
-        response.insert_header((dpop::NONCE_HEADER, nonce));
-    }
     Ok(response.json(claims))
 }
 

@@ -107,6 +107,10 @@ async fn nonce_challenge_then_success_at_the_token_endpoint_and_the_api() {
     claims["nonce"] = json!(nonce);
     let response = call(&app, api, "DPoP", access, Some(&proofer.sign(&claims))).await;
     assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().contains_key("dpop-nonce"),
+        "a fresh nonce"
+    );
 
     // Nonces expire: two slots later the same nonce is challenged again.
     app.clock
