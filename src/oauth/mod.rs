@@ -38,7 +38,7 @@ pub use error::{OAuthError, OAuthResult};
 pub use scopes::{Scope, ScopeSet};
 
 use self::cache::{CachedToken, OAuthCache};
-use self::writer::GrantWriter;
+use self::writer::{GrantWriter, Redeemer};
 use crate::clock::SharedClock;
 use crate::signing::SigningKeys;
 use crate::sites::Site;
@@ -57,6 +57,7 @@ pub struct OAuth {
     users: Users,
     clock: SharedClock,
     writer: GrantWriter,
+    redeemer: Redeemer,
     /// Signs ID tokens and JWT access tokens.
     pub signing: SigningKeys,
     /// Throttles wrong user codes on `/device` (RFC 8628 5.1).
@@ -77,6 +78,7 @@ impl OAuth {
         Self {
             clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
             writer: GrantWriter::spawn(store.clone()),
+            redeemer: Redeemer::spawn(store.clone()),
             signing,
             device_guard: Arc::new(device::UserCodeGuard::new()),
             issued_codes: Arc::default(),

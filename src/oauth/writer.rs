@@ -1,63 +1,87 @@
-//! Group commit for new codes and tokens. A request hands its row to the
-//! writer and waits; a writer task takes everything queued, inserts it in
-//! one transaction (one multi-row INSERT per table, one commit) and then
-//! answers every waiting request. A response therefore still goes out only
-//! after its row is durable, but under load a few commits carry hundreds of
-//! rows instead of one commit per request.
+//! Group commit. A request hands its write to a [`Batcher`] and waits; a
+//! worker task takes everything queued, stores it with one statement (or one
+//! transaction) and then answers every waiting request. A response therefore
+//! still goes out only after its write is durable, but under load one commit
+//! carries many requests' rows instead of one commit each.
+//!
+//! Two batchers run: [`GrantWriter`] for new codes and client-credentials
+//! tokens, and [`Redeemer`] for code redemptions (claim the code, create its
+//! grant and tokens).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::store::{PendingWrite, SharedStore};
+use crate::store::{CodeClaim, PendingWrite, Redeemed, SharedStore};
 
-/// Rows per transaction at most.
+/// Items per batch at most.
 const MAX_BATCH: usize = 512;
-/// Writer tasks: while some wait for their commit, others gather the next
-/// batch; the database merges the flushes of commits that overlap.
-const WRITERS: usize = 4;
+/// Worker tasks per batcher: while some wait for their commit, others gather
+/// the next batch; the database merges the flushes of commits that overlap.
+const WORKERS: usize = 4;
 const QUEUE: usize = 8192;
 
-type Reply = oneshot::Sender<Result<Option<i64>, Arc<anyhow::Error>>>;
+type Shared<T> = Result<T, Arc<anyhow::Error>>;
 
-struct Job {
-    write: PendingWrite,
-    reply: Reply,
+struct Job<I, O> {
+    item: I,
+    reply: oneshot::Sender<Shared<O>>,
 }
 
-#[derive(Clone)]
-pub struct GrantWriter {
-    queue: mpsc::Sender<Job>,
+/// Queues items of type `I` and answers each with its `O` once the batch it
+/// went out in has been handled.
+pub struct Batcher<I, O> {
+    queue: mpsc::Sender<Job<I, O>>,
 }
 
-impl GrantWriter {
-    /// Starts the writer tasks; must be called inside the runtime.
-    pub fn spawn(store: SharedStore) -> Self {
+impl<I, O> Clone for Batcher<I, O> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
+    /// Starts the worker tasks; must be called inside the runtime. `handle`
+    /// gets a batch and returns one output per item, in order.
+    pub fn spawn<F, Fut>(handle: F) -> Self
+    where
+        F: Fn(Vec<I>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<Vec<O>>> + Send + 'static,
+    {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..WRITERS {
-            tokio::spawn(run(store.clone(), receiver.clone()));
+        let handle = Arc::new(handle);
+        for _ in 0..WORKERS {
+            tokio::spawn(run(receiver.clone(), handle.clone()));
         }
         Self { queue }
     }
 
-    /// Stores one row durably. For a token, returns its row id.
-    pub async fn write(&self, write: PendingWrite) -> anyhow::Result<Option<i64>> {
+    pub async fn submit(&self, item: I) -> anyhow::Result<O> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { write, reply })
+            .send(Job { item, reply })
             .await
-            .map_err(|_| anyhow::anyhow!("the grant writer has stopped"))?;
+            .map_err(|_| anyhow::anyhow!("the group-commit writer has stopped"))?;
         match answer.await {
-            Ok(Ok(id)) => Ok(id),
-            Ok(Err(e)) => Err(anyhow::anyhow!("cannot store the grant: {e:#}")),
-            Err(_) => Err(anyhow::anyhow!("the grant writer dropped the request")),
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(e)) => Err(anyhow::anyhow!("cannot store the write: {e:#}")),
+            Err(_) => Err(anyhow::anyhow!(
+                "the group-commit writer dropped the request"
+            )),
         }
     }
 }
 
-async fn run(store: SharedStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn run<I, O, F, Fut>(receiver: Arc<Mutex<mpsc::Receiver<Job<I, O>>>>, handle: Arc<F>)
+where
+    F: Fn(Vec<I>) -> Fut,
+    Fut: Future<Output = anyhow::Result<Vec<O>>>,
+{
     loop {
         let mut jobs = Vec::new();
         {
@@ -66,25 +90,102 @@ async fn run(store: SharedStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
                 return;
             }
         }
-        let writes: Vec<PendingWrite> = jobs.iter().map(|j| j.write.clone()).collect();
-        match store.commit_writes(&writes).await {
-            Ok(ids) => {
-                let ids: HashMap<String, i64> = ids.into_iter().collect();
-                for job in jobs {
-                    let id = match &job.write {
-                        PendingWrite::Token(token) => ids.get(&token.token_hash).copied(),
-                        PendingWrite::Code(_) => None,
-                    };
-                    let _ = job.reply.send(Ok(id));
+        let (items, replies): (Vec<I>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
+        let count = replies.len();
+        match handle(items).await {
+            Ok(outputs) if outputs.len() == count => {
+                for (reply, out) in replies.into_iter().zip(outputs) {
+                    let _ = reply.send(Ok(out));
                 }
             }
+            Ok(outputs) => {
+                let e = Arc::new(anyhow::anyhow!(
+                    "a batch of {count} writes returned {} results",
+                    outputs.len()
+                ));
+                fail_all(replies, &e);
+            }
             Err(e) => {
-                tracing::error!(error = %e, rows = jobs.len(), "group commit failed");
-                let e = Arc::new(anyhow::Error::from(e));
-                for job in jobs {
-                    let _ = job.reply.send(Err(e.clone()));
-                }
+                tracing::error!(error = %e, rows = count, "group commit failed");
+                fail_all(replies, &Arc::new(e));
             }
         }
     }
+}
+
+fn fail_all<O>(replies: Vec<oneshot::Sender<Shared<O>>>, e: &Arc<anyhow::Error>) {
+    for reply in replies {
+        let _ = reply.send(Err(e.clone()));
+    }
+}
+
+/// New codes and client-credentials tokens: one multi-row INSERT per table
+/// per batch.
+#[derive(Clone)]
+pub struct GrantWriter(Batcher<PendingWrite, Option<i64>>);
+
+impl GrantWriter {
+    pub fn spawn(store: SharedStore) -> Self {
+        Self(Batcher::spawn(move |writes: Vec<PendingWrite>| {
+            let store = store.clone();
+            async move {
+                let ids: HashMap<String, i64> =
+                    store.commit_writes(&writes).await?.into_iter().collect();
+                Ok(writes
+                    .iter()
+                    .map(|write| match write {
+                        PendingWrite::Token(token) => ids.get(&token.token_hash).copied(),
+                        PendingWrite::Code(_) => None,
+                    })
+                    .collect())
+            }
+        }))
+    }
+
+    /// Stores one row durably. For a token, returns its row id.
+    pub async fn write(&self, write: PendingWrite) -> anyhow::Result<Option<i64>> {
+        self.0.submit(write).await
+    }
+}
+
+/// Code redemptions, claimed together: on Postgres one statement per batch.
+#[derive(Clone)]
+pub struct Redeemer(Batcher<CodeClaim, Shared<Option<Redeemed>>>);
+
+impl Redeemer {
+    pub fn spawn(store: SharedStore) -> Self {
+        Self(Batcher::spawn(move |claims: Vec<CodeClaim>| {
+            let store = store.clone();
+            async move { Ok(claim_each(&store, &claims).await) }
+        }))
+    }
+
+    /// Claims the code and creates its grant and tokens, durably; `None`
+    /// when the code was used before or is gone.
+    pub async fn claim(&self, claim: CodeClaim) -> anyhow::Result<Option<Redeemed>> {
+        self.0
+            .submit(claim)
+            .await?
+            .map_err(|e| anyhow::anyhow!("cannot redeem the code: {e:#}"))
+    }
+}
+
+/// Claims a batch; if the batch fails as a whole, retries its claims one by
+/// one, so that one failing claim fails alone.
+async fn claim_each(store: &SharedStore, claims: &[CodeClaim]) -> Vec<Shared<Option<Redeemed>>> {
+    let error = match store.claim_codes(claims).await {
+        Ok(redeemed) => return redeemed.into_iter().map(Ok).collect(),
+        Err(e) if claims.len() == 1 => return vec![Err(Arc::new(e.into()))],
+        Err(e) => e,
+    };
+    tracing::warn!(error = %error, claims = claims.len(), "batched code redemption failed; claiming one by one");
+    let mut outcomes = Vec::with_capacity(claims.len());
+    for claim in claims {
+        outcomes.push(match store.claim_codes(std::slice::from_ref(claim)).await {
+            Ok(mut redeemed) => Ok(redeemed.pop().flatten()),
+            Err(e) => Err(Arc::new(e.into())),
+        });
+    }
+    outcomes
 }

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use super::{
-    AuthorizationRecord, ClientChanges, ClientRecord, CodeRecord, NewClient, NewGrant, NewToken,
-    PendingWrite, Redemption, Rotation, StoreResult, TokenIds, TokenRecord,
+    AuthorizationRecord, ClientChanges, ClientRecord, CodeClaim, CodeRecord, NewClient, NewToken,
+    PendingWrite, Redeemed, Rotation, StoreResult, TokenIds, TokenRecord,
 };
 
 #[async_trait]
@@ -81,15 +81,19 @@ pub trait GrantStore {
     /// Stores tokens of an existing grant (a refresh within the grace window).
     async fn insert_tokens_of_grant(&self, tokens: &[NewToken]) -> StoreResult<TokenIds>;
     async fn find_code(&self, site_id: i64, code_hash: &str) -> StoreResult<Option<CodeRecord>>;
-    /// Marks the code used and creates its grant and tokens, atomically. A
-    /// code used before instead revokes what its first use created.
-    async fn redeem_code(
+    /// Claims each unused code (`consumed_at IS NULL`) and creates its grant
+    /// and tokens, each claim atomically; one result per claim, in order,
+    /// `None` for a code used before or gone. A batch is one statement on
+    /// Postgres and one transaction on SQLite.
+    async fn claim_codes(&self, claims: &[CodeClaim]) -> StoreResult<Vec<Option<Redeemed>>>;
+    /// A used code came back: revokes the grant its first use created.
+    /// Returns that grant when this call revoked it.
+    async fn revoke_reused_code(
         &self,
+        site_id: i64,
         code_hash: &str,
-        grant: &NewGrant,
-        tokens: &[NewToken],
         now: i64,
-    ) -> StoreResult<Redemption>;
+    ) -> StoreResult<Option<i64>>;
     async fn find_token(&self, site_id: i64, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// Marks the refresh token rotated and stores its successors, in one
     /// transaction, unless it was rotated already.

@@ -4,7 +4,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 
-use super::{NewGrant, NewToken, Redemption, Store, StoreResult};
+use super::{CodeClaim, Redeemed, Store, StoreResult};
 
 pub const CHANGE_CHANNEL: &str = "tessera_changes";
 
@@ -37,68 +37,100 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// Claims an unused code and creates its grant and tokens in ONE
-    /// statement (one round trip, atomic by itself): the claim draws the
-    /// grant's id from its sequence, the grant and token inserts read the
-    /// claimed row, so nothing is written when the code was used before.
-    /// `None` then, or when the code is gone. The foreign key from the code
-    /// to its grant is checked at the end of the statement, when both exist.
-    async fn claim_code(
-        &self,
-        code_hash: &str,
-        grant: &NewGrant,
-        tokens: &[NewToken],
-        now: i64,
-    ) -> StoreResult<Option<Redemption>> {
-        let hashes: Vec<&str> = tokens.iter().map(|t| t.token_hash.as_str()).collect();
-        let kinds: Vec<&str> = tokens.iter().map(|t| t.kind.as_str()).collect();
-        let scopes: Vec<&str> = tokens.iter().map(|t| t.scopes.as_str()).collect();
-        let expiries: Vec<i64> = tokens.iter().map(|t| t.expires_at).collect();
-        let jkts: Vec<Option<&str>> = tokens.iter().map(|t| t.jkt.as_deref()).collect();
-        let rows = sqlx::query_as::<sqlx::Postgres, (i64, String, i64)>(
-            "WITH claimed AS ( \
-                 UPDATE oauth_codes \
-                 SET consumed_at = $1, grant_id = nextval(pg_get_serial_sequence('oauth_grants', 'id')) \
-                 WHERE site_id = $2 AND code_hash = $3 AND consumed_at IS NULL \
-                 RETURNING grant_id \
-             ), new_grant AS ( \
+    /// Claims a batch of codes and creates their grants and tokens in ONE
+    /// statement (one round trip, one commit, atomic by itself). The claim
+    /// (`UPDATE … WHERE consumed_at IS NULL`) draws each grant's id from its
+    /// sequence; the grant and token inserts read the claimed rows, so
+    /// nothing is written for a code used before. A code listed twice in a
+    /// batch is claimed once (an `UPDATE … FROM` changes a row once). The
+    /// foreign key from a code to its grant is checked at the end of the
+    /// statement, when both exist.
+    async fn claim_code_batch(&self, claims: &[CodeClaim]) -> StoreResult<Vec<Option<Redeemed>>> {
+        let mut code_hashes = Vec::with_capacity(claims.len());
+        let (mut sites, mut clients, mut users) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut grant_scopes, mut created, mut expires) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut token_claim, mut token_hashes, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut token_scopes, mut token_expires, mut jkts) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, claim) in (1_i64..).zip(claims) {
+            code_hashes.push(claim.code_hash.as_str());
+            sites.push(claim.grant.site_id);
+            clients.push(claim.grant.client_pk);
+            users.push(claim.grant.user_id);
+            grant_scopes.push(claim.grant.scopes.as_str());
+            created.push(claim.grant.created_at);
+            expires.push(claim.grant.expires_at);
+            for token in &claim.tokens {
+                token_claim.push(n);
+                token_hashes.push(token.token_hash.as_str());
+                kinds.push(token.kind.as_str());
+                token_scopes.push(token.scopes.as_str());
+                token_expires.push(token.expires_at);
+                jkts.push(token.jkt.as_deref());
+            }
+        }
+        let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, String, i64)>(
+            "WITH claim AS ( \
+                 SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], \
+                                      $5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY \
+                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, n) \
+             ), claimed AS ( \
+                 UPDATE oauth_codes o \
+                 SET consumed_at = c.created_at, \
+                     grant_id = nextval(pg_get_serial_sequence('oauth_grants', 'id')) \
+                 FROM claim c \
+                 WHERE o.site_id = c.site_id AND o.code_hash = c.code_hash AND o.consumed_at IS NULL \
+                 RETURNING c.n, o.grant_id \
+             ), new_grants AS ( \
                  INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                 SELECT grant_id, $2, $4, $5, $6, $7, $8 FROM claimed \
+                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at \
+                 FROM claimed d JOIN claim c ON c.n = d.n \
                  RETURNING id \
              ), new_tokens AS ( \
                  INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
                                            scopes, created_at, expires_at, jkt) \
-                 SELECT $2, t.token_hash, t.kind, $4, $5, g.id, t.scopes, $7, t.expires_at, t.jkt \
-                 FROM new_grant g \
-                 CROSS JOIN UNNEST($9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[]) \
-                     AS t (token_hash, kind, scopes, expires_at, jkt) \
+                 SELECT c.site_id, t.token_hash, t.kind, c.client_pk, c.user_id, d.grant_id, \
+                        t.scopes, c.created_at, t.expires_at, t.jkt \
+                 FROM UNNEST($8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], \
+                             $13::text[]) \
+                     AS t (n, token_hash, kind, scopes, expires_at, jkt) \
+                 JOIN claimed d ON d.n = t.n \
+                 JOIN claim c ON c.n = t.n \
                  RETURNING grant_id, token_hash, id \
              ) \
-             SELECT grant_id, token_hash, id FROM new_tokens",
+             SELECT d.n, d.grant_id, t.token_hash, t.id \
+             FROM claimed d JOIN new_tokens t ON t.grant_id = d.grant_id",
         )
-        .bind(now)
-        .bind(grant.site_id)
-        .bind(code_hash)
-        .bind(grant.client_pk)
-        .bind(grant.user_id)
-        .bind(&grant.scopes)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .bind(&hashes)
+        .bind(&code_hashes)
+        .bind(&sites)
+        .bind(&clients)
+        .bind(&users)
+        .bind(&grant_scopes)
+        .bind(&created)
+        .bind(&expires)
+        .bind(&token_claim)
+        .bind(&token_hashes)
         .bind(&kinds)
-        .bind(&scopes)
-        .bind(&expiries)
+        .bind(&token_scopes)
+        .bind(&token_expires)
         .bind(&jkts)
         .fetch_all(&self.pool)
         .await?;
-        let Some(grant_id) = rows.first().map(|(grant_id, _, _)| *grant_id) else {
-            return Ok(None);
-        };
-        let token_ids = rows.into_iter().map(|(_, hash, id)| (hash, id)).collect();
-        Ok(Some(Redemption::Redeemed {
-            grant_id,
-            token_ids,
-        }))
+        let mut redeemed: Vec<Option<Redeemed>> = vec![None; claims.len()];
+        for (n, grant_id, token_hash, token_id) in rows {
+            let Some(slot) = usize::try_from(n - 1)
+                .ok()
+                .and_then(|i| redeemed.get_mut(i))
+            else {
+                continue;
+            };
+            slot.get_or_insert_with(|| Redeemed {
+                grant_id,
+                token_ids: Vec::new(),
+            })
+            .token_ids
+            .push((token_hash, token_id));
+        }
+        Ok(redeemed)
     }
 }
 

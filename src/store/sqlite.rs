@@ -7,7 +7,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{NewGrant, NewToken, Redemption, Store, StoreResult};
+use super::{CodeClaim, NewToken, Redeemed, Store, StoreResult};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -39,50 +39,58 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// Claims an unused code and creates its grant and tokens, in one
-    /// transaction; `None` when the code was used before or is gone.
-    async fn claim_code(
-        &self,
-        code_hash: &str,
-        grant: &NewGrant,
-        tokens: &[NewToken],
-        now: i64,
-    ) -> StoreResult<Option<Redemption>> {
+    /// Claims a batch of codes and creates their grants and tokens, in one
+    /// transaction (SQLite has no data-modifying `WITH`): per code, the
+    /// conditional claim first, then the grant and its tokens only if the
+    /// claim took.
+    async fn claim_code_batch(&self, claims: &[CodeClaim]) -> StoreResult<Vec<Option<Redeemed>>> {
         let mut tx = self.begin_write().await?;
-        let grant_id = sqlx::query_scalar::<sqlx::Sqlite, i64>(
-            "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(grant.site_id)
-        .bind(grant.client_pk)
-        .bind(grant.user_id)
-        .bind(&grant.scopes)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let claimed = sqlx::query(
-            "UPDATE oauth_codes SET consumed_at = $1, grant_id = $2 \
-             WHERE site_id = $3 AND code_hash = $4 AND consumed_at IS NULL",
-        )
-        .bind(now)
-        .bind(grant_id)
-        .bind(grant.site_id)
-        .bind(code_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed != 1 {
-            tx.rollback().await?;
-            return Ok(None);
+        let mut redeemed = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let grant = &claim.grant;
+            let claimed = sqlx::query(
+                "UPDATE oauth_codes SET consumed_at = $1 \
+                 WHERE site_id = $2 AND code_hash = $3 AND consumed_at IS NULL",
+            )
+            .bind(grant.created_at)
+            .bind(grant.site_id)
+            .bind(&claim.code_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                redeemed.push(None);
+                continue;
+            }
+            let grant_id = sqlx::query_scalar::<sqlx::Sqlite, i64>(
+                "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(grant.site_id)
+            .bind(grant.client_pk)
+            .bind(grant.user_id)
+            .bind(&grant.scopes)
+            .bind(grant.created_at)
+            .bind(grant.expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE oauth_codes SET grant_id = $1 WHERE site_id = $2 AND code_hash = $3",
+            )
+            .bind(grant_id)
+            .bind(grant.site_id)
+            .bind(&claim.code_hash)
+            .execute(&mut *tx)
+            .await?;
+            let tokens: Vec<&NewToken> = claim.tokens.iter().collect();
+            let token_ids = Self::insert_tokens(&mut tx, &tokens, Some(grant_id)).await?;
+            redeemed.push(Some(Redeemed {
+                grant_id,
+                token_ids,
+            }));
         }
-        let tokens: Vec<&NewToken> = tokens.iter().collect();
-        let token_ids = Self::insert_tokens(&mut tx, &tokens, Some(grant_id)).await?;
         tx.commit().await?;
-        Ok(Some(Redemption::Redeemed {
-            grant_id,
-            token_ids,
-        }))
+        Ok(redeemed)
     }
 }
 

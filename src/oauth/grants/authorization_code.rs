@@ -9,7 +9,7 @@ use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
 use crate::oauth::scopes::{Scope, ScopeSet};
 use crate::oauth::{OAuth, tokens};
 use crate::sites::Site;
-use crate::store::{NewGrant, Redemption};
+use crate::store::{CodeClaim, NewGrant, Redeemed};
 
 impl OAuth {
     pub(super) async fn exchange_code(
@@ -102,15 +102,16 @@ impl OAuth {
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,
         };
-        match self
-            .store
-            .redeem_code(&code_hash, &grant, &rows, now)
-            .await?
-        {
-            Redemption::Redeemed {
+        let claim = CodeClaim {
+            code_hash: code_hash.clone(),
+            grant,
+            tokens: rows,
+        };
+        match self.redeemer.claim(claim).await? {
+            Some(Redeemed {
                 grant_id,
                 token_ids,
-            } => {
+            }) => {
                 minted.access_row.grant_id = Some(grant_id);
                 self.remember_issued(client, &minted.access_row, &token_ids);
                 let mut response = respond(site, minted, scopes);
@@ -119,8 +120,13 @@ impl OAuth {
                 }
                 Ok(response)
             }
-            Redemption::AlreadyUsed { revoked_grant } => {
-                if let Some(grant_id) = revoked_grant {
+            None => {
+                let revoked = self
+                    .store
+                    .revoke_reused_code(site.id, &code_hash, now)
+                    .await?;
+                if let Some(grant_id) = revoked {
+                    tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code used twice at once; revoked its tokens");
                     self.cache.evict_grant(grant_id);
                 }
                 Err(invalid)
