@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# DPoP (RFC 9449) figures, in one run:
+#
+#   1. DPoP proof verifications per second, in process, per algorithm
+#      (`cargo bench --bench signing`: parse, key, signature, claims and the
+#      jti replay cache, one thread);
+#   2. the token endpoint's client_credentials rate with a DPoP proof on every
+#      request divided by the rate without, against one Tessera (release
+#      build, fresh PostgreSQL database), same client, same wrk settings.
+#      Target: DPoP costs under 30 % of the throughput (ratio above 0.70).
+#
+# Proofs are signed before the DPoP run (examples/dpop_proofs.rs, one fresh
+# key, a unique jti each, iat = when they were made), enough for the plain
+# run's rate over the whole run and then some; the server accepts proofs up
+# to an hour old for this (TESSERA_DPOP_PROOF_MAX_AGE_SECS=3600), which changes
+# no work per proof. Each proof is sent once, so every request also pays the
+# replay cache.
+#
+# Usage: scripts/bench-dpop.sh
+#   ALG=ES256             proof algorithm: ES256 (default), EdDSA or RS256
+#   DURATION=10s          length of each wrk run (seconds: 10s, or minutes: 1m)
+#   WRK_THREADS, WRK_CONNECTIONS   (default 2 and 32)
+#   WARMUP=3s             unmeasured run without proofs first (0: none)
+#   SKIP_BUILD=1          use the release binary and example as they are
+#   SKIP_MICRO=1          skip the in-process verification figures
+#   BENCH_KEEP_WORKDIR=1  keep the server log and raw files
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib-bench.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
+bench_init
+
+ALG=${ALG:-ES256}
+WARMUP=${WARMUP:-3s}
+PORT=18083
+URL="http://localhost:$PORT" # Tessera routes by Host: not 127.0.0.1
+DB_NAME=tessera_bench_dpop
+SCOPE=content:read
+PROOF_TOOL=target/release/examples/dpop_proofs
+LUA="$BENCH_ROOT/bench/lua/client_credentials_dpop.lua"
+case $ALG in ES256 | EdDSA | RS256) ;; *) bench_die "ALG must be ES256, EdDSA or RS256" ;; esac
+
+bench_require_wrk
+command -v jq >/dev/null || bench_apt_install jq
+
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+    bench_log "building the release binary and the proof generator"
+    cargo build --release --bin tessera --example dpop_proofs
+fi
+[[ -x "$BENCH_BIN" && -x "$PROOF_TOOL" ]] || bench_die "build $BENCH_BIN and $PROOF_TOOL first"
+
+# 1. In process, before the server starts, so nothing competes for the CPU.
+MICRO="(skipped: SKIP_MICRO=1)"
+if [[ -z "${SKIP_MICRO:-}" ]]; then
+    bench_log "cargo bench --bench signing (DPoP proof verification)"
+    cargo bench --bench signing >"$BENCH_WORKDIR/micro.txt" 2>&1 \
+        || { tail -n 20 "$BENCH_WORKDIR/micro.txt" >&2; bench_die "cargo bench --bench signing failed"; }
+    MICRO=$(grep 'DPoP' "$BENCH_WORKDIR/micro.txt" || echo "(no DPoP lines in the bench output)")
+fi
+
+# seconds DURATION: 10s -> 10, 2m -> 120.
+seconds() {
+    case $1 in
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# 2. Over HTTP.
+bench_ensure_postgres
+bench_recreate_db "$DB_NAME"
+export TESSERA_DATABASE_URL="postgres://postgres@$BENCH_PG_HOST:$BENCH_PG_PORT/$DB_NAME"
+export TESSERA_LISTEN="127.0.0.1:$PORT"
+export TESSERA_BASE_URL="$URL"
+TESSERA_MASTER_KEY=$(head -c 32 /dev/urandom | base64 -w 0)
+export TESSERA_MASTER_KEY
+export TESSERA_DPOP_PROOF_MAX_AGE_SECS=3600
+export RUST_LOG=warn
+bench_start_server "$URL" "$BENCH_WORKDIR/tessera.log"
+
+out=$("$BENCH_BIN" client create --site default --name bench-dpop --scopes "$SCOPE" \
+    --grant-types client_credentials --json) || bench_die "tessera client create failed"
+CLIENT_ID=$(jq -r .client_id <<<"$out")
+SECRET=$(jq -r .client_secret <<<"$out")
+BASIC_AUTH=$(bench_basic_auth "$CLIENT_ID" "$SECRET")
+export BASIC_AUTH SCOPE WRK_THREADS
+
+# One token each way, checked, before anything is measured.
+"$PROOF_TOOL" "$URL/oauth/token" 1 "$ALG" >"$BENCH_WORKDIR/check-proof.txt"
+for proof in "" "$(cat "$BENCH_WORKDIR/check-proof.txt")"; do
+    want=Bearer
+    args=(-u "$CLIENT_ID:$SECRET" -d grant_type=client_credentials -d "scope=$SCOPE")
+    if [[ -n "$proof" ]]; then
+        want=DPoP
+        args+=(-H "DPoP: $proof")
+    fi
+    got=$(curl -sS "${args[@]}" "$URL/oauth/token" | jq -r '.token_type // .error')
+    [[ $got == "$want" ]] || bench_die "a token request expecting $want got $got"
+done
+
+if [[ $WARMUP != 0 ]]; then
+    bench_log "warm-up: wrk -d$WARMUP (no proofs)"
+    wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" -s "$LUA" "$URL/oauth/token" \
+        >"$BENCH_WORKDIR/warmup.txt" 2>&1 || bench_die "wrk (warm-up) failed"
+fi
+
+unset DPOP_PROOFS
+bench_wrk plain "$URL/oauth/token" -s "$LUA"
+PLAIN_RPS=$BENCH_RPS PLAIN_P99=$BENCH_P99_MS PLAIN_OK=$(bench_wrk_value plain ok)
+
+# Proofs for the DPoP run: the plain rate over the run, with half again to spare.
+COUNT=$(awk -v r="$PLAIN_RPS" -v s="$(seconds "$DURATION")" 'BEGIN { printf "%d\n", r * s * 1.5 + 2000 }')
+bench_log "signing $COUNT $ALG proofs"
+SIGN_START=$(date +%s)
+"$PROOF_TOOL" "$URL/oauth/token" "$COUNT" "$ALG" >"$BENCH_WORKDIR/proofs.txt" \
+    || bench_die "the proof generator failed"
+bench_log "signed in $(($(date +%s) - SIGN_START)) s"
+export DPOP_PROOFS="$BENCH_WORKDIR/proofs.txt"
+bench_wrk dpop "$URL/oauth/token" -s "$LUA"
+DPOP_RPS=$BENCH_RPS DPOP_P99=$BENCH_P99_MS DPOP_OK=$(bench_wrk_value dpop ok)
+
+RATIO=$(bench_ratio "$DPOP_RPS" "$PLAIN_RPS")
+VERDICT=$(awk -v r="$RATIO" 'BEGIN {
+    if (r == "n/a") { print "n/a"; exit }
+    printf "DPoP costs %.0f %% of the throughput (target under 30 %%): %s\n", (1 - r) * 100, (r > 0.70) ? "met" : "NOT met"
+}')
+
+mkdir -p bench-results
+RESULT="bench-results/dpop-$(date -u +%Y%m%dT%H%M%SZ).txt"
+{
+    echo "Tessera DPoP benchmark (RFC 9449)"
+    bench_context
+    echo "server:   $BENCH_BIN serve on PostgreSQL ($DB_NAME), RUST_LOG=warn, $URL"
+    echo "proofs:   $ALG, one key, $COUNT signed before the DPoP run"
+    echo
+    echo "In process, one thread (cargo bench --bench signing):"
+    echo "$MICRO"
+    echo
+    printf '%-32s | %10s %9s | %s\n' "client_credentials" "req/s" "p99 ms" "wrk script check"
+    printf '%-32s | %10s %9s | %s\n' "without DPoP (Bearer)" "$PLAIN_RPS" "$PLAIN_P99" "$PLAIN_OK"
+    printf '%-32s | %10s %9s | %s\n' "with a DPoP proof per request" "$DPOP_RPS" "$DPOP_P99" "$DPOP_OK"
+    echo
+    echo "ratio with/without: $RATIO; $VERDICT"
+    echo "1-minute load average at the end: $(cut -d ' ' -f 1 /proc/loadavg)"
+} | tee "$RESULT"
+for label in plain dpop; do
+    {
+        echo
+        echo "---- raw wrk output: $label ----"
+        cat "$BENCH_WORKDIR/wrk-$label.txt"
+    } >>"$RESULT"
+done
+bench_log "written to $RESULT"
+
+for check in "$PLAIN_OK" "$DPOP_OK"; do
+    [[ $check == *"failed=0 "* || $check == *"failed=0" ]] \
+        || bench_die "some responses were not tokens of the expected type: $check"
+done
