@@ -18,7 +18,7 @@ pub mod jwks;
 pub mod registration;
 pub mod registry;
 #[cfg(test)]
-mod test_keys;
+pub(crate) mod test_keys;
 pub mod validate;
 
 use std::fmt;

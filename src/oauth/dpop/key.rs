@@ -1,10 +1,20 @@
 //! The public key a DPoP proof carries in its `jwk` header: which shapes are
-//! accepted, and its RFC 7638 thumbprint (`jkt`), which is what tokens are
-//! bound to.
+//! accepted, its RFC 7638 thumbprint (`jkt`), which is what tokens are bound
+//! to, and the signature check.
+//!
+//! Signatures are checked with aws-lc-rs, which the binary already links for
+//! rustls (same version and features, so nothing more is compiled): every
+//! token request with a proof pays one verification, and aws-lc-rs checks
+//! ES256 about five times faster than the RustCrypto `p256` crate behind
+//! jsonwebtoken's `rust_crypto` backend (51 against 276 µs on the 2-core
+//! build machine); with `p256` the check alone cost the token endpoint
+//! two-thirds of its throughput. The algorithms accepted are still exactly
+//! those jsonwebtoken verifies (`SIGNING_ALGS`).
 
+use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -76,10 +86,18 @@ impl KeyShape {
     }
 }
 
+/// The public key's material, decoded once.
+enum Material {
+    /// Modulus (without leading zero bytes) and exponent, big-endian.
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    /// The SEC1 uncompressed point `04 || x || y`, or the Ed25519 key.
+    Point(Vec<u8>),
+}
+
 /// A proof key that passed every check, with its thumbprint.
 pub struct ProofKey {
     shape: KeyShape,
-    key: DecodingKey,
+    material: Material,
     jkt: Jkt,
 }
 
@@ -93,22 +111,26 @@ impl ProofKey {
         if PRIVATE_MEMBERS.iter().any(|m| jwk.contains_key(*m)) {
             return Err(ProofError::PrivateKey);
         }
-        let (shape, canonical, key) = match member(jwk, "kty")? {
+        let (shape, canonical, material) = match member(jwk, "kty")? {
             "RSA" => {
                 let n = member(jwk, "n")?;
                 let e = member(jwk, "e")?;
-                let modulus = decode(n)?;
-                if !RSA_MODULUS_BYTES.contains(&modulus.len()) || decode(e)?.is_empty() {
+                let mut modulus = decode(n)?;
+                let leading = modulus.iter().take_while(|b| **b == 0).count();
+                modulus.drain(..leading);
+                let exponent = decode(e)?;
+                if !RSA_MODULUS_BYTES.contains(&modulus.len()) || exponent.is_empty() {
                     return Err(ProofError::BadKey(
                         "RSA proof keys must have a 2048 to 4096-bit modulus",
                     ));
                 }
-                let key = DecodingKey::from_rsa_components(n, e)
-                    .map_err(|_| ProofError::BadKey("the RSA key cannot be read"))?;
                 (
                     KeyShape::Rsa,
                     format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#),
-                    key,
+                    Material::Rsa {
+                        n: modulus,
+                        e: exponent,
+                    },
                 )
             }
             "EC" => {
@@ -120,17 +142,20 @@ impl ProofKey {
                 };
                 let x = member(jwk, "x")?;
                 let y = member(jwk, "y")?;
-                if decode(x)?.len() != size || decode(y)?.len() != size {
+                let (x_bytes, y_bytes) = (decode(x)?, decode(y)?);
+                if x_bytes.len() != size || y_bytes.len() != size {
                     return Err(ProofError::BadKey(
                         "the EC key's coordinates have the wrong size",
                     ));
                 }
-                let key = DecodingKey::from_ec_components(x, y)
-                    .map_err(|_| ProofError::BadKey("the EC key cannot be read"))?;
+                let mut point = Vec::with_capacity(1 + 2 * size);
+                point.push(0x04);
+                point.extend_from_slice(&x_bytes);
+                point.extend_from_slice(&y_bytes);
                 (
                     shape,
                     format!(r#"{{"crv":"{crv}","kty":"EC","x":"{x}","y":"{y}"}}"#),
-                    key,
+                    Material::Point(point),
                 )
             }
             "OKP" => {
@@ -138,15 +163,14 @@ impl ProofKey {
                     return Err(ProofError::BadKey("OKP proof keys must use Ed25519"));
                 }
                 let x = member(jwk, "x")?;
-                if decode(x)?.len() != 32 {
+                let public = decode(x)?;
+                if public.len() != 32 {
                     return Err(ProofError::BadKey("the Ed25519 key has the wrong size"));
                 }
-                let key = DecodingKey::from_ed_components(x)
-                    .map_err(|_| ProofError::BadKey("the Ed25519 key cannot be read"))?;
                 (
                     KeyShape::Ed25519,
                     format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#),
-                    key,
+                    Material::Point(public),
                 )
             }
             _ => {
@@ -157,7 +181,7 @@ impl ProofKey {
         };
         Ok(ProofKey {
             shape,
-            key,
+            material,
             jkt: thumbprint_of(&canonical),
         })
     }
@@ -166,8 +190,25 @@ impl ProofKey {
         self.shape.fits(alg)
     }
 
-    pub fn decoding_key(&self) -> &DecodingKey {
-        &self.key
+    /// Whether `signature` (the JWS signature, decoded) over `message`
+    /// verifies with this key under `alg`; false for an `alg` the key does
+    /// not fit.
+    pub fn verifies(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        if !self.fits(alg) {
+            return false;
+        }
+        match &self.material {
+            Material::Point(public) => point_algorithm(alg).is_some_and(|algorithm| {
+                UnparsedPublicKey::new(algorithm, public)
+                    .verify(message, signature)
+                    .is_ok()
+            }),
+            Material::Rsa { n, e } => rsa_parameters(alg).is_some_and(|parameters| {
+                RsaPublicKeyComponents { n, e }
+                    .verify(parameters, message, signature)
+                    .is_ok()
+            }),
+        }
     }
 
     pub fn jkt(&self) -> &Jkt {
@@ -177,6 +218,30 @@ impl ProofKey {
     pub fn into_jkt(self) -> Jkt {
         self.jkt
     }
+}
+
+/// aws-lc-rs's check for an EC or Ed25519 JWS algorithm (RFC 7518 3.4:
+/// ECDSA signatures are the fixed-size `r || s`).
+fn point_algorithm(alg: Algorithm) -> Option<&'static dyn signature::VerificationAlgorithm> {
+    match alg {
+        Algorithm::ES256 => Some(&signature::ECDSA_P256_SHA256_FIXED),
+        Algorithm::ES384 => Some(&signature::ECDSA_P384_SHA384_FIXED),
+        Algorithm::EdDSA => Some(&signature::ED25519),
+        _ => None,
+    }
+}
+
+fn rsa_parameters(alg: Algorithm) -> Option<&'static signature::RsaParameters> {
+    use Algorithm::*;
+    Some(match alg {
+        RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+        RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+        PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+        PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+        _ => return None,
+    })
 }
 
 /// A required string member. Values are then checked to be base64url (or a

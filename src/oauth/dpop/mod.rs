@@ -44,7 +44,8 @@ pub const NONCE_HEADER: &str = "dpop-nonce";
 pub const TOKEN_TYPE: &str = "DPoP";
 
 /// The algorithms proofs may be signed with: every asymmetric algorithm
-/// jsonwebtoken's `rust_crypto` backend verifies. Metadata
+/// jsonwebtoken's `rust_crypto` backend verifies (checked with aws-lc-rs,
+/// see `key.rs`). Metadata
 /// (`dpop_signing_alg_values_supported`) and `WWW-Authenticate` challenges
 /// publish exactly this list.
 pub const SIGNING_ALGS: [Algorithm; 9] = [
@@ -357,9 +358,10 @@ pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), P
         return Err(ProofError::KeyAlgorithmMismatch);
     }
     let signed = &proof[..header_len(proof, payload)];
-    let valid = jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key.decoding_key(), alg)
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
         .map_err(|_| ProofError::BadSignature)?;
-    if !valid {
+    if !key.verifies(alg, signed.as_bytes(), &signature) {
         return Err(ProofError::BadSignature);
     }
     Ok((key, json_object(payload)?))
@@ -455,6 +457,57 @@ mod tests {
         assert_eq!(
             access_token_hash("abc"),
             "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+    }
+
+    /// A proof signed by jsonwebtoken (the `rust_crypto` backend), as a
+    /// client library would, with `key`'s public JWK in the header.
+    fn signed_by(key: &crate::identity::test_keys::TestKey, alg: Algorithm) -> String {
+        let mut header = jsonwebtoken::Header::new(alg);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = serde_json::from_value(key.jwk.clone()).ok();
+        let claims =
+            serde_json::json!({"jti": "j", "htm": "POST", "htu": "https://x.example/t", "iat": 1});
+        key.sign_with_header(&header, &claims)
+    }
+
+    #[test]
+    fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
+        use crate::identity::test_keys::TestKey;
+        let rsa = TestKey::rsa("r", 0);
+        let cases = [
+            (&rsa, Algorithm::RS256),
+            (&rsa, Algorithm::RS384),
+            (&rsa, Algorithm::RS512),
+            (&rsa, Algorithm::PS256),
+            (&rsa, Algorithm::PS384),
+            (&rsa, Algorithm::PS512),
+            (&TestKey::ec("e"), Algorithm::ES256),
+            (&TestKey::ed("d"), Algorithm::EdDSA),
+        ];
+        for (key, alg) in cases {
+            let proof = signed_by(key, alg);
+            let verified = verify_signature(&proof).map(|(key, claims)| (key.into_jkt(), claims));
+            assert!(verified.is_ok(), "{alg:?}: {verified:?}");
+            // Another payload under the same signature.
+            let mut parts: Vec<&str> = proof.split('.').collect();
+            let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
+            parts[1] = &other;
+            assert_eq!(
+                verify_signature(&parts.join(".")).err(),
+                Some(ProofError::BadSignature),
+                "{alg:?}"
+            );
+        }
+        // A key used with an algorithm of another shape.
+        let ec = TestKey::ec("e");
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = serde_json::from_value(rsa.jwk.clone()).ok();
+        let mismatched = ec.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
+        assert_eq!(
+            verify_signature(&mismatched).err(),
+            Some(ProofError::KeyAlgorithmMismatch)
         );
     }
 
