@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::OAuth;
 use super::authorize::{AuthorizationRequest, UserFacingError, check_parameters, parse_prompt};
 use super::clients::{Client, PresentedClient};
+use super::dpop::{self, Jkt};
 use super::error::{OAuthError, OAuthResult};
 use super::metadata::{Metadata, metadata};
 use super::tokens;
@@ -31,12 +32,14 @@ pub struct PushedRequest {
 }
 
 impl OAuth {
-    /// `POST /oauth/par`.
+    /// `POST /oauth/par`. `proof` is the key of the request's DPoP proof,
+    /// already checked: it binds the code like `dpop_jkt` (RFC 9449 10.1).
     pub async fn push_authorization_request(
         &self,
         site: &Site,
         authorization: Option<&str>,
         form: &HashMap<String, String>,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<PushedRequest> {
         let field = |name: &str| form.get(name).map(String::as_str);
         let presented = PresentedClient {
@@ -66,6 +69,20 @@ impl OAuth {
         };
         request.client_id = Some(client.client_id.clone());
         request.redirect_uri = Some(redirect_uri);
+        match (request.dpop_jkt.as_deref().filter(|j| !j.is_empty()), proof) {
+            (Some(jkt), _) if !dpop::is_thumbprint(jkt) => {
+                return Err(OAuthError::invalid_request(
+                    "dpop_jkt must be a base64url SHA-256 JWK thumbprint",
+                ));
+            }
+            (Some(jkt), Some(proof)) if !proof.matches(jkt) => {
+                return Err(OAuthError::invalid_request(
+                    "dpop_jkt does not name the key of the DPoP proof",
+                ));
+            }
+            (None, Some(proof)) => request.dpop_jkt = Some(proof.as_str().to_owned()),
+            _ => {}
+        }
         // The same checks as the authorization endpoint, answered here as JSON.
         parse_prompt(request.prompt.as_deref())?;
         check_parameters(&client, &request)?;

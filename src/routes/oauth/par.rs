@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{authorization, no_store};
 use crate::oauth::OAuthError;
-use crate::routes::extract::CurrentSite;
+use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,9 +21,15 @@ async fn push(
     site: CurrentSite,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, OAuthError> {
+    let proof = state.dpop.verify_request(
+        &site.0,
+        &dpop_proofs(&req),
+        req.method().as_str(),
+        req.path(),
+    )?;
     let pushed = state
         .oauth
-        .push_authorization_request(&site.0, authorization(&req), &form)
+        .push_authorization_request(&site.0, authorization(&req), &form, proof.as_ref())
         .await?;
     let mut response = HttpResponse::Created();
     no_store(&mut response);

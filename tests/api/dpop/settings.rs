@@ -295,3 +295,65 @@ async fn cli_sets_the_client_and_site_requirements() {
     let site = app.state.sites.by_id(app.default_site_id()).unwrap();
     assert!(site.oauth.dpop_nonce_required);
 }
+
+#[tokio::test]
+async fn a_proof_at_the_par_endpoint_binds_the_code_to_its_key() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let proofer = Proofer::es256();
+    let (verifier, challenge) = pkce();
+    let form = [
+        ("response_type", "code"),
+        ("redirect_uri", client.redirect_uri.as_str()),
+        ("state", "xyz-state"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let push = |proof: String, extra: Option<(&'static str, String)>| {
+        let mut form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        form.extend(extra);
+        new_client(app.port)
+            .post(app.url("/oauth/par"))
+            .basic_auth(&client.client_id, client.secret.as_ref())
+            .header("DPoP", proof)
+            .form(&form)
+            .send()
+    };
+    // A dpop_jkt naming another key than the proof's is refused.
+    let other = Proofer::es256().jkt();
+    let refused = push(
+        proofer.proof(&app, "POST", "/oauth/par", None),
+        Some(("dpop_jkt", other)),
+    )
+    .await
+    .unwrap();
+    let (status, error, _) = refusal(refused).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_request"));
+
+    let pushed: Value = push(proofer.proof(&app, "POST", "/oauth/par", None), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request_uri = pushed["request_uri"].as_str().unwrap();
+    let browser = signed_in_browser(&app).await;
+    let path = format!(
+        "/oauth/authorize?client_id={}&request_uri={}",
+        client.client_id,
+        url::form_urlencoded::byte_serialize(request_uri.as_bytes()).collect::<String>()
+    );
+    let page = get(&browser, &app, &path).await.text().await.unwrap();
+    let response = submit_consent(&browser, &app, &page, "allow").await;
+    let code = params(&location(&response))["code"].clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", client.redirect_uri.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let (status, error, _) = refusal(token_with(&app, &client, None, &form).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_grant"));
+    let response = token_with(&app, &client, Some(&proofer.for_token(&app)), &form).await;
+    assert_eq!(response.status(), 200);
+}
