@@ -119,10 +119,14 @@ impl ProofKey {
                 let leading = modulus.iter().take_while(|b| **b == 0).count();
                 modulus.drain(..leading);
                 let exponent = decode(e)?;
-                if !RSA_MODULUS_BYTES.contains(&modulus.len()) || exponent.is_empty() {
+                if !RSA_MODULUS_BYTES.contains(&modulus.len()) {
                     return Err(ProofError::BadKey(
                         "RSA proof keys must have a 2048 to 4096-bit modulus",
                     ));
+                }
+                // 65537 in practice; a huge exponent only makes checks slow.
+                if exponent.is_empty() || exponent.len() > 4 {
+                    return Err(ProofError::BadKey("the RSA key's exponent is unusable"));
                 }
                 (
                     KeyShape::Rsa,
