@@ -11,9 +11,9 @@ use crate::oauth::support::{
     App, PASSWORD, Registration, api_as, error_of, location, register, token,
 };
 
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-async fn device_client(app: &TestApp, confidential: bool) -> App {
+pub(crate) async fn device_client(app: &TestApp, confidential: bool) -> App {
     register(
         app,
         Registration {
@@ -47,7 +47,7 @@ async fn start(app: &TestApp, client: &App, scope: Option<&str>) -> reqwest::Res
         .expect("device authorization")
 }
 
-async fn started(app: &TestApp, client: &App) -> Value {
+pub(crate) async fn started(app: &TestApp, client: &App) -> Value {
     let response = start(app, client, None).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -67,7 +67,7 @@ async fn poll_error(app: &TestApp, client: &App, device_code: &str) -> (u16, Str
     error_of(poll(app, client, device_code).await).await
 }
 
-async fn alice(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn alice(app: &TestApp) -> reqwest::Client {
     app.create_user("alice", PASSWORD, Role::Pro).await;
     app.signed_in_client("alice", PASSWORD).await.0
 }
@@ -96,7 +96,7 @@ async fn enter_code(
 }
 
 /// Enters the code and answers the consent screen with `decision`.
-async fn answer(
+pub(crate) async fn answer(
     app: &TestApp,
     browser: &reqwest::Client,
     user_code: &str,

@@ -100,3 +100,33 @@ async fn confidential_client_refresh_tokens_are_not_bound() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
 }
+
+#[tokio::test]
+async fn a_device_polling_with_a_proof_gets_tokens_bound_to_its_key() {
+    use crate::device::{DEVICE_GRANT, alice, answer, device_client, started};
+    let app = spawn_app().await;
+    let client = device_client(&app, false).await;
+    let started = started(&app, &client).await;
+    let browser = alice(&app).await;
+    answer(
+        &app,
+        &browser,
+        started["user_code"].as_str().unwrap(),
+        "allow",
+    )
+    .await;
+    let proofer = Proofer::ed25519();
+    let device_code = started["device_code"].as_str().unwrap();
+    let form = [("grant_type", DEVICE_GRANT), ("device_code", device_code)];
+    let response = token_with(&app, &client, Some(&proofer.for_token(&app)), &form).await;
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "DPoP");
+    // A public client: its refresh token is bound too.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    let (status, error, _) = refusal(token_with(&app, &client, None, &form).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_dpop_proof"));
+    let response = token_with(&app, &client, Some(&proofer.for_token(&app)), &form).await;
+    assert_eq!(response.status(), 200);
+}
