@@ -14,20 +14,24 @@
 //! server nonce when the site requires them; `iat` is within the window;
 //! and its `jti` was not seen before on this process.
 
+mod error;
+mod jws;
 mod key;
 pub mod nonce;
 mod presentation;
 mod replay;
-
-use std::str::FromStr;
+#[cfg(test)]
+mod tests;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+pub use error::ProofError;
+pub use jws::verify_signature;
 pub use key::{Jkt, ProofKey, is_thumbprint};
 pub use presentation::{Presentation, PresentationError, Scheme};
 use replay::ReplayCache;
@@ -98,78 +102,6 @@ pub const MAX_PROOF_LEN: usize = 8 * 1024;
 pub const MAX_JTI_LEN: usize = 256;
 /// Live entries the replay cache holds at most before refusing proofs.
 pub const REPLAY_CACHE_CAPACITY: usize = 1_000_000;
-
-/// Why a proof was refused. All but [`ProofError::UseNonce`] are
-/// `invalid_dpop_proof`; the description says which check failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProofError {
-    #[error("a DPoP proof is required")]
-    Missing,
-    #[error("send at most one DPoP header")]
-    Multiple,
-    #[error("the DPoP proof is malformed: {0}")]
-    Malformed(&'static str),
-    #[error("the DPoP proof's typ must be dpop+jwt")]
-    WrongType,
-    #[error("the DPoP proof's alg is not supported (supported: {SIGNING_ALG_NAMES})")]
-    UnsupportedAlgorithm,
-    #[error("the DPoP proof has no jwk header")]
-    MissingKey,
-    #[error("the DPoP proof's jwk contains private key material")]
-    PrivateKey,
-    #[error("the DPoP proof's jwk is unusable: {0}")]
-    BadKey(&'static str),
-    #[error("the DPoP proof's jwk lacks the `{0}` member")]
-    BadKeyMember(&'static str),
-    #[error("the DPoP proof's alg does not fit its key")]
-    KeyAlgorithmMismatch,
-    #[error("the DPoP proof's signature is invalid")]
-    BadSignature,
-    #[error("the DPoP proof lacks the `{0}` claim")]
-    MissingClaim(&'static str),
-    #[error("the DPoP proof's `{0}` claim is invalid")]
-    InvalidClaim(&'static str),
-    #[error("the DPoP proof's htm does not match the request method")]
-    WrongMethod,
-    #[error("the DPoP proof's htu does not match the request URL")]
-    WrongUrl,
-    #[error("the DPoP proof is too old (iat outside the accepted window)")]
-    Stale,
-    #[error("the DPoP proof's iat is in the future")]
-    FromTheFuture,
-    #[error("the DPoP proof was used before (jti replayed)")]
-    Replayed,
-    #[error("the DPoP proof lacks ath, the hash of the access token")]
-    MissingAth,
-    #[error("the DPoP proof's ath does not match the access token")]
-    WrongAth,
-    #[error("the DPoP proof is signed with another key than the token is bound to")]
-    WrongKey,
-    #[error("too many DPoP proofs in flight; retry shortly")]
-    Busy,
-    /// The site requires a server nonce and the proof had none, or a stale
-    /// one. Carries the nonce to retry with.
-    #[error("a DPoP nonce is required: retry with the one in the DPoP-Nonce header")]
-    UseNonce(String),
-}
-
-impl ProofError {
-    /// The RFC 9449 error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProofError::UseNonce(_) => "use_dpop_nonce",
-            _ => "invalid_dpop_proof",
-        }
-    }
-
-    /// The nonce a `use_dpop_nonce` answer hands out.
-    pub fn nonce(&self) -> Option<&str> {
-        match self {
-            ProofError::UseNonce(nonce) => Some(nonce),
-            _ => None,
-        }
-    }
-}
 
 /// How old (and how far in the future) a proof's `iat` may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,59 +258,6 @@ impl Dpop {
     }
 }
 
-/// Checks the proof's form, header and signature; its key and claims.
-pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), ProofError> {
-    if proof.len() > MAX_PROOF_LEN {
-        return Err(ProofError::Malformed("longer than the server accepts"));
-    }
-    let mut parts = proof.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ProofError::Malformed("not a compact JWS"));
-    };
-    let header = json_object(header)?;
-    let typ = header.get("typ").and_then(Value::as_str);
-    if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
-        return Err(ProofError::WrongType);
-    }
-    if header.contains_key("crit") {
-        return Err(ProofError::Malformed(
-            "critical header extensions are not supported",
-        ));
-    }
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .and_then(|name| Algorithm::from_str(name).ok())
-        .filter(|alg| SIGNING_ALGS.contains(alg))
-        .ok_or(ProofError::UnsupportedAlgorithm)?;
-    let key = ProofKey::from_header(header.get("jwk").ok_or(ProofError::MissingKey)?)?;
-    if !key.fits(alg) {
-        return Err(ProofError::KeyAlgorithmMismatch);
-    }
-    let signed = &proof[..header_len(proof, payload)];
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| ProofError::BadSignature)?;
-    if !key.verifies(alg, signed.as_bytes(), &signature) {
-        return Err(ProofError::BadSignature);
-    }
-    Ok((key, json_object(payload)?))
-}
-
-/// The length of `header.payload`, the signed part of a compact JWS.
-fn header_len(proof: &str, payload: &str) -> usize {
-    proof.find('.').map_or(0, |dot| dot + 1 + payload.len())
-}
-
-fn json_object(part: &str) -> Result<Map<String, Value>, ProofError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| ProofError::Malformed("a part is not base64url"))?;
-    serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed("a part is not a JSON object"))
-}
-
 /// `ath`: base64url of the SHA-256 of the access token as sent.
 pub fn access_token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
@@ -399,143 +278,4 @@ pub fn same_resource(htu: &str, base: &Url, path: &str) -> bool {
         && htu.path() == expected.path()
         && htu.username().is_empty()
         && htu.password().is_none()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_published_algorithm_names_are_the_checked_ones() {
-        let names: Vec<String> = SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect();
-        assert_eq!(signing_alg_names(), names);
-    }
-
-    #[test]
-    fn the_challenge_lists_the_same_algorithms() {
-        assert_eq!(CHALLENGE, format!(r#"DPoP algs="{SIGNING_ALG_NAMES}""#));
-    }
-
-    #[test]
-    fn htu_ignores_case_default_ports_query_and_fragment() {
-        let base = Url::parse("https://docs.example.com").unwrap_or_else(|_| unreachable!());
-        for htu in [
-            "https://docs.example.com/oauth/token",
-            "HTTPS://Docs.Example.COM/oauth/token",
-            "https://docs.example.com:443/oauth/token",
-            "https://docs.example.com/oauth/token?x=1#frag",
-        ] {
-            assert!(same_resource(htu, &base, "/oauth/token"), "{htu}");
-        }
-        for htu in [
-            "http://docs.example.com/oauth/token",
-            "https://docs.example.com:8443/oauth/token",
-            "https://evil.example.com/oauth/token",
-            "https://docs.example.com/oauth/token/",
-            "https://docs.example.com/OAUTH/token",
-            "https://user@docs.example.com/oauth/token",
-            "/oauth/token",
-        ] {
-            assert!(!same_resource(htu, &base, "/oauth/token"), "{htu}");
-        }
-        let dev = Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable!());
-        assert!(same_resource(
-            "http://LOCALHOST:8080/api/users/current",
-            &dev,
-            "/api/users/current"
-        ));
-        assert!(!same_resource(
-            "http://localhost/api/users/current",
-            &dev,
-            "/api/users/current"
-        ));
-    }
-
-    #[test]
-    fn ath_is_the_base64url_sha256_of_the_token() {
-        // SHA-256("abc"), base64url without padding.
-        assert_eq!(
-            access_token_hash("abc"),
-            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
-        );
-    }
-
-    /// A proof signed by jsonwebtoken (the `rust_crypto` backend), as a
-    /// client library would, with `key`'s public JWK in the header.
-    fn signed_by(key: &crate::identity::test_keys::TestKey, alg: Algorithm) -> String {
-        let mut header = jsonwebtoken::Header::new(alg);
-        header.typ = Some("dpop+jwt".into());
-        header.jwk = serde_json::from_value(key.jwk.clone()).ok();
-        let claims =
-            serde_json::json!({"jti": "j", "htm": "POST", "htu": "https://x.example/t", "iat": 1});
-        key.sign_with_header(&header, &claims)
-    }
-
-    #[test]
-    fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
-        use crate::identity::test_keys::TestKey;
-        let rsa = TestKey::rsa("r", 0);
-        let cases = [
-            (&rsa, Algorithm::RS256),
-            (&rsa, Algorithm::RS384),
-            (&rsa, Algorithm::RS512),
-            (&rsa, Algorithm::PS256),
-            (&rsa, Algorithm::PS384),
-            (&rsa, Algorithm::PS512),
-            (&TestKey::ec("e"), Algorithm::ES256),
-            (&TestKey::ed("d"), Algorithm::EdDSA),
-        ];
-        for (key, alg) in cases {
-            let proof = signed_by(key, alg);
-            let verified = verify_signature(&proof).map(|(key, claims)| (key.into_jkt(), claims));
-            assert!(verified.is_ok(), "{alg:?}: {verified:?}");
-            // Another payload under the same signature.
-            let mut parts: Vec<&str> = proof.split('.').collect();
-            let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
-            parts[1] = &other;
-            assert_eq!(
-                verify_signature(&parts.join(".")).err(),
-                Some(ProofError::BadSignature),
-                "{alg:?}"
-            );
-        }
-        // A key used with an algorithm of another shape.
-        let ec = TestKey::ec("e");
-        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
-        header.typ = Some("dpop+jwt".into());
-        header.jwk = serde_json::from_value(rsa.jwk.clone()).ok();
-        let mismatched = ec.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
-        assert_eq!(
-            verify_signature(&mismatched).err(),
-            Some(ProofError::KeyAlgorithmMismatch)
-        );
-    }
-
-    #[test]
-    fn proofs_that_are_not_signed_dpop_jwts_are_refused_before_any_key_work() {
-        assert_eq!(
-            verify_signature("a.b").err(),
-            Some(ProofError::Malformed("not a compact JWS"))
-        );
-        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
-        assert_eq!(
-            verify_signature(&format!("{header}.e30.sig")).err(),
-            Some(ProofError::WrongType)
-        );
-        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"HS256","jwk":{}}"#);
-        assert_eq!(
-            verify_signature(&format!("{header}.e30.sig")).err(),
-            Some(ProofError::UnsupportedAlgorithm)
-        );
-        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"none"}"#);
-        assert_eq!(
-            verify_signature(&format!("{header}.e30.")).err(),
-            Some(ProofError::UnsupportedAlgorithm)
-        );
-        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"ES256"}"#);
-        assert_eq!(
-            verify_signature(&format!("{header}.e30.sig")).err(),
-            Some(ProofError::MissingKey)
-        );
-    }
 }

@@ -1,0 +1,75 @@
+//! Why a DPoP proof was refused, with the RFC 9449 error code of each.
+
+use super::SIGNING_ALG_NAMES;
+
+/// Why a proof was refused. All but [`ProofError::UseNonce`] are
+/// `invalid_dpop_proof`; the description says which check failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofError {
+    #[error("a DPoP proof is required")]
+    Missing,
+    #[error("send at most one DPoP header")]
+    Multiple,
+    #[error("the DPoP proof is malformed: {0}")]
+    Malformed(&'static str),
+    #[error("the DPoP proof's typ must be dpop+jwt")]
+    WrongType,
+    #[error("the DPoP proof's alg is not supported (supported: {SIGNING_ALG_NAMES})")]
+    UnsupportedAlgorithm,
+    #[error("the DPoP proof has no jwk header")]
+    MissingKey,
+    #[error("the DPoP proof's jwk contains private key material")]
+    PrivateKey,
+    #[error("the DPoP proof's jwk is unusable: {0}")]
+    BadKey(&'static str),
+    #[error("the DPoP proof's jwk lacks the `{0}` member")]
+    BadKeyMember(&'static str),
+    #[error("the DPoP proof's alg does not fit its key")]
+    KeyAlgorithmMismatch,
+    #[error("the DPoP proof's signature is invalid")]
+    BadSignature,
+    #[error("the DPoP proof lacks the `{0}` claim")]
+    MissingClaim(&'static str),
+    #[error("the DPoP proof's `{0}` claim is invalid")]
+    InvalidClaim(&'static str),
+    #[error("the DPoP proof's htm does not match the request method")]
+    WrongMethod,
+    #[error("the DPoP proof's htu does not match the request URL")]
+    WrongUrl,
+    #[error("the DPoP proof is too old (iat outside the accepted window)")]
+    Stale,
+    #[error("the DPoP proof's iat is in the future")]
+    FromTheFuture,
+    #[error("the DPoP proof was used before (jti replayed)")]
+    Replayed,
+    #[error("the DPoP proof lacks ath, the hash of the access token")]
+    MissingAth,
+    #[error("the DPoP proof's ath does not match the access token")]
+    WrongAth,
+    #[error("the DPoP proof is signed with another key than the token is bound to")]
+    WrongKey,
+    #[error("too many DPoP proofs in flight; retry shortly")]
+    Busy,
+    /// The site requires a server nonce and the proof had none, or a stale
+    /// one. Carries the nonce to retry with.
+    #[error("a DPoP nonce is required: retry with the one in the DPoP-Nonce header")]
+    UseNonce(String),
+}
+
+impl ProofError {
+    /// The RFC 9449 error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProofError::UseNonce(_) => "use_dpop_nonce",
+            _ => "invalid_dpop_proof",
+        }
+    }
+
+    /// The nonce a `use_dpop_nonce` answer hands out.
+    pub fn nonce(&self) -> Option<&str> {
+        match self {
+            ProofError::UseNonce(nonce) => Some(nonce),
+            _ => None,
+        }
+    }
+}

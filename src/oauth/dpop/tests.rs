@@ -1,0 +1,137 @@
+//! Unit tests of the proof checks that need no server.
+
+use super::*;
+
+#[test]
+fn the_published_algorithm_names_are_the_checked_ones() {
+    let names: Vec<String> = SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect();
+    assert_eq!(signing_alg_names(), names);
+}
+
+#[test]
+fn the_challenge_lists_the_same_algorithms() {
+    assert_eq!(CHALLENGE, format!(r#"DPoP algs="{SIGNING_ALG_NAMES}""#));
+}
+
+#[test]
+fn htu_ignores_case_default_ports_query_and_fragment() {
+    let base = Url::parse("https://docs.example.com").unwrap_or_else(|_| unreachable!());
+    for htu in [
+        "https://docs.example.com/oauth/token",
+        "HTTPS://Docs.Example.COM/oauth/token",
+        "https://docs.example.com:443/oauth/token",
+        "https://docs.example.com/oauth/token?x=1#frag",
+    ] {
+        assert!(same_resource(htu, &base, "/oauth/token"), "{htu}");
+    }
+    for htu in [
+        "http://docs.example.com/oauth/token",
+        "https://docs.example.com:8443/oauth/token",
+        "https://evil.example.com/oauth/token",
+        "https://docs.example.com/oauth/token/",
+        "https://docs.example.com/OAUTH/token",
+        "https://user@docs.example.com/oauth/token",
+        "/oauth/token",
+    ] {
+        assert!(!same_resource(htu, &base, "/oauth/token"), "{htu}");
+    }
+    let dev = Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable!());
+    assert!(same_resource(
+        "http://LOCALHOST:8080/api/users/current",
+        &dev,
+        "/api/users/current"
+    ));
+    assert!(!same_resource(
+        "http://localhost/api/users/current",
+        &dev,
+        "/api/users/current"
+    ));
+}
+
+#[test]
+fn ath_is_the_base64url_sha256_of_the_token() {
+    // SHA-256("abc"), base64url without padding.
+    assert_eq!(
+        access_token_hash("abc"),
+        "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+    );
+}
+
+/// A proof signed by jsonwebtoken (the `rust_crypto` backend), as a
+/// client library would, with `key`'s public JWK in the header.
+fn signed_by(key: &crate::identity::test_keys::TestKey, alg: Algorithm) -> String {
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.typ = Some("dpop+jwt".into());
+    header.jwk = serde_json::from_value(key.jwk.clone()).ok();
+    let claims =
+        serde_json::json!({"jti": "j", "htm": "POST", "htu": "https://x.example/t", "iat": 1});
+    key.sign_with_header(&header, &claims)
+}
+
+#[test]
+fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
+    use crate::identity::test_keys::TestKey;
+    let rsa = TestKey::rsa("r", 0);
+    let cases = [
+        (&rsa, Algorithm::RS256),
+        (&rsa, Algorithm::RS384),
+        (&rsa, Algorithm::RS512),
+        (&rsa, Algorithm::PS256),
+        (&rsa, Algorithm::PS384),
+        (&rsa, Algorithm::PS512),
+        (&TestKey::ec("e"), Algorithm::ES256),
+        (&TestKey::ed("d"), Algorithm::EdDSA),
+    ];
+    for (key, alg) in cases {
+        let proof = signed_by(key, alg);
+        let verified = verify_signature(&proof).map(|(key, claims)| (key.into_jkt(), claims));
+        assert!(verified.is_ok(), "{alg:?}: {verified:?}");
+        // Another payload under the same signature.
+        let mut parts: Vec<&str> = proof.split('.').collect();
+        let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
+        parts[1] = &other;
+        assert_eq!(
+            verify_signature(&parts.join(".")).err(),
+            Some(ProofError::BadSignature),
+            "{alg:?}"
+        );
+    }
+    // A key used with an algorithm of another shape.
+    let ec = TestKey::ec("e");
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+    header.typ = Some("dpop+jwt".into());
+    header.jwk = serde_json::from_value(rsa.jwk.clone()).ok();
+    let mismatched = ec.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
+    assert_eq!(
+        verify_signature(&mismatched).err(),
+        Some(ProofError::KeyAlgorithmMismatch)
+    );
+}
+
+#[test]
+fn proofs_that_are_not_signed_dpop_jwts_are_refused_before_any_key_work() {
+    assert_eq!(
+        verify_signature("a.b").err(),
+        Some(ProofError::Malformed("not a compact JWS"))
+    );
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
+    assert_eq!(
+        verify_signature(&format!("{header}.e30.sig")).err(),
+        Some(ProofError::WrongType)
+    );
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"HS256","jwk":{}}"#);
+    assert_eq!(
+        verify_signature(&format!("{header}.e30.sig")).err(),
+        Some(ProofError::UnsupportedAlgorithm)
+    );
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"none"}"#);
+    assert_eq!(
+        verify_signature(&format!("{header}.e30.")).err(),
+        Some(ProofError::UnsupportedAlgorithm)
+    );
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"ES256"}"#);
+    assert_eq!(
+        verify_signature(&format!("{header}.e30.sig")).err(),
+        Some(ProofError::MissingKey)
+    );
+}
