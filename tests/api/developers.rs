@@ -323,3 +323,45 @@ async fn the_portal_needs_a_signed_in_user() {
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/login?next=/developers");
 }
+
+#[tokio::test]
+async fn the_portal_sets_and_clears_dpop_required() {
+    let app = spawn_app().await;
+    app.create_user("dev", "dev-password-123", Role::Community)
+        .await;
+    let (dev, _) = app.signed_in_client("dev", "dev-password-123").await;
+    let mut fields = GOOD_APP.to_vec();
+    fields.push(("dpop_required", "on"));
+    let page = register(&app, &dev, &fields).await.text().await.unwrap();
+    let client_id = code_by_id(&page, "client-id").unwrap();
+    let secret = code_by_id(&page, "client-secret").unwrap();
+    // Without a proof, the token endpoint now refuses the app.
+    assert_eq!(client_credentials(&app, &client_id, &secret).await, 400);
+    let edit_path = format!("/developers/apps/{client_id}");
+    let edit = dev
+        .get(app.url(&edit_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains(r#"name="dpop_required" value="on" checked"#));
+
+    let csrf = form_csrf(&app, &dev, &edit_path).await;
+    let mut form: Vec<(&str, &str)> = GOOD_APP
+        .iter()
+        .filter(|(k, _)| *k != "client_type")
+        .copied()
+        .collect();
+    form.push(("csrf_token", csrf.as_str()));
+    let response = dev
+        .post(app.url(&edit_path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&form).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(client_credentials(&app, &client_id, &secret).await, 200);
+}

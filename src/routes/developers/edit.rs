@@ -127,16 +127,23 @@ async fn update_app(
     if let Err(e) = check_scope_rights(&form, &user) {
         return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
     }
-    match state
+    let updated = match state
         .oauth
         .clients
         .update(&caller.site, &client_id, form.settings())
         .await
     {
-        Ok(_) => Ok(see_other("/developers?notice=saved")),
-        Err(ClientError::Input(e)) => Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
-        Err(e) => Err(internal(e)),
-    }
+        Ok(updated) => updated,
+        Err(ClientError::Input(e)) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
+        Err(e) => return Err(internal(e)),
+    };
+    state
+        .oauth
+        .clients
+        .set_dpop_required(&caller.site, &updated.client_id, form.dpop_required)
+        .await
+        .map_err(internal)?;
+    Ok(see_other("/developers?notice=saved"))
 }
 
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]

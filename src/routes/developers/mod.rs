@@ -45,6 +45,8 @@ struct ClientForm {
     confidential: bool,
     scopes: Vec<String>,
     grant_types: Vec<String>,
+    /// RFC 9449 `dpop_bound_access_tokens`: token requests need a proof.
+    dpop_required: bool,
 }
 
 impl ClientForm {
@@ -60,6 +62,7 @@ impl ClientForm {
                 "client_type" => form.confidential = value != "public",
                 "scope" => form.scopes.push(value),
                 "grant_type" => form.grant_types.push(value),
+                "dpop_required" => form.dpop_required = true,
                 _ => {}
             }
         }
@@ -103,6 +106,7 @@ impl ClientForm {
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
+            dpop_required: client.dpop_required,
         }
     }
 
@@ -131,6 +135,7 @@ struct FormView {
     confidential: bool,
     scopes: Vec<Choice>,
     grant_types: Vec<Choice>,
+    dpop_required: bool,
     error_field: &'static str,
     error: String,
 }
@@ -174,6 +179,7 @@ impl FormView {
             confidential: form.confidential,
             scopes,
             grant_types,
+            dpop_required: form.dpop_required,
             error_field: error.map_or("", ClientInputError::field),
             error: error.map(ToString::to_string).unwrap_or_default(),
         }

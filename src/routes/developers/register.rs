@@ -102,6 +102,14 @@ async fn register_app(
         Err(ClientError::Input(e)) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
         Err(e) => return Err(ApiError::Internal(anyhow::anyhow!(e))),
     };
+    if form.dpop_required {
+        state
+            .oauth
+            .clients
+            .set_dpop_required(&caller.site, &registered.client.client_id, true)
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    }
     let (chrome, _) = page_frame(&req, &caller);
     let mut response = html(
         StatusCode::CREATED,
