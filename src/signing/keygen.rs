@@ -1,5 +1,5 @@
 //! Generating signing keys: ES256 (P-256), RS256 (RSA 2048) and EdDSA
-//! (Ed25519), with the same crates jsonwebtoken's `rust_crypto` backend uses.
+//! (Ed25519), with the RustCrypto crates, written as PKCS#8 for jsonwebtoken.
 
 use std::fmt;
 

@@ -5,11 +5,10 @@
 //! Signatures are checked with aws-lc-rs, which the binary already links for
 //! rustls (same version and features, so nothing more is compiled): every
 //! token request with a proof pays one verification, and aws-lc-rs checks
-//! ES256 about five times faster than the RustCrypto `p256` crate behind
-//! jsonwebtoken's `rust_crypto` backend (51 against 276 µs on the 2-core
-//! build machine); with `p256` the check alone cost the token endpoint
-//! two-thirds of its throughput. The algorithms accepted are still exactly
-//! those jsonwebtoken verifies (`SIGNING_ALGS`).
+//! ES256 about five times faster than the RustCrypto `p256` crate (51
+//! against 276 µs on the 2-core build machine); with `p256` the check alone
+//! cost the token endpoint two-thirds of its throughput. The algorithms
+//! accepted are exactly those jsonwebtoken verifies (`SIGNING_ALGS`).
 
 use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use base64::Engine;

@@ -48,7 +48,7 @@ pub const NONCE_HEADER: &str = "dpop-nonce";
 pub const TOKEN_TYPE: &str = "DPoP";
 
 /// The algorithms proofs may be signed with: every asymmetric algorithm
-/// jsonwebtoken's `rust_crypto` backend verifies (checked with aws-lc-rs,
+/// jsonwebtoken verifies (checked with aws-lc-rs directly,
 /// see `key.rs`). Metadata
 /// (`dpop_signing_alg_values_supported`) and `WWW-Authenticate` challenges
 /// publish exactly this list.

@@ -57,7 +57,7 @@ fn ath_is_the_base64url_sha256_of_the_token() {
     );
 }
 
-/// A proof signed by jsonwebtoken (the `rust_crypto` backend), as a
+/// A proof signed by jsonwebtoken, as a
 /// client library would, with `key`'s public JWK in the header.
 fn signed_by(key: &crate::identity::test_keys::TestKey, alg: Algorithm) -> String {
     let mut header = jsonwebtoken::Header::new(alg);
