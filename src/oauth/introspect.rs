@@ -7,6 +7,7 @@ use super::OAuth;
 use super::clients::PresentedClient;
 use super::dpop::{self, Confirmation};
 use super::error::{OAuthError, OAuthResult};
+use super::jwt_access;
 use super::scopes::ScopeSet;
 use super::tokens;
 use crate::sites::Site;
@@ -88,7 +89,8 @@ impl OAuth {
     }
 
     async fn facts(&self, site: &Site, token: &str) -> OAuthResult<Option<Facts>> {
-        if token.starts_with(tokens::ACCESS_PREFIX) {
+        // Opaque and RFC 9068 JWT access tokens alike.
+        if token.starts_with(tokens::ACCESS_PREFIX) || jwt_access::looks_like_jwt(token) {
             return Ok(self.find_access_token(site, token).await?.map(|t| Facts {
                 scopes: t.scopes,
                 client_id: t.client_id.clone(),

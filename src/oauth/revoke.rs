@@ -4,6 +4,7 @@
 use super::OAuth;
 use super::clients::PresentedClient;
 use super::error::OAuthResult;
+use super::jwt_access;
 use super::tokens;
 use crate::sites::Site;
 use crate::store::TokenKind;
@@ -21,14 +22,19 @@ impl OAuth {
         let looks_like_ours = (token.starts_with(tokens::ACCESS_PREFIX)
             || token.starts_with(tokens::REFRESH_PREFIX))
             && token.len() <= tokens::MAX_LEN;
-        if !looks_like_ours {
+        let hash = if looks_like_ours {
+            tokens::hash_token(token)
+        } else if jwt_access::looks_like_jwt(token) {
+            // An RFC 9068 JWT wraps a stored token: its `jti` is that
+            // token's hash, trusted once the signature checks out.
+            match self.verify_jwt_access_token(site, token).await? {
+                Some(hash) => hash,
+                None => return Ok(()),
+            }
+        } else {
             return Ok(());
-        }
-        let Some(record) = self
-            .store
-            .find_token(site.id, &tokens::hash_token(token))
-            .await?
-        else {
+        };
+        let Some(record) = self.store.find_token(site.id, &hash).await? else {
             return Ok(());
         };
         if record.client_pk != client.pk || record.revoked_at.is_some() {

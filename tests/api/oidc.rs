@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tessera::users::{NewAccount, Role};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_on};
+use crate::helpers::{TestApp, new_client, spawn_app, spawn_app_on};
 use crate::oauth::support::{
     App, PASSWORD, Registration, exchange, get, location, params, pkce, register, submit_consent,
 };
@@ -666,4 +666,26 @@ async fn a_client_created_with_jwt_access_tokens_gets_rfc_9068_tokens_the_api_ac
         jsonwebtoken::decode_header(access).unwrap().typ.as_deref(),
         Some("at+jwt")
     );
+
+    // Introspection (RFC 7662) and revocation (RFC 7009) take the JWT too.
+    let seen = crate::oauth::support::introspect(&app, &client, access).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["client_id"], client.client_id);
+    let revoked = new_client(app.port)
+        .post(app.url("/oauth/revoke"))
+        .basic_auth(&client.client_id, client.secret.as_ref())
+        .form(&[("token", access)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let seen = crate::oauth::support::introspect(&app, &client, access).await;
+    assert_eq!(seen["active"], false, "{seen}");
+    let refused = reqwest::Client::new()
+        .get(app.url("/api/users/current"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 }
