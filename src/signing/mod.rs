@@ -307,9 +307,11 @@ impl SigningKeys {
         Ok(rotated)
     }
 
-    /// The schedule: checks every `interval`.
+    /// The schedule: checks every `interval`, the first time one `interval`
+    /// after start (not at once, where it would race whatever the starting
+    /// process does with its keys first).
     pub async fn run_schedule(self, sites: Arc<SiteRegistry>, interval: Duration) {
-        let mut ticker = tokio::time::interval(interval);
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
