@@ -42,12 +42,9 @@ impl IssuedCodes {
         (code.site_id == site_id).then_some(code)
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.codes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.codes.is_empty()
     }
 }
 
@@ -81,7 +78,7 @@ mod tests {
         assert_eq!(taken.map(|c| (c.user_id, c.consumed_at)), Some((2, None)));
         assert!(codes.take(1, "a").is_none());
         assert!(codes.take(2, "b").is_none());
-        assert!(codes.is_empty());
+        assert_eq!(codes.len(), 0);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Group commit. A request hands its write to a [`Batcher`] and waits; a
-//! worker task takes everything queued, stores it with one statement (or one
+//! Group commit. A request hands its write to a [`Batcher`] and waits; its
+//! one worker task takes everything queued, stores it with one statement (or one
 //! transaction) and then answers every waiting request. A response therefore
 //! still goes out only after its write is durable, but under load one commit
 //! carries many requests' rows instead of one commit each.
@@ -12,19 +12,18 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{CodeClaim, PendingWrite, Redeemed, SharedStore};
 
 /// Items per batch at most.
 const MAX_BATCH: usize = 512;
-/// Worker tasks per batcher. One: while its commit is in flight the next
-/// requests queue up and go out together in the following batch, so the
-/// batch grows with the load. Measured on the code flow (2 cores, wrk -c32):
-/// Postgres spent 1.03 ms of CPU per flow with four workers, 0.79 with two
-/// and 0.48 with one, because concurrent small commits each pay the full
-/// statement, trigger and flush overhead.
-const WORKERS: usize = 1;
+/// One worker task per batcher, on purpose: while its commit is in flight
+/// the next requests queue up and go out together in the following batch,
+/// so the batch grows with the load. Measured on the code flow (2 cores,
+/// wrk -c32): Postgres spent 1.03 ms of CPU per flow with four workers, 0.79
+/// with two and 0.48 with one, because concurrent small commits each pay the
+/// full statement, trigger and flush overhead.
 const QUEUE: usize = 8192;
 
 type Shared<T> = Result<T, Arc<anyhow::Error>>;
@@ -49,7 +48,7 @@ impl<I, O> Clone for Batcher<I, O> {
 }
 
 impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
-    /// Starts the worker tasks; must be called inside the runtime. `handle`
+    /// Starts the worker task; must be called inside the runtime. `handle`
     /// gets a batch and returns one output per item, in order.
     pub fn spawn<F, Fut>(handle: F) -> Self
     where
@@ -57,11 +56,7 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         Fut: Future<Output = anyhow::Result<Vec<O>>> + Send + 'static,
     {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let handle = Arc::new(handle);
-        for _ in 0..WORKERS {
-            tokio::spawn(run(receiver.clone(), handle.clone()));
-        }
+        tokio::spawn(run(receiver, handle));
         Self { queue }
     }
 
@@ -81,18 +76,15 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     }
 }
 
-async fn run<I, O, F, Fut>(receiver: Arc<Mutex<mpsc::Receiver<Job<I, O>>>>, handle: Arc<F>)
+async fn run<I, O, F, Fut>(mut receiver: mpsc::Receiver<Job<I, O>>, handle: F)
 where
     F: Fn(Vec<I>) -> Fut,
     Fut: Future<Output = anyhow::Result<Vec<O>>>,
 {
     loop {
         let mut jobs = Vec::new();
-        {
-            let mut receiver = receiver.lock().await;
-            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                return;
-            }
+        if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+            return;
         }
         let (items, replies): (Vec<I>, Vec<_>) =
             jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
