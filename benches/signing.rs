@@ -1,7 +1,9 @@
 //! ID-token signing and verification rates per algorithm (ES256, RS256,
 //! EdDSA), with the key forms and claims Tessera uses; then DPoP proof
 //! verifications (RFC 9449) per algorithm, each the whole check a token
-//! request gets: parse, key, signature, claims and the `jti` replay cache.
+//! request gets: parse, key, signature, claims and the `jti` replay cache;
+//! then the ES256 signature alone, through aws-lc-rs (a key's first proofs)
+//! and through the key's precomputed table (its later ones).
 //!
 //! Run: `cargo bench --bench signing` (release build; one core per loop).
 
@@ -90,6 +92,45 @@ fn main() {
         println!("{alg} token length: {} characters", token.len());
     }
     dpop_proofs();
+    es256_signature_paths();
+}
+
+/// The ES256 signature check alone, one key signing again and again.
+fn es256_signature_paths() {
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let Ok(key) = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING) else {
+        eprintln!("cannot make a P-256 key");
+        return;
+    };
+    let message = b"eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.eyJqdGkiOiJiZW5jaCJ9";
+    let Ok(sig) = key.sign(&rng, message) else {
+        eprintln!("cannot sign");
+        return;
+    };
+    let public = key.public_key().as_ref();
+    println!("ES256 signature check alone, the same key each time");
+    rate("aws-lc-rs", || {
+        let checked = UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public)
+            .verify(message, sig.as_ref());
+        assert!(checked.is_ok());
+    });
+    let Some(table) = tessera::crypto::p256::KeyTable::new(public) else {
+        println!("(no key tables on this architecture)");
+        return;
+    };
+    rate("with the key's table", || {
+        assert!(table.verify(message, sig.as_ref()));
+    });
+    let built = Instant::now();
+    let tables = 20;
+    for _ in 0..tables {
+        std::hint::black_box(tessera::crypto::p256::KeyTable::new(public));
+    }
+    println!(
+        "building a key's table        {:>8.0} µs",
+        built.elapsed().as_secs_f64() * 1e6 / f64::from(tables)
+    );
 }
 
 /// `count` distinct proofs for `POST <base>/oauth/token`, signed with a new
@@ -132,11 +173,15 @@ fn dpop_proofs() {
         path: "/oauth/token",
         access_token: None,
     };
-    println!("DPoP proofs at the token endpoint, one thread, each proof verified once");
+    println!(
+        "DPoP proofs at the token endpoint, one thread, each proof verified once, one key per \
+         algorithm (an ES256 key gets its table after {} proofs)",
+        tessera::oauth::dpop::ES256_TABLE_AFTER
+    );
     // Enough proofs for about a second of verification each.
     for (alg, count) in [
-        (SigningAlg::Es256, 3_000),
-        (SigningAlg::Rs256, 1_500),
+        (SigningAlg::Es256, 20_000),
+        (SigningAlg::Rs256, 3_000),
         (SigningAlg::EdDsa, 20_000),
     ] {
         let Some(proofs) = sign_proofs(alg, base, count, now) else {

@@ -3,6 +3,7 @@
 
 pub mod aead;
 mod keys;
+pub mod p256;
 pub mod password;
 pub mod random;
 

@@ -15,6 +15,7 @@
 //! and its `jti` was not seen before on this process.
 
 mod error;
+mod es256;
 mod jws;
 mod key;
 pub mod nonce;
@@ -31,6 +32,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 pub use error::ProofError;
+pub use es256::TABLE_AFTER as ES256_TABLE_AFTER;
 pub use jws::verify_signature;
 pub use key::{Jkt, ProofKey, is_thumbprint};
 pub use presentation::{Presentation, PresentationError, Scheme};

@@ -135,3 +135,33 @@ fn proofs_that_are_not_signed_dpop_jwts_are_refused_before_any_key_work() {
         Some(ProofError::MissingKey)
     );
 }
+
+#[test]
+fn an_es256_key_that_keeps_signing_is_checked_just_as_strictly() {
+    use crate::identity::test_keys::TestKey;
+    let (key, impostor) = (TestKey::ec("e"), TestKey::ec("i"));
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+    header.typ = Some("dpop+jwt".into());
+    header.jwk = serde_json::from_value(key.jwk.clone()).ok();
+    // Past the uses after which the key's proofs go through its table.
+    for i in 0..(es256::TABLE_AFTER * 3) {
+        let claims = serde_json::json!({"jti": format!("j{i}"), "htm": "POST"});
+        let proof = key.sign_with_header(&header, &claims);
+        assert!(verify_signature(&proof).is_ok(), "proof {i}");
+        let mut parts: Vec<&str> = proof.split('.').collect();
+        let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
+        parts[1] = &other;
+        assert_eq!(
+            verify_signature(&parts.join(".")).err(),
+            Some(ProofError::BadSignature),
+            "altered proof {i}"
+        );
+        // The key's jwk in the header, signed by another key.
+        let forged = impostor.sign_with_header(&header, &claims);
+        assert_eq!(
+            verify_signature(&forged).err(),
+            Some(ProofError::BadSignature),
+            "forged proof {i}"
+        );
+    }
+}
