@@ -1,7 +1,7 @@
 //! `spawn_app()`: a fresh store (SQLite in a temporary directory, or a new
-//! Postgres database when `TESSERA_TEST_DATABASE_URL` is set), the real
-//! application on port 0, and a client that keeps cookies and does not follow
-//! redirects.
+//! Postgres database when `TESSERA_TEST_DATABASE_URL` is set, dropped when
+//! the test ends), the real application on port 0, and a client that keeps
+//! cookies and does not follow redirects.
 
 #![allow(dead_code)]
 
@@ -41,6 +41,40 @@ pub struct TestApp {
     pub admin_username: String,
     pub admin_password: String,
     _dir: tempfile::TempDir,
+    /// The Postgres database this app's test created, dropped with it.
+    own_database: Option<TestDatabase>,
+}
+
+/// A test's own Postgres database, dropped when the test is over, passed or
+/// failed. `WITH (FORCE)`: the app's pool still holds connections.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot wait on a
+        // future here: a thread with its own runtime does the work.
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        });
+        let _ = dropper.join();
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -50,11 +84,19 @@ pub async fn spawn_app() -> TestApp {
         }
     });
     let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = match std::env::var("TESSERA_TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => fresh_postgres_database(&base).await,
-        _ => format!("sqlite://{}", dir.path().join("tessera.db").display()),
+    let (database_url, database) = match std::env::var("TESSERA_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let database = fresh_postgres_database(&base).await;
+            (database_url_of(&base, &database.name), Some(database))
+        }
+        _ => (
+            format!("sqlite://{}", dir.path().join("tessera.db").display()),
+            None,
+        ),
     };
-    spawn_app_on(database_url, MasterKey::generate().to_base64(), dir).await
+    let mut app = spawn_app_on(database_url, MasterKey::generate().to_base64(), dir).await;
+    app.own_database = database;
+    app
 }
 
 /// Starts an app on an existing store (for a second process on one database).
@@ -99,10 +141,11 @@ pub async fn spawn_app_on(
         admin_username,
         admin_password,
         _dir: dir,
+        own_database: None,
     }
 }
 
-async fn fresh_postgres_database(base: &str) -> String {
+async fn fresh_postgres_database(base: &str) -> TestDatabase {
     let name = format!("tessera_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(base)
         .await
@@ -111,6 +154,14 @@ async fn fresh_postgres_database(base: &str) -> String {
         .execute(&mut conn)
         .await
         .expect("create a test database");
+    TestDatabase {
+        admin_url: base.to_string(),
+        name,
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+fn database_url_of(base: &str, name: &str) -> String {
     let (prefix, _) = base.rsplit_once('/').expect("a database URL with a path");
     format!("{prefix}/{name}")
 }
