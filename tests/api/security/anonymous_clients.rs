@@ -1,0 +1,1 @@
+//! Item 2: anonymously registered clients get only registrable scopes and no write power.

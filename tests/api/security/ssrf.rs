@@ -1,0 +1,1 @@
+//! Item 5: outbound fetches refuse private, loopback and link-local addresses.
