@@ -3,7 +3,7 @@
 //! needs `content:write`.
 
 use crate::store::{NewPage, PageRecord, PageSummary, SharedStore, StoreError};
-use crate::tokens::{Caller, Denied};
+use crate::tokens::{ApiCaller, Denied};
 use crate::users::Permission;
 
 pub const MAX_PATH_CHARS: usize = 200;
@@ -90,7 +90,7 @@ fn validate(input: &PageInput) -> Result<(), ContentError> {
 
 pub async fn read_page(
     store: &SharedStore,
-    caller: &Caller,
+    caller: &ApiCaller,
     path: &PagePath,
 ) -> Result<PageRecord, ContentError> {
     let page = store
@@ -105,7 +105,7 @@ pub async fn read_page(
 
 pub async fn list_pages(
     store: &SharedStore,
-    caller: &Caller,
+    caller: &ApiCaller,
 ) -> Result<Vec<PageSummary>, ContentError> {
     Ok(store
         .list_pages(caller.site.id, caller.can(Permission::ContentRead))
@@ -115,7 +115,7 @@ pub async fn list_pages(
 /// Creates or replaces a page; the flag says whether it was created.
 pub async fn put_page(
     store: &SharedStore,
-    caller: &Caller,
+    caller: &ApiCaller,
     path: &PagePath,
     input: PageInput,
     now: i64,
@@ -136,7 +136,7 @@ pub async fn put_page(
 
 pub async fn delete_page(
     store: &SharedStore,
-    caller: &Caller,
+    caller: &ApiCaller,
     path: &PagePath,
 ) -> Result<(), ContentError> {
     caller.check(Permission::ContentWrite)?;

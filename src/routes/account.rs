@@ -3,19 +3,18 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{
-    Chrome, Csrf, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html,
-    see_other,
+    Chrome, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
 };
 use crate::cache::CachedUser;
 use crate::crypto::password;
 use crate::error::ApiError;
+use crate::routes::browser_session::BrowserSession;
 use crate::state::AppState;
-use crate::tokens::Caller;
 use crate::users::{UserError, validate_password};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -100,23 +99,21 @@ fn sign_in_first() -> HttpResponse {
 /// The signed-in user behind a form post with a valid CSRF token, or the
 /// response to send instead.
 fn signed_in_form(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     csrf_token: &str,
 ) -> Result<Arc<CachedUser>, Elsewhere> {
-    let Some(user) = caller.user.clone() else {
+    let Some(user) = browser.user.clone() else {
         return Err(Elsewhere(SIGN_IN_FIRST.into()));
     };
-    if !Csrf::verify(req, &caller.site, csrf_token) {
+    if !browser.verify_csrf(csrf_token) {
         return Err(Elsewhere("/account".into()));
     }
     Ok(user)
 }
 
 async fn render_account(
-    req: &HttpRequest,
     state: &AppState,
-    caller: &Caller,
+    browser: &BrowserSession,
     user: &CachedUser,
     status: StatusCode,
     notice: Option<&'static str>,
@@ -124,11 +121,11 @@ async fn render_account(
 ) -> Result<HttpResponse, ApiError> {
     let sessions = state
         .sessions
-        .list_active(&caller.site, user.id)
+        .list_active(&browser.site, user.id)
         .await?
         .into_iter()
         .map(|s| SessionRow {
-            current: Some(s.id) == caller.session_id,
+            current: Some(s.id) == browser.session_id,
             id: s.id,
             method: s.method,
             started: format_time(s.created_at),
@@ -139,7 +136,7 @@ async fn render_account(
         .collect();
     let apps = state
         .oauth
-        .list_authorizations(&caller.site, user.id)
+        .list_authorizations(&browser.site, user.id)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .into_iter()
@@ -150,37 +147,34 @@ async fn render_account(
             name: a.client_name,
         })
         .collect();
-    let csrf = Csrf::for_request(req, &caller.site);
     let page = AccountPage {
-        chrome: Chrome::new(caller, &csrf),
+        chrome: Chrome::new(browser),
         user,
-        permissions: caller.permissions.names(),
+        permissions: browser.permissions().names(),
         sessions,
         apps,
         notice,
         errors,
     };
     let mut response = html(status, &page);
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     Ok(response)
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/account")]
 async fn account_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     query: web::Query<AccountQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = caller.user.clone() else {
+    let Some(user) = browser.user.clone() else {
         return Ok(sign_in_first());
     };
     let notice = notice_text(query.notice.as_deref());
     render_account(
-        &req,
         &state,
-        &caller,
+        &browser,
         &user,
         StatusCode::OK,
         notice,
@@ -189,33 +183,23 @@ async fn account_page(
     .await
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/account/password")]
 async fn change_password(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = caller.user.clone() else {
+    let Some(user) = browser.user.clone() else {
         return Ok(sign_in_first());
     };
     let form = form.into_inner();
     let mut errors = PasswordErrors::default();
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         errors.current = Some("This form expired. Please try again.".into());
-        return render_account(
-            &req,
-            &state,
-            &caller,
-            &user,
-            StatusCode::FORBIDDEN,
-            None,
-            errors,
-        )
-        .await;
+        return render_account(&state, &browser, &user, StatusCode::FORBIDDEN, None, errors).await;
     }
-    let record = state.store.find_user(caller.site.id, user.id).await?;
+    let record = state.store.find_user(browser.site.id, user.id).await?;
     let stored = record.and_then(|r| r.password_hash);
     if !password::verify_password(stored, form.current_password).await {
         errors.current = Some("That is not your current password.".into());
@@ -227,9 +211,8 @@ async fn change_password(
     }
     if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
         return render_account(
-            &req,
             &state,
-            &caller,
+            &browser,
             &user,
             StatusCode::BAD_REQUEST,
             None,
@@ -240,10 +223,10 @@ async fn change_password(
     match state
         .users
         .set_password(
-            caller.site.id,
+            browser.site.id,
             user.id,
             form.new_password,
-            caller.session_id,
+            browser.session_id,
         )
         .await
     {
@@ -264,68 +247,65 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/account/sessions/{id}/end")]
 async fn end_session(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = match signed_in_form(&req, &caller, &form.csrf_token) {
+    let user = match signed_in_form(&browser, &form.csrf_token) {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let session_id = path.into_inner();
     state
         .sessions
-        .end(&caller.site, user.id, session_id)
+        .end(&browser.site, user.id, session_id)
         .await?;
-    if Some(session_id) == caller.session_id {
+    if Some(session_id) == browser.session_id {
         let mut response = see_other("/login?notice=signed-out");
-        add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+        add_cookie(&mut response, &cleared_authtoken_cookie(&browser.site));
         return Ok(response);
     }
     Ok(see_other("/account?notice=session-ended"))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/account/sessions/end-all")]
 async fn end_all_sessions(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = match signed_in_form(&req, &caller, &form.csrf_token) {
+    let user = match signed_in_form(&browser, &form.csrf_token) {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
-    state.sessions.end_all(&caller.site, user.id, None).await?;
+    state.sessions.end_all(&browser.site, user.id, None).await?;
     let mut response = see_other("/login?notice=signed-out-everywhere");
-    add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+    add_cookie(&mut response, &cleared_authtoken_cookie(&browser.site));
     Ok(response)
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/account/apps/{client_id}/revoke")]
 async fn revoke_app(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = caller.user.clone() else {
+    let Some(user) = browser.user.clone() else {
         return Ok(sign_in_first());
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other("/account"));
     }
     state
         .oauth
-        .revoke_authorization(&caller.site, user.id, &path.into_inner())
+        .revoke_authorization(&browser.site, user.id, &path.into_inner())
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(see_other("/account?notice=app-revoked"))

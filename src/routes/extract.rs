@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::sessions::ClientInfo;
 use crate::sites::Site;
 use crate::state::AppState;
-use crate::tokens::{self, Caller, Presented};
+use crate::tokens::{self, ApiCaller, Presented};
 
 pub const AUTHTOKEN_COOKIE: &str = "authtoken";
 
@@ -159,7 +159,7 @@ pub fn presented(req: &HttpRequest) -> Presented<'_> {
     }
 }
 
-impl FromRequest for Caller {
+impl FromRequest for ApiCaller {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 

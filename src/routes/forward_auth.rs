@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::extract::presented;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tokens::{self, Caller, CredentialKind};
+use crate::tokens::{self, ApiCaller, CredentialKind};
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -69,7 +69,7 @@ enum Refusal {
     Forbidden(&'static str),
 }
 
-fn judge(caller: &Caller, required: Option<Permission>) -> Result<(), Refusal> {
+fn judge(caller: &ApiCaller, required: Option<Permission>) -> Result<(), Refusal> {
     // The legacy site API key acts as the site's admin without a user.
     let identified = caller.user.is_some()
         || caller.client_id.is_some()
@@ -123,7 +123,7 @@ async fn verify(
     }
 }
 
-fn allowed(caller: &Caller, json: bool) -> HttpResponse {
+fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
     let permissions = caller.permissions.names().join(" ");
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));

@@ -8,12 +8,12 @@ use serde::Deserialize;
 
 use super::extract::client_info;
 use super::pages::{
-    Chrome, Csrf, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
+    Chrome, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
 };
 use crate::next_path::NextPath;
+use crate::routes::browser_session::BrowserSession;
 use crate::signin::{SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login_page)
@@ -62,29 +62,23 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
 }
 
 fn render(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     status: StatusCode,
     page: impl FnOnce(Chrome) -> LoginPage,
 ) -> HttpResponse {
-    let csrf = Csrf::for_request(req, &caller.site);
-    let mut response = html(status, &page(Chrome::new(caller, &csrf)));
-    csrf.attach(&caller.site, &mut response);
+    let mut response = html(status, &page(Chrome::new(browser)));
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/login")]
-async fn login_page(
-    req: HttpRequest,
-    caller: Caller,
-    query: web::Query<LoginQuery>,
-) -> HttpResponse {
+async fn login_page(browser: BrowserSession, query: web::Query<LoginQuery>) -> HttpResponse {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
-    if caller.user.is_some() {
+    if browser.user.is_some() {
         return see_other(next.as_str());
     }
-    render(&req, &caller, StatusCode::OK, |chrome| LoginPage {
+    render(&browser, StatusCode::OK, |chrome| LoginPage {
         chrome,
         next: next.as_str().to_string(),
         username: String::new(),
@@ -93,12 +87,12 @@ async fn login_page(
     })
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/login")]
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<LoginForm>,
 ) -> actix_web::Result<HttpResponse> {
     let form = form.into_inner();
@@ -107,7 +101,7 @@ async fn login(
         let username = form.username.clone();
         let next = next.as_str().to_string();
         let error = error.to_string();
-        render(&req, &caller, status, move |chrome| LoginPage {
+        render(&browser, status, move |chrome| LoginPage {
             chrome,
             next,
             username,
@@ -115,12 +109,12 @@ async fn login(
             notice: None,
         })
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED));
     }
     let outcome = sign_in_with_password(
         &state,
-        &caller.site,
+        &browser.site,
         &form.username,
         form.password.clone(),
         client_info(&req),
@@ -133,7 +127,7 @@ async fn login(
             let max_age = session.record.expires_at - state.now();
             add_cookie(
                 &mut response,
-                &authtoken_cookie(&caller.site, session.authtoken, max_age),
+                &authtoken_cookie(&browser.site, session.authtoken, max_age),
             );
             response
         }
@@ -154,32 +148,31 @@ async fn login(
     })
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/logout")]
 async fn logout(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CsrfForm>,
 ) -> actix_web::Result<HttpResponse> {
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other("/account"));
     }
-    if let (Some(user), Some(session_id)) = (&caller.user, caller.session_id) {
+    if let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) {
         state
             .sessions
-            .end(&caller.site, user.id, session_id)
+            .end(&browser.site, user.id, session_id)
             .await
             .map_err(crate::error::ApiError::from)?;
     }
     let mut response = see_other("/login?notice=signed-out");
-    add_cookie(&mut response, &cleared_authtoken_cookie(&caller.site));
+    add_cookie(&mut response, &cleared_authtoken_cookie(&browser.site));
     Ok(response)
 }
 
 #[get("/")]
-async fn home(caller: Caller) -> HttpResponse {
-    if caller.user.is_some() {
+async fn home(browser: BrowserSession) -> HttpResponse {
+    if browser.user.is_some() {
         see_other("/account")
     } else {
         see_other("/login")

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 pub mod api;
+pub mod browser_session;
 pub mod cors;
 mod developers;
 pub mod dpop_nonce;

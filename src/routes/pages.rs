@@ -1,19 +1,18 @@
-//! Shared pieces of the HTML pages: rendering, the page chrome, cookies, CSRF.
+//! Shared pieces of the HTML pages: rendering, the page chrome, cookies.
 
+use actix_web::HttpResponse;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::extract::{AUTHTOKEN_COOKIE, cookie};
-use crate::csrf;
+use super::browser_session::BrowserSession;
+use super::extract::AUTHTOKEN_COOKIE;
 use crate::sites::Site;
-use crate::tokens::Caller;
 
 /// What every page's frame shows: the site, who is signed in, and the CSRF
-/// token for the sign-out button.
+/// token for the sign-out button. Only a [`BrowserSession`] can frame a page.
 pub struct Chrome {
     pub site_name: String,
     pub username: Option<String>,
@@ -21,11 +20,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(caller: &Caller, csrf: &Csrf) -> Self {
+    pub fn new(browser: &BrowserSession) -> Self {
         Chrome {
-            site_name: caller.site.name.clone(),
-            username: caller.user.as_ref().map(|u| u.display_name.clone()),
-            csrf_token: csrf.token.clone(),
+            site_name: browser.site.name.clone(),
+            username: browser.user.as_ref().map(|u| u.display_name.clone()),
+            csrf_token: browser.csrf_token().to_owned(),
         }
     }
 }
@@ -69,42 +68,7 @@ pub struct CsrfForm {
     pub csrf_token: String,
 }
 
-/// The CSRF cookie of this browser (created when missing) and the token the
-/// page's forms carry.
-pub struct Csrf {
-    cookie_value: String,
-    fresh: bool,
-    pub token: String,
-}
-
-impl Csrf {
-    pub fn for_request(req: &HttpRequest, site: &Site) -> Self {
-        let (cookie_value, fresh) = match cookie(req, csrf::COOKIE).filter(|v| v.len() == 32) {
-            Some(value) => (value.to_string(), false),
-            None => (csrf::new_cookie_value(), true),
-        };
-        Csrf {
-            token: csrf::token_for(site, &cookie_value),
-            cookie_value,
-            fresh,
-        }
-    }
-
-    /// Sets the cookie on the response if this request created it.
-    pub fn attach(&self, site: &Site, response: &mut HttpResponse) {
-        if self.fresh {
-            let cookie = base_cookie(site, csrf::COOKIE, self.cookie_value.clone());
-            let _ = response.add_cookie(&cookie);
-        }
-    }
-
-    /// Checks a submitted form token against this browser's cookie.
-    pub fn verify(req: &HttpRequest, site: &Site, submitted: &str) -> bool {
-        csrf::verify(site, cookie(req, csrf::COOKIE), submitted)
-    }
-}
-
-fn base_cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
+pub(super) fn base_cookie(site: &Site, name: &'static str, value: String) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)

@@ -1,5 +1,5 @@
 //! Who is calling, and what may they do. Every token kind answers through
-//! `recognise`, producing one `Caller` that the rest of the code consumes.
+//! `recognise`, producing one `ApiCaller` that the rest of the code consumes.
 
 pub mod authtoken;
 pub mod browser;
@@ -78,7 +78,7 @@ pub struct Presented<'a> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct ApiCaller {
     pub site: Arc<Site>,
     pub user: Option<Arc<CachedUser>>,
     pub credential: CredentialKind,
@@ -91,9 +91,9 @@ pub struct Caller {
     pub scopes: Option<ScopeSet>,
 }
 
-impl Caller {
+impl ApiCaller {
     pub fn anonymous(site: Arc<Site>) -> Self {
-        Caller {
+        ApiCaller {
             site,
             user: None,
             credential: CredentialKind::Anonymous,
@@ -159,7 +159,7 @@ pub async fn recognise(
     state: &AppState,
     site: Arc<Site>,
     presented: Presented<'_>,
-) -> Result<Caller, RecogniseError> {
+) -> Result<ApiCaller, RecogniseError> {
     // Explicit headers win over the query string and the cookie.
     if let Some(token) = presented.deki_token {
         return if token.starts_with(server::PREFIX) {
@@ -193,7 +193,7 @@ pub async fn recognise(
     if let Some(token) = authtoken
         && let Some(session) = state.sessions.recognise(&site, token).await?
     {
-        return Ok(Caller {
+        return Ok(ApiCaller {
             permissions: session.user.role.permissions(),
             user: Some(session.user),
             credential: CredentialKind::Authtoken,
@@ -203,5 +203,5 @@ pub async fn recognise(
             site,
         });
     }
-    Ok(Caller::anonymous(site))
+    Ok(ApiCaller::anonymous(site))
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{Caller, CredentialKind, Presented, RecogniseError};
+use super::{ApiCaller, CredentialKind, Presented, RecogniseError};
 use crate::oauth::dpop::{Presentation, Scheme};
 use crate::sites::Site;
 use crate::state::AppState;
@@ -17,7 +17,7 @@ pub async fn recognise(
     value: &str,
     scheme: Scheme,
     presented: &Presented<'_>,
-) -> Result<Caller, RecogniseError> {
+) -> Result<ApiCaller, RecogniseError> {
     let Some(token) = state.oauth.find_access_token(&site, value).await? else {
         return Err(RecogniseError::InvalidToken);
     };
@@ -63,7 +63,7 @@ pub async fn recognise(
             (None, permissions)
         }
     };
-    Ok(Caller {
+    Ok(ApiCaller {
         site,
         user,
         credential: CredentialKind::OAuth,

@@ -1,6 +1,6 @@
 //! Trusting and dropping identity providers from `/admin`.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::admin_only;
@@ -8,9 +8,9 @@ use crate::error::ApiError;
 use crate::identity::registration::{
     KeySource, ProviderSettings, RegistrationError, register_provider, remove_provider,
 };
+use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::see_other;
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(add_provider).service(drop_provider);
@@ -40,16 +40,15 @@ struct RemoveForm {
     issuer: String,
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/identity-providers")]
 async fn add_provider(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<ProviderForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     let form = form.into_inner();
     let keys = match (form.jwks_uri.trim(), form.jwks_json.trim()) {
@@ -68,9 +67,9 @@ async fn add_provider(
         keys,
         algorithms: Some(form.algorithms).filter(|a| !a.trim().is_empty()),
     };
-    match register_provider(&state.store, caller.site.id, settings, state.now()).await {
+    match register_provider(&state.store, browser.site.id, settings, state.now()).await {
         Ok(_) => {
-            state.cache.identity.evict_site(caller.site.id);
+            state.cache.identity.evict_site(browser.site.id);
             Ok(see_other("/admin?notice=provider-added"))
         }
         Err(RegistrationError::Store(e)) => Err(e.into()),
@@ -81,18 +80,17 @@ async fn add_provider(
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/identity-providers/remove")]
 async fn drop_provider(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<RemoveForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
-    remove_provider(&state.store, caller.site.id, &form.issuer, state.now()).await?;
-    state.cache.identity.evict_site(caller.site.id);
+    remove_provider(&state.store, browser.site.id, &form.issuer, state.now()).await?;
+    state.cache.identity.evict_site(browser.site.id);
     Ok(see_other("/admin?notice=provider-removed"))
 }

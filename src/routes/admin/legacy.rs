@@ -1,12 +1,12 @@
 //! Switching a site's legacy keys on, off, or to a new key from `/admin`.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
 use super::{admin_only, secret_page};
 use crate::error::ApiError;
+use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{CsrfForm, see_other};
 use crate::state::AppState;
-use crate::tokens::Caller;
 use crate::tokens::stored::TokenKindError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,27 +20,25 @@ fn internal(e: TokenKindError) -> ApiError {
 const ADVICE: &str = "Copy the key now: it is shown only once. It grants administrator rights on this site; \
                       every use is logged and counted in the usage report below.";
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/legacy/enable")]
 async fn enable(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     let (_, fresh) = state
         .token_kinds
-        .enable_legacy(caller.site.id)
+        .enable_legacy(browser.site.id)
         .await
         .map_err(internal)?;
-    tracing::warn!(site = %caller.site.slug, "legacy keys enabled from the admin page");
+    tracing::warn!(site = %browser.site.slug, "legacy keys enabled from the admin page");
     Ok(match fresh {
         Some(key) => secret_page(
-            &req,
-            &caller,
+            &browser,
             "Legacy keys enabled",
             vec![("Site API key", key.expose().to_string())],
             ADVICE.to_string(),
@@ -50,41 +48,38 @@ async fn enable(
     })
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/legacy/disable")]
 async fn disable(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
-    state.token_kinds.disable_legacy(caller.site.id).await?;
+    state.token_kinds.disable_legacy(browser.site.id).await?;
     Ok(see_other("/admin?notice=legacy-disabled"))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/legacy/rotate")]
 async fn rotate(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     let (_, key) = state
         .token_kinds
-        .rotate_legacy(caller.site.id)
+        .rotate_legacy(browser.site.id)
         .await
         .map_err(internal)?;
-    tracing::warn!(site = %caller.site.slug, "legacy site API key rotated from the admin page");
+    tracing::warn!(site = %browser.site.slug, "legacy site API key rotated from the admin page");
     Ok(secret_page(
-        &req,
-        &caller,
+        &browser,
         "New site API key",
         vec![("Site API key", key.expose().to_string())],
         format!("The old key no longer works. {ADVICE}"),

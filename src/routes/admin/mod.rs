@@ -8,11 +8,11 @@ mod overview;
 mod tokens;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::pages::{Chrome, Csrf, Elsewhere, html};
-use crate::tokens::Caller;
+use super::pages::{Chrome, Elsewhere, html};
+use crate::routes::browser_session::BrowserSession;
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,13 +47,12 @@ enum NotAdmin {
 }
 
 impl NotAdmin {
-    fn response(self, req: &HttpRequest, caller: &Caller) -> HttpResponse {
+    fn response(self, browser: &BrowserSession) -> HttpResponse {
         match self {
             NotAdmin::SignInFirst(elsewhere) => elsewhere.response(),
             NotAdmin::Forbidden => {
-                let csrf = Csrf::for_request(req, &caller.site);
                 let page = DeniedPage {
-                    chrome: Chrome::new(caller, &csrf),
+                    chrome: Chrome::new(browser),
                     code: "forbidden",
                     message: "This page is for the site's administrators.".into(),
                 };
@@ -65,42 +64,36 @@ impl NotAdmin {
 
 /// Only signed-in site admins get in; for a form post the CSRF token must
 /// match too.
-fn admin_only(
-    req: &HttpRequest,
-    caller: &Caller,
-    csrf_token: Option<&str>,
-) -> Result<(), NotAdmin> {
-    if caller.user.is_none() {
+fn admin_only(browser: &BrowserSession, csrf_token: Option<&str>) -> Result<(), NotAdmin> {
+    if browser.user.is_none() {
         return Err(NotAdmin::SignInFirst(Elsewhere(
             "/login?next=/admin".into(),
         )));
     }
-    if !caller.can(Permission::Admin) {
+    if !browser.can(Permission::Admin) {
         return Err(NotAdmin::Forbidden);
     }
     match csrf_token {
-        Some(token) if !Csrf::verify(req, &caller.site, token) => Err(NotAdmin::SignInFirst(
-            Elsewhere("/admin?notice=expired".into()),
-        )),
+        Some(token) if !browser.verify_csrf(token) => Err(NotAdmin::SignInFirst(Elsewhere(
+            "/admin?notice=expired".into(),
+        ))),
         _ => Ok(()),
     }
 }
 
 fn secret_page(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     heading: &'static str,
     lines: Vec<(&'static str, String)>,
     advice: String,
 ) -> HttpResponse {
-    let csrf = Csrf::for_request(req, &caller.site);
     let page = SecretPage {
-        chrome: Chrome::new(caller, &csrf),
+        chrome: Chrome::new(browser),
         heading,
         lines,
         advice,
     };
     let mut response = html(StatusCode::CREATED, &page);
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     response
 }

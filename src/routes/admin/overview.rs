@@ -1,14 +1,14 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::admin_only;
 use crate::error::ApiError;
 use crate::identity::registration::{inline_key_count, list_providers};
-use crate::routes::pages::{Chrome, Csrf, format_time, html};
+use crate::routes::browser_session::BrowserSession;
+use crate::routes::pages::{Chrome, format_time, html};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(overview);
@@ -74,18 +74,17 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/admin")]
 async fn overview(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     query: web::Query<OverviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, None) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, None) {
+        return Ok(refusal.response(&browser));
     }
-    let site = caller.site.id;
+    let site = browser.site.id;
     let kinds = &state.token_kinds;
     let browser_tokens = kinds
         .list_browser_tokens(site)
@@ -149,9 +148,8 @@ async fn overview(
             last_seen: format_time(u.last_seen),
         })
         .collect();
-    let csrf = Csrf::for_request(&req, &caller.site);
     let page = OverviewPage {
-        chrome: Chrome::new(&caller, &csrf),
+        chrome: Chrome::new(&browser),
         notice: notice_text(query.notice.as_deref()),
         browser_tokens,
         server_tokens,
@@ -160,6 +158,6 @@ async fn overview(
         usage,
     };
     let mut response = html(StatusCode::OK, &page);
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     Ok(response)
 }

@@ -1,13 +1,13 @@
 //! Creating and revoking browser and server tokens from `/admin`.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::{admin_only, secret_page};
 use crate::error::ApiError;
+use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{CsrfForm, see_other};
 use crate::state::AppState;
-use crate::tokens::Caller;
 use crate::tokens::stored::TokenKindError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -53,61 +53,58 @@ fn optional(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/browser-tokens")]
 async fn create_browser_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<BrowserTokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     state
         .token_kinds
-        .create_browser_token(caller.site.id, optional(&form.name), &form.origins)
+        .create_browser_token(browser.site.id, optional(&form.name), &form.origins)
         .await
         .map_err(bad_input)?;
     Ok(see_other("/admin?notice=browser-created"))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/browser-tokens/{key}/revoke")]
 async fn revoke_browser_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     state
         .token_kinds
-        .revoke_browser_token(caller.site.id, &path)
+        .revoke_browser_token(browser.site.id, &path)
         .await?;
     Ok(see_other("/admin?notice=revoked"))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/server-tokens")]
 async fn create_server_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<ServerTokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     let user_id = match optional(&form.username) {
         None => None,
         Some(username) => Some(
             state
                 .users
-                .find_by_username(caller.site.id, &username)
+                .find_by_username(browser.site.id, &username)
                 .await
                 .map_err(|e| ApiError::BadRequest {
                     code: "invalid_request",
@@ -119,7 +116,7 @@ async fn create_server_token(
     let created = state
         .token_kinds
         .create_server_token(
-            caller.site.id,
+            browser.site.id,
             optional(&form.name),
             user_id,
             form.jit.is_some(),
@@ -128,8 +125,7 @@ async fn create_server_token(
         .map_err(bad_input)?;
     let key = created.record.token_key.clone();
     Ok(secret_page(
-        &req,
-        &caller,
+        &browser,
         "New server token",
         vec![
             ("Key", key.clone()),
@@ -142,21 +138,20 @@ async fn create_server_token(
     ))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/server-tokens/{key}/revoke")]
 async fn revoke_server_token(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Err(refusal) = admin_only(&req, &caller, Some(&form.csrf_token)) {
-        return Ok(refusal.response(&req, &caller));
+    if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
+        return Ok(refusal.response(&browser));
     }
     state
         .token_kinds
-        .revoke_server_token(caller.site.id, &path)
+        .revoke_server_token(browser.site.id, &path)
         .await?;
     Ok(see_other("/admin?notice=revoked"))
 }

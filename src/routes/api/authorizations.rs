@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::oauth::ScopeSet;
 use crate::state::AppState;
-use crate::tokens::Caller;
+use crate::tokens::ApiCaller;
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,7 +26,7 @@ struct AuthorizedApp {
     updated_at: i64,
 }
 
-fn user_id(caller: &Caller, permission: Permission) -> Result<i64, ApiError> {
+fn user_id(caller: &ApiCaller, permission: Permission) -> Result<i64, ApiError> {
     caller.check(permission)?;
     caller
         .user
@@ -41,7 +41,7 @@ fn user_id(caller: &Caller, permission: Permission) -> Result<i64, ApiError> {
 #[get("/api/users/current/authorizations")]
 async fn list_authorizations(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: ApiCaller,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = user_id(&caller, Permission::AccountRead)?;
     let apps: Vec<AuthorizedApp> = state
@@ -68,7 +68,7 @@ async fn list_authorizations(
 #[delete("/api/users/current/authorizations/{client_id}")]
 async fn revoke_authorization(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = user_id(&caller, Permission::AccountWrite)?;

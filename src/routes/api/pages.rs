@@ -7,7 +7,7 @@ use crate::content::{self, ContentError, PageInput, PagePath};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::PageRecord;
-use crate::tokens::Caller;
+use crate::tokens::ApiCaller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_pages)
@@ -55,7 +55,10 @@ fn page_json(page: &PageRecord) -> PageBody<'_> {
 }
 
 #[get("/api/pages")]
-async fn list_pages(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+async fn list_pages(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, ApiError> {
     let pages = content::list_pages(&state.store, &caller).await?;
     let list: Vec<_> = pages
         .iter()
@@ -67,7 +70,7 @@ async fn list_pages(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 #[get("/api/pages/{path:.+}")]
 async fn get_page(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let path = PagePath::parse(&path)?;
@@ -79,7 +82,7 @@ async fn get_page(
 #[put("/api/pages/{path:.+}")]
 async fn put_page(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: ApiCaller,
     path: web::Path<String>,
     input: web::Json<PageInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -104,7 +107,7 @@ async fn put_page(
 #[delete("/api/pages/{path:.+}")]
 async fn delete_page(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let path = PagePath::parse(&path)?;

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::tokens::Caller;
+use crate::tokens::ApiCaller;
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,7 +25,7 @@ struct CurrentUser<'a> {
 }
 
 #[get("/api/users/current")]
-async fn current_user(caller: Caller) -> HttpResponse {
+async fn current_user(caller: ApiCaller) -> HttpResponse {
     let user = caller.user.as_deref();
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

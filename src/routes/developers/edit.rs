@@ -1,17 +1,17 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use super::register::CredentialsPage;
-use super::{ClientForm, FormView, check_scope_rights, developer, may_manage, page_frame};
+use super::{ClientForm, FormView, check_scope_rights, developer, may_manage};
 use crate::cache::CachedUser;
 use crate::error::ApiError;
 use crate::oauth::{Client, ClientError, ClientInputError};
-use crate::routes::pages::{Chrome, Csrf, CsrfForm, html, see_other};
+use crate::routes::browser_session::BrowserSession;
+use crate::routes::pages::{Chrome, CsrfForm, html, see_other};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(edit_page)
@@ -37,11 +37,11 @@ fn internal(e: ClientError) -> ApiError {
 /// else looks like a missing app.
 async fn managed_app(
     state: &AppState,
-    caller: &Caller,
+    browser: &BrowserSession,
     user: &CachedUser,
     client_id: &str,
 ) -> Result<Arc<Client>, ApiError> {
-    match state.oauth.clients.find(&caller.site, client_id).await? {
+    match state.oauth.clients.find(&browser.site, client_id).await? {
         Some(client) if may_manage(user, &client) => Ok(client),
         _ => Err(ApiError::NotFound(format!(
             "no app `{client_id}` of yours on this site"
@@ -50,14 +50,13 @@ async fn managed_app(
 }
 
 fn render_edit(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     status: StatusCode,
     client_id: String,
     form: FormView,
     form_error: Option<&'static str>,
 ) -> HttpResponse {
-    let (chrome, csrf) = page_frame(req, caller);
+    let chrome = Chrome::new(browser);
     let mut response = html(
         status,
         &EditPage {
@@ -67,57 +66,48 @@ fn render_edit(
             form_error,
         },
     );
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
 #[get("/developers/apps/{client_id}")]
 async fn edit_page(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
-    let user = match developer(&caller, &format!("/developers/apps/{client_id}")) {
+    let user = match developer(&browser, &format!("/developers/apps/{client_id}")) {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
-    let client = managed_app(&state, &caller, &user, &client_id).await?;
+    let client = managed_app(&state, &browser, &user, &client_id).await?;
     let form = FormView::new(&ClientForm::from_client(&client), &user, None);
-    Ok(render_edit(
-        &req,
-        &caller,
-        StatusCode::OK,
-        client_id,
-        form,
-        None,
-    ))
+    Ok(render_edit(&browser, StatusCode::OK, client_id, form, None))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/developers/apps/{client_id}")]
 async fn update_app(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
-    let user = match developer(&caller, "/developers") {
+    let user = match developer(&browser, "/developers") {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
-    let client = managed_app(&state, &caller, &user, &client_id).await?;
+    let client = managed_app(&state, &browser, &user, &client_id).await?;
     let mut form = ClientForm::parse(&body);
     // The client type is fixed at registration.
     form.confidential = client.confidential;
     let again = |status, error: Option<&ClientInputError>, form_error| {
         let view = FormView::new(&form, &user, error);
-        render_edit(&req, &caller, status, client_id.clone(), view, form_error)
+        render_edit(&browser, status, client_id.clone(), view, form_error)
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
@@ -130,7 +120,7 @@ async fn update_app(
     let updated = match state
         .oauth
         .clients
-        .update(&caller.site, &client_id, form.settings())
+        .update(&browser.site, &client_id, form.settings())
         .await
     {
         Ok(updated) => updated,
@@ -140,37 +130,36 @@ async fn update_app(
     state
         .oauth
         .clients
-        .set_dpop_required(&caller.site, &updated.client_id, form.dpop_required)
+        .set_dpop_required(&browser.site, &updated.client_id, form.dpop_required)
         .await
         .map_err(internal)?;
     Ok(see_other("/developers?notice=saved"))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/developers/apps/{client_id}/rotate-secret")]
 async fn rotate_secret(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
-    let user = match developer(&caller, "/developers") {
+    let user = match developer(&browser, "/developers") {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
-    let client = managed_app(&state, &caller, &user, &client_id).await?;
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    let client = managed_app(&state, &browser, &user, &client_id).await?;
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other(&format!("/developers/apps/{client_id}")));
     }
     let secret = state
         .oauth
         .clients
-        .rotate_secret(&caller.site, &client_id)
+        .rotate_secret(&browser.site, &client_id)
         .await
         .map_err(internal)?;
-    let (chrome, _) = page_frame(&req, &caller);
+    let chrome = Chrome::new(&browser);
     Ok(html(
         StatusCode::OK,
         &CredentialsPage {
@@ -183,28 +172,27 @@ async fn rotate_secret(
     ))
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/developers/apps/{client_id}/delete")]
 async fn delete_app(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
-    let user = match developer(&caller, "/developers") {
+    let user = match developer(&browser, "/developers") {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
-    managed_app(&state, &caller, &user, &client_id).await?;
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    managed_app(&state, &browser, &user, &client_id).await?;
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other(&format!("/developers/apps/{client_id}")));
     }
     state
         .oauth
         .clients
-        .delete(&caller.site, &client_id)
+        .delete(&browser.site, &client_id)
         .await
         .map_err(internal)?;
     Ok(see_other("/developers?notice=deleted"))

@@ -1,13 +1,13 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{developer, page_frame};
+use super::developer;
 use crate::error::ApiError;
+use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{Chrome, format_time, html};
 use crate::state::AppState;
-use crate::tokens::Caller;
 use crate::users::Role;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -36,15 +36,14 @@ struct ListQuery {
     notice: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/developers")]
 async fn list_apps(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = match developer(&caller, "/developers") {
+    let user = match developer(&browser, "/developers") {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
@@ -53,7 +52,7 @@ async fn list_apps(
     let apps = state
         .oauth
         .clients
-        .list(&caller.site, owner)
+        .list(&browser.site, owner)
         .await?
         .into_iter()
         .map(|c| AppRow {
@@ -73,7 +72,7 @@ async fn list_apps(
         Some("saved") => Some("The app was saved."),
         _ => None,
     };
-    let (chrome, csrf) = page_frame(&req, &caller);
+    let chrome = Chrome::new(&browser);
     let mut response = html(
         StatusCode::OK,
         &ListPage {
@@ -83,6 +82,6 @@ async fn list_apps(
             notice,
         },
     );
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     Ok(response)
 }

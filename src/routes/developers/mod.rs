@@ -7,12 +7,12 @@ mod register;
 
 use std::sync::Arc;
 
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 
-use super::pages::{Chrome, Csrf, Elsewhere};
+use super::pages::Elsewhere;
 use crate::cache::CachedUser;
 use crate::oauth::{Client, ClientInputError, ClientSettings, Scope};
-use crate::tokens::Caller;
+use crate::routes::browser_session::BrowserSession;
 use crate::users::Role;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,8 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in user, or the response that sends them to sign in.
-fn developer(caller: &Caller, back_to: &str) -> Result<Arc<CachedUser>, Elsewhere> {
-    caller
+fn developer(browser: &BrowserSession, back_to: &str) -> Result<Arc<CachedUser>, Elsewhere> {
+    browser
         .user
         .clone()
         .ok_or_else(|| Elsewhere(format!("/login?next={back_to}")))
@@ -194,10 +194,4 @@ fn check_scope_rights(form: &ClientForm, user: &CachedUser) -> Result<(), Client
         ));
     }
     Ok(())
-}
-
-/// Chrome and CSRF for a portal page.
-fn page_frame(req: &HttpRequest, caller: &Caller) -> (Chrome, Csrf) {
-    let csrf = Csrf::for_request(req, &caller.site);
-    (Chrome::new(caller, &csrf), csrf)
 }

@@ -1,13 +1,13 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::{ClientForm, FormView, check_scope_rights, developer, page_frame};
+use super::{ClientForm, FormView, check_scope_rights, developer};
 use crate::error::ApiError;
 use crate::oauth::{ClientError, ClientInputError};
-use crate::routes::pages::{Chrome, Csrf, html};
+use crate::routes::browser_session::BrowserSession;
+use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(new_app_page).service(register_app);
@@ -33,12 +33,12 @@ pub(super) struct CredentialsPage {
 }
 
 #[get("/developers/new")]
-async fn new_app_page(req: HttpRequest, caller: Caller) -> HttpResponse {
-    let user = match developer(&caller, "/developers/new") {
+async fn new_app_page(browser: BrowserSession) -> HttpResponse {
+    let user = match developer(&browser, "/developers/new") {
         Ok(user) => user,
         Err(elsewhere) => return elsewhere.response(),
     };
-    let (chrome, csrf) = page_frame(&req, &caller);
+    let chrome = Chrome::new(&browser);
     let form = FormView::new(&ClientForm::new_app(), &user, None);
     let mut response = html(
         StatusCode::OK,
@@ -48,24 +48,23 @@ async fn new_app_page(req: HttpRequest, caller: Caller) -> HttpResponse {
             form_error: None,
         },
     );
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/developers/new")]
 async fn register_app(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let user = match developer(&caller, "/developers/new") {
+    let user = match developer(&browser, "/developers/new") {
         Ok(user) => user,
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let form = ClientForm::parse(&body);
-    let (chrome, csrf) = page_frame(&req, &caller);
+    let chrome = Chrome::new(&browser);
     let again = |status, error: Option<&ClientInputError>, form_error| {
         let view = FormView::new(&form, &user, error);
         html(
@@ -77,7 +76,7 @@ async fn register_app(
             },
         )
     };
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
@@ -91,7 +90,7 @@ async fn register_app(
         .oauth
         .clients
         .register(
-            &caller.site,
+            &browser.site,
             form.settings(),
             form.confidential,
             Some(user.id),
@@ -106,11 +105,11 @@ async fn register_app(
         state
             .oauth
             .clients
-            .set_dpop_required(&caller.site, &registered.client.client_id, true)
+            .set_dpop_required(&browser.site, &registered.client.client_id, true)
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     }
-    let (chrome, _) = page_frame(&req, &caller);
+    let chrome = Chrome::new(&browser);
     let mut response = html(
         StatusCode::CREATED,
         &CredentialsPage {
@@ -121,6 +120,6 @@ async fn register_app(
             client_secret: registered.secret.map(|s| s.into_inner()),
         },
     );
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     Ok(response)
 }

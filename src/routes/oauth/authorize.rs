@@ -8,9 +8,9 @@ use serde::Deserialize;
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
 use crate::oauth::{AuthorizationRequest, Authorize, ConsentPage, OAuthError, UserFacingError};
-use crate::routes::pages::{Chrome, Csrf, html, see_other};
+use crate::routes::browser_session::BrowserSession;
+use crate::routes::pages::{Chrome, html, see_other};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(authorize).service(decide);
@@ -50,38 +50,35 @@ struct ConsentForm {
 }
 
 fn error_page(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     status: StatusCode,
     code: &'static str,
     message: String,
 ) -> HttpResponse {
-    let csrf = Csrf::for_request(req, &caller.site);
     let mut response = html(
         status,
         &ErrorPage {
-            chrome: Chrome::new(caller, &csrf),
+            chrome: Chrome::new(browser),
             code,
             message,
         },
     );
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
-fn shown_error(req: &HttpRequest, caller: &Caller, error: UserFacingError) -> HttpResponse {
+fn shown_error(browser: &BrowserSession, error: UserFacingError) -> HttpResponse {
     let status = match error {
         UserFacingError::CsrfFailed => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
-    error_page(req, caller, status, error.code(), error.to_string())
+    error_page(browser, status, error.code(), error.to_string())
 }
 
-fn consent_screen(req: &HttpRequest, caller: &Caller, page: ConsentPage) -> HttpResponse {
-    let csrf = Csrf::for_request(req, &caller.site);
-    let user = caller.user.as_deref();
+fn consent_screen(browser: &BrowserSession, page: ConsentPage) -> HttpResponse {
+    let user = browser.user.as_deref();
     let screen = ConsentScreen {
-        chrome: Chrome::new(caller, &csrf),
+        chrome: Chrome::new(browser),
         client_name: page.client_name,
         client_id: page.client_id,
         homepage_url: page.homepage_url,
@@ -92,19 +89,19 @@ fn consent_screen(req: &HttpRequest, caller: &Caller, page: ConsentPage) -> Http
         form_action: "/oauth/authorize",
     };
     let mut response = html(StatusCode::OK, &screen);
-    csrf.attach(&caller.site, &mut response);
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
 fn respond(
     req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     outcome: Result<Authorize, OAuthError>,
 ) -> HttpResponse {
     match outcome {
         Ok(Authorize::Redirect(location)) => see_other(&location),
-        Ok(Authorize::NeedsConsent(page)) => consent_screen(req, caller, page),
-        Ok(Authorize::ShowError(error)) => shown_error(req, caller, error),
+        Ok(Authorize::NeedsConsent(page)) => consent_screen(browser, page),
+        Ok(Authorize::ShowError(error)) => shown_error(browser, error),
         Ok(Authorize::NeedsLogin) => {
             let here = match req.uri().query() {
                 Some(query) => format!("{}?{query}", req.path()),
@@ -116,8 +113,7 @@ fn respond(
         Err(e) => {
             tracing::error!(error = ?e, "authorization request failed");
             error_page(
-                req,
-                caller,
+                browser,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
                 "Something went wrong on our side. Please try again.".into(),
@@ -126,50 +122,50 @@ fn respond(
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/oauth/authorize")]
 async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     query: web::Query<AuthorizationRequest>,
 ) -> HttpResponse {
     let outcome = state
         .oauth
         .authorize(
-            &caller.site,
-            caller.user.as_deref(),
-            caller.session_id,
+            &browser.site,
+            browser.user.as_deref(),
+            browser.session_id,
             &query,
         )
         .await;
-    respond(&req, &caller, outcome)
+    respond(&req, &browser, outcome)
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/oauth/authorize")]
 async fn decide(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<ConsentForm>,
 ) -> HttpResponse {
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
-        return shown_error(&req, &caller, UserFacingError::CsrfFailed);
+    if !browser.verify_csrf(&form.csrf_token) {
+        return shown_error(&browser, UserFacingError::CsrfFailed);
     }
-    let (Some(user), Some(decision)) = (caller.user.as_deref(), Decision::parse(&form.decision))
+    let (Some(user), Some(decision)) = (browser.user.as_deref(), Decision::parse(&form.decision))
     else {
-        return shown_error(&req, &caller, UserFacingError::ConsentExpired);
+        return shown_error(&browser, UserFacingError::ConsentExpired);
     };
     let outcome = state
         .oauth
         .decide(
-            &caller.site,
+            &browser.site,
             user,
-            caller.session_id,
+            browser.session_id,
             &form.consent_token,
             decision,
         )
         .await;
-    respond(&req, &caller, outcome)
+    respond(&req, &browser, outcome)
 }

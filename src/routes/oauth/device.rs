@@ -12,10 +12,10 @@ use crate::oauth::OAuthError;
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
 use crate::oauth::device::{DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome};
+use crate::routes::browser_session::BrowserSession;
 use crate::routes::extract::{CurrentSite, client_info};
-use crate::routes::pages::{Chrome, Csrf, html, see_other};
+use crate::routes::pages::{Chrome, html, see_other};
 use crate::state::AppState;
-use crate::tokens::Caller;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(device_authorization)
@@ -91,25 +91,22 @@ struct DecisionForm {
 }
 
 fn render(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     status: StatusCode,
     page: impl FnOnce(Chrome) -> DevicePage,
 ) -> HttpResponse {
-    let csrf = Csrf::for_request(req, &caller.site);
-    let mut response = html(status, &page(Chrome::new(caller, &csrf)));
-    csrf.attach(&caller.site, &mut response);
+    let mut response = html(status, &page(Chrome::new(browser)));
+    browser.attach_csrf_cookie(&mut response);
     response
 }
 
 fn entry_page(
-    req: &HttpRequest,
-    caller: &Caller,
+    browser: &BrowserSession,
     status: StatusCode,
     user_code: String,
     error: Option<(&'static str, &'static str)>,
 ) -> HttpResponse {
-    render(req, caller, status, |chrome| DevicePage {
+    render(browser, status, |chrome| DevicePage {
         chrome,
         user_code,
         error: error.map(|(_, message)| message),
@@ -131,11 +128,10 @@ fn sign_in_first(user_code: Option<&str>) -> HttpResponse {
     see_other(&format!("/login?next={next}"))
 }
 
-fn server_error(req: &HttpRequest, caller: &Caller, e: OAuthError) -> HttpResponse {
+fn server_error(browser: &BrowserSession, e: OAuthError) -> HttpResponse {
     tracing::error!(error = ?e, "device request failed");
     entry_page(
-        req,
-        caller,
+        browser,
         StatusCode::INTERNAL_SERVER_ERROR,
         String::new(),
         Some((
@@ -145,57 +141,46 @@ fn server_error(req: &HttpRequest, caller: &Caller, e: OAuthError) -> HttpRespon
     )
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/device")]
-async fn device_page(
-    req: HttpRequest,
-    caller: Caller,
-    query: web::Query<CodeQuery>,
-) -> HttpResponse {
-    if caller.user.is_none() {
+async fn device_page(browser: BrowserSession, query: web::Query<CodeQuery>) -> HttpResponse {
+    if browser.user.is_none() {
         return sign_in_first(query.user_code.as_deref());
     }
     // The code is only filled in: the user still confirms it matches the
     // one on their device (RFC 8628 5.4).
     let code = query.user_code.clone().unwrap_or_default();
-    entry_page(&req, &caller, StatusCode::OK, code, None)
+    entry_page(&browser, StatusCode::OK, code, None)
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/device")]
 async fn enter_code(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<CodeForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         let error = (
             "csrf_failed",
             "This form expired. Reload the page and try again.",
         );
-        return entry_page(
-            &req,
-            &caller,
-            StatusCode::FORBIDDEN,
-            form.user_code,
-            Some(error),
-        );
+        return entry_page(&browser, StatusCode::FORBIDDEN, form.user_code, Some(error));
     }
-    let Some(user) = caller.user.as_deref() else {
+    let Some(user) = browser.user.as_deref() else {
         return sign_in_first(Some(&form.user_code));
     };
     let ip = client_info(&req).ip.unwrap_or_default();
     let entry = state
         .oauth
-        .enter_user_code(&caller.site, user, &ip, &form.user_code)
+        .enter_user_code(&browser.site, user, &ip, &form.user_code)
         .await;
     match entry {
         Ok(DeviceEntry::Consent(page)) => {
-            let csrf = Csrf::for_request(&req, &caller.site);
             let screen = ConsentScreen {
-                chrome: Chrome::new(&caller, &csrf),
+                chrome: Chrome::new(&browser),
                 client_name: page.client_name,
                 client_id: page.client_id,
                 homepage_url: page.homepage_url,
@@ -206,7 +191,7 @@ async fn enter_code(
                 form_action: "/device/decide",
             };
             let mut response = html(StatusCode::OK, &screen);
-            csrf.attach(&caller.site, &mut response);
+            browser.attach_csrf_cookie(&mut response);
             response
         }
         Ok(DeviceEntry::Unknown) => {
@@ -215,8 +200,7 @@ async fn enter_code(
                 "That code is not valid, or it expired. Check the code on your device.",
             );
             entry_page(
-                &req,
-                &caller,
+                &browser,
                 StatusCode::BAD_REQUEST,
                 form.user_code,
                 Some(error),
@@ -228,8 +212,7 @@ async fn enter_code(
                 "Too many wrong codes. Wait a few minutes and try again.",
             );
             let mut response = entry_page(
-                &req,
-                &caller,
+                &browser,
                 StatusCode::TOO_MANY_REQUESTS,
                 form.user_code,
                 Some(error),
@@ -239,38 +222,31 @@ async fn enter_code(
             }
             response
         }
-        Err(e) => server_error(&req, &caller, e),
+        Err(e) => server_error(&browser, e),
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/device/decide")]
 async fn decide(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    browser: BrowserSession,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
-    if !Csrf::verify(&req, &caller.site, &form.csrf_token) {
+    if !browser.verify_csrf(&form.csrf_token) {
         let error = (
             "csrf_failed",
             "This form expired. Reload the page and try again.",
         );
-        return entry_page(
-            &req,
-            &caller,
-            StatusCode::FORBIDDEN,
-            String::new(),
-            Some(error),
-        );
+        return entry_page(&browser, StatusCode::FORBIDDEN, String::new(), Some(error));
     }
-    let (Some(user), Some(decision)) = (caller.user.as_deref(), Decision::parse(&form.decision))
+    let (Some(user), Some(decision)) = (browser.user.as_deref(), Decision::parse(&form.decision))
     else {
         return sign_in_first(None);
     };
     let outcome = state
         .oauth
-        .decide_device(&caller.site, user, &form.consent_token, decision)
+        .decide_device(&browser.site, user, &form.consent_token, decision)
         .await;
     let (status, outcome, text) = match outcome {
         Ok(DeviceOutcome::Approved) => (
@@ -289,16 +265,15 @@ async fn decide(
                 "This request expired or was answered already. Start again on your device.",
             );
             return entry_page(
-                &req,
-                &caller,
+                &browser,
                 StatusCode::BAD_REQUEST,
                 String::new(),
                 Some(error),
             );
         }
-        Err(e) => return server_error(&req, &caller, e),
+        Err(e) => return server_error(&browser, e),
     };
-    render(&req, &caller, status, |chrome| DevicePage {
+    render(&browser, status, |chrome| DevicePage {
         chrome,
         user_code: String::new(),
         error: None,

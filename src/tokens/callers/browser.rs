@@ -9,14 +9,14 @@ use super::rejected;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::tokens::browser::OriginCheck;
-use crate::tokens::{Caller, CredentialKind, Presented, RecogniseError};
+use crate::tokens::{ApiCaller, CredentialKind, Presented, RecogniseError};
 
 pub async fn recognise(
     state: &AppState,
     site: Arc<Site>,
     key: &str,
     presented: &Presented<'_>,
-) -> Result<Caller, RecogniseError> {
+) -> Result<ApiCaller, RecogniseError> {
     let tokens = state.token_kinds.browser_tokens(site.id).await?;
     let Some(token) = tokens.by_key.get(key.trim()) else {
         return Err(rejected(
@@ -39,7 +39,7 @@ pub async fn recognise(
         Some(cookie) => state.sessions.recognise(&site, cookie).await?,
         None => None,
     };
-    let mut caller = Caller::anonymous(site);
+    let mut caller = ApiCaller::anonymous(site);
     caller.credential = CredentialKind::Browser;
     if let Some(session) = session {
         caller.permissions = session.user.role.permissions();

@@ -9,7 +9,7 @@ use super::rejected;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::tokens::stored::{CachedLegacyKey, LegacyUse};
-use crate::tokens::{Caller, CredentialKind, Presented, RecogniseError};
+use crate::tokens::{ApiCaller, CredentialKind, Presented, RecogniseError};
 use crate::users::Permissions;
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -43,7 +43,7 @@ pub async fn recognise(
     site: Arc<Site>,
     presented_key: &str,
     presented: &Presented<'_>,
-) -> Result<Caller, RecogniseError> {
+) -> Result<ApiCaller, RecogniseError> {
     let key = enabled_key(state, &site).await?;
     if !key.key.matches(presented_key.trim()) {
         return Err(rejected(
@@ -62,7 +62,7 @@ pub async fn recognise(
         .token_kinds
         .count_legacy_use(site.id, key.id, LegacyUse::ApiKey, ip);
     let impersonate = query_param(presented.query, "impersonateuserid").filter(|v| !v.is_empty());
-    let mut caller = Caller::anonymous(site);
+    let mut caller = ApiCaller::anonymous(site);
     caller.credential = CredentialKind::Legacy;
     match impersonate {
         None => caller.permissions = Permissions::all(),

@@ -1,4 +1,4 @@
-//! How each stored token kind becomes a `Caller`: the browser token (origin
+//! How each stored token kind becomes a `ApiCaller`: the browser token (origin
 //! check, then the cookie's user), the signed server token (signature, time,
 //! then the named user) and the legacy site API key (admin, or the user it
 //! impersonates). The pure checks live in `tokens::{browser, server, legacy}`;

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::store::{NewUser, StoreError};
 use crate::tokens::server::{self, ServerTokenRejection, UserRef};
 use crate::tokens::stored::CachedServerToken;
-use crate::tokens::{Caller, CredentialKind, RecogniseError};
+use crate::tokens::{ApiCaller, CredentialKind, RecogniseError};
 use crate::users::{Role, validate_username};
 
 fn refused(reason: ServerTokenRejection) -> RecogniseError {
@@ -23,9 +23,9 @@ pub async fn recognise(
     state: &AppState,
     site: Arc<Site>,
     token: &str,
-) -> Result<Caller, RecogniseError> {
+) -> Result<ApiCaller, RecogniseError> {
     let user = user_of(state, &site, token).await?;
-    let mut caller = Caller::anonymous(site);
+    let mut caller = ApiCaller::anonymous(site);
     caller.credential = CredentialKind::Server;
     caller.permissions = user.role.permissions();
     caller.user = Some(user);
