@@ -11,7 +11,7 @@ use super::pages::{
     Chrome, Csrf, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
 };
 use crate::next_path::NextPath;
-use crate::signin::{SignInOutcome, sign_in_with_password};
+use crate::signin::{MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
 use crate::tokens::Caller;
 
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const AFTER_SIGN_IN: &str = "/account";
 const REFUSED: &str = "Incorrect username or password.";
 const FORM_EXPIRED: &str = "This form expired. Please try again.";
+const TOO_LONG: &str = "That username or password is too long.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -104,7 +105,12 @@ async fn login(
     let form = form.into_inner();
     let next = NextPath::or_default(form.next.as_deref(), AFTER_SIGN_IN);
     let page = |status, error: &str| {
-        let username = form.username.clone();
+        // A username too long to be anyone's is not echoed back.
+        let username = if form.username.len() > MAX_USERNAME_BYTES {
+            String::new()
+        } else {
+            form.username.clone()
+        };
         let next = next.as_str().to_string();
         let error = error.to_string();
         render(&req, &caller, status, move |chrome| LoginPage {
@@ -138,6 +144,7 @@ async fn login(
             response
         }
         SignInOutcome::Refused => page(StatusCode::UNAUTHORIZED, REFUSED),
+        SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, TOO_LONG),
         SignInOutcome::Throttled { retry_after } => {
             let mut response = page(
                 StatusCode::TOO_MANY_REQUESTS,
