@@ -1,4 +1,5 @@
-//! Signing in with a username and password.
+//! Signing in with a username and password, throttled per account and per
+//! client address in the shared store (`crate::throttle`).
 
 use crate::crypto::password;
 use crate::sessions::{ClientInfo, SignInMethod, StartedSession};
