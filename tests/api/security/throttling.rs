@@ -373,3 +373,28 @@ async fn failed_client_authentications_lock_out_that_client_id_only() {
     }
     assert_eq!(authenticate(&app, &ghost, "x").await.status(), 429);
 }
+
+#[tokio::test]
+async fn the_janitor_forgets_counters_once_their_lock_out_is_long_over() {
+    let app = spawn_app().await;
+    for _ in 0..6 {
+        app.post_login("mallory", WRONG).await;
+    }
+    let key = ThrottleKey::signin_account(app.default_site_id(), "mallory", 5);
+    let counter = app.state.store.find_throttle_counter(key.as_str()).await;
+    let counter = counter.unwrap().expect("a counter");
+    assert_eq!(counter.hits, 5);
+    // Still locked out or recently so: kept.
+    tessera::janitor::sweep(&app.state.store, counter.next_at + 60)
+        .await
+        .unwrap();
+    let kept = app.state.store.find_throttle_counter(key.as_str()).await;
+    assert!(kept.unwrap().is_some());
+    // Fifteen quiet minutes after the lock-out: gone.
+    let later = counter.next_at + tessera::throttle::decision::FORGET_AFTER_SECS + 1;
+    tessera::janitor::sweep(&app.state.store, later)
+        .await
+        .unwrap();
+    let gone = app.state.store.find_throttle_counter(key.as_str()).await;
+    assert_eq!(gone.unwrap(), None);
+}
