@@ -19,7 +19,11 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let flows = store
         .purge_oauth_flows(now - KEEP_ENDED_SESSIONS_SECS)
         .await?;
-    tracing::debug!(sessions, changes, oauth, flows, "janitor swept");
+    // Throttle counters nobody touched since their last lock-out ended.
+    let throttles = store
+        .purge_throttle_counters(now - crate::throttle::decision::FORGET_AFTER_SECS)
+        .await?;
+    tracing::debug!(sessions, changes, oauth, flows, throttles, "janitor swept");
     Ok(())
 }
 

@@ -44,7 +44,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How often each process re-reads the change feed to invalidate caches.
     pub change_poll_millis: u64,
-    /// Failed sign-ins (per site, username and client IP) before throttling.
+    /// Sign-in attempts per site and account before lock-out (per client
+    /// address: four times as many), counted in the shared store.
     pub login_failures_before_throttle: u32,
     /// How far a server token's signature time may sit from the clock,
     /// either way (spec 3.3: 300 seconds).

@@ -1,20 +1,31 @@
-//! Signing in with a username and password.
+//! Signing in with a username and password, throttled per account and per
+//! client address in the shared store (`crate::throttle`).
 
 use crate::crypto::password;
 use crate::sessions::{ClientInfo, SignInMethod, StartedSession};
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::throttle::ThrottleKey;
+use crate::throttle::{Attempt, ThrottleKey};
+
+/// Longer usernames are refused before any work (users.username is shorter).
+pub const MAX_USERNAME_BYTES: usize = 255;
+/// Longer passwords are refused before any hashing.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub enum SignInOutcome {
     SignedIn(StartedSession),
     /// Unknown user, wrong password or disabled account: the caller is told
     /// only that it did not work.
     Refused,
+    /// Too many attempts for this account or from this address: nothing
+    /// was checked.
     Throttled {
         retry_after: i64,
     },
+    /// A username or password longer than anyone's: refused before any
+    /// hashing or database work.
+    TooLong,
 }
 
 pub async fn sign_in_with_password(
@@ -24,16 +35,19 @@ pub async fn sign_in_with_password(
     password: String,
     client: ClientInfo,
 ) -> Result<SignInOutcome, StoreError> {
-    let now = state.now();
-    let key = ThrottleKey {
-        site_id: site.id,
-        username: username.to_lowercase(),
-        ip: client.ip.clone().unwrap_or_default(),
-    };
-    if let Err(retry_after) = state.login_throttle.check(&key, now) {
+    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(SignInOutcome::TooLong);
+    }
+    let limit = state.settings.login_failures_before_throttle;
+    let account = ThrottleKey::signin_account(site.id, username, limit);
+    let address = ThrottleKey::signin_address(site.id, client.ip.as_deref().unwrap_or(""), limit);
+    // Counted before the hash, so parallel guesses cannot all get through.
+    let keys = [account, address];
+    if let Attempt::Refused { retry_after } = state.throttle.attempt(&keys, state.now()).await? {
         tracing::warn!(site = %site.slug, "sign-in throttled");
         return Ok(SignInOutcome::Throttled { retry_after });
     }
+    let [account, address] = keys;
     let user = state.store.find_user_by_username(site.id, username).await?;
     // The same argon2 work happens whether or not the account exists.
     let stored_hash = user
@@ -43,7 +57,7 @@ pub async fn sign_in_with_password(
     let verified = password::verify_password(stored_hash, password).await;
     match user {
         Some(user) if verified && !user.disabled => {
-            state.login_throttle.clear(&key);
+            state.throttle.succeeded(&[account], &[address]).await?;
             let session = state
                 .sessions
                 .start(site, &user, SignInMethod::Password, client)
@@ -52,7 +66,6 @@ pub async fn sign_in_with_password(
             Ok(SignInOutcome::SignedIn(session))
         }
         _ => {
-            state.login_throttle.record_failure(key, now);
             tracing::info!(site = %site.slug, "sign-in refused");
             Ok(SignInOutcome::Refused)
         }

@@ -14,7 +14,7 @@ use crate::settings::Settings;
 use crate::signing::SigningKeys;
 use crate::sites::SiteRegistry;
 use crate::store::SharedStore;
-use crate::throttle::LoginThrottle;
+use crate::throttle::Throttle;
 use crate::tokens::server::Window;
 use crate::tokens::stored::TokenKinds;
 use crate::users::Users;
@@ -28,7 +28,8 @@ pub struct AppState {
     pub users: Users,
     pub sessions: Sessions,
     pub oauth: OAuth,
-    pub login_throttle: LoginThrottle,
+    /// Sign-in throttling, counted in the shared store.
+    pub throttle: Throttle,
     /// RFC 8693: identity tokens of trusted providers for sessions.
     pub token_exchange: TokenExchange,
     /// Browser tokens, server tokens and legacy keys.
@@ -90,7 +91,7 @@ impl AppState {
             token_kinds,
             signing,
             oauth,
-            login_throttle: LoginThrottle::new(settings.login_failures_before_throttle),
+            throttle: Throttle::new(store.clone()),
             settings,
             store,
             clock,

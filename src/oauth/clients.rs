@@ -15,8 +15,11 @@ use super::tokens::{self, Secret};
 use crate::clock::SharedClock;
 use crate::sites::Site;
 use crate::store::{ClientChanges, ClientRecord, NewClient, SharedStore, StoreError};
+use crate::throttle::{Attempt, Throttle, ThrottleKey};
 
 pub const MAX_REDIRECT_URIS: usize = 10;
+/// No client id is longer (ours are much shorter); longer ones are not looked up.
+const MAX_CLIENT_ID_LEN: usize = 100;
 const MAX_NAME_CHARS: usize = 100;
 const MAX_URL_LEN: usize = 2000;
 
@@ -475,11 +478,14 @@ pub struct Clients {
     store: SharedStore,
     cache: Arc<OAuthCache>,
     clock: SharedClock,
+    /// Failed client authentications, counted in the shared store.
+    throttle: Throttle,
 }
 
 impl Clients {
     pub fn new(store: SharedStore, cache: Arc<OAuthCache>, clock: SharedClock) -> Self {
         Self {
+            throttle: Throttle::new(store.clone()),
             store,
             cache,
             clock,
@@ -530,7 +536,7 @@ impl Clients {
         if let Some(client) = self.cache.client(client_id) {
             return Ok((client.site_id == site.id).then_some(client));
         }
-        if client_id.is_empty() || client_id.len() > 100 {
+        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN {
             return Ok(None);
         }
         let epoch = self.cache.epoch();
@@ -643,29 +649,55 @@ impl Clients {
 
     /// Authenticates the client of a token, revocation or introspection
     /// request: client_secret_basic, client_secret_post, or none for public
-    /// clients. Every failure is `invalid_client`.
+    /// clients. Every failure is `invalid_client`, until a client id has
+    /// failed too often: then `temporarily_unavailable` (429) for a while.
+    ///
+    /// Only failures are counted, so a good authentication costs no write
+    /// on this hot path, and an attacker failing on purpose cannot lock the
+    /// real client out (its secrets are long random strings, not guessable
+    /// in any number of tries; the count bounds the noise and the work).
     pub async fn authenticate(
         &self,
         site: &Site,
         presented: &PresentedClient<'_>,
     ) -> OAuthResult<Arc<Client>> {
         let credentials = presented.credentials()?;
-        let client = self
-            .find(site, &credentials.client_id)
-            .await?
-            .ok_or(OAuthError::InvalidClient("unknown client or wrong secret"))?;
-        match (
-            client.confidential,
-            &credentials.secret,
-            &client.secret_hash,
-        ) {
-            (true, Some(secret), Some(stored))
-                if tokens::client_secret_matches(site, &client.client_id, secret, stored) =>
-            {
-                Ok(client)
+        let found = self.find(site, &credentials.client_id).await?;
+        let authenticated = found.filter(|client| {
+            match (
+                client.confidential,
+                &credentials.secret,
+                &client.secret_hash,
+            ) {
+                (true, Some(secret), Some(stored)) => {
+                    tokens::client_secret_matches(site, &client.client_id, secret, stored)
+                }
+                (false, None, _) => credentials.method == AuthMethod::None,
+                _ => false,
             }
-            (false, None, _) if credentials.method == AuthMethod::None => Ok(client),
-            _ => Err(OAuthError::InvalidClient("unknown client or wrong secret")),
+        });
+        match authenticated {
+            Some(client) => Ok(client),
+            None => Err(self
+                .failed_authentication(site, &credentials.client_id)
+                .await),
+        }
+    }
+
+    async fn failed_authentication(&self, site: &Site, client_id: &str) -> OAuthError {
+        let refused = OAuthError::InvalidClient("unknown client or wrong secret");
+        // Ids no client can have are not worth a row.
+        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN {
+            return refused;
+        }
+        let key = ThrottleKey::client(site.id, client_id);
+        match self.throttle.attempt(&[key], self.clock.now()).await {
+            Ok(Attempt::Allowed) => refused,
+            Ok(Attempt::Refused { retry_after }) => {
+                tracing::warn!(site = %site.slug, client_id, "client authentication throttled");
+                OAuthError::TemporarilyUnavailable(retry_after)
+            }
+            Err(e) => e.into(),
         }
     }
 }

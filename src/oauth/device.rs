@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
@@ -24,7 +23,7 @@ use crate::cache::CachedUser;
 use crate::crypto::{constant_time_eq, random};
 use crate::sites::Site;
 use crate::store::{DeviceCodeRecord, NewDeviceCode, StoreError};
-use crate::throttle::{LoginThrottle, ThrottleKey};
+use crate::throttle::{Attempt, ThrottleKey};
 
 /// How long the user has to enter the code.
 pub const DEVICE_CODE_TTL_SECS: i64 = 600;
@@ -34,12 +33,6 @@ pub const SLOW_DOWN_STEP_SECS: i64 = 5;
 /// RFC 8628 6.1: consonants only, no vowels (no words), no digits (no 0/O, 1/I).
 const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 const USER_CODE_LEN: usize = 8;
-/// Wrong codes one IP may type on a site before it is locked out (then a
-/// minute, doubling).
-const FAILURES_PER_IP: u32 = 5;
-/// Wrong codes a whole site accepts per minute, whatever the IPs: with
-/// 20^8 codes and at most a few hundred live ones, guessing stays hopeless.
-const SITE_FAILURES_PER_MINUTE: u32 = 60;
 
 /// The form of `POST /oauth/device_authorization`. No `Debug`: it holds a secret.
 #[derive(Default, Deserialize)]
@@ -106,57 +99,6 @@ fn user_code_hash(site: &Site, normalized: &str) -> String {
     tokens::hash_token(&format!("{}:{normalized}", site.id))
 }
 
-/// Throttles wrong user codes per site and IP, and per site overall.
-pub struct UserCodeGuard {
-    per_ip: LoginThrottle,
-    per_site: DashMap<i64, (i64, u32)>,
-}
-
-impl Default for UserCodeGuard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl UserCodeGuard {
-    pub fn new() -> Self {
-        Self {
-            per_ip: LoginThrottle::new(FAILURES_PER_IP),
-            per_site: DashMap::new(),
-        }
-    }
-
-    fn key(site_id: i64, ip: &str) -> ThrottleKey {
-        ThrottleKey {
-            site_id,
-            // Not a username: no username can contain a NUL.
-            username: "\0device-user-code".into(),
-            ip: ip.to_string(),
-        }
-    }
-
-    /// `Err(seconds)` while entries from this IP or on this site are refused.
-    fn check(&self, site_id: i64, ip: &str, now: i64) -> Result<(), i64> {
-        self.per_ip.check(&Self::key(site_id, ip), now)?;
-        if let Some(entry) = self.per_site.get(&site_id) {
-            let (window, failures) = *entry;
-            if now - window < 60 && failures >= SITE_FAILURES_PER_MINUTE {
-                return Err(60 - (now - window));
-            }
-        }
-        Ok(())
-    }
-
-    fn record_failure(&self, site_id: i64, ip: &str, now: i64) {
-        self.per_ip.record_failure(Self::key(site_id, ip), now);
-        let mut entry = self.per_site.entry(site_id).or_insert((now, 0));
-        if now - entry.0 >= 60 {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-}
-
 /// What typing a user code led to.
 #[derive(Debug)]
 pub enum DeviceEntry {
@@ -164,7 +106,8 @@ pub enum DeviceEntry {
     Consent(ConsentPage),
     /// Not a live code of this site.
     Unknown,
-    /// Too many wrong codes: try again in so many seconds.
+    /// Too many codes typed by this user or from this address: try again
+    /// in so many seconds.
     Throttled(i64),
 }
 
@@ -332,18 +275,25 @@ impl OAuth {
         raw: &str,
     ) -> OAuthResult<DeviceEntry> {
         let now = self.clock.now();
-        if let Err(retry) = self.device_guard.check(site.id, ip, now) {
-            return Ok(DeviceEntry::Throttled(retry));
+        // Every code typed counts, before the lookup, per user and per
+        // address (shared by every process); a right one is given back.
+        let keys = [
+            ThrottleKey::device_user(site.id, user.id),
+            ThrottleKey::device_address(site.id, ip),
+        ];
+        if let Attempt::Refused { retry_after } = self.throttle.attempt(&keys, now).await? {
+            tracing::warn!(site = %site.slug, "device user codes throttled");
+            return Ok(DeviceEntry::Throttled(retry_after));
         }
         let found = match normalize_user_code(raw) {
             Some(code) => self.live_device_code(site, &code, now).await?,
             None => None,
         };
         let Some((record, client)) = found else {
-            self.device_guard.record_failure(site.id, ip, now);
             tracing::info!(site = %site.slug, "unknown device user code");
             return Ok(DeviceEntry::Unknown);
         };
+        self.throttle.succeeded(&[], &keys).await?;
         let scopes = ScopeSet::from_stored(&record.scopes);
         let token = seal_device(
             site,

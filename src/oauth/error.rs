@@ -55,6 +55,10 @@ pub enum OAuthError {
     /// with a `DPoP` challenge).
     #[error(transparent)]
     DpopPresentation(#[from] PresentationError),
+    /// Too many failed authentications of this client id: 429 with
+    /// `Retry-After` (RFC 6749's `temporarily_unavailable`).
+    #[error("too many failed client authentications; retry after {0} s")]
+    TemporarilyUnavailable(i64),
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
 }
@@ -87,6 +91,7 @@ impl OAuthError {
             OAuthError::ExpiredToken => "expired_token",
             OAuthError::Dpop(e) => e.code(),
             OAuthError::DpopPresentation(e) => e.code(),
+            OAuthError::TemporarilyUnavailable(_) => "temporarily_unavailable",
             OAuthError::ServerError(_) => "server_error",
         }
     }

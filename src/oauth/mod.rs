@@ -43,6 +43,7 @@ use crate::clock::SharedClock;
 use crate::signing::SigningKeys;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError, TokenKind};
+use crate::throttle::Throttle;
 use crate::users::Users;
 
 /// Authorization codes live this long (RFC 6749 recommends at most ten minutes).
@@ -60,8 +61,9 @@ pub struct OAuth {
     redeemer: Redeemer,
     /// Signs ID tokens and JWT access tokens.
     pub signing: SigningKeys,
-    /// Throttles wrong user codes on `/device` (RFC 8628 5.1).
-    device_guard: Arc<device::UserCodeGuard>,
+    /// Throttles user codes on `/device` (RFC 8628 5.1) and registrations,
+    /// in the shared store.
+    throttle: Throttle,
     /// Codes this process issued and not yet saw redeemed.
     issued_codes: Arc<issued_codes::IssuedCodes>,
 }
@@ -80,7 +82,7 @@ impl OAuth {
             writer: GrantWriter::spawn(store.clone()),
             redeemer: Redeemer::spawn(store.clone()),
             signing,
-            device_guard: Arc::new(device::UserCodeGuard::new()),
+            throttle: Throttle::new(store.clone()),
             issued_codes: Arc::default(),
             store,
             cache,

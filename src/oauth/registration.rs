@@ -21,6 +21,7 @@ use super::scopes::Scope;
 use super::tokens;
 use crate::crypto::constant_time_eq;
 use crate::sites::Site;
+use crate::throttle::{Attempt, ThrottleKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationPolicy {
@@ -108,6 +109,9 @@ pub enum RegistrationError {
     /// A missing or wrong initial access or registration access token: 401.
     #[error("{0}")]
     InvalidToken(&'static str),
+    /// Too many registrations from this address: 429 with `Retry-After`.
+    #[error("too many registrations from this address; retry after {0} s")]
+    Throttled(i64),
     #[error("the server could not complete the request")]
     Internal(#[from] anyhow::Error),
 }
@@ -119,6 +123,7 @@ impl RegistrationError {
             Self::InvalidClientMetadata(_) => "invalid_client_metadata",
             Self::Closed => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
+            Self::Throttled(_) => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -274,6 +279,24 @@ impl OAuth {
             .create_initial_access_token(site.id, &token.hash(), user_id, self.clock.now())
             .await?;
         Ok(token)
+    }
+
+    /// Counts a registration attempt from `ip` (every one, whatever comes
+    /// of it, in the shared store); refused when the address is over its
+    /// limit. Runs before anything else the endpoint does.
+    pub async fn count_registration_attempt(
+        &self,
+        site: &Site,
+        ip: &str,
+    ) -> RegistrationResult<()> {
+        let key = ThrottleKey::registration_address(site.id, ip);
+        match self.throttle.attempt(&[key], self.clock.now()).await? {
+            Attempt::Allowed => Ok(()),
+            Attempt::Refused { retry_after } => {
+                tracing::warn!(site = %site.slug, "client registrations throttled");
+                Err(RegistrationError::Throttled(retry_after))
+            }
+        }
     }
 
     /// `POST /oauth/register`. `authorization` is the raw header.

@@ -12,7 +12,7 @@ use super::pages::{
 };
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
-use crate::signin::{SignInOutcome, sign_in_with_password};
+use crate::signin::{MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const AFTER_SIGN_IN: &str = "/account";
 const REFUSED: &str = "Incorrect username or password.";
 const FORM_EXPIRED: &str = "This form expired. Please try again.";
+const TOO_LONG: &str = "That username or password is too long.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -98,7 +99,12 @@ async fn login(
     let form = form.into_inner();
     let next = NextPath::or_default(form.next.as_deref(), AFTER_SIGN_IN);
     let page = |status, error: &str| {
-        let username = form.username.clone();
+        // A username too long to be anyone's is not echoed back.
+        let username = if form.username.len() > MAX_USERNAME_BYTES {
+            String::new()
+        } else {
+            form.username.clone()
+        };
         let next = next.as_str().to_string();
         let error = error.to_string();
         render(&browser, status, move |chrome| LoginPage {
@@ -132,6 +138,7 @@ async fn login(
             response
         }
         SignInOutcome::Refused => page(StatusCode::UNAUTHORIZED, REFUSED),
+        SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, TOO_LONG),
         SignInOutcome::Throttled { retry_after } => {
             let mut response = page(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -21,6 +21,9 @@ mod token_kinds_sql;
 mod signing;
 #[macro_use]
 mod signing_sql;
+mod throttle;
+#[macro_use]
+mod throttle_sql;
 mod oauth_records;
 mod postgres;
 mod records;
@@ -48,6 +51,7 @@ pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
 };
 pub use sqlite::SqliteStore;
+pub use throttle::{ThrottleCounter, ThrottleStore, ThrottleUpdate};
 pub use token_kinds::{
     BrowserTokenRecord, LegacyEnabled, LegacyKeyRecord, LegacyUsageDelta, LegacyUsageRecord,
     NewBrowserToken, NewServerToken, ServerTokenRecord, TokenKindStore,
@@ -179,6 +183,7 @@ pub trait Store:
     + IdentityProviderStore
     + TokenKindStore
     + SigningKeyStore
+    + ThrottleStore
     + Send
     + Sync
     + 'static

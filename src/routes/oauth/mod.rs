@@ -44,6 +44,7 @@ impl ResponseError for OAuthError {
             | OAuthError::InvalidToken
             | OAuthError::DpopPresentation(_) => StatusCode::UNAUTHORIZED,
             OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
+            OAuthError::TemporarilyUnavailable(_) => StatusCode::TOO_MANY_REQUESTS,
             OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -75,6 +76,9 @@ impl ResponseError for OAuthError {
             OAuthError::DpopPresentation(e) => {
                 let challenge = dpop::challenge(e.code(), &e.to_string());
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            OAuthError::TemporarilyUnavailable(retry_after) => {
+                response.insert_header((header::RETRY_AFTER, *retry_after));
             }
             _ => {}
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{authorization, no_store};
 use crate::oauth::registration::{ClientMetadata, RegistrationError};
-use crate::routes::extract::CurrentSite;
+use crate::routes::extract::{CurrentSite, client_info};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -31,6 +31,7 @@ impl ResponseError for RegistrationError {
             | RegistrationError::InvalidClientMetadata(_) => StatusCode::BAD_REQUEST,
             RegistrationError::Closed => StatusCode::FORBIDDEN,
             RegistrationError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            RegistrationError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             RegistrationError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,11 +42,17 @@ impl ResponseError for RegistrationError {
         }
         let mut response = HttpResponse::build(self.status_code());
         no_store(&mut response);
-        if let RegistrationError::InvalidToken(_) = self {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-            ));
+        match self {
+            RegistrationError::InvalidToken(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+                ));
+            }
+            RegistrationError::Throttled(retry_after) => {
+                response.insert_header((header::RETRY_AFTER, *retry_after));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             error: self.code(),
@@ -68,6 +75,8 @@ async fn register(
     site: CurrentSite,
     body: web::Bytes,
 ) -> Result<HttpResponse, RegistrationError> {
+    let ip = client_info(&req).ip.unwrap_or_default();
+    state.oauth.count_registration_attempt(&site.0, &ip).await?;
     let metadata = metadata_of(&body)?;
     let info = state
         .oauth
