@@ -13,6 +13,7 @@ pub mod invalidation;
 pub mod janitor;
 pub mod next_path;
 pub mod oauth;
+pub mod outbound;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

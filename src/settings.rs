@@ -54,6 +54,10 @@ pub struct Settings {
     /// how far ahead of the clock.
     pub dpop_proof_max_age_secs: i64,
     pub dpop_clock_skew_secs: i64,
+    /// Outbound fetches (identity providers' JWKS…) may use plain http and
+    /// reach loopback, private and link-local addresses. Off by default:
+    /// for development, tests and providers on a private network.
+    pub outbound_allow_private: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +93,7 @@ struct FileSettings {
     server_token_window_secs: Option<u64>,
     dpop_proof_max_age_secs: Option<u64>,
     dpop_clock_skew_secs: Option<u64>,
+    outbound_allow_private: Option<bool>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -207,6 +212,11 @@ impl Settings {
             None => file.dpop_clock_skew_secs.unwrap_or(5) as i64,
         };
 
+        let outbound_allow_private = match vars.get("TESSERA_OUTBOUND_ALLOW_PRIVATE") {
+            Some(raw) => parse_bool("TESSERA_OUTBOUND_ALLOW_PRIVATE", &raw)?,
+            None => file.outbound_allow_private.unwrap_or(false),
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -223,6 +233,7 @@ impl Settings {
             server_token_window_secs,
             dpop_proof_max_age_secs,
             dpop_clock_skew_secs,
+            outbound_allow_private,
         })
     }
 }
@@ -253,6 +264,17 @@ fn parse_number(
         _ => Err(SettingsError::new(
             variable,
             format!("expected a whole number from {min} to {max}, got `{raw}`"),
+        )),
+    }
+}
+
+fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, SettingsError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(SettingsError::new(
+            variable,
+            format!("expected `true` or `false`, got `{raw}`"),
         )),
     }
 }
@@ -411,5 +433,25 @@ mod tests {
                 .unwrap();
         assert_eq!(settings.listen.port(), 7777);
         assert_eq!(settings.base_url.as_str(), "https://file.example.com/");
+        assert!(!settings.outbound_allow_private, "off by default");
+    }
+
+    #[test]
+    fn private_outbound_targets_are_an_explicit_choice() {
+        let key = MasterKey::generate().to_base64();
+        let allowed = |value: &str| {
+            Settings::from_vars(
+                &vars(&[
+                    ("TESSERA_MASTER_KEY", &key),
+                    ("TESSERA_OUTBOUND_ALLOW_PRIVATE", value),
+                ]),
+                None,
+            )
+            .map(|s| s.outbound_allow_private)
+            .map_err(|e| e.variable)
+        };
+        assert_eq!(allowed("true"), Ok(true));
+        assert_eq!(allowed("false"), Ok(false));
+        assert_eq!(allowed("maybe"), Err("TESSERA_OUTBOUND_ALLOW_PRIVATE"));
     }
 }

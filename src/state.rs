@@ -9,6 +9,7 @@ use crate::identity::registry::IdentityProviders;
 use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
+use crate::outbound::{Outbound, OutboundPolicy};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub signing: SigningKeys,
     /// DPoP proof checks and the process's `jti` replay cache.
     pub dpop: Arc<Dpop>,
+    /// The one HTTP client for requests to other servers (SSRF-guarded).
+    pub outbound: Outbound,
 }
 
 impl AppState {
@@ -70,9 +73,10 @@ impl AppState {
             settings.master_key.clone(),
             Window::symmetric(settings.server_token_window_secs),
         );
+        let outbound = Outbound::new(OutboundPolicy::from_settings(&settings))?;
         let token_exchange = TokenExchange::new(
             oauth.clients.clone(),
-            IdentityProviders::new(store.clone(), cache.identity.clone())?,
+            IdentityProviders::new(store.clone(), cache.identity.clone(), outbound.clone()),
             sessions.clone(),
             store.clone(),
             cache.clone(),
@@ -87,6 +91,7 @@ impl AppState {
         ));
         Ok(Self {
             dpop,
+            outbound,
             token_exchange,
             token_kinds,
             signing,

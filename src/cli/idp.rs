@@ -10,6 +10,7 @@ use crate::identity::registration::{
     KeySource, ProviderSettings, RegistrationError, inline_key_count, list_providers,
     register_provider, remove_provider,
 };
+use crate::outbound::OutboundPolicy;
 use crate::store::{IdentityProviderRecord, SharedStore};
 
 #[derive(Debug, Subcommand)]
@@ -47,7 +48,8 @@ pub enum IdpCommand {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct KeysArgs {
-    /// Where the provider publishes its keys (https, or http on loopback).
+    /// Where the provider publishes its keys: https on a public address
+    /// (http and private addresses only with TESSERA_OUTBOUND_ALLOW_PRIVATE=true).
     #[arg(long)]
     jwks_uri: Option<String>,
     /// A file holding the provider's JWKS, stored inline.
@@ -99,7 +101,12 @@ async fn read_keys(keys: KeysArgs) -> Result<KeySource, CliError> {
     }
 }
 
-pub async fn run(command: IdpCommand, store: &SharedStore, out: &Output) -> CliResult {
+pub async fn run(
+    command: IdpCommand,
+    store: &SharedStore,
+    policy: OutboundPolicy,
+    out: &Output,
+) -> CliResult {
     let now = SystemClock.now();
     match command {
         IdpCommand::Add {
@@ -116,7 +123,7 @@ pub async fn run(command: IdpCommand, store: &SharedStore, out: &Output) -> CliR
                 keys: read_keys(keys).await?,
                 algorithms,
             };
-            let provider = register_provider(store, record.id, settings, now).await?;
+            let provider = register_provider(store, record.id, settings, policy, now).await?;
             out.done(
                 &format!(
                     "site `{site}` now trusts ID tokens from {}\naudience: {}\nkeys: {}\nalgorithms: {}",

@@ -160,7 +160,8 @@ async fn dispatch(cli: Cli) -> CliResult {
         }
         Some(Command::Idp(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            idp::run(command, &open_store(&settings).await?, &out).await
+            let policy = crate::outbound::OutboundPolicy::from_settings(&settings);
+            idp::run(command, &open_store(&settings).await?, policy, &out).await
         }
         Some(Command::BrowserToken(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

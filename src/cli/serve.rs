@@ -22,6 +22,11 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
         }
         MasterKeySource::Environment | MasterKeySource::Given => {}
     }
+    if settings.outbound_allow_private {
+        tracing::warn!(
+            "TESSERA_OUTBOUND_ALLOW_PRIVATE=true: outbound fetches (identity providers' keys) may use plain http and reach loopback, private and link-local addresses"
+        );
+    }
     let base = settings.base_url.as_str().trim_end_matches('/').to_string();
     let listen = settings.listen;
     let mut app = Application::build(settings).await?;

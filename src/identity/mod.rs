@@ -8,7 +8,9 @@
 //! - [`jwks`]: the provider's keys, cached by `kid`, refetched on an unknown
 //!   `kid` at most once a minute, fetched through [`JwksFetcher`].
 //! - [`validate`]: [`IdentityValidator::validate`] checks one token.
-//! - [`http`]: the fetcher for a `jwks_uri` (bounded: time, size, no redirects).
+//! - [`http`]: the fetcher for a `jwks_uri`, through the SSRF-guarded
+//!   [`crate::outbound::Outbound`] client (public https only, no redirects,
+//!   bounded time and size).
 //! - [`registration`]: checking and storing what an admin registers.
 //! - [`registry`]: each site's providers as validators, cached until the
 //!   change feed says they changed.

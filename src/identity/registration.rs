@@ -2,9 +2,9 @@
 //! everything an admin gives is checked here, before it is stored, so the
 //! token exchange only ever meets providers that make sense.
 
-use super::http::{JwksUriError, parse_jwks_uri};
 use super::jwks::{InlineJwks, JwksFetchError, parse_jwks};
 use super::{IdentityProvider, ProviderError, algorithm_name, parse_algorithms};
+use crate::outbound::{OutboundPolicy, UrlError, target::parse_url};
 use crate::store::{IdentityProviderRecord, NewIdentityProvider, SharedStore, StoreError};
 
 /// Where a provider's keys come from.
@@ -30,8 +30,8 @@ pub struct ProviderSettings {
 pub enum RegistrationError {
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    #[error(transparent)]
-    JwksUri(#[from] JwksUriError),
+    #[error("the JWKS URL is refused: {0}")]
+    JwksUri(#[from] UrlError),
     #[error("the inline keys are unusable: {0}")]
     Keys(JwksFetchError),
     #[error("the issuer `{0}` has surrounding spaces; issuers are compared exactly")]
@@ -53,11 +53,12 @@ impl RegistrationError {
 }
 
 /// Checks and stores a provider; every process picks it up through the
-/// change feed.
+/// change feed. A JWKS URL must be one `policy` lets Tessera fetch.
 pub async fn register_provider(
     store: &SharedStore,
     site_id: i64,
     settings: ProviderSettings,
+    policy: OutboundPolicy,
     now: i64,
 ) -> Result<IdentityProviderRecord, RegistrationError> {
     if settings.issuer.trim() != settings.issuer {
@@ -66,7 +67,7 @@ pub async fn register_provider(
     let algorithms = parse_algorithms(settings.algorithms.as_deref().unwrap_or_default())?;
     let provider = IdentityProvider::new(&settings.issuer, settings.audience.trim(), &algorithms)?;
     let (jwks_uri, jwks_json) = match settings.keys {
-        KeySource::Uri(raw) => (Some(parse_jwks_uri(&raw)?.to_string()), None),
+        KeySource::Uri(raw) => (Some(parse_url(&raw, policy)?.to_string()), None),
         KeySource::Inline(json) => {
             InlineJwks::new(json.as_str()).map_err(RegistrationError::Keys)?;
             (None, Some(json))

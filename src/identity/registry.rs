@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
-use super::http::{HttpJwks, jwks_client, parse_jwks_uri};
+use super::http::HttpJwks;
 use super::jwks::{InlineJwks, JwksCache, JwksFetcher, RefetchPolicy};
 use super::validate::IdentityValidator;
 use super::{IdentityProvider, parse_algorithms};
+use crate::outbound::Outbound;
 use crate::store::{IdentityProviderRecord, SharedStore, StoreError};
 
 /// A provider's validator and the registration it was built from.
@@ -117,7 +118,7 @@ impl IdentityProviderCache {
 pub struct IdentityProviders {
     store: SharedStore,
     cache: Arc<IdentityProviderCache>,
-    http: reqwest::Client,
+    outbound: Outbound,
     policy: RefetchPolicy,
 }
 
@@ -125,13 +126,14 @@ impl IdentityProviders {
     pub fn new(
         store: SharedStore,
         cache: Arc<IdentityProviderCache>,
-    ) -> anyhow::Result<IdentityProviders> {
-        Ok(IdentityProviders {
+        outbound: Outbound,
+    ) -> IdentityProviders {
+        IdentityProviders {
             store,
             cache,
-            http: jwks_client()?,
+            outbound,
             policy: RefetchPolicy::default(),
-        })
+        }
     }
 
     /// The validator of the site's provider with exactly this issuer.
@@ -181,9 +183,14 @@ impl IdentityProviders {
             .map_err(|e| skip(e.to_string()))
             .ok()?;
         let fetcher: Arc<dyn JwksFetcher> = match (&record.jwks_uri, &record.jwks_json) {
+            // Whether the URL may be fetched is checked by the outbound
+            // client on every fetch, so a row written around registration
+            // is refused there, with the cache's once-a-minute limit.
             (Some(uri), None) => {
-                let uri = parse_jwks_uri(uri).map_err(|e| skip(e.to_string())).ok()?;
-                Arc::new(HttpJwks::new(self.http.clone(), uri))
+                let uri = url::Url::parse(uri)
+                    .map_err(|e| skip(format!("the JWKS URI is not a URL: {e}")))
+                    .ok()?;
+                Arc::new(HttpJwks::new(self.outbound.clone(), uri))
             }
             (None, Some(json)) => Arc::new(
                 InlineJwks::new(json.as_str())

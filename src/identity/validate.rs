@@ -69,8 +69,9 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
-    /// True when the fault is the provider's availability, not the token:
-    /// worth a 503 / `temporarily_unavailable` rather than `invalid_grant`.
+    /// True when the fault is the provider's availability, not the token
+    /// (for logs: the token exchange still answers `invalid_grant`, so an
+    /// outside caller learns nothing about what Tessera can reach).
     pub fn is_temporary(&self) -> bool {
         matches!(self, IdentityError::KeysUnavailable(_))
     }

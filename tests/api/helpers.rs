@@ -40,6 +40,9 @@ pub struct TestApp {
     pub master_key: String,
     pub admin_username: String,
     pub admin_password: String,
+    /// `TESSERA_*` settings this app was started with beyond the usual
+    /// ones; `cli()` passes them on too.
+    pub extra_settings: Vec<(String, String)>,
     _dir: tempfile::TempDir,
     /// The Postgres database this app's test created, dropped with it.
     own_database: Option<TestDatabase>,
@@ -78,6 +81,12 @@ impl Drop for TestDatabase {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// `spawn_app()` with extra `TESSERA_*` settings, such as
+/// `TESSERA_OUTBOUND_ALLOW_PRIVATE=true` for a test IdP on loopback.
+pub async fn spawn_app_with(extra_settings: &[(&str, &str)]) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             tessera::telemetry::init(tessera::settings::LogFormat::Pretty, "debug,sqlx=warn");
@@ -94,7 +103,12 @@ pub async fn spawn_app() -> TestApp {
             None,
         ),
     };
-    let mut app = spawn_app_on(database_url, MasterKey::generate().to_base64(), dir).await;
+    let extra_settings = extra_settings
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let master_key = MasterKey::generate().to_base64();
+    let mut app = start_app(database_url, master_key, dir, extra_settings).await;
     app.own_database = database;
     app
 }
@@ -105,9 +119,18 @@ pub async fn spawn_app_on(
     master_key: String,
     dir: tempfile::TempDir,
 ) -> TestApp {
+    start_app(database_url, master_key, dir, Vec::new()).await
+}
+
+async fn start_app(
+    database_url: String,
+    master_key: String,
+    dir: tempfile::TempDir,
+    extra_settings: Vec<(String, String)>,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
     let port = listener.local_addr().expect("local address").port();
-    let vars: HashMap<String, String> = [
+    let mut vars: HashMap<String, String> = [
         ("TESSERA_DATABASE_URL", database_url.clone()),
         ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
         ("TESSERA_BASE_URL", format!("http://localhost:{port}")),
@@ -117,6 +140,7 @@ pub async fn spawn_app_on(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    vars.extend(extra_settings.iter().cloned());
     let settings = Settings::from_vars(&vars, None).expect("test settings");
     let clock = ManualClock::default();
     let mut app = Application::build_with(settings, listener, Arc::new(clock.clone()))
@@ -140,6 +164,7 @@ pub async fn spawn_app_on(
         master_key,
         admin_username,
         admin_password,
+        extra_settings,
         _dir: dir,
         own_database: None,
     }
@@ -390,6 +415,8 @@ impl TestApp {
             .env("TESSERA_MASTER_KEY", &self.master_key)
             .env("TESSERA_BASE_URL", &self.address)
             .env_remove("TESSERA_CONFIG")
+            .env_remove("TESSERA_OUTBOUND_ALLOW_PRIVATE")
+            .envs(self.extra_settings.iter().cloned())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

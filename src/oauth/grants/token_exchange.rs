@@ -249,15 +249,19 @@ fn check_request(request: &TokenRequest) -> OAuthResult<&str> {
         .ok_or_else(|| OAuthError::invalid_request("subject_token is required"))
 }
 
-/// What the client is told for each way an ID token can fail. Only the
-/// provider's keys being unreachable is the server's fault.
+/// One answer for every failure that depends on the provider's keys. The
+/// keys are fetched for an anonymous caller: telling "could not fetch"
+/// apart from "no such key" or "bad signature" (or answering 5xx) would
+/// tell them whether the provider's `jwks_uri` is reachable from here. The
+/// log says which it was.
+const UNVERIFIABLE: &str = "the subject token's signature could not be verified with the identity provider's published keys";
+
+/// What the client is told for each way an ID token can fail.
 fn refusal(error: IdentityError) -> OAuthError {
     use IdentityError::*;
     let description = match error {
-        KeysUnavailable(why) => {
-            return OAuthError::ServerError(anyhow::anyhow!(
-                "the identity provider's keys are unavailable: {why}"
-            ));
+        KeysUnavailable(_) | UnknownKey | AmbiguousKey | KeyAlgorithmMismatch | BadSignature => {
+            UNVERIFIABLE
         }
         Malformed => "the subject token is not a well-formed JWT",
         AlgorithmRefused(_) => {
@@ -269,14 +273,6 @@ fn refusal(error: IdentityError) -> OAuthError {
         UnsupportedCriticalHeader => {
             "the subject token has a critical header extension that is not understood"
         }
-        AmbiguousKey => {
-            "the subject token names no key id and the identity provider publishes several keys"
-        }
-        UnknownKey => {
-            "the subject token was signed with a key the identity provider does not publish"
-        }
-        KeyAlgorithmMismatch => "the subject token's algorithm does not fit its key",
-        BadSignature => "the subject token's signature is invalid",
         WrongIssuer => "the subject token is from another issuer",
         WrongAudience => "the subject token is meant for another audience",
         Expired => "the subject token has expired",

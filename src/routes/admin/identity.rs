@@ -67,7 +67,8 @@ async fn add_provider(
         keys,
         algorithms: Some(form.algorithms).filter(|a| !a.trim().is_empty()),
     };
-    match register_provider(&state.store, browser.site.id, settings, state.now()).await {
+    let policy = state.outbound.policy();
+    match register_provider(&state.store, browser.site.id, settings, policy, state.now()).await {
         Ok(_) => {
             state.cache.identity.evict_site(browser.site.id);
             Ok(see_other("/admin?notice=provider-added"))

@@ -248,7 +248,7 @@ async fn metadata_advertises_token_exchange() {
 #[tokio::test]
 async fn a_provider_added_by_another_process_is_picked_up() {
     let key = Key::ed("ed-1");
-    let app = crate::helpers::spawn_app().await;
+    let app = super::support::spawn_idp_app().await;
     let idp = Idp::start(&[&key]).await;
     let token = key.sign(&idp.claims(&app, "ada"));
     // The site's (empty) provider list is now cached.

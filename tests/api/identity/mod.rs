@@ -5,4 +5,4 @@
 mod cli;
 mod exchange;
 mod refusals;
-mod support;
+pub mod support;

@@ -14,7 +14,7 @@ use tessera::identity::registration::{KeySource, ProviderSettings, register_prov
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, spawn_app_with};
 
 pub const AUDIENCE: &str = "tessera-test-audience";
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
@@ -108,7 +108,8 @@ pub fn raw_token(header: &Value, claims: &Value, signature: &[u8]) -> String {
     )
 }
 
-/// An IdP publishing a JWKS at `http://127.0.0.1:<port>/jwks`.
+/// An IdP publishing a JWKS at `http://127.0.0.1:<port>/jwks` (reachable
+/// only by an app from [`spawn_idp_app`]).
 pub struct Idp {
     pub issuer: String,
     pub jwks_uri: String,
@@ -190,6 +191,7 @@ impl Idp {
                 keys: KeySource::Uri(self.jwks_uri.clone()),
                 algorithms: None,
             },
+            app.state.outbound.policy(),
             tessera::clock::Clock::now(&app.clock),
         )
         .await
@@ -240,9 +242,15 @@ pub async fn assert_refused(response: reqwest::Response, status: u16, error: &st
     body["error_description"].as_str().unwrap().to_string()
 }
 
+/// An app that may fetch from the test IdPs: they serve plain http on
+/// 127.0.0.1, which only the development setting allows.
+pub async fn spawn_idp_app() -> TestApp {
+    spawn_app_with(&[("TESSERA_OUTBOUND_ALLOW_PRIVATE", "true")]).await
+}
+
 /// An app with one IdP trusted on its default site.
 pub async fn app_trusting(key: &Key) -> (TestApp, Idp) {
-    let app = crate::helpers::spawn_app().await;
+    let app = spawn_idp_app().await;
     let idp = Idp::start(&[key]).await;
     idp.trust_on(&app, app.default_site_id()).await;
     (app, idp)

@@ -1,0 +1,187 @@
+//! Every HTTP request Tessera makes to another server (identity providers'
+//! JWKS today; clients' JWKS, metadata documents, back-channel logout and
+//! webhooks later) goes through [`Outbound`], because the URLs come from
+//! admins and a fetch runs inside the network Tessera sits in.
+//!
+//! - A URL is checked when it is registered ([`Outbound::parse_url`]) and
+//!   again before every fetch: https only, no credentials or fragment, no
+//!   local names (`localhost`, `*.localhost`, `*.internal`…) and no
+//!   loopback, private, link-local (cloud metadata), shared, multicast,
+//!   documentation or reserved address, IPv4-mapped IPv6 forms included.
+//! - At connect time, the client's DNS resolver drops every forbidden
+//!   address a name resolves to, and fails when none is left, so a name
+//!   rebound to `169.254.169.254` after registration is never reached.
+//! - No redirects (a 3xx is a failure), no proxy from the environment,
+//!   [`CONNECT_TIMEOUT`] to connect and [`TOTAL_TIMEOUT`] for the whole
+//!   exchange, and a body limit enforced while the body streams in.
+//!
+//! `TESSERA_OUTBOUND_ALLOW_PRIVATE=true` (development, tests, an IdP on a
+//! private network) allows plain http and non-public targets.
+
+pub mod address;
+pub mod resolver;
+pub mod target;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, HeaderValue};
+use url::Url;
+
+pub use resolver::{Lookup, RefusedHost, SystemLookup};
+pub use target::{ALLOW_PRIVATE_VARIABLE, UrlError};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What outbound fetches may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboundPolicy {
+    /// Plain http and loopback, private and link-local targets allowed.
+    pub allow_private: bool,
+}
+
+impl OutboundPolicy {
+    pub fn from_settings(settings: &crate::settings::Settings) -> OutboundPolicy {
+        OutboundPolicy {
+            allow_private: settings.outbound_allow_private,
+        }
+    }
+}
+
+/// Why a fetch failed. For logs and admins only: callers answering an
+/// outside request say something generic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Refused(#[from] UrlError),
+    #[error("{0}")]
+    RefusedHost(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("cannot connect")]
+    Connect,
+    #[error("answered {0}: redirects are not followed")]
+    Redirected(StatusCode),
+    #[error("answered {0}")]
+    Status(StatusCode),
+    #[error("the response is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the response broke off")]
+    Body,
+    #[error("the response is not the JSON expected: {0}")]
+    NotJson(String),
+}
+
+/// The one outbound HTTP client. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    policy: OutboundPolicy,
+}
+
+impl Outbound {
+    pub fn new(policy: OutboundPolicy) -> anyhow::Result<Outbound> {
+        Outbound::with_lookup(policy, Arc::new(SystemLookup))
+    }
+
+    /// With another DNS (tests).
+    pub fn with_lookup(
+        policy: OutboundPolicy,
+        lookup: Arc<dyn Lookup>,
+    ) -> anyhow::Result<Outbound> {
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(resolver::GuardedResolver::new(lookup, policy)))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .https_only(!policy.allow_private)
+            .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the outbound HTTP client: {e}"))?;
+        Ok(Outbound { client, policy })
+    }
+
+    pub fn policy(&self) -> OutboundPolicy {
+        self.policy
+    }
+
+    /// Parses and checks a URL an admin registers, with a message for them.
+    pub fn parse_url(&self, raw: &str) -> Result<Url, UrlError> {
+        target::parse_url(raw, self.policy)
+    }
+
+    /// GETs `url` and returns the body, at most `max_bytes` of it.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        accept: &'static str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, FetchError> {
+        // Checked here too: reqwest does not resolve IP literals, and the
+        // URL may come from a row no registration checked.
+        target::check_url(url, self.policy)?;
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(ACCEPT, HeaderValue::from_static(accept))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(FetchError::Redirected(status));
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(FetchError::TooLarge(max_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// GETs `url` as JSON (`Accept: application/json`).
+    pub async fn fetch_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        max_bytes: usize,
+    ) -> Result<T, FetchError> {
+        let body = self.fetch(url, "application/json", max_bytes).await?;
+        serde_json::from_slice(&body).map_err(|e| FetchError::NotJson(e.to_string()))
+    }
+}
+
+/// A reqwest error in a few words (without the URL it carries), and the
+/// resolver's refusal with its reason.
+fn classify(e: &reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<RefusedHost>() {
+            return FetchError::RefusedHost(refused.to_string());
+        }
+        source = cause.source();
+    }
+    if e.is_timeout() {
+        FetchError::Timeout
+    } else if e.is_connect() {
+        FetchError::Connect
+    } else {
+        FetchError::Body
+    }
+}
+
+#[cfg(test)]
+mod tests;
