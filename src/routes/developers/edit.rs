@@ -9,6 +9,7 @@ use super::{ClientForm, FormView, check_scope_rights, developer, may_manage, pag
 use crate::cache::CachedUser;
 use crate::error::ApiError;
 use crate::oauth::{Client, ClientError, ClientInputError};
+use crate::routes::bodies::FormBody;
 use crate::routes::pages::{Chrome, Csrf, CsrfForm, html, see_other};
 use crate::state::AppState;
 use crate::tokens::Caller;
@@ -102,7 +103,7 @@ async fn update_app(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
     let user = match developer(&caller, "/developers") {

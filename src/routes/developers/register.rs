@@ -5,6 +5,7 @@ use askama::Template;
 use super::{ClientForm, FormView, check_scope_rights, developer, page_frame};
 use crate::error::ApiError;
 use crate::oauth::{ClientError, ClientInputError};
+use crate::routes::bodies::FormBody;
 use crate::routes::pages::{Chrome, Csrf, html};
 use crate::state::AppState;
 use crate::tokens::Caller;
@@ -58,7 +59,7 @@ async fn register_app(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
     let user = match developer(&caller, "/developers/new") {
         Ok(user) => user,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{authorization, no_store};
 use crate::oauth::registration::{ClientMetadata, RegistrationError};
+use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::CurrentSite;
 use crate::state::AppState;
 
@@ -66,7 +67,7 @@ async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    body: web::Bytes,
+    body: JsonBody<REGISTRATION_JSON_LIMIT>,
 ) -> Result<HttpResponse, RegistrationError> {
     let metadata = metadata_of(&body)?;
     let info = state
@@ -102,7 +103,7 @@ async fn update(
     state: web::Data<AppState>,
     site: CurrentSite,
     client_id: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<REGISTRATION_JSON_LIMIT>,
 ) -> Result<HttpResponse, RegistrationError> {
     let metadata = metadata_of(&body)?;
     let info = state
