@@ -17,7 +17,7 @@ mod oauth;
 mod page;
 
 pub use api::api_scope;
-pub use oauth::{JsonBody, OAuthForm};
+pub use oauth::{JsonBody, OAuthForm, check_parameters};
 pub use page::{FormBody, page_defaults};
 
 use actix_web::HttpRequest;

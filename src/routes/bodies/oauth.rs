@@ -90,8 +90,9 @@ fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, OAuthError> {
     })
 }
 
-/// Every parameter decodes to UTF-8 and none is there twice.
-fn check_parameters(body: &[u8]) -> Result<(), String> {
+/// Every parameter decodes to UTF-8 and none is there twice; the error is
+/// the `error_description`. Public for the fuzz target of form bodies.
+pub fn check_parameters(body: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(body).map_err(|_| "the request body is not UTF-8")?;
     let mut seen = HashSet::new();
     for pair in text.split('&').filter(|pair| !pair.is_empty()) {
