@@ -108,14 +108,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(64 * 1024))
-            .app_data(
-                // A page body may be 1 MiB; JSON escaping and the other
-                // fields need some room beyond it.
-                web::JsonConfig::default()
-                    .limit(crate::content::MAX_BODY_BYTES + 64 * 1024)
-                    .error_handler(|e, _| crate::error::ApiError::from_json_error(&e).into()),
-            )
             .wrap(from_fn(routes::dpop_nonce::fresh_nonce))
             .wrap(from_fn(routes::cors::cors))
             .wrap(

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 pub mod api;
+pub mod bodies;
 pub mod browser_session;
 pub mod cors;
 mod developers;
@@ -18,13 +19,16 @@ mod static_files;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // A body, query or path that cannot be read: the HTML error page, unless
+    // the route is in a scope below or reads its body with its own extractor.
+    bodies::page_defaults(cfg);
     health::configure(cfg);
     static_files::configure(cfg);
     login::configure(cfg);
     account::configure(cfg);
-    api::configure(cfg);
+    cfg.service(bodies::api_scope("/api/").configure(api::configure));
     oauth::configure(cfg);
     developers::configure(cfg);
-    forward_auth::configure(cfg);
+    cfg.service(bodies::api_scope("/auth/verify").configure(forward_auth::configure));
     admin::configure(cfg);
 }

@@ -17,6 +17,9 @@ async fn push(app: &TestApp, client: &App, extra: &[(&str, &str)]) -> reqwest::R
         ("code_challenge_method", "S256"),
         ("scope", "profile"),
     ];
+    // An extra parameter replaces the default: a parameter sent twice is
+    // refused (RFC 6749 3.1).
+    form.retain(|(name, _)| extra.iter().all(|(extra_name, _)| extra_name != name));
     form.extend_from_slice(extra);
     let request = new_client(app.port).post(app.url("/oauth/par"));
     let request = match &client.secret {

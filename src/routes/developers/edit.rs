@@ -9,6 +9,7 @@ use super::{ClientForm, FormView, check_scope_rights, developer, may_manage};
 use crate::cache::CachedUser;
 use crate::error::ApiError;
 use crate::oauth::{Client, ClientError, ClientInputError};
+use crate::routes::bodies::FormBody;
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{Chrome, CsrfForm, html, see_other};
 use crate::state::AppState;
@@ -92,7 +93,7 @@ async fn update_app(
     state: web::Data<AppState>,
     browser: BrowserSession,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = path.into_inner();
     let user = match developer(&browser, "/developers") {

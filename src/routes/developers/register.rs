@@ -5,6 +5,7 @@ use askama::Template;
 use super::{ClientForm, FormView, check_scope_rights, developer};
 use crate::error::ApiError;
 use crate::oauth::{ClientError, ClientInputError};
+use crate::routes::bodies::FormBody;
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
@@ -57,7 +58,7 @@ async fn new_app_page(browser: BrowserSession) -> HttpResponse {
 async fn register_app(
     state: web::Data<AppState>,
     browser: BrowserSession,
-    body: web::Bytes,
+    body: FormBody,
 ) -> Result<HttpResponse, ApiError> {
     let user = match developer(&browser, "/developers/new") {
         Ok(user) => user,

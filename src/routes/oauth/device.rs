@@ -12,6 +12,7 @@ use crate::oauth::OAuthError;
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
 use crate::oauth::device::{DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome};
+use crate::routes::bodies::OAuthForm;
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::routes::pages::{Chrome, html, see_other};
@@ -30,7 +31,7 @@ async fn device_authorization(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    form: web::Form<DeviceAuthorizationRequest>,
+    form: OAuthForm<DeviceAuthorizationRequest>,
 ) -> Result<HttpResponse, OAuthError> {
     let started = state
         .oauth

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{authorization, no_store};
 use crate::oauth::{OAuthError, PresentedClient};
+use crate::routes::bodies::OAuthForm;
 use crate::routes::extract::CurrentSite;
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    form: web::Form<IntrospectForm>,
+    form: OAuthForm<IntrospectForm>,
 ) -> Result<HttpResponse, OAuthError> {
     let presented = PresentedClient {
         authorization: authorization(&req),

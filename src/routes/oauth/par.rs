@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{authorization, no_store};
 use crate::oauth::OAuthError;
+use crate::routes::bodies::{OAuthForm, PAR_FORM_LIMIT};
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
@@ -19,7 +20,7 @@ async fn push(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    form: web::Form<HashMap<String, String>>,
+    form: OAuthForm<HashMap<String, String>, PAR_FORM_LIMIT>,
 ) -> Result<HttpResponse, OAuthError> {
     let proof = state.dpop.verify_request(
         &site.0,

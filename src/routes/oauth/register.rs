@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{authorization, no_store};
 use crate::oauth::registration::{ClientMetadata, RegistrationError};
+use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::state::AppState;
 
@@ -73,7 +74,7 @@ async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    body: web::Bytes,
+    body: JsonBody<REGISTRATION_JSON_LIMIT>,
 ) -> Result<HttpResponse, RegistrationError> {
     let ip = client_info(&req).ip.unwrap_or_default();
     state.oauth.count_registration_attempt(&site.0, &ip).await?;
@@ -111,7 +112,7 @@ async fn update(
     state: web::Data<AppState>,
     site: CurrentSite,
     client_id: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<REGISTRATION_JSON_LIMIT>,
 ) -> Result<HttpResponse, RegistrationError> {
     let metadata = metadata_of(&body)?;
     let info = state

@@ -6,6 +6,7 @@ use super::{authorization, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::dpop;
 use crate::oauth::grants::{TokenRequest, token_exchange};
+use crate::routes::bodies::OAuthForm;
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
@@ -19,7 +20,7 @@ async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
     site: CurrentSite,
-    form: web::Form<TokenRequest>,
+    form: OAuthForm<TokenRequest>,
 ) -> Result<HttpResponse, OAuthError> {
     if form.grant_type.as_deref() == Some(token_exchange::GRANT_TYPE) {
         return super::token_exchange::respond(&req, &state, &site.0, &form).await;

@@ -1,0 +1,136 @@
+//! Pages and their forms: a form, query or path that cannot be read is
+//! answered with the HTML error page, never actix's plain text.
+
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::error::{InternalError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::future::LocalBoxFuture;
+
+use super::{FORM_URLENCODED, PAGE_FORM_LIMIT, Unread, precheck, query_cause, read_limited};
+use crate::routes::extract::request_host;
+use crate::routes::pages::{Chrome, html};
+use crate::state::AppState;
+
+/// The app-wide extractor configuration: every route outside the scopes
+/// with their own ([`super::api_scope`]) is a page.
+pub fn page_defaults(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(PAGE_FORM_LIMIT)
+            .error_handler(|e, req| refused(req, form_problem(&e), e)),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, req| {
+        let message = format!(
+            "The address of this page is malformed ({}).",
+            query_cause(&e)
+        );
+        refused(req, (StatusCode::BAD_REQUEST, message), e)
+    }))
+    .app_data(web::PathConfig::default().error_handler(|e, req| {
+        let message = "There is no such page.".to_string();
+        refused(req, (StatusCode::NOT_FOUND, message), e)
+    }))
+    // Raw bodies (`FormBody` reads its own; this is for any other).
+    .app_data(web::PayloadConfig::new(PAGE_FORM_LIMIT));
+}
+
+/// A page form's raw body, for handlers that read repeated fields
+/// themselves (the developer portal): checked and limited like any form.
+pub struct FormBody(pub Bytes);
+
+impl Deref for FormBody {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromRequest for FormBody {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = precheck(req, FORM_URLENCODED, PAGE_FORM_LIMIT);
+        let payload = payload.take();
+        let req = req.clone();
+        Box::pin(async move {
+            let body = match checked {
+                Ok(()) => read_limited(payload, PAGE_FORM_LIMIT).await,
+                Err(unread) => Err(unread),
+            };
+            body.map(FormBody).map_err(|unread| {
+                let problem = unread_problem(&unread);
+                refused(&req, problem, UnreadBody(unread))
+            })
+        })
+    }
+}
+
+/// The cause kept with the page, for the logs.
+#[derive(Debug, thiserror::Error)]
+#[error("page form not read: {0:?}")]
+struct UnreadBody(Unread);
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    code: &'static str,
+    message: String,
+}
+
+const UNREADABLE_FORM: &str =
+    "This form could not be read. Go back, reload the page and try again.";
+
+fn form_problem(e: &UrlencodedError) -> (StatusCode, String) {
+    match e {
+        UrlencodedError::Overflow { .. } => unread_problem(&Unread::TooLarge {
+            limit: PAGE_FORM_LIMIT,
+        }),
+        UrlencodedError::ContentType => unread_problem(&Unread::ContentType),
+        _ => (StatusCode::BAD_REQUEST, UNREADABLE_FORM.to_string()),
+    }
+}
+
+fn unread_problem(unread: &Unread) -> (StatusCode, String) {
+    match unread {
+        Unread::TooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "This form is larger than this site accepts.".to_string(),
+        ),
+        Unread::ContentType | Unread::Broken => {
+            (StatusCode::BAD_REQUEST, UNREADABLE_FORM.to_string())
+        }
+    }
+}
+
+/// The error page, in the frame of the site the request is for. The frame
+/// shows no one signed in: an unread request is not worth a session lookup.
+fn refused(
+    req: &HttpRequest,
+    (status, message): (StatusCode, String),
+    cause: impl std::fmt::Debug + std::fmt::Display + 'static,
+) -> actix_web::Error {
+    let site_name = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.sites.by_host(request_host(req).unwrap_or_default()))
+        .map(|site| site.name.clone())
+        .unwrap_or_else(|| "Tessera".to_string());
+    let page = ErrorPage {
+        chrome: Chrome {
+            site_name,
+            username: None,
+            csrf_token: String::new(),
+        },
+        code: "invalid_request",
+        message,
+    };
+    let response: HttpResponse = html(status, &page);
+    InternalError::from_response(cause, response).into()
+}
