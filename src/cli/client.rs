@@ -12,6 +12,7 @@ use crate::oauth::cache::OAuthCache;
 use crate::oauth::{Client, ClientError, ClientSettings, Clients};
 use crate::sites::Site;
 use crate::store::SharedStore;
+use crate::users::Permissions;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
@@ -44,6 +45,11 @@ pub enum ClientCommand {
         /// token is bound to the client's key.
         #[arg(long)]
         dpop_required: bool,
+        /// Without an owner, a client's client_credentials tokens act with
+        /// only the permissions granted here (e.g. "content:read"), within
+        /// their scopes; none by default.
+        #[arg(long, value_parser = super::client_powers::permissions_arg)]
+        permissions: Option<Permissions>,
     },
     /// List the clients of a site.
     List {
@@ -78,6 +84,24 @@ pub enum ClientCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// The permissions the client_credentials tokens of a client without
+    /// owner act with, within their scopes (replaces earlier grants; "" for none).
+    GrantPermissions {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[arg(long, value_parser = super::client_powers::permissions_arg)]
+        permissions: Permissions,
+    },
+    /// Whether this client is a resource server that may introspect every
+    /// token of the site (RFC 7662), not only its own.
+    SetIntrospect {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        allowed: bool,
+    },
     /// Whether this client's token requests must carry a DPoP proof (RFC 9449).
     SetDpopRequired {
         #[arg(long)]
@@ -107,11 +131,31 @@ fn describe(client: &Client) -> serde_json::Value {
         "scopes": client.scopes.to_string(),
         "grant_types": client.grant_type_names(),
         "owner_user_id": client.owner_user_id,
+        "registered_anonymously": client.registered_anonymously,
+        "granted_permissions": client.granted_permissions.names(),
+        "introspect": client.introspect,
         "created_at": client.created_at,
     })
 }
 
-async fn open_site(store: &SharedStore, master: &MasterKey, slug: &str) -> Result<Site, CliError> {
+/// The list's POWERS column: granted permissions and `introspect`.
+fn powers_of(client: &Client) -> String {
+    let mut powers = client.granted_permissions.names();
+    if client.introspect {
+        powers.push("introspect");
+    }
+    if powers.is_empty() {
+        "-".into()
+    } else {
+        powers.join(",")
+    }
+}
+
+pub(super) async fn open_site(
+    store: &SharedStore,
+    master: &MasterKey,
+    slug: &str,
+) -> Result<Site, CliError> {
     let record = find_site(store, slug).await?;
     Site::from_record(record, Vec::new(), master)
         .ok_or_else(|| CliError::Failure(anyhow::anyhow!("site `{slug}` has an invalid base URL")))
@@ -139,6 +183,7 @@ pub async fn run(
             homepage,
             jwt_access_tokens,
             dpop_required,
+            permissions,
         } => {
             let site = open_site(store, master, &site).await?;
             let settings = ClientSettings {
@@ -149,7 +194,7 @@ pub async fn run(
                 grant_types,
             };
             let registered = clients.register(&site, settings, !public, None).await?;
-            let client = &registered.client;
+            let mut client = registered.client.clone();
             let secret = registered.secret.as_ref().map(|s| s.expose().to_string());
             let mut human = format!(
                 "created client `{}`\nclient_id: {}",
@@ -172,7 +217,21 @@ pub async fn run(
                     .await?;
                 human.push_str("\ntoken requests: DPoP proof required (RFC 9449)");
             }
-            let mut value = describe(client);
+            if let Some(permissions) = permissions {
+                client = clients
+                    .grant_permissions(&site, &client.client_id, permissions)
+                    .await?;
+            }
+            human.push_str(&format!(
+                "\nclient_credentials tokens act with: {}",
+                match client.ownerless_permissions(client.scopes).names() {
+                    names if names.is_empty() => {
+                        "no permission (see `tessera client grant-permissions`)".to_string()
+                    }
+                    names => names.join(" "),
+                }
+            ));
+            let mut value = describe(&client);
             value["client_secret"] = json!(secret);
             value["jwt_access_tokens"] = json!(jwt_access_tokens);
             value["dpop_bound_access_tokens"] = json!(dpop_required);
@@ -195,6 +254,29 @@ pub async fn run(
             client_id,
             required,
         } => super::dpop::set_client_dpop_required(store, &site, &client_id, required, out).await,
+        ClientCommand::GrantPermissions {
+            site,
+            client_id,
+            permissions,
+        } => {
+            super::client_powers::grant_permissions(
+                store,
+                master,
+                &site,
+                &client_id,
+                permissions,
+                out,
+            )
+            .await
+        }
+        ClientCommand::SetIntrospect {
+            site,
+            client_id,
+            allowed,
+        } => {
+            super::client_powers::set_introspect(store, master, &site, &client_id, allowed, out)
+                .await
+        }
         ClientCommand::List { site } => {
             let site = open_site(store, master, &site).await?;
             let list = clients.list(&site, None).await?;
@@ -217,6 +299,7 @@ pub async fn run(
                             .map(|u| u.as_str())
                             .collect::<Vec<_>>()
                             .join(" "),
+                        powers_of(c),
                     ]
                 })
                 .collect();
@@ -229,6 +312,7 @@ pub async fn run(
                     "SCOPES",
                     "GRANT TYPES",
                     "REDIRECT URIS",
+                    "POWERS",
                 ],
                 rows,
                 values,

@@ -4,6 +4,7 @@
 
 mod browser_token;
 mod client;
+mod client_powers;
 mod dpop;
 mod idp;
 mod keys;

@@ -33,6 +33,22 @@ pub enum SiteCommand {
         #[arg(value_parser = super::registration::policy_arg)]
         policy: String,
     },
+    /// The scopes a client registered without an initial access token may
+    /// hold (default: "openid profile email"; never admin).
+    SetRegistrableScopes {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = super::client_powers::registrable_scopes_arg)]
+        scopes: crate::oauth::ScopeSet,
+    },
+    /// Whether clients registered without an initial access token may use
+    /// client_credentials (default: false).
+    SetAnonymousClientCredentials {
+        #[arg(long)]
+        site: String,
+        #[arg(action = clap::ArgAction::Set)]
+        allowed: bool,
+    },
     /// Whether every authorization request must be pushed first (RFC 9126).
     SetParRequired {
         #[arg(long)]
@@ -132,6 +148,12 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
         }
         SiteCommand::SetRegistration { site, policy } => {
             super::registration::set_registration(store, &site, &policy, out).await
+        }
+        SiteCommand::SetRegistrableScopes { site, scopes } => {
+            super::client_powers::set_registrable_scopes(store, &site, scopes, out).await
+        }
+        SiteCommand::SetAnonymousClientCredentials { site, allowed } => {
+            super::client_powers::set_anonymous_client_credentials(store, &site, allowed, out).await
         }
         SiteCommand::SetParRequired { site, required } => {
             super::registration::set_par_required(store, &site, required, out).await

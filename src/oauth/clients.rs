@@ -16,6 +16,7 @@ use crate::clock::SharedClock;
 use crate::sites::Site;
 use crate::store::{ClientChanges, ClientRecord, NewClient, SharedStore, StoreError};
 use crate::throttle::{Attempt, Throttle, ThrottleKey};
+use crate::users::{Permission, Permissions};
 
 pub const MAX_REDIRECT_URIS: usize = 10;
 /// No client id is longer (ours are much shorter); longer ones are not looked up.
@@ -140,6 +141,16 @@ pub struct Client {
     pub jwt_access_tokens: bool,
     /// RFC 9449: every token request must carry a DPoP proof.
     pub dpop_required: bool,
+    /// Registered dynamically without an initial access token: held to the
+    /// site's registrable scopes and, unless the site allows it, kept away
+    /// from client_credentials.
+    pub registered_anonymously: bool,
+    /// What the client_credentials tokens of a client without owner may
+    /// do (within their scopes): only what an admin granted, none by default.
+    pub granted_permissions: Permissions,
+    /// A resource server: may introspect every token of its site, not only
+    /// its own.
+    pub introspect: bool,
 }
 
 impl fmt::Debug for Client {
@@ -178,7 +189,17 @@ impl Client {
             updated_at: record.updated_at,
             jwt_access_tokens: record.jwt_access_tokens,
             dpop_required: record.dpop_required,
+            registered_anonymously: record.registered_anonymously,
+            granted_permissions: parse_permissions(&record.granted_permissions),
+            introspect: record.introspect,
         }
+    }
+
+    /// What a token issued to the client itself (no user) may do with
+    /// `scopes`, when the client has no owner; an owned client's tokens act
+    /// with the owner's role instead (`tokens::oauth`).
+    pub fn ownerless_permissions(&self, scopes: ScopeSet) -> Permissions {
+        self.granted_permissions.intersect(scopes.permissions())
     }
 
     pub fn allows(&self, grant: GrantType) -> bool {
@@ -225,6 +246,8 @@ pub enum ClientInputError {
     Scopes(String),
     #[error("{0}")]
     GrantTypes(String),
+    #[error("{0}")]
+    Permissions(String),
 }
 
 impl ClientInputError {
@@ -238,6 +261,7 @@ impl ClientInputError {
             }
             ClientInputError::Scopes(_) => "scopes",
             ClientInputError::GrantTypes(_) => "grant_types",
+            ClientInputError::Permissions(_) => "permissions",
         }
     }
 }
@@ -369,6 +393,12 @@ fn check(settings: &ClientSettings, confidential: bool) -> Result<Checked, Clien
     })
 }
 
+/// Parses stored permission names; unknown ones (from a newer version) are dropped.
+fn parse_permissions(raw: &str) -> Permissions {
+    let list: Vec<Permission> = raw.split(' ').filter_map(Permission::parse).collect();
+    Permissions::of(&list)
+}
+
 fn join_uris(uris: &[RedirectUri]) -> String {
     uris.iter()
         .map(RedirectUri::as_str)
@@ -475,9 +505,9 @@ impl PresentedClient<'_> {
 
 #[derive(Clone)]
 pub struct Clients {
-    store: SharedStore,
-    cache: Arc<OAuthCache>,
-    clock: SharedClock,
+    pub(super) store: SharedStore,
+    pub(super) cache: Arc<OAuthCache>,
+    pub(super) clock: SharedClock,
     /// Failed client authentications, counted in the shared store.
     throttle: Throttle,
 }
@@ -499,6 +529,29 @@ impl Clients {
         confidential: bool,
         owner_user_id: Option<i64>,
     ) -> Result<RegisteredClient, ClientError> {
+        self.create(site, settings, confidential, owner_user_id, false)
+            .await
+    }
+
+    /// Registers a client nobody vouched for (RFC 7591 open registration).
+    /// The caller has checked its scopes and grants against the site's limits.
+    pub async fn register_anonymous(
+        &self,
+        site: &Site,
+        settings: ClientSettings,
+        confidential: bool,
+    ) -> Result<RegisteredClient, ClientError> {
+        self.create(site, settings, confidential, None, true).await
+    }
+
+    async fn create(
+        &self,
+        site: &Site,
+        settings: ClientSettings,
+        confidential: bool,
+        owner_user_id: Option<i64>,
+        registered_anonymously: bool,
+    ) -> Result<RegisteredClient, ClientError> {
         let checked = check(&settings, confidential)?;
         let client_id = tokens::mint_client_id();
         let secret = confidential.then(tokens::mint_client_secret);
@@ -517,6 +570,7 @@ impl Clients {
                 scopes: checked.scopes.to_string(),
                 grant_types: join_grants(&checked.grant_types),
                 owner_user_id,
+                registered_anonymously,
                 now: self.clock.now(),
             })
             .await?;
@@ -548,7 +602,11 @@ impl Clients {
         Ok(Some(client))
     }
 
-    async fn existing(&self, site: &Site, client_id: &str) -> Result<Arc<Client>, ClientError> {
+    pub(super) async fn existing(
+        &self,
+        site: &Site,
+        client_id: &str,
+    ) -> Result<Arc<Client>, ClientError> {
         self.find(site, client_id)
             .await?
             .ok_or_else(|| ClientError::NotFound(client_id.to_string()))

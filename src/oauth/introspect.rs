@@ -1,5 +1,8 @@
 //! Token introspection (RFC 7662) for authenticated confidential clients.
-//! Anything unknown, expired, revoked or of another site is just inactive.
+//! A client may introspect the tokens issued to itself; a resource server
+//! (a client with the `introspect` permission, `tessera client
+//! set-introspect`) those of every client of its site. Anything unknown,
+//! expired, revoked, of another site or of another client is just inactive.
 
 use serde::Serialize;
 
@@ -64,6 +67,12 @@ impl OAuth {
         let Some(facts) = self.facts(site, token).await? else {
             return Ok(Introspection::default());
         };
+        // A client learns about its own tokens; only a resource server an
+        // admin marked may look at everyone's. The answer for a token of
+        // another client is the one for a token that does not exist.
+        if facts.client_id != client.client_id && !client.introspect {
+            return Ok(Introspection::default());
+        }
         let (username, sub) = match facts.user_id {
             Some(user_id) => match self.users.cached(site.id, user_id).await? {
                 Some(user) if !user.disabled => {

@@ -6,6 +6,7 @@
 
 pub mod authorize;
 pub mod cache;
+pub mod client_powers;
 pub mod clients;
 pub mod consent;
 pub mod device;

@@ -9,6 +9,12 @@
 //! developer portal; clients registered without one have no owner. Each
 //! registered client gets a registration access token for RFC 7592; only
 //! its SHA-256 is stored.
+//!
+//! A client registered with no initial access token at all (an open site)
+//! is anonymous: it may hold only the scopes an admin marked registrable
+//! (`openid profile email` by default), and client_credentials only where
+//! the site allows it (`oauth::client_powers`); its client_credentials
+//! tokens act with no permission an admin did not grant.
 
 use std::sync::Arc;
 
@@ -17,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::OAuth;
 use super::clients::{Client, ClientError, ClientInputError, ClientSettings, GrantType};
 use super::metadata::TOKEN_AUTH_METHODS;
-use super::scopes::Scope;
+use super::scopes::{Scope, ScopeSet};
 use super::tokens;
 use crate::crypto::constant_time_eq;
 use crate::sites::Site;
@@ -153,6 +159,14 @@ impl From<ClientError> for RegistrationError {
 }
 
 pub type RegistrationResult<T> = Result<T, RegistrationError>;
+
+/// Who is registering a client.
+enum Registrant {
+    /// Nobody vouched for it: open registration without a token.
+    Anonymous,
+    /// An admin's initial access token, minted for `owner` or for no one.
+    Vouched { owner: Option<i64> },
+}
 
 /// The bearer token of an `Authorization: Bearer …` header.
 pub fn bearer(authorization: Option<&str>) -> Option<&str> {
@@ -306,31 +320,22 @@ impl OAuth {
         authorization: Option<&str>,
         metadata: &ClientMetadata,
     ) -> RegistrationResult<ClientInformation> {
-        let owner = match self.registration_policy(site).await? {
-            RegistrationPolicy::Closed => return Err(RegistrationError::Closed),
-            RegistrationPolicy::Open => None,
-            RegistrationPolicy::Token => {
-                let presented = bearer(authorization)
-                    .filter(|t| t.starts_with(tokens::INITIAL_ACCESS_TOKEN_PREFIX))
-                    .ok_or(RegistrationError::InvalidToken(
-                        "an initial access token is required",
-                    ))?;
-                let (_, user) = self
-                    .store
-                    .find_initial_access_token(site.id, &tokens::hash_token(presented))
+        let registrant = self.registrant(site, authorization).await?;
+        let (mut settings, method) = settings_of(metadata)?;
+        let confidential = method != "none";
+        let mut registered = match registrant {
+            Registrant::Anonymous => {
+                self.hold_to_anonymous_limits(site, &mut settings).await?;
+                self.clients
+                    .register_anonymous(site, settings, confidential)
                     .await?
-                    .ok_or(RegistrationError::InvalidToken(
-                        "the initial access token is not valid",
-                    ))?;
-                user
+            }
+            Registrant::Vouched { owner } => {
+                self.clients
+                    .register(site, settings, confidential, owner)
+                    .await?
             }
         };
-        let (settings, method) = settings_of(metadata)?;
-        let confidential = method != "none";
-        let mut registered = self
-            .clients
-            .register(site, settings, confidential, owner)
-            .await?;
         if metadata.dpop_bound_access_tokens == Some(true) {
             registered.client = self
                 .clients
@@ -353,6 +358,61 @@ impl OAuth {
         info.client_secret = registered.secret.map(tokens::Secret::into_inner);
         info.registration_access_token = Some(token.into_inner());
         Ok(info)
+    }
+
+    /// Who registers: anyone on an open site, or whoever an admin vouched
+    /// for with an initial access token (required on a `token` site, and
+    /// honoured on an open one).
+    async fn registrant(
+        &self,
+        site: &Site,
+        authorization: Option<&str>,
+    ) -> RegistrationResult<Registrant> {
+        let presented =
+            bearer(authorization).filter(|t| t.starts_with(tokens::INITIAL_ACCESS_TOKEN_PREFIX));
+        match self.registration_policy(site).await? {
+            RegistrationPolicy::Closed => Err(RegistrationError::Closed),
+            RegistrationPolicy::Open if presented.is_none() => Ok(Registrant::Anonymous),
+            RegistrationPolicy::Open | RegistrationPolicy::Token => {
+                let presented = presented.ok_or(RegistrationError::InvalidToken(
+                    "an initial access token is required",
+                ))?;
+                let (_, owner) = self
+                    .store
+                    .find_initial_access_token(site.id, &tokens::hash_token(presented))
+                    .await?
+                    .ok_or(RegistrationError::InvalidToken(
+                        "the initial access token is not valid",
+                    ))?;
+                Ok(Registrant::Vouched { owner })
+            }
+        }
+    }
+
+    /// Holds an anonymous registration to the site's registrable scopes
+    /// (which are also its default scope) and keeps it from
+    /// client_credentials unless the site allows that.
+    async fn hold_to_anonymous_limits(
+        &self,
+        site: &Site,
+        settings: &mut ClientSettings,
+    ) -> RegistrationResult<()> {
+        let limits = self.anonymous_client_limits(site).await?;
+        let scopes = settings
+            .scopes
+            .get_or_insert_with(|| limits.registrable_scopes.to_string());
+        // Unknown names are refused by the client rules that follow.
+        let scopes = ScopeSet::parse(scopes).unwrap_or_default();
+        let grants: Vec<GrantType> = settings
+            .grant_types
+            .iter()
+            .flatten()
+            .filter_map(|g| GrantType::parse(g.trim()))
+            .collect();
+        match limits.refusal(scopes, &grants) {
+            Some(refusal) => Err(RegistrationError::InvalidClientMetadata(refusal)),
+            None => Ok(()),
+        }
     }
 
     /// The client a registration access token manages (RFC 7592 2).
@@ -415,11 +475,14 @@ impl OAuth {
                 "client_id does not match the client being updated".into(),
             ));
         }
-        let (settings, new_method) = settings_of(metadata)?;
+        let (mut settings, new_method) = settings_of(metadata)?;
         if (new_method == "none") != (method == "none") {
             return Err(RegistrationError::InvalidClientMetadata(
                 "a client cannot change between public and confidential".into(),
             ));
+        }
+        if client.registered_anonymously {
+            self.hold_to_anonymous_limits(site, &mut settings).await?;
         }
         self.clients
             .update(site, &client.client_id, settings)

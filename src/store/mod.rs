@@ -5,6 +5,9 @@
 mod sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
+mod client_powers;
+#[macro_use]
+mod client_powers_sql;
 mod identity;
 #[macro_use]
 mod identity_sql;
@@ -34,6 +37,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use client_powers::{AnonymousClientLimitsRecord, ClientPowerStore};
 pub use identity::{
     ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
     Provisioned,
@@ -174,6 +178,7 @@ pub trait Store:
     + SessionStore
     + ChangeFeed
     + ClientStore
+    + ClientPowerStore
     + ConsentStore
     + GrantStore
     + DeviceCodeStore

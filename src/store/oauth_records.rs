@@ -22,6 +22,15 @@ pub struct ClientRecord {
     /// RFC 9449: token requests must carry a DPoP proof (migration 0008).
     #[sqlx(default)]
     pub dpop_required: bool,
+    /// Registered without an initial access token (migration 0010).
+    #[sqlx(default)]
+    pub registered_anonymously: bool,
+    /// Space-separated permissions an admin granted a client without owner.
+    #[sqlx(default)]
+    pub granted_permissions: String,
+    /// A resource server: may introspect every token of its site.
+    #[sqlx(default)]
+    pub introspect: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -48,6 +57,8 @@ pub struct NewClient {
     pub scopes: String,
     pub grant_types: String,
     pub owner_user_id: Option<i64>,
+    /// Registered dynamically without an initial access token.
+    pub registered_anonymously: bool,
     pub now: i64,
 }
 

@@ -5,7 +5,8 @@
 macro_rules! client_columns {
     () => {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
-         grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required"
+         grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required, \
+         registered_anonymously, granted_permissions, introspect"
     };
 }
 
@@ -123,8 +124,8 @@ macro_rules! impl_oauth_store {
             ) -> $crate::store::StoreResult<$crate::store::ClientRecord> {
                 Ok(sqlx::query_as::<$db, $crate::store::ClientRecord>(concat!(
                     "INSERT INTO oauth_clients (site_id, client_id, name, homepage_url, redirect_uris, confidential, \
-                     secret_hash, scopes, grant_types, owner_user_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING ",
+                     secret_hash, scopes, grant_types, owner_user_id, created_at, updated_at, registered_anonymously) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING ",
                     client_columns!()
                 ))
                 .bind(client.site_id)
@@ -138,6 +139,7 @@ macro_rules! impl_oauth_store {
                 .bind(&client.grant_types)
                 .bind(client.owner_user_id)
                 .bind(client.now)
+                .bind(client.registered_anonymously)
                 .fetch_one(&self.pool)
                 .await?)
             }

@@ -141,6 +141,7 @@ impl_store!(
 );
 impl_oauth_store!(PgStore, sqlx::Postgres);
 impl_oauth_flows_store!(PgStore, sqlx::Postgres);
+impl_client_power_store!(PgStore, sqlx::Postgres);
 impl_page_store!(PgStore, sqlx::Postgres);
 impl_identity_store!(PgStore, sqlx::Postgres);
 impl_signing_key_store!(PgStore, sqlx::Postgres);

@@ -97,6 +97,7 @@ impl SqliteStore {
 impl_store!(SqliteStore, sqlx::Sqlite, notify = "SELECT 1");
 impl_oauth_store!(SqliteStore, sqlx::Sqlite);
 impl_oauth_flows_store!(SqliteStore, sqlx::Sqlite);
+impl_client_power_store!(SqliteStore, sqlx::Sqlite);
 impl_page_store!(SqliteStore, sqlx::Sqlite);
 impl_identity_store!(SqliteStore, sqlx::Sqlite);
 impl_signing_key_store!(SqliteStore, sqlx::Sqlite);

@@ -1,8 +1,10 @@
 //! OAuth access tokens (`Authorization: Bearer tat_…`, or `DPoP tat_…`
 //! with a proof for DPoP-bound tokens, RFC 9449 section 7). The caller's
 //! permissions are the user's role permissions intersected with what the
-//! granted scopes allow; a client-credentials token has the scopes' alone,
-//! capped by its owner's role when a user registered the client.
+//! granted scopes allow. A client-credentials token acts with its owner's
+//! role when a user registered the client, and otherwise with only the
+//! permissions an admin granted the client (none by default), always
+//! within its scopes.
 
 use std::sync::Arc;
 
@@ -52,7 +54,8 @@ pub async fn recognise(
                 .await?
                 .ok_or(RecogniseError::InvalidToken)?;
             let permissions = match client.owner_user_id {
-                None => scope_permissions,
+                // Nobody's role stands behind it: only what an admin granted.
+                None => client.ownerless_permissions(token.scopes),
                 Some(owner) => match state.users.cached(site.id, owner).await? {
                     Some(owner) if !owner.disabled => {
                         owner.role.permissions().intersect(scope_permissions)

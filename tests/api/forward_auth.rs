@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use tessera::oauth::ClientSettings;
-use tessera::users::Role;
+use tessera::users::{Permission, Permissions, Role};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -39,6 +39,17 @@ async fn client_token(app: &TestApp, scope: &str) -> String {
             },
             true,
             None,
+        )
+        .await
+        .unwrap();
+    // Without an owner, the robot acts with what an admin grants it.
+    app.state
+        .oauth
+        .clients
+        .grant_permissions(
+            &site,
+            &registered.client.client_id,
+            Permissions::of(&[Permission::ContentRead, Permission::ContentWrite]),
         )
         .await
         .unwrap();

@@ -44,7 +44,8 @@ fn metadata() -> Value {
         "redirect_uris": ["https://tidy.example.com/callback", "http://127.0.0.1/cb"],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
-        "scope": "profile content:read",
+        // The scopes an open site lets anyone register (its default).
+        "scope": "openid profile",
         "logo_uri": "https://tidy.example.com/logo.png",
         "software_statement_unknown_extension": {"a": 1}
     })
@@ -110,7 +111,7 @@ async fn an_open_site_registers_a_client_that_ignores_unknown_fields() {
     );
     assert_eq!(info["client_name"], "Tidy CLI");
     assert_eq!(info["token_endpoint_auth_method"], "client_secret_basic");
-    assert_eq!(info["scope"], "profile content:read");
+    assert_eq!(info["scope"], "profile openid");
     assert_eq!(
         info["grant_types"],
         json!(["authorization_code", "refresh_token"])

@@ -1,5 +1,7 @@
 //! `grant_type=client_credentials` (RFC 6749 4.4): a confidential client
 //! acting for itself, with at most its allowed scopes. No refresh token.
+//! What the token may do is decided when it is used (`tokens::oauth`): the
+//! owner's role, or for a client without owner what an admin granted.
 
 use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
 use crate::oauth::OAuth;
@@ -27,7 +29,19 @@ impl OAuth {
                 "this client may not use client_credentials",
             ));
         }
-        let scopes = requested_scopes(request.scope.as_deref(), client.scopes)?;
+        let mut allowed = client.scopes;
+        if client.registered_anonymously {
+            // Nobody vouched for this client: only while the site allows
+            // it, and within what the site calls registrable today.
+            let limits = self.anonymous_client_limits(site).await?;
+            if !limits.client_credentials {
+                return Err(OAuthError::UnauthorizedClient(
+                    "this site does not allow client_credentials for anonymously registered clients",
+                ));
+            }
+            allowed = allowed.intersect(limits.registrable_scopes);
+        }
+        let scopes = requested_scopes(request.scope.as_deref(), allowed)?;
         let now = self.clock.now();
         let binding = Binding {
             client,

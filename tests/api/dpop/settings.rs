@@ -183,15 +183,24 @@ async fn metadata_lists_the_proof_algorithms_in_both_documents() {
 #[tokio::test]
 async fn registration_metadata_sets_dpop_bound_access_tokens() {
     let app = spawn_app().await;
-    let cli = app.cli(
-        &["site", "set-registration", "--site", "default", "open"],
-        None,
-    );
-    assert!(
-        cli.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cli.stderr)
-    );
+    // An open site that lets anonymous clients use client_credentials.
+    for args in [
+        ["site", "set-registration", "--site", "default", "open"],
+        [
+            "site",
+            "set-anonymous-client-credentials",
+            "--site",
+            "default",
+            "true",
+        ],
+    ] {
+        let cli = app.cli(&args, None);
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+    }
     let registered: Value = new_client(app.port)
         .post(app.url("/oauth/register"))
         .json(&json!({

@@ -9,7 +9,7 @@ use reqwest::header::LOCATION;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tessera::oauth::ClientSettings;
-use tessera::users::Role;
+use tessera::users::{Permission, Permissions, Role};
 
 use crate::helpers::{TestApp, hidden_input, new_client};
 
@@ -77,6 +77,21 @@ pub async fn register_on(app: &TestApp, site_id: i64, registration: Registration
             .unwrap_or(&"")
             .to_string(),
     }
+}
+
+/// What an admin grants a client without owner (`tessera client grant-permissions`).
+pub async fn grant_permissions(app: &TestApp, client: &App, permissions: &[Permission]) {
+    let site = app
+        .state
+        .sites
+        .by_id(app.default_site_id())
+        .expect("the site");
+    app.state
+        .oauth
+        .clients
+        .grant_permissions(&site, &client.client_id, Permissions::of(permissions))
+        .await
+        .expect("grant permissions");
 }
 
 pub async fn register(app: &TestApp, registration: Registration<'_>) -> App {

@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use super::support::*;
 use crate::helpers::{new_client, spawn_app};
+use tessera::users::Permission;
 
 fn service_registration() -> Registration<'static> {
     Registration {
@@ -40,6 +41,21 @@ async fn client_credentials_issue_a_token_that_acts_as_the_client() {
     assert_eq!(me["credential"], "oauth");
     assert_eq!(me["client_id"], client.client_id);
     assert_eq!(me["id"], Value::Null);
+    // No owner, nothing granted: the token may do nothing yet.
+    assert_eq!(me["permissions"], serde_json::json!([]));
+
+    // What an admin grants counts within the token's scopes.
+    grant_permissions(
+        &app,
+        &client,
+        &[Permission::ContentRead, Permission::ContentWrite],
+    )
+    .await;
+    let me: Value = api_as(&app, access, "/api/users/current")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["permissions"], serde_json::json!(["content:read"]));
 
     let seen = introspect(&app, &client, access).await;
