@@ -71,3 +71,46 @@ pub async fn sign_in_with_password(
         }
     }
 }
+
+/// What checking a signed-in user's current password (before a change) said.
+pub enum PasswordCheck {
+    Correct,
+    Wrong,
+    /// The account's sign-in throttle is locked: nothing was checked.
+    Throttled {
+        retry_after: i64,
+    },
+    TooLong,
+}
+
+/// Checks the current password of a signed-in user against the same
+/// per-account throttle as sign-in, so a stolen session cannot be used to
+/// guess the password faster than the sign-in form allows.
+pub async fn check_current_password(
+    state: &AppState,
+    site: &Site,
+    user_id: i64,
+    username: &str,
+    password: String,
+) -> Result<PasswordCheck, StoreError> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Ok(PasswordCheck::TooLong);
+    }
+    let limit = state.settings.login_failures_before_throttle;
+    let account = [ThrottleKey::signin_account(site.id, username, limit)];
+    if let Attempt::Refused { retry_after } = state.throttle.attempt(&account, state.now()).await? {
+        tracing::warn!(site = %site.slug, user_id, "password check throttled");
+        return Ok(PasswordCheck::Throttled { retry_after });
+    }
+    let stored = state
+        .store
+        .find_user(site.id, user_id)
+        .await?
+        .and_then(|u| u.password_hash);
+    if password::verify_password(stored, password).await {
+        state.throttle.succeeded(&account, &[]).await?;
+        Ok(PasswordCheck::Correct)
+    } else {
+        Ok(PasswordCheck::Wrong)
+    }
+}

@@ -11,9 +11,9 @@ use super::pages::{
     Chrome, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
 };
 use crate::cache::CachedUser;
-use crate::crypto::password;
 use crate::error::ApiError;
 use crate::routes::browser_session::BrowserSession;
+use crate::signin::{PasswordCheck, check_current_password};
 use crate::state::AppState;
 use crate::users::{UserError, validate_password};
 
@@ -199,10 +199,39 @@ async fn change_password(
         errors.current = Some("This form expired. Please try again.".into());
         return render_account(&state, &browser, &user, StatusCode::FORBIDDEN, None, errors).await;
     }
-    let record = state.store.find_user(browser.site.id, user.id).await?;
-    let stored = record.and_then(|r| r.password_hash);
-    if !password::verify_password(stored, form.current_password).await {
-        errors.current = Some("That is not your current password.".into());
+    let check = check_current_password(
+        &state,
+        &browser.site,
+        user.id,
+        &user.username,
+        form.current_password,
+    )
+    .await?;
+    match check {
+        PasswordCheck::Correct => {}
+        PasswordCheck::Wrong => errors.current = Some("That is not your current password.".into()),
+        PasswordCheck::TooLong => errors.current = Some("That password is far too long.".into()),
+        PasswordCheck::Throttled { retry_after } => {
+            errors.current = Some(format!(
+                "Too many wrong passwords. Try again in {} minute(s).",
+                (retry_after + 59) / 60
+            ));
+            let mut response = render_account(
+                &state,
+                &browser,
+                &user,
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                errors,
+            )
+            .await?;
+            if let Ok(value) = retry_after.to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
     }
     if let Err(e) = validate_password(&form.new_password) {
         errors.new = Some(capitalise(&e.to_string()));

@@ -18,7 +18,6 @@ use crate::oauth::support::{App, PASSWORD, Registration, register};
 
 const WRONG: &str = "not the password";
 
-/// A second process on the first one's database.
 /// A second process on the first one's database, its clock set to the first's.
 async fn second_node(app: &TestApp) -> TestApp {
     let node = spawn_app_on(
@@ -397,4 +396,39 @@ async fn the_janitor_forgets_counters_once_their_lock_out_is_long_over() {
         .unwrap();
     let gone = app.state.store.find_throttle_counter(key.as_str()).await;
     assert_eq!(gone.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_account_page_cannot_guess_the_current_password_past_the_limit() {
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD, Role::Pro).await;
+    let (browser, _) = app.signed_in_client("alice", PASSWORD).await;
+    let csrf = app.account_csrf(&browser).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let response = browser
+            .post(app.url("/account/password"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("current_password", WRONG),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((wrong, throttled), (5, 2), "{statuses:?}");
+    // The sign-in form counts the same account.
+    let response = app.post_login("alice", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
