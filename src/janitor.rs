@@ -19,7 +19,9 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let flows = store
         .purge_oauth_flows(now - KEEP_ENDED_SESSIONS_SECS)
         .await?;
-    tracing::debug!(sessions, changes, oauth, flows, "janitor swept");
+    // Used sign-in links: once their window ended they are refused anyway.
+    let used_once = store.purge_used_once(now).await?;
+    tracing::debug!(sessions, changes, oauth, flows, used_once, "janitor swept");
     Ok(())
 }
 

@@ -22,6 +22,9 @@ mod signing;
 #[macro_use]
 mod signing_sql;
 mod oauth_records;
+mod one_time;
+#[macro_use]
+mod one_time_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -41,6 +44,7 @@ pub use oauth_flows::{
     PushedRequestRecord, PushedRequestStore, RegistrationStore,
 };
 pub use oauth_records::*;
+pub use one_time::{OneTimeStore, Reseal, SealedColumn, SealedValue, SealedValueStore};
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use records::*;
@@ -179,6 +183,8 @@ pub trait Store:
     + IdentityProviderStore
     + TokenKindStore
     + SigningKeyStore
+    + OneTimeStore
+    + SealedValueStore
     + Send
     + Sync
     + 'static
