@@ -107,7 +107,9 @@ pub trait UserStore {
         username: &str,
     ) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self, site_id: i64) -> StoreResult<Vec<UserRecord>>;
-    /// Sets the password and revokes every session but `keep_session`.
+    /// Sets the password and, in the same transaction, revokes every session
+    /// but `keep_session` and every OAuth grant and token of the user (each
+    /// announced on the change feed). `None` when there is no such user.
     async fn set_password(
         &self,
         site_id: i64,
@@ -115,7 +117,7 @@ pub trait UserStore {
         password_hash: &str,
         keep_session: Option<i64>,
         now: i64,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<PasswordChanged>>;
     /// Disabling also revokes every session of the user.
     async fn set_disabled(
         &self,

@@ -143,7 +143,7 @@ async fn a_server_token_made_on_the_admin_page_signs_requests() {
         &client,
         &app,
         "/admin/server-tokens",
-        &[("csrf_token", &csrf), ("name", "CI")],
+        &[("csrf_token", &csrf), ("name", "CI"), ("any_user", "on")],
     )
     .await;
 
