@@ -1,0 +1,1 @@
+//! Item 8: the master key can be rotated; sealed secrets carry its key id.
