@@ -248,9 +248,16 @@ mod tests {
 
     #[test]
     fn another_master_key_cannot_open_it() {
-        let sealed = seal(&MasterKey::generate(), 1, b"secret").unwrap();
+        let sealer = MasterKey::generate();
+        let sealed = seal(&sealer, 1, b"secret").unwrap();
         assert_eq!(
             open(&MasterKey::generate(), 1, &sealed),
+            Err(AeadError::OtherMasterKey(sealer.key_id()))
+        );
+        // Without the key id to tell, the tag refuses it (the v1 form).
+        let v1 = seal_v1(&sealer, 1, b"secret");
+        assert_eq!(
+            open(&MasterKey::generate(), 1, &v1),
             Err(AeadError::Unauthentic)
         );
     }
