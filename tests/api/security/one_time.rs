@@ -6,6 +6,7 @@ mod master_key;
 mod smaller;
 
 use tessera::tokens::legacy::{ImpersonatedUser, SiteApiKey, impersonation_token};
+use tessera::tokens::server::{self, ServerTokenSecret, Window};
 use tessera::users::Role;
 
 use crate::helpers::{TestApp, cookie_value, new_client, spawn_app, spawn_app_on};
@@ -101,14 +102,30 @@ async fn a_refused_link_is_not_spent_and_a_used_one_is_forgotten_after_its_windo
         .await;
     assert!(signed_in(&open_link(&app, "x-deki-token", &link).await));
 
-    // Past its window the link is stale; the janitor then drops its entry.
+    // The ledger holds a hash of the signature until the window ends.
+    let used_at = app.now();
+    let verified = server::parse(&link)
+        .unwrap()
+        .verify(
+            Some(&ServerTokenSecret::new(secret.clone())),
+            used_at,
+            Window::default(),
+        )
+        .unwrap();
+    let entry = verified.single_use_key(app.default_site_id());
+    let until = verified.valid_until(Window::default());
+    let store = &app.state.store;
+    assert!(!store.use_once(&entry, until, used_at).await.unwrap());
+
+    // Past its window the link is stale; the janitor then drops its entry
+    // (so, seen from the old time, the entry is new again).
     app.clock.advance(301);
     assert_eq!(
         error_code(open_link(&app, "x-deki-token", &link).await).await,
         (401, "stale".into())
     );
-    let store = &app.state.store;
     tessera::janitor::sweep(store, app.now()).await.unwrap();
+    assert!(store.use_once(&entry, until, used_at).await.unwrap());
     assert!(
         store
             .use_once("probe", app.now() + 10, app.now())
