@@ -51,7 +51,7 @@ CLIENT_SECRET=$(json_field client_secret <<<"$client")
 ACCESS_TOKEN=$(curl -sS -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials \
     "$BASE_URL/oauth/token" | json_field access_token)
 
-server=$(tessera server-token create --site default --name bench --json)
+server=$(tessera server-token create --site default --name bench --user "$BENCH_USER" --json)
 SERVER_KEY=$(json_field key <<<"$server")
 SERVER_SECRET=$(json_field secret <<<"$server")
 # Valid for 300 s either way: far longer than one run.

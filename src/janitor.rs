@@ -23,7 +23,17 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let throttles = store
         .purge_throttle_counters(now - crate::throttle::decision::FORGET_AFTER_SECS)
         .await?;
-    tracing::debug!(sessions, changes, oauth, flows, throttles, "janitor swept");
+    // Used sign-in links: once their window ended they are refused anyway.
+    let used_once = store.purge_used_once(now).await?;
+    tracing::debug!(
+        sessions,
+        changes,
+        oauth,
+        flows,
+        throttles,
+        used_once,
+        "janitor swept"
+    );
     Ok(())
 }
 

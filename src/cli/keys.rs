@@ -39,6 +39,14 @@ pub enum KeysCommand {
         #[arg(long)]
         rotation_days: Option<u32>,
     },
+    /// Re-seal every secret stored encrypted (server-token secrets, legacy
+    /// keys, signing keys) under a new master key, in one transaction. The
+    /// old key is the configured TESSERA_MASTER_KEY; the new one (base64)
+    /// comes from --new-key-file or standard input.
+    RotateMaster {
+        #[arg(long)]
+        new_key_file: Option<std::path::PathBuf>,
+    },
 }
 
 fn alg_arg(raw: &str) -> Result<SigningAlg, String> {
@@ -62,6 +70,9 @@ pub async fn run(
         Arc::new(SystemClock),
     );
     match command {
+        KeysCommand::RotateMaster { new_key_file } => {
+            super::master_key::rotate(store, master, new_key_file, out).await
+        }
         KeysCommand::List { site } => {
             let site = find_site(store, &site).await?;
             signing.keys(site.id).await.map_err(failure)?;

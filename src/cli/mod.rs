@@ -9,6 +9,7 @@ mod dpop;
 mod idp;
 mod keys;
 mod legacy;
+mod master_key;
 mod output;
 mod registration;
 mod serve;

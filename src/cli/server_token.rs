@@ -1,6 +1,6 @@
 //! `tessera server-token …`: a site's signed server API tokens (spec 3.3).
 
-use clap::Subcommand;
+use clap::{ArgGroup, Subcommand};
 use serde_json::json;
 
 use super::browser_token::token_kinds;
@@ -10,7 +10,10 @@ use crate::store::{ServerTokenRecord, SharedStore};
 
 #[derive(Debug, Subcommand)]
 pub enum ServerTokenCommand {
-    /// Create a key and secret; the secret is printed only this once.
+    /// Create a key and secret; the secret is printed only this once. Say
+    /// whom it acts as: `--user NAME`, or `--any-user` for a key that may act
+    /// as every user of the site, administrators included.
+    #[command(group(ArgGroup::new("acts_as").required(true).args(["user", "any_user"])))]
     Create {
         #[arg(long)]
         site: String,
@@ -19,6 +22,9 @@ pub enum ServerTokenCommand {
         /// Restrict the token to acting as this user only.
         #[arg(long)]
         user: Option<String>,
+        /// Let the token act as any user, administrators included.
+        #[arg(long)]
+        any_user: bool,
         /// Create a `community` user for an unknown `=username` (just in time).
         #[arg(long)]
         jit: bool,
@@ -42,6 +48,7 @@ fn describe(token: &ServerTokenRecord, username: Option<&str>) -> serde_json::Va
         "name": token.name,
         "user_id": token.user_id,
         "user": username,
+        "any_user": token.user_id.is_none(),
         "jit": token.jit,
         "created_at": token.created_at,
         "revoked_at": token.revoked_at,
@@ -61,6 +68,7 @@ pub async fn run(
             site,
             name,
             user,
+            any_user: _,
             jit,
         } => {
             let site = find_site(store, &site).await?;
@@ -83,9 +91,13 @@ pub async fn run(
             let secret = created.secret.expose();
             let mut value = describe(token, user.as_deref());
             value["secret"] = json!(secret);
+            let acts_as = match &user {
+                Some(name) => format!("acts as `{name}` only"),
+                None => "acts as ANY user of the site, administrators included".to_string(),
+            };
             out.done(
                 &format!(
-                    "created server token `{}`\nkey: {}\nsecret: {secret}\n(the secret is shown only this once)\n\
+                    "created server token `{}` ({acts_as})\nkey: {}\nsecret: {secret}\n(the secret is shown only this once)\n\
                      sign requests with X-Deki-Token: tkn_{}_{{epoch}}_{{user}}_{{hex hmac-sha256(secret, \"{}_{{epoch}}_{{user}}\")}}",
                     token.name, token.token_key, token.token_key, token.token_key
                 ),
@@ -107,7 +119,10 @@ pub async fn run(
                     vec![
                         t.token_key.clone(),
                         t.name.clone(),
-                        name_of(t.user_id).unwrap_or_else(|| "any".into()),
+                        match t.user_id {
+                            None => "ANY USER (admins included)".into(),
+                            Some(_) => name_of(t.user_id).unwrap_or_else(|| "?".into()),
+                        },
                         if t.jit { "yes" } else { "no" }.to_string(),
                         if t.revoked_at.is_some() {
                             "revoked"

@@ -155,7 +155,9 @@ pub async fn run(
                 .await
                 .map_err(user_error)?;
             out.done(
-                &format!("password of `{username}` changed; their sessions were ended"),
+                &format!(
+                    "password of `{username}` changed; their sessions and OAuth grants were ended"
+                ),
                 json!({"id": user.id, "username": user.username, "password_changed": true}),
             );
             Ok(())

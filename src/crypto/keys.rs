@@ -37,6 +37,12 @@ impl MasterKey {
         STANDARD.encode(self.0)
     }
 
+    /// A public name for this key: 16 hex characters of an HMAC under it,
+    /// which say nothing about the key. Sealed values carry it.
+    pub fn key_id(&self) -> String {
+        hex::encode(&hmac_sha256(&self.0, b"tessera/master-key-id/v1")[..8])
+    }
+
     /// A key for one purpose on one site (or instance-wide with site 0).
     /// Keys for different purposes or sites are independent.
     pub fn derive(&self, purpose: KeyPurpose, site_id: i64) -> SubKey {
@@ -115,6 +121,16 @@ mod tests {
     fn debug_output_hides_the_key() {
         let master = MasterKey::generate();
         assert_eq!(format!("{master:?}"), "MasterKey(<redacted>)");
+    }
+
+    #[test]
+    fn key_ids_are_stable_distinct_and_short() {
+        let master = MasterKey::generate();
+        let id = master.key_id();
+        assert_eq!(id.len(), 16);
+        assert_eq!(id, master.clone().key_id());
+        assert_ne!(id, MasterKey::generate().key_id());
+        assert!(!master.to_base64().contains(&id));
     }
 
     #[test]

@@ -28,6 +28,9 @@ mod throttle;
 #[macro_use]
 mod throttle_sql;
 mod oauth_records;
+mod one_time;
+#[macro_use]
+mod one_time_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -48,6 +51,7 @@ pub use oauth_flows::{
     PushedRequestRecord, PushedRequestStore, RegistrationStore,
 };
 pub use oauth_records::*;
+pub use one_time::{OneTimeStore, Reseal, SealedColumn, SealedValue, SealedValueStore};
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use records::*;
@@ -111,7 +115,9 @@ pub trait UserStore {
         username: &str,
     ) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self, site_id: i64) -> StoreResult<Vec<UserRecord>>;
-    /// Sets the password and revokes every session but `keep_session`.
+    /// Sets the password and, in the same transaction, revokes every session
+    /// but `keep_session` and every OAuth grant and token of the user (each
+    /// announced on the change feed). `None` when there is no such user.
     async fn set_password(
         &self,
         site_id: i64,
@@ -119,7 +125,7 @@ pub trait UserStore {
         password_hash: &str,
         keep_session: Option<i64>,
         now: i64,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<PasswordChanged>>;
     /// Disabling also revokes every session of the user.
     async fn set_disabled(
         &self,
@@ -189,6 +195,8 @@ pub trait Store:
     + TokenKindStore
     + SigningKeyStore
     + ThrottleStore
+    + OneTimeStore
+    + SealedValueStore
     + Send
     + Sync
     + 'static

@@ -86,6 +86,9 @@ pub trait GrantStore {
     /// `None` for a code used before or gone. A batch is one statement on
     /// Postgres and one transaction on SQLite.
     async fn claim_codes(&self, claims: &[CodeClaim]) -> StoreResult<Vec<Option<Redeemed>>>;
+    /// Spends an unused code without redeeming it (a failed redemption
+    /// attempt); false when it was used or spent already.
+    async fn burn_code(&self, site_id: i64, code_hash: &str, now: i64) -> StoreResult<bool>;
     /// A used code came back: revokes the grant its first use created.
     /// Returns that grant when this call revoked it.
     async fn revoke_reused_code(

@@ -116,6 +116,46 @@ macro_rules! impl_oauth_store {
             }
         }
 
+        impl $store {
+            /// Revokes every live OAuth grant of the user with all its
+            /// tokens, and the user's tokens outside any grant, each with
+            /// its change-feed entry, inside the caller's transaction.
+            async fn revoke_user_oauth_in(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                site_id: i64,
+                user_id: i64,
+                now: i64,
+            ) -> $crate::store::StoreResult<$crate::store::PasswordChanged> {
+                let grants = sqlx::query_scalar::<$db, i64>(
+                    "SELECT id FROM oauth_grants WHERE site_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(site_id)
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await?;
+                for grant_id in &grants {
+                    Self::revoke_grant_in(&mut *conn, site_id, *grant_id, now).await?;
+                }
+                let tokens = sqlx::query_scalar::<$db, i64>(
+                    "UPDATE oauth_tokens SET revoked_at = $1 WHERE site_id = $2 AND user_id = $3 \
+                     AND grant_id IS NULL AND revoked_at IS NULL RETURNING id",
+                )
+                .bind(now)
+                .bind(site_id)
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await?;
+                for token_id in &tokens {
+                    Self::record_change(&mut *conn, site_id, $crate::store::ChangeKind::Token, *token_id, now)
+                        .await?;
+                }
+                Ok($crate::store::PasswordChanged {
+                    revoked_grants: grants,
+                    revoked_tokens: tokens,
+                })
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::ClientStore for $store {
             async fn create_client(
@@ -404,6 +444,25 @@ macro_rules! impl_oauth_store {
                 claims: &[$crate::store::CodeClaim],
             ) -> $crate::store::StoreResult<Vec<Option<$crate::store::Redeemed>>> {
                 self.claim_code_batch(claims).await
+            }
+
+            async fn burn_code(
+                &self,
+                site_id: i64,
+                code_hash: &str,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                Ok(sqlx::query(
+                    "UPDATE oauth_codes SET consumed_at = $1 \
+                     WHERE site_id = $2 AND code_hash = $3 AND consumed_at IS NULL",
+                )
+                .bind(now)
+                .bind(site_id)
+                .bind(code_hash)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
             }
 
             async fn revoke_reused_code(

@@ -173,3 +173,12 @@ pub struct ChangeRecord {
     pub subject: i64,
     pub created_at: i64,
 }
+
+/// What a password change revoked besides sessions: the user's OAuth grants
+/// (with every token of them) and tokens issued to the user outside any
+/// grant. The caller evicts them from this process's caches.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub revoked_grants: Vec<i64>,
+    pub revoked_tokens: Vec<i64>,
+}

@@ -266,7 +266,7 @@ macro_rules! impl_store {
                 password_hash: &str,
                 keep_session: Option<i64>,
                 now: i64,
-            ) -> $crate::store::StoreResult<bool> {
+            ) -> $crate::store::StoreResult<Option<$crate::store::PasswordChanged>> {
                 let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE users SET password_hash = $1, updated_at = $2 WHERE site_id = $3 AND id = $4",
@@ -279,13 +279,16 @@ macro_rules! impl_store {
                 .await?
                 .rows_affected();
                 if updated == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 Self::revoke_sessions_in(&mut *tx, site_id, user_id, keep_session, now).await?;
+                // Whoever knew the old password may have authorized apps:
+                // their grants (refresh tokens included) end with it.
+                let changed = Self::revoke_user_oauth_in(&mut *tx, site_id, user_id, now).await?;
                 Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::User, user_id, now)
                     .await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(Some(changed))
             }
 
             async fn set_disabled(

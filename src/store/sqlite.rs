@@ -103,6 +103,7 @@ impl_identity_store!(SqliteStore, sqlx::Sqlite);
 impl_signing_key_store!(SqliteStore, sqlx::Sqlite);
 impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
 impl_throttle_store!(SqliteStore, sqlx::Sqlite);
+impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -7,7 +7,14 @@
 //!   hex MD5 of `"{user}:{epoch}:{site api key}"` with `user` a numeric id or
 //!   a username (the token writes `=username`; the hash has no `=`). The
 //!   username is taken literally: no percent-decoding, as existing
-//!   integrations hash the name as they send it. Valid for 60 seconds.
+//!   integrations hash the name as they send it. Valid for 60 seconds, and
+//!   a sign-in link made of one works once (`tokens::callers::sign_in`).
+//!
+//! Because the hash covers the bare `user`, `_42` and `=42` carry the same
+//! hash: the token alone cannot say whether user id 42 or the user named
+//! `42` was meant. [`ImpersonatedUser`] keeps the two readings apart, ids
+//! must be written canonically (`_042` is refused), and the caller resolves
+//! a digit string only when both readings agree ([`ImpersonatedUser::twin`]).
 //!
 //! MD5 is weak, which is one reason these stay off by default; the format is
 //! fixed by the integrations that still use it.
@@ -16,7 +23,7 @@ use std::fmt;
 
 use md5::{Digest, Md5};
 
-use super::server::{UserRef, Window};
+use super::server::Window;
 use crate::crypto::{constant_time_eq, random, sha256_hex};
 
 pub const IMPERSONATION_PREFIX: &str = "imp_";
@@ -84,10 +91,64 @@ impl ImpersonationRejection {
     }
 }
 
+/// Who an impersonation token names, as written in the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImpersonatedUser {
+    /// `_42`: the user whose numeric id is 42.
+    Id(i64),
+    /// `=alice`: the user with this username (which may be all digits).
+    Username(String),
+}
+
+impl ImpersonatedUser {
+    /// The other reading of the same hash, if there is one: the username
+    /// `"42"` for `Id(42)`, and the id 42 for `Username("42")`. A token
+    /// must be refused when its twin names a different user, or whoever
+    /// holds a link for the user named `1` could sign in as user id 1.
+    pub fn twin(&self) -> Option<ImpersonatedUser> {
+        match self {
+            ImpersonatedUser::Id(id) => Some(ImpersonatedUser::Username(id.to_string())),
+            ImpersonatedUser::Username(name) => parse_canonical_id(name).map(ImpersonatedUser::Id),
+        }
+    }
+
+    /// The string the MD5 covers.
+    fn hashed_form(&self) -> String {
+        match self {
+            ImpersonatedUser::Id(id) => id.to_string(),
+            ImpersonatedUser::Username(name) => name.clone(),
+        }
+    }
+
+    /// The string the token carries.
+    fn token_form(&self) -> String {
+        match self {
+            ImpersonatedUser::Id(id) => id.to_string(),
+            ImpersonatedUser::Username(name) => format!("={name}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedImpersonation {
     pub epoch: i64,
-    pub user: UserRef,
+    pub user: ImpersonatedUser,
+    /// The MD5 as bytes: one value however the hex was cased.
+    pub hash: [u8; 16],
+}
+
+impl VerifiedImpersonation {
+    /// What the single-use ledger remembers for this token on `site_id`: a
+    /// hash of the MD5, never the token. Keyed on the MD5 alone, so neither
+    /// the hex case nor the `_42`/`=42` spelling makes a second use.
+    pub fn single_use_key(&self, site_id: i64) -> String {
+        sha256_hex(format!("sign-in/impersonation/{site_id}/{}", hex::encode(self.hash)).as_bytes())
+    }
+
+    /// The last second the token is accepted.
+    pub fn valid_until(&self, window: Window) -> i64 {
+        self.epoch.saturating_add(window.past_secs)
+    }
 }
 
 /// Checks an impersonation token against the site's API key and the clock.
@@ -110,14 +171,14 @@ pub fn verify_impersonation(
         return Err(Malformed);
     }
     let epoch: i64 = epoch_raw.parse().map_err(|_| Malformed)?;
-    let (user, hashed_user) = parse_user(user_raw).ok_or(Malformed)?;
+    let user = parse_user(user_raw).ok_or(Malformed)?;
     let mut presented = [0u8; 16];
     if hash_hex.len() != 32 {
         return Err(Malformed);
     }
     hex::decode_to_slice(hash_hex, &mut presented).map_err(|_| Malformed)?;
 
-    let expected = impersonation_hash(hashed_user, epoch_raw, key);
+    let expected = impersonation_hash(&user.hashed_form(), epoch_raw, key);
     if !constant_time_eq(&expected, &presented) {
         return Err(ImpersonationRejection::BadHash);
     }
@@ -127,18 +188,21 @@ pub fn verify_impersonation(
     if epoch > now.saturating_add(window.future_secs) {
         return Err(ImpersonationRejection::FromTheFuture);
     }
-    Ok(VerifiedImpersonation { epoch, user })
+    Ok(VerifiedImpersonation {
+        epoch,
+        user,
+        hash: presented,
+    })
 }
 
 /// Makes an impersonation token, as a legacy integration would.
-pub fn impersonation_token(key: &SiteApiKey, epoch: i64, user: &UserRef) -> String {
+pub fn impersonation_token(key: &SiteApiKey, epoch: i64, user: &ImpersonatedUser) -> String {
     let epoch_raw = epoch.to_string();
-    let (token_user, hashed_user) = match user {
-        UserRef::Id(id) => (id.to_string(), id.to_string()),
-        UserRef::Username(name) => (format!("={name}"), name.clone()),
-    };
-    let hash = hex::encode(impersonation_hash(&hashed_user, &epoch_raw, key));
-    format!("{IMPERSONATION_PREFIX}{epoch_raw}_{hash}_{token_user}")
+    let hash = hex::encode(impersonation_hash(&user.hashed_form(), &epoch_raw, key));
+    format!(
+        "{IMPERSONATION_PREFIX}{epoch_raw}_{hash}_{}",
+        user.token_form()
+    )
 }
 
 /// MD5 of `"{user}:{epoch}:{key}"`.
@@ -152,161 +216,27 @@ fn impersonation_hash(user: &str, epoch_raw: &str, key: &SiteApiKey) -> [u8; 16]
     md5.finalize().into()
 }
 
-/// The user and the string that goes into the hash: `=name` hashes as `name`.
-fn parse_user(raw: &str) -> Option<(UserRef, &str)> {
+/// `=name` is a username (digits included), a bare canonical number an id.
+fn parse_user(raw: &str) -> Option<ImpersonatedUser> {
     if let Some(name) = raw.strip_prefix('=') {
         if name.is_empty() || name.chars().any(char::is_control) {
             return None;
         }
-        return Some((UserRef::Username(name.to_owned()), name));
+        return Some(ImpersonatedUser::Username(name.to_owned()));
     }
+    parse_canonical_id(raw).map(ImpersonatedUser::Id)
+}
+
+/// A non-negative id written the one way `i64::to_string` writes it: no
+/// sign, no leading zeros. `007` would hash as `007` yet name user 7.
+fn parse_canonical_id(raw: &str) -> Option<i64> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    raw.parse().ok().map(|id| (UserRef::Id(id), raw))
+    let id: i64 = raw.parse().ok()?;
+    (id.to_string() == raw).then_some(id)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const EPOCH: i64 = 1_700_000_000;
-
-    fn key() -> SiteApiKey {
-        SiteApiKey::new("legacy-api-key-123".into())
-    }
-
-    fn check(token: &str, now: i64) -> Result<VerifiedImpersonation, ImpersonationRejection> {
-        verify_impersonation(token, &key(), now, IMPERSONATION_WINDOW)
-    }
-
-    #[test]
-    fn the_spec_vectors_verify() {
-        let alice = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
-        assert_eq!(
-            check(alice, EPOCH),
-            Ok(VerifiedImpersonation {
-                epoch: EPOCH,
-                user: UserRef::Username("alice".into())
-            })
-        );
-        let user_42 = "imp_1700000000_2c73a11579fe4b9791f0a90aa4714161_42";
-        assert_eq!(check(user_42, EPOCH).map(|v| v.user), Ok(UserRef::Id(42)));
-    }
-
-    #[test]
-    fn the_equals_sign_is_not_part_of_the_hash() {
-        // The vector for user `alice` is the hash of "alice:…", and the
-        // token spells that user `=alice`.
-        let hash = hex::encode(impersonation_hash("alice", "1700000000", &key()));
-        assert_eq!(hash, "91db6f442ecaa415150984c3a1ceaabe");
-        let made = impersonation_token(&key(), EPOCH, &UserRef::Username("alice".into()));
-        assert_eq!(
-            made,
-            "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice"
-        );
-        let with_equals = hex::encode(impersonation_hash("=alice", "1700000000", &key()));
-        let wrong = format!("imp_1700000000_{with_equals}_=alice");
-        assert_eq!(check(&wrong, EPOCH), Err(ImpersonationRejection::BadHash));
-    }
-
-    #[test]
-    fn generated_tokens_match_the_vectors() {
-        assert_eq!(
-            impersonation_token(&key(), EPOCH, &UserRef::Id(42)),
-            "imp_1700000000_2c73a11579fe4b9791f0a90aa4714161_42"
-        );
-    }
-
-    #[test]
-    fn usernames_may_contain_underscores() {
-        let user = UserRef::Username("a_b".into());
-        let token = impersonation_token(&key(), EPOCH, &user);
-        assert_eq!(check(&token, EPOCH).map(|v| v.user), Ok(user));
-    }
-
-    #[test]
-    fn upper_case_hex_is_accepted() {
-        let token = "imp_1700000000_91DB6F442ECAA415150984C3A1CEAABE_=alice";
-        assert!(check(token, EPOCH).is_ok());
-    }
-
-    #[test]
-    fn tokens_live_for_sixty_seconds() {
-        let token = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
-        assert!(check(token, EPOCH + 60).is_ok());
-        assert_eq!(
-            check(token, EPOCH + 61),
-            Err(ImpersonationRejection::Expired)
-        );
-        assert!(check(token, EPOCH - 60).is_ok());
-        assert_eq!(
-            check(token, EPOCH - 61),
-            Err(ImpersonationRejection::FromTheFuture)
-        );
-    }
-
-    #[test]
-    fn tampering_or_another_key_breaks_the_hash() {
-        let good = "imp_1700000000_91db6f442ecaa415150984c3a1ceaabe_=alice";
-        for token in [
-            good.replace("=alice", "=alicf"),
-            good.replace("=alice", "=bob"),
-            good.replace("1700000000", "1700000001"),
-            good.replace("91db6f44", "91db6f45"),
-        ] {
-            assert_eq!(
-                check(&token, EPOCH),
-                Err(ImpersonationRejection::BadHash),
-                "{token}"
-            );
-        }
-        let other = SiteApiKey::new("legacy-api-key-124".into());
-        assert_eq!(
-            verify_impersonation(good, &other, EPOCH, IMPERSONATION_WINDOW),
-            Err(ImpersonationRejection::BadHash)
-        );
-    }
-
-    #[test]
-    fn malformed_tokens_are_refused() {
-        let hash = "91db6f442ecaa415150984c3a1ceaabe";
-        for token in [
-            String::new(),
-            "imp_".into(),
-            format!("tkn_1700000000_{hash}_=alice"),
-            format!("imp__{hash}_=alice"),
-            format!("imp_-1700000000_{hash}_=alice"),
-            format!("imp_1700000000_{hash}_"),
-            format!("imp_1700000000_{hash}_="),
-            format!("imp_1700000000_{hash}_alice"),
-            format!("imp_1700000000_{hash}"),
-            format!("imp_1700000000_{}_=alice", &hash[..30]),
-            format!("imp_1700000000_{}zz_=alice", &hash[..30]),
-            format!("imp_1700000000_{hash}_={}", "a".repeat(MAX_LEN)),
-        ] {
-            assert_eq!(
-                check(&token, EPOCH),
-                Err(ImpersonationRejection::Malformed),
-                "{token}"
-            );
-        }
-    }
-
-    #[test]
-    fn site_api_keys_compare_exactly() {
-        let key = generate_site_api_key();
-        assert_eq!(key.expose().len(), 64);
-        assert!(key.matches(key.expose()));
-        assert!(!key.matches(""));
-        assert!(!key.matches(&key.expose()[..63]));
-        assert!(!self::key().matches("LEGACY-API-KEY-123"));
-        assert!(self::key().matches("legacy-api-key-123"));
-        assert_ne!(key, generate_site_api_key());
-    }
-
-    #[test]
-    fn site_api_keys_are_redacted_in_debug_output() {
-        assert_eq!(format!("{:?}", key()), "SiteApiKey(<redacted>)");
-    }
-}
+#[path = "legacy_tests.rs"]
+mod tests;

@@ -14,7 +14,7 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
-use crate::crypto::{constant_time_eq, hmac_sha256, random};
+use crate::crypto::{constant_time_eq, hmac_sha256, random, sha256_hex};
 
 pub const PREFIX: &str = "tkn_";
 /// Generous for a long username, small enough to refuse junk cheaply.
@@ -138,6 +138,21 @@ pub struct VerifiedServerToken {
     pub key: String,
     pub epoch: i64,
     pub user: UserRef,
+    sig: [u8; 32],
+}
+
+impl VerifiedServerToken {
+    /// What the single-use ledger remembers when this token opens a session
+    /// on `site_id`: a hash of the signature, never the token. The signature
+    /// as bytes, so an upper-cased copy of a used link is the same link.
+    pub fn single_use_key(&self, site_id: i64) -> String {
+        sha256_hex(format!("sign-in/server/{site_id}/{}", hex::encode(self.sig)).as_bytes())
+    }
+
+    /// The last second the token is accepted.
+    pub fn valid_until(&self, window: Window) -> i64 {
+        self.epoch.saturating_add(window.past_secs)
+    }
 }
 
 /// Splits a token into its fields. Only the shape is checked here.
@@ -197,6 +212,7 @@ impl ParsedServerToken<'_> {
             key: self.key.to_owned(),
             epoch: self.epoch,
             user: self.user.clone(),
+            sig: self.sig,
         })
     }
 }
@@ -301,6 +317,22 @@ mod tests {
             ),
             JORG
         );
+    }
+
+    #[test]
+    fn the_single_use_key_is_the_signature_whatever_its_case() {
+        let (body, sig) = ALICE.rsplit_once('_').unwrap();
+        let upper = format!("{body}_{}", sig.to_ascii_uppercase());
+        let a = check(ALICE, EPOCH).unwrap();
+        let b = check(&upper, EPOCH).unwrap();
+        assert_eq!(a.single_use_key(1), b.single_use_key(1));
+        assert_ne!(a.single_use_key(1), a.single_use_key(2));
+        assert_ne!(
+            a.single_use_key(1),
+            check(USER_42, EPOCH).unwrap().single_use_key(1)
+        );
+        assert!(!a.single_use_key(1).contains(&sig[..16]));
+        assert_eq!(a.valid_until(Window::default()), EPOCH + 300);
     }
 
     #[test]

@@ -169,7 +169,8 @@ impl Users {
         Ok(Some(user))
     }
 
-    /// Sets a new password and signs the user out everywhere but `keep_session`.
+    /// Sets a new password and signs the user out everywhere but
+    /// `keep_session`, OAuth apps included (their grants are revoked).
     pub async fn set_password(
         &self,
         site_id: i64,
@@ -184,11 +185,17 @@ impl Users {
             .set_password(site_id, user_id, &hash, keep_session, self.clock.now())
             .await?;
         self.cache.evict_user(user_id);
-        if changed {
-            Ok(())
-        } else {
-            Err(UserError::NotFound(user_id.to_string()))
+        let Some(changed) = changed else {
+            return Err(UserError::NotFound(user_id.to_string()));
+        };
+        // Exact in this process; other processes follow the change feed.
+        for grant_id in changed.revoked_grants {
+            self.cache.oauth.evict_grant(grant_id);
         }
+        for token_id in changed.revoked_tokens {
+            self.cache.oauth.evict_token(token_id);
+        }
+        Ok(())
     }
 
     /// Disabling signs the user out everywhere at once.

@@ -143,7 +143,7 @@ async fn a_server_token_made_on_the_admin_page_signs_requests() {
         &client,
         &app,
         "/admin/server-tokens",
-        &[("csrf_token", &csrf), ("name", "CI")],
+        &[("csrf_token", &csrf), ("name", "CI"), ("any_user", "on")],
     )
     .await;
 
@@ -172,6 +172,45 @@ async fn a_server_token_made_on_the_admin_page_signs_requests() {
         .unwrap();
     assert!(listing.contains(&key));
     assert!(!listing.contains(&secret), "the secret is shown only once");
+    // An unrestricted key is an explicit choice, and the list says so.
+    assert!(listing.contains("any user, including admins"));
+}
+
+#[tokio::test]
+async fn the_admin_page_makes_an_unrestricted_server_key_an_explicit_choice() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
+    let (client, csrf) = admin(&app).await;
+    for form in [
+        vec![("csrf_token", csrf.as_str()), ("name", "CI")],
+        vec![
+            ("csrf_token", csrf.as_str()),
+            ("username", "alice"),
+            ("any_user", "on"),
+        ],
+    ] {
+        let response = post(&client, &app, "/admin/server-tokens", &form).await;
+        assert_eq!(response.status().as_u16(), 400);
+    }
+    let restricted = post(
+        &client,
+        &app,
+        "/admin/server-tokens",
+        &[("csrf_token", &csrf), ("username", "alice")],
+    )
+    .await;
+    assert_eq!(restricted.status().as_u16(), 201);
+    let listing = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listing.contains("any user, including admins"));
+    assert!(listing.contains("alice"));
 }
 
 #[tokio::test]

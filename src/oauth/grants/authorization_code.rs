@@ -1,5 +1,9 @@
 //! `grant_type=authorization_code` (RFC 6749 4.1.3 with PKCE). A code is
 //! single use: a second use fails and revokes what the first one issued.
+//! A failed attempt spends it too: once a presented code was found, any
+//! mismatch (client, `redirect_uri`, verifier, DPoP key) burns it, so an
+//! attacker cannot try verifiers, and a retry with the right values is
+//! `invalid_grant` like any reuse.
 
 use super::{Binding, TokenRequest, TokenResponse, mint, refresh_binding, respond};
 use crate::oauth::clients::{Client, GrantType};
@@ -9,7 +13,7 @@ use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
 use crate::oauth::scopes::{Scope, ScopeSet};
 use crate::oauth::{OAuth, tokens};
 use crate::sites::Site;
-use crate::store::{CodeClaim, NewGrant, Redeemed};
+use crate::store::{CodeClaim, CodeRecord, NewGrant, Redeemed};
 
 impl OAuth {
     pub(super) async fn exchange_code(
@@ -51,35 +55,14 @@ impl OAuth {
             self.revoke_family(site, record.grant_id).await?;
             return Err(invalid);
         }
-        if record.expires_at <= now || record.client_pk != client.pk {
-            return Err(invalid);
-        }
-        let redirect_uri = client.redirect_uri_for(request.redirect_uri.as_deref());
-        if redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
-            return Err(OAuthError::InvalidGrant(
-                "redirect_uri differs from the authorization request",
-            ));
-        }
-        let verified = CodeVerifier::parse(verifier).is_some_and(|v| {
-            CodeChallenge::from_stored(record.code_challenge.clone()).is_met_by(&v)
-        });
-        if !verified {
-            return Err(OAuthError::InvalidGrant(
-                "the code_verifier does not match the code_challenge",
-            ));
-        }
-        // RFC 9449 section 10: a code requested with `dpop_jkt` is redeemed
-        // only with a proof by that key.
-        if let Some(bound_to) = record.dpop_jkt.as_deref()
-            && !proof.is_some_and(|jkt| jkt.matches(bound_to))
+        if let Err(refusal) = self
+            .check_code(site, client, request, verifier, proof, &record, now)
+            .await
         {
-            return Err(OAuthError::InvalidGrant(
-                "the code is bound to another DPoP key (dpop_jkt)",
-            ));
-        }
-        match self.users.cached(site.id, record.user_id).await? {
-            Some(user) if !user.disabled => {}
-            _ => return Err(invalid),
+            if self.store.burn_code(site.id, &code_hash, now).await? {
+                tracing::info!(site = %site.slug, client_id = %client.client_id, "failed code redemption; the code is spent");
+            }
+            return Err(refusal);
         }
         let scopes = ScopeSet::from_stored(&record.scopes);
         let binding = Binding {
@@ -131,6 +114,51 @@ impl OAuth {
                 }
                 Err(invalid)
             }
+        }
+    }
+
+    /// Everything a found, unused code must match. Any `Err` burns the code.
+    #[allow(clippy::too_many_arguments)]
+    async fn check_code(
+        &self,
+        site: &Site,
+        client: &Client,
+        request: &TokenRequest,
+        verifier: &str,
+        proof: Option<&Jkt>,
+        record: &CodeRecord,
+        now: i64,
+    ) -> OAuthResult<()> {
+        let invalid = OAuthError::InvalidGrant("the code is invalid, expired or was already used");
+        if record.expires_at <= now || record.client_pk != client.pk {
+            return Err(invalid);
+        }
+        let redirect_uri = client.redirect_uri_for(request.redirect_uri.as_deref());
+        if redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
+            return Err(OAuthError::InvalidGrant(
+                "redirect_uri differs from the authorization request",
+            ));
+        }
+        let verified = CodeVerifier::parse(verifier).is_some_and(|v| {
+            CodeChallenge::from_stored(record.code_challenge.clone()).is_met_by(&v)
+        });
+        if !verified {
+            return Err(OAuthError::InvalidGrant(
+                "the code_verifier does not match the code_challenge",
+            ));
+        }
+        // RFC 9449 section 10: a code requested with `dpop_jkt` is redeemed
+        // only with a proof by that key.
+        if let Some(bound_to) = record.dpop_jkt.as_deref()
+            && !proof.is_some_and(|jkt| jkt.matches(bound_to))
+        {
+            return Err(OAuthError::InvalidGrant(
+                "the code is bound to another DPoP key (dpop_jkt)",
+            ));
+        }
+        match self.users.cached(site.id, record.user_id).await? {
+            Some(user) if !user.disabled => Ok(()),
+            _ => Err(invalid),
         }
     }
 }

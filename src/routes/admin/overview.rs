@@ -26,6 +26,8 @@ struct ServerRow {
     key: String,
     name: String,
     user: String,
+    /// No user restriction: may act as anyone, administrators included.
+    any_user: bool,
     jit: bool,
     created: String,
     active: bool,
@@ -109,10 +111,11 @@ async fn overview(
         .into_iter()
         .map(|t| ServerRow {
             active: t.revoked_at.is_none(),
+            any_user: t.user_id.is_none(),
             user: t
                 .user_id
                 .and_then(|id| users.iter().find(|u| u.id == id))
-                .map_or_else(|| "any user".to_string(), |u| u.username.clone()),
+                .map_or_else(String::new, |u| u.username.clone()),
             jit: t.jit,
             created: format_time(t.created_at),
             key: t.token_key,

@@ -35,6 +35,8 @@ struct ServerTokenForm {
     name: String,
     #[serde(default)]
     username: String,
+    /// The explicit choice of a key that may act as anyone.
+    any_user: Option<String>,
     jit: Option<String>,
 }
 
@@ -99,9 +101,22 @@ async fn create_server_token(
     if let Err(refusal) = admin_only(&browser, Some(&form.csrf_token)) {
         return Ok(refusal.response(&browser));
     }
-    let user_id = match optional(&form.username) {
-        None => None,
-        Some(username) => Some(
+    let user_id = match (optional(&form.username), form.any_user.is_some()) {
+        (None, true) => None,
+        (None, false) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_request",
+                message: "name the user this token acts as, or choose \"may act as any user\""
+                    .into(),
+            });
+        }
+        (Some(_), true) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_request",
+                message: "choose either one user or \"may act as any user\", not both".into(),
+            });
+        }
+        (Some(username), false) => Some(
             state
                 .users
                 .find_by_username(browser.site.id, &username)

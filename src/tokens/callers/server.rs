@@ -10,7 +10,7 @@ use crate::cache::CachedUser;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::{NewUser, StoreError};
-use crate::tokens::server::{self, ServerTokenRejection, UserRef};
+use crate::tokens::server::{self, ServerTokenRejection, UserRef, VerifiedServerToken};
 use crate::tokens::stored::CachedServerToken;
 use crate::tokens::{ApiCaller, CredentialKind, RecogniseError};
 use crate::users::{Role, validate_username};
@@ -24,12 +24,18 @@ pub async fn recognise(
     site: Arc<Site>,
     token: &str,
 ) -> Result<ApiCaller, RecogniseError> {
-    let user = user_of(state, &site, token).await?;
+    let user = user_of(state, &site, token).await?.user;
     let mut caller = ApiCaller::anonymous(site);
     caller.credential = CredentialKind::Server;
     caller.permissions = user.role.permissions();
     caller.user = Some(user);
     Ok(caller)
+}
+
+/// A server token that checked out, and the user it acts as.
+pub struct ServerTokenUser {
+    pub user: Arc<CachedUser>,
+    pub verified: VerifiedServerToken,
 }
 
 /// The user a valid server token acts as (created just in time when the
@@ -38,7 +44,7 @@ pub async fn user_of(
     state: &AppState,
     site: &Site,
     token: &str,
-) -> Result<Arc<CachedUser>, RecogniseError> {
+) -> Result<ServerTokenUser, RecogniseError> {
     let parsed = server::parse(token.trim()).map_err(refused)?;
     let tokens = state.token_kinds.server_tokens(site.id).await?;
     let stored = tokens.get(parsed.key);
@@ -63,7 +69,7 @@ pub async fn user_of(
             "this server token is restricted to another user",
         ));
     }
-    Ok(user)
+    Ok(ServerTokenUser { user, verified })
 }
 
 async fn find_user(

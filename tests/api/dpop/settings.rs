@@ -132,20 +132,37 @@ async fn dpop_jkt_binds_the_code_to_the_key() {
     let (verifier, challenge) = pkce();
     let jkt = proofer.jkt();
     let path = authorize_path(&client, None, &challenge, &[("dpop_jkt", jkt.as_str())]);
-    let page = get(&browser, &app, &path).await.text().await.unwrap();
-    let response = submit_consent(&browser, &app, &page, "allow").await;
-    let code = params(&location(&response))["code"].clone();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", client.redirect_uri.as_str()),
-        ("code_verifier", verifier.as_str()),
-    ];
-    let other = Proofer::es256().for_token(&app);
-    let (status, error, _) = refusal(token_with(&app, &client, Some(&other), &form).await).await;
-    assert_eq!((status, error.as_str()), (400, "invalid_grant"));
-    let response = token_with(&app, &client, Some(&proofer.for_token(&app)), &form).await;
-    assert_eq!(response.status(), 200);
+    // Round one: another key's proof is refused, and the failed attempt
+    // spends the code (issue 10, item 8). Round two: the bound key redeems.
+    for wrong_key_first in [true, false] {
+        let first = get(&browser, &app, &path).await;
+        let response = if first.status() == 200 {
+            let page = first.text().await.unwrap();
+            submit_consent(&browser, &app, &page, "allow").await
+        } else {
+            first
+        };
+        let code = params(&location(&response))["code"].clone();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ];
+        let right = || proofer.for_token(&app);
+        if wrong_key_first {
+            let other = Proofer::es256().for_token(&app);
+            let (status, error, _) =
+                refusal(token_with(&app, &client, Some(&other), &form).await).await;
+            assert_eq!((status, error.as_str()), (400, "invalid_grant"));
+            let (status, error, _) =
+                refusal(token_with(&app, &client, Some(&right()), &form).await).await;
+            assert_eq!((status, error.as_str()), (400, "invalid_grant"), "spent");
+        } else {
+            let response = token_with(&app, &client, Some(&right()), &form).await;
+            assert_eq!(response.status(), 200);
+        }
+    }
 
     let bad = authorize_path(
         &client,
@@ -339,30 +356,46 @@ async fn a_proof_at_the_par_endpoint_binds_the_code_to_its_key() {
     let (status, error, _) = refusal(refused).await;
     assert_eq!((status, error.as_str()), (400, "invalid_request"));
 
-    let pushed: Value = push(proofer.proof(&app, "POST", "/oauth/par", None), None)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let request_uri = pushed["request_uri"].as_str().unwrap();
     let browser = signed_in_browser(&app).await;
-    let path = format!(
-        "/oauth/authorize?client_id={}&request_uri={}",
-        client.client_id,
-        url::form_urlencoded::byte_serialize(request_uri.as_bytes()).collect::<String>()
-    );
-    let page = get(&browser, &app, &path).await.text().await.unwrap();
-    let response = submit_consent(&browser, &app, &page, "allow").await;
-    let code = params(&location(&response))["code"].clone();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", client.redirect_uri.as_str()),
-        ("code_verifier", verifier.as_str()),
-    ];
-    let (status, error, _) = refusal(token_with(&app, &client, None, &form).await).await;
-    assert_eq!((status, error.as_str()), (400, "invalid_grant"));
-    let response = token_with(&app, &client, Some(&proofer.for_token(&app)), &form).await;
-    assert_eq!(response.status(), 200);
+    // Round one: a redemption without the proof's key is refused and spends
+    // the code (issue 10, item 8). Round two: the key's proof redeems.
+    for without_proof_first in [true, false] {
+        let pushed: Value = push(proofer.proof(&app, "POST", "/oauth/par", None), None)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let request_uri = pushed["request_uri"].as_str().unwrap();
+        let path = format!(
+            "/oauth/authorize?client_id={}&request_uri={}",
+            client.client_id,
+            url::form_urlencoded::byte_serialize(request_uri.as_bytes()).collect::<String>()
+        );
+        let first = get(&browser, &app, &path).await;
+        let response = if first.status() == 200 {
+            let page = first.text().await.unwrap();
+            submit_consent(&browser, &app, &page, "allow").await
+        } else {
+            first
+        };
+        let code = params(&location(&response))["code"].clone();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ];
+        let right = || proofer.for_token(&app);
+        if without_proof_first {
+            let (status, error, _) = refusal(token_with(&app, &client, None, &form).await).await;
+            assert_eq!((status, error.as_str()), (400, "invalid_grant"));
+            let (status, error, _) =
+                refusal(token_with(&app, &client, Some(&right()), &form).await).await;
+            assert_eq!((status, error.as_str()), (400, "invalid_grant"), "spent");
+        } else {
+            let response = token_with(&app, &client, Some(&right()), &form).await;
+            assert_eq!(response.status(), 200);
+        }
+    }
 }

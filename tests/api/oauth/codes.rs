@@ -65,7 +65,7 @@ async fn an_expired_code_is_refused() {
 }
 
 #[tokio::test]
-async fn a_code_is_refused_when_another_client_presents_it() {
+async fn a_code_presented_by_another_client_is_refused_and_spent() {
     let app = spawn_app().await;
     let client = register(&app, Registration::default()).await;
     let other = register(&app, Registration::default()).await;
@@ -73,11 +73,11 @@ async fn a_code_is_refused_when_another_client_presents_it() {
     let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
     let response = exchange(&app, &other, &code, &verifier).await;
     assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
-    // The rightful client can still use it.
-    assert_eq!(
-        exchange(&app, &client, &code, &verifier).await.status(),
-        200
-    );
+    // A failed redemption spends the code (issue 10, item 8): a code that
+    // reached another client is compromised, so not even its client may
+    // redeem it now.
+    let retry = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(error_of(retry).await, (400, "invalid_grant".into()));
 }
 
 #[tokio::test]
