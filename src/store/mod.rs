@@ -5,6 +5,9 @@
 mod sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
+mod dpop;
+#[macro_use]
+mod dpop_sql;
 mod identity;
 #[macro_use]
 mod identity_sql;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use dpop::{DpopProofStore, ProofUse};
 pub use identity::{
     ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
     Provisioned,
@@ -179,6 +183,7 @@ pub trait Store:
     + IdentityProviderStore
     + TokenKindStore
     + SigningKeyStore
+    + DpopProofStore
     + Send
     + Sync
     + 'static

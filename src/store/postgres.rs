@@ -145,6 +145,7 @@ impl_page_store!(PgStore, sqlx::Postgres);
 impl_identity_store!(PgStore, sqlx::Postgres);
 impl_signing_key_store!(PgStore, sqlx::Postgres);
 impl_token_kind_store!(PgStore, sqlx::Postgres);
+impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

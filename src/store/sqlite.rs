@@ -101,6 +101,7 @@ impl_page_store!(SqliteStore, sqlx::Sqlite);
 impl_identity_store!(SqliteStore, sqlx::Sqlite);
 impl_signing_key_store!(SqliteStore, sqlx::Sqlite);
 impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
+impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {
