@@ -85,15 +85,15 @@ impl ReplayGuard {
     }
 }
 
-/// Stores a batch; a use that appears twice in the batch (the same proof
-/// sent twice at once) is new at most once.
+/// Stores a batch; a (site, key, `jti`) that appears twice in the batch (the
+/// same proof sent twice at once) is new at most once.
 async fn record_distinct(store: &SharedStore, uses: Vec<ProofUse>) -> anyhow::Result<Vec<bool>> {
-    let mut first_at: HashMap<&ProofUse, usize> = HashMap::with_capacity(uses.len());
+    let mut first_at: HashMap<(i64, &str, &[u8]), usize> = HashMap::with_capacity(uses.len());
     let mut distinct = Vec::with_capacity(uses.len());
     let mut slot_of = Vec::with_capacity(uses.len());
     for item in &uses {
         let next = distinct.len();
-        match first_at.entry(item) {
+        match first_at.entry((item.site_id, &item.jkt, &item.jti_hash)) {
             std::collections::hash_map::Entry::Occupied(_) => slot_of.push(None),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(next);
@@ -210,5 +210,38 @@ mod tests {
             front.remember(key_digest(1, k), digest("j"), 200, 100);
         }
         assert_eq!(front.keys.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_proof_twice_in_one_batch_is_new_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = crate::store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let proof = |jti: &str, until| ProofUse {
+            site_id: 1,
+            jkt: "k".into(),
+            jti_hash: Sha256::digest(jti.as_bytes()).to_vec(),
+            expires_at: until,
+        };
+        // The same jti with another iat is the same proof for the check.
+        let batch = vec![
+            proof("a", 100),
+            proof("a", 100),
+            proof("a", 160),
+            proof("b", 100),
+        ];
+        let first = record_distinct(&store, batch).await.unwrap();
+        assert_eq!(first, vec![true, false, false, true]);
+        let later = record_distinct(&store, vec![proof("a", 100), proof("c", 100)]).await;
+        assert_eq!(later.unwrap(), vec![false, true]);
+        let other_site = ProofUse {
+            site_id: 2,
+            ..proof("a", 100)
+        };
+        assert_eq!(
+            record_distinct(&store, vec![other_site]).await.unwrap(),
+            vec![true]
+        );
     }
 }
