@@ -2,20 +2,20 @@
 # DPoP (RFC 9449) figures, in one run:
 #
 #   1. DPoP proof verifications per second, in process, per algorithm
-#      (`cargo bench --bench signing`: parse, key, signature, claims and the
-#      jti replay cache, one thread);
+#      (`cargo bench --bench signing`: parse, key, signature and claims, one
+#      thread; the jti replay check needs the store and is not included);
 #   2. the token endpoint's client_credentials rate with a DPoP proof on every
 #      request divided by the rate without, against one Tessera (release
 #      build, fresh PostgreSQL database), same client, same wrk settings,
 #      in alternating rounds.
-#      Target: DPoP costs under 30 % of the throughput (ratio above 0.70).
+#      Target (issue 10, stock cryptography): ratio at least 0.80.
 #
 # Proofs are signed before each DPoP run (examples/dpop_proofs.rs, one fresh
 # key, a unique jti each, iat = when they were made), enough for the plain
 # run's rate over the whole run and then some; the server accepts proofs up
 # to an hour old for this (TESSERA_DPOP_PROOF_MAX_AGE_SECS=3600), which changes
 # no work per proof. Each proof is sent once, so every request also pays the
-# replay cache.
+# replay check (a row in dpop_proofs, group-committed).
 #
 # Usage: scripts/bench-dpop.sh
 #   ALG=ES256             proof algorithm: ES256 (default), EdDSA or RS256
@@ -139,7 +139,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 RATIO=$(median "${RATIOS[@]}")
 VERDICT=$(awk -v r="$RATIO" 'BEGIN {
-    printf "DPoP costs %.0f %% of the throughput (target under 30 %%): %s\n", (1 - r) * 100, (r > 0.70) ? "met" : "NOT met"
+    printf "DPoP costs %.0f %% of the throughput (target: ratio at least 0.80): %s\n", (1 - r) * 100, (r >= 0.80) ? "met" : "NOT met"
 }')
 
 mkdir -p bench-results

@@ -6,10 +6,17 @@ use std::time::Duration;
 use crate::clock::SharedClock;
 use crate::store::SharedStore;
 
-const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// DPoP proofs seen expire within a minute or so and arrive with every
+/// DPoP request, so they are purged every tick; the rest every
+/// [`SWEEP_EVERY_TICKS`] ticks.
+const TICK: Duration = Duration::from_secs(60);
+const SWEEP_EVERY_TICKS: u32 = 10;
 /// Revoked and expired sessions stay a day for the record.
 const KEEP_ENDED_SESSIONS_SECS: i64 = 24 * 60 * 60;
 const KEEP_CHANGES_SECS: i64 = 60 * 60;
+/// A proof's row outlives its window by this much, so a process whose
+/// clock runs behind the janitor's still finds it.
+const KEEP_PROOFS_SECS: i64 = 60;
 
 pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let sessions = store.purge_sessions(now - KEEP_ENDED_SESSIONS_SECS).await?;
@@ -37,12 +44,25 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Deletes the DPoP proofs (`jti`s) whose window has passed.
+pub async fn purge_proofs(store: &SharedStore, now: i64) -> anyhow::Result<u64> {
+    Ok(store.purge_proof_uses(now - KEEP_PROOFS_SECS).await?)
+}
+
 pub async fn run(store: SharedStore, clock: SharedClock) {
-    let mut ticker = tokio::time::interval(SWEEP_EVERY);
+    let mut ticker = tokio::time::interval(TICK);
+    let mut ticks = 0u32;
     loop {
         ticker.tick().await;
-        if let Err(e) = sweep(&store, clock.now()).await {
+        let now = clock.now();
+        if let Err(e) = purge_proofs(&store, now).await {
+            tracing::warn!(error = %e, "janitor could not purge DPoP proofs");
+        }
+        if ticks.is_multiple_of(SWEEP_EVERY_TICKS)
+            && let Err(e) = sweep(&store, now).await
+        {
             tracing::warn!(error = %e, "janitor sweep failed");
         }
+        ticks = ticks.wrapping_add(1);
     }
 }

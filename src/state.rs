@@ -37,7 +37,7 @@ pub struct AppState {
     pub token_kinds: TokenKinds,
     /// Per-site signing keys (ID tokens, JWT access tokens).
     pub signing: SigningKeys,
-    /// DPoP proof checks and the process's `jti` replay cache.
+    /// DPoP proof checks; replays are refused through the store.
     pub dpop: Arc<Dpop>,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
@@ -88,6 +88,7 @@ impl AppState {
                 future_skew_secs: settings.dpop_clock_skew_secs,
             },
             clock.clone(),
+            store.clone(),
         ));
         Ok(Self {
             dpop,

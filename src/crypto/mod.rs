@@ -3,7 +3,6 @@
 
 pub mod aead;
 mod keys;
-pub mod p256;
 pub mod password;
 pub mod random;
 

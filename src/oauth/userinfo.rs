@@ -20,7 +20,8 @@ impl OAuth {
         let Some(token) = self.find_access_token(site, presented.token).await? else {
             return Err(OAuthError::InvalidToken);
         };
-        dpop.check_presentation(site, token.jkt.as_deref(), presented)?;
+        dpop.check_presentation(site, token.jkt.as_deref(), presented)
+            .await?;
         // A client-credentials token has no user to describe.
         let Some(user_id) = token.user_id else {
             return Err(OAuthError::InsufficientScope);

@@ -8,6 +8,9 @@ pub(crate) mod oauth_sql;
 mod client_powers;
 #[macro_use]
 mod client_powers_sql;
+mod dpop;
+#[macro_use]
+mod dpop_sql;
 mod identity;
 #[macro_use]
 mod identity_sql;
@@ -41,6 +44,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use client_powers::{AnonymousClientLimitsRecord, ClientPowerStore};
+pub use dpop::{DpopProofStore, ProofUse};
 pub use identity::{
     ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
     Provisioned,
@@ -197,6 +201,7 @@ pub trait Store:
     + ThrottleStore
     + OneTimeStore
     + SealedValueStore
+    + DpopProofStore
     + Send
     + Sync
     + 'static

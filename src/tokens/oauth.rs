@@ -23,17 +23,20 @@ pub async fn recognise(
     let Some(token) = state.oauth.find_access_token(&site, value).await? else {
         return Err(RecogniseError::InvalidToken);
     };
-    state.dpop.check_presentation(
-        &site,
-        token.jkt.as_deref(),
-        &Presentation {
-            token: value,
-            scheme,
-            proofs: &presented.dpop_proofs,
-            method: presented.method,
-            path: presented.path,
-        },
-    )?;
+    state
+        .dpop
+        .check_presentation(
+            &site,
+            token.jkt.as_deref(),
+            &Presentation {
+                token: value,
+                scheme,
+                proofs: &presented.dpop_proofs,
+                method: presented.method,
+                path: presented.path,
+            },
+        )
+        .await?;
     let scope_permissions = token.scopes.permissions();
     let (user, permissions) = match token.user_id {
         Some(user_id) => {

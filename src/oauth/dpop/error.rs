@@ -48,8 +48,10 @@ pub enum ProofError {
     WrongAth,
     #[error("the DPoP proof is signed with another key than the token is bound to")]
     WrongKey,
-    #[error("too many DPoP proofs in flight; retry shortly")]
-    Busy,
+    /// The replay check could not reach the store: refused, since the
+    /// proof may be a replay.
+    #[error("the DPoP replay check is unavailable; retry shortly")]
+    Unavailable,
     /// The site requires a server nonce and the proof had none, or a stale
     /// one. Carries the nonce to retry with.
     #[error("a DPoP nonce is required: retry with the one in the DPoP-Nonce header")]

@@ -1,5 +1,5 @@
-//! A proof as a compact JWS: its form, header, key and signature, before any
-//! claim is looked at.
+//! A proof as a compact JWS: its form and header, before any claim is
+//! looked at. The signature is checked by `keys.rs`.
 
 use std::str::FromStr;
 
@@ -10,8 +10,17 @@ use serde_json::{Map, Value};
 
 use super::{MAX_PROOF_LEN, ProofError, ProofKey, SIGNING_ALGS};
 
-/// Checks the proof's form, header and signature; its key and claims.
-pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), ProofError> {
+/// The three parts of a compact JWS, and the signed part.
+pub struct Parts<'a> {
+    pub header: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+    /// `header.payload`.
+    pub signed: &'a str,
+}
+
+/// Splits a proof of reasonable size into its parts.
+pub fn split(proof: &str) -> Result<Parts<'_>, ProofError> {
     if proof.len() > MAX_PROOF_LEN {
         return Err(ProofError::Malformed("longer than the server accepts"));
     }
@@ -21,6 +30,18 @@ pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), P
     else {
         return Err(ProofError::Malformed("not a compact JWS"));
     };
+    let signed = &proof[..header.len() + 1 + payload.len()];
+    Ok(Parts {
+        header,
+        payload,
+        signature,
+        signed,
+    })
+}
+
+/// Checks the header (`typ`, no `crit`, an accepted `alg`, a public `jwk`
+/// that fits it); its algorithm and key.
+pub fn read_header(header: &str) -> Result<(Algorithm, ProofKey), ProofError> {
     let header = json_object(header)?;
     let typ = header.get("typ").and_then(Value::as_str);
     if !typ.is_some_and(|t| t.eq_ignore_ascii_case("dpop+jwt")) {
@@ -41,22 +62,16 @@ pub fn verify_signature(proof: &str) -> Result<(ProofKey, Map<String, Value>), P
     if !key.fits(alg) {
         return Err(ProofError::KeyAlgorithmMismatch);
     }
-    let signed = &proof[..header_len(proof, payload)];
-    let signature = URL_SAFE_NO_PAD
+    Ok((alg, key))
+}
+
+pub fn decode_signature(signature: &str) -> Result<Vec<u8>, ProofError> {
+    URL_SAFE_NO_PAD
         .decode(signature)
-        .map_err(|_| ProofError::BadSignature)?;
-    if !key.verifies(alg, signed.as_bytes(), &signature) {
-        return Err(ProofError::BadSignature);
-    }
-    Ok((key, json_object(payload)?))
+        .map_err(|_| ProofError::BadSignature)
 }
 
-/// The length of `header.payload`, the signed part of a compact JWS.
-fn header_len(proof: &str, payload: &str) -> usize {
-    proof.find('.').map_or(0, |dot| dot + 1 + payload.len())
-}
-
-fn json_object(part: &str) -> Result<Map<String, Value>, ProofError> {
+pub fn json_object(part: &str) -> Result<Map<String, Value>, ProofError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| ProofError::Malformed("a part is not base64url"))?;

@@ -2,17 +2,13 @@
 //! accepted, its RFC 7638 thumbprint (`jkt`), which is what tokens are bound
 //! to, and the signature check.
 //!
-//! Signatures are checked with aws-lc-rs, which the binary already links for
-//! rustls (same version and features, so nothing more is compiled): every
-//! token request with a proof pays one verification, and aws-lc-rs checks
-//! ES256 about five times faster than the RustCrypto `p256` crate (51
-//! against 276 µs on the 2-core build machine); with `p256` the check alone
-//! cost the token endpoint two-thirds of its throughput. ES256 keys that
-//! keep signing go faster still, through a table per key (`es256.rs`). The
+//! Signatures are checked with aws-lc-rs's public API (the backend rustls
+//! and jsonwebtoken already use): a key is parsed once into a
+//! `ParsedPublicKey`, which `keys.rs` keeps for keys that sign again. The
 //! algorithms accepted are exactly those jsonwebtoken verifies
 //! (`SIGNING_ALGS`).
 
-use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
@@ -195,29 +191,23 @@ impl ProofKey {
         self.shape.fits(alg)
     }
 
-    /// Whether `signature` (the JWS signature, decoded) over `message`
-    /// verifies with this key under `alg`; false for an `alg` the key does
-    /// not fit.
-    pub fn verifies(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+    /// The key parsed by aws-lc-rs for `alg`, ready to check signatures:
+    /// an EC point off its curve or with coordinates out of range, or RSA
+    /// components aws-lc refuses, are refused here.
+    pub fn parse(&self, alg: Algorithm) -> Result<ParsedPublicKey, ProofError> {
         if !self.fits(alg) {
-            return false;
+            return Err(ProofError::KeyAlgorithmMismatch);
         }
-        match &self.material {
-            // Clients sign many proofs with one key: see `es256.rs`.
-            Material::Point(public) if alg == Algorithm::ES256 => {
-                super::es256::KEYS.verify(public, message, signature)
-            }
-            Material::Point(public) => point_algorithm(alg).is_some_and(|algorithm| {
-                UnparsedPublicKey::new(algorithm, public)
-                    .verify(message, signature)
-                    .is_ok()
-            }),
-            Material::Rsa { n, e } => rsa_parameters(alg).is_some_and(|parameters| {
+        let parsed = match &self.material {
+            Material::Point(public) => point_algorithm(alg)
+                .and_then(|algorithm| ParsedPublicKey::new(algorithm, public).ok()),
+            Material::Rsa { n, e } => rsa_parameters(alg).and_then(|parameters| {
                 RsaPublicKeyComponents { n, e }
-                    .verify(parameters, message, signature)
-                    .is_ok()
+                    .to_parsed_public_key(parameters)
+                    .ok()
             }),
-        }
+        };
+        parsed.ok_or(ProofError::BadKey("the key is not a valid public key"))
     }
 
     pub fn jkt(&self) -> &Jkt {
@@ -229,8 +219,7 @@ impl ProofKey {
     }
 }
 
-/// aws-lc-rs's check for an EC or Ed25519 JWS algorithm (ES256 goes
-/// through `es256.rs`, which falls back to the same check) (RFC 7518 3.4:
+/// aws-lc-rs's check for an EC or Ed25519 JWS algorithm (RFC 7518 3.4:
 /// ECDSA signatures are the fixed-size `r || s`).
 fn point_algorithm(alg: Algorithm) -> Option<&'static dyn signature::VerificationAlgorithm> {
     match alg {

@@ -12,12 +12,15 @@
 //! compared case-insensitively and default ports ignored; `ath` is the
 //! SHA-256 of the access token where one is presented; `nonce` is a fresh
 //! server nonce when the site requires them; `iat` is within the window;
-//! and its `jti` was not seen before on this process.
+//! and its `jti` was not seen before with this key on this site, by any
+//! process of the deployment (`replay.rs`).
 
 mod error;
-mod es256;
+#[cfg(test)]
+mod es256_tests;
 mod jws;
 mod key;
+mod keys;
 pub mod nonce;
 mod presentation;
 mod replay;
@@ -32,14 +35,15 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 pub use error::ProofError;
-pub use es256::TABLE_AFTER as ES256_TABLE_AFTER;
-pub use jws::verify_signature;
 pub use key::{Jkt, ProofKey, is_thumbprint};
+pub use keys::ProofKeys;
 pub use presentation::{Presentation, PresentationError, Scheme};
-use replay::ReplayCache;
+use replay::ReplayGuard;
+pub use replay::SHARE_PER_KEY as REPLAY_SHARE_PER_KEY;
 
 use crate::clock::SharedClock;
 use crate::sites::Site;
+use crate::store::SharedStore;
 
 /// The request header that carries the proof, and the response header that
 /// carries a server nonce.
@@ -102,8 +106,6 @@ impl Confirmation {
 pub const MAX_PROOF_LEN: usize = 8 * 1024;
 /// `jti` values longer than this are refused.
 pub const MAX_JTI_LEN: usize = 256;
-/// Live entries the replay cache holds at most before refusing proofs.
-pub const REPLAY_CACHE_CAPACITY: usize = 1_000_000;
 
 /// How old (and how far in the future) a proof's `iat` may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,41 +135,40 @@ pub struct ProofTarget<'a> {
     pub access_token: Option<&'a str>,
 }
 
-/// Checks proofs: one per process, shared by every site (entries in the
-/// replay cache are keyed by site).
-pub struct Dpop {
+/// A proof that passed every check but the replay check.
+#[derive(Debug)]
+pub struct CheckedProof {
+    pub jkt: Jkt,
+    jti: String,
+    usable_until: i64,
+}
+
+/// Checks proofs, all but their `jti`: needs no store (benches use it alone).
+pub struct ProofChecker {
     window: ProofWindow,
-    replay: ReplayCache,
+    keys: ProofKeys,
     clock: SharedClock,
 }
 
-impl Dpop {
+impl ProofChecker {
     pub fn new(window: ProofWindow, clock: SharedClock) -> Self {
         Self {
             window,
-            replay: ReplayCache::new(REPLAY_CACHE_CAPACITY),
+            keys: ProofKeys::new(),
             clock,
         }
     }
 
-    /// The proof among a request's `DPoP` header values: none, or exactly one.
-    pub fn single<'a>(values: &[&'a str]) -> Result<Option<&'a str>, ProofError> {
-        match values {
-            [] => Ok(None),
-            [one] => Ok(Some(one)),
-            _ => Err(ProofError::Multiple),
-        }
-    }
-
-    /// Checks `proof` for `target` on `site`; the key thumbprint it proves.
-    pub fn verify(
+    /// Checks `proof` for `target` on `site`, all but whether it was used
+    /// before.
+    pub fn check(
         &self,
         site: &Site,
         proof: &str,
         target: &ProofTarget<'_>,
-    ) -> Result<Jkt, ProofError> {
+    ) -> Result<CheckedProof, ProofError> {
         let now = self.clock.now();
-        let (key, claims) = verify_signature(proof)?;
+        let (jkt, claims) = self.keys.verify(proof)?;
         if claims.get("htm").and_then(Value::as_str) != Some(target.method) {
             return Err(match claims.get("htm") {
                 None => ProofError::MissingClaim("htm"),
@@ -226,15 +227,62 @@ impl Dpop {
             Some(Value::String(jti)) if !jti.is_empty() && jti.len() <= MAX_JTI_LEN => jti,
             Some(_) => return Err(ProofError::InvalidClaim("jti")),
         };
-        let usable_until = iat.saturating_add(self.window.max_age_secs);
+        Ok(CheckedProof {
+            jkt,
+            jti: jti.clone(),
+            usable_until: iat.saturating_add(self.window.max_age_secs),
+        })
+    }
+}
+
+/// Checks proofs: one per process, shared by every site. Replays are
+/// refused per (site, key) through the shared store (`replay.rs`).
+pub struct Dpop {
+    checker: ProofChecker,
+    replay: ReplayGuard,
+}
+
+impl Dpop {
+    /// Starts the replay check's batch writer: call inside the runtime.
+    pub fn new(window: ProofWindow, clock: SharedClock, store: SharedStore) -> Self {
+        Self {
+            checker: ProofChecker::new(window, clock),
+            replay: ReplayGuard::new(store),
+        }
+    }
+
+    /// The proof among a request's `DPoP` header values: none, or exactly one.
+    pub fn single<'a>(values: &[&'a str]) -> Result<Option<&'a str>, ProofError> {
+        match values {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(ProofError::Multiple),
+        }
+    }
+
+    /// Checks `proof` for `target` on `site`; the key thumbprint it proves.
+    pub async fn verify(
+        &self,
+        site: &Site,
+        proof: &str,
+        target: &ProofTarget<'_>,
+    ) -> Result<Jkt, ProofError> {
+        let checked = self.checker.check(site, proof, target)?;
         self.replay
-            .record(site.id, key.jkt().as_str(), jti, usable_until, now)?;
-        Ok(key.into_jkt())
+            .record(
+                site.id,
+                checked.jkt.as_str(),
+                &checked.jti,
+                checked.usable_until,
+                self.checker.clock.now(),
+            )
+            .await?;
+        Ok(checked.jkt)
     }
 
     /// The key proved by a request's `DPoP` header, if it has one. For the
     /// token endpoint and other requests that present no access token.
-    pub fn verify_request(
+    pub async fn verify_request(
         &self,
         site: &Site,
         values: &[&str],
@@ -249,14 +297,14 @@ impl Dpop {
             path,
             access_token: None,
         };
-        self.verify(site, proof, &target).map(Some)
+        self.verify(site, proof, &target).await.map(Some)
     }
 
     /// A fresh nonce for a response, when the site requires nonces.
     pub fn nonce_for(&self, site: &Site) -> Option<String> {
         site.oauth
             .dpop_nonce_required
-            .then(|| nonce::mint(&site.oauth.dpop_nonce_key, self.clock.now()))
+            .then(|| nonce::mint(&site.oauth.dpop_nonce_key, self.checker.clock.now()))
     }
 }
 

@@ -54,7 +54,7 @@ impl Dpop {
     /// token needs the `DPoP` scheme and a proof for this request, with
     /// `ath` over the token, signed by the key it is bound to; an unbound
     /// token must be sent as `Bearer` (a `DPoP` header beside it is ignored).
-    pub fn check_presentation(
+    pub async fn check_presentation(
         &self,
         site: &Site,
         bound_to: Option<&str>,
@@ -75,7 +75,7 @@ impl Dpop {
                     path: presented.path,
                     access_token: Some(presented.token),
                 };
-                let jkt: Jkt = self.verify(site, proof, &target)?;
+                let jkt: Jkt = self.verify(site, proof, &target).await?;
                 if !jkt.matches(bound_to) {
                     return Err(ProofError::WrongKey.into());
                 }

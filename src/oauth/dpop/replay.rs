@@ -1,41 +1,57 @@
-//! The `jti` replay cache (RFC 9449 section 11.1). Per process: a proof
-//! replayed against another process of the same deployment is not caught
-//! here. What bounds that is the `iat` window (a proof is only good for
-//! `max_age` seconds) and, on sites that require them, server nonces (a
-//! captured proof dies with its nonce). See `docs/oauth-design.md`.
+//! The `jti` replay check (RFC 9449 section 11.1), per (site, key
+//! thumbprint), in the shared store: a proof is accepted once across every
+//! process of the deployment, and no pool is shared by all keys, so a flood
+//! of proofs by one key never refuses another key's proofs.
+//!
+//! The store decides: every new proof is inserted into `dpop_proofs` with
+//! `ON CONFLICT DO NOTHING`, and was new if its row was inserted. Inserts go
+//! out in batches (group commit, `oauth/writer.rs`): one statement carries
+//! every proof that arrived while the previous one was in flight. In front
+//! of the store, each process remembers the last [`SHARE_PER_KEY`] proofs of
+//! each key it accepted, so a proof replayed against the same process is
+//! refused without a round trip. That memory is bounded per key and in
+//! keys, and forgetting is safe since the store still has the row.
+//!
+//! Rows live until the proof would be too old anyway (`iat` plus the
+//! accepted age); the janitor deletes them after that (`janitor.rs`).
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::HashMap;
 
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
 use super::ProofError;
+use crate::oauth::writer::Batcher;
+use crate::store::{ProofUse, SharedStore};
 
-/// Seen proofs, keyed by a digest of (site, key thumbprint, `jti`) so an
-/// entry's size does not depend on what the client sent.
-pub struct ReplayCache {
-    seen: DashMap<[u8; 32], i64>,
-    capacity: usize,
-    /// Expired entries are swept at most this often, or when the cache is full.
-    next_sweep: AtomicI64,
+/// Proofs remembered per key in front of the store.
+pub const SHARE_PER_KEY: usize = 64;
+/// Keys remembered in front of the store; beyond, the memory starts over.
+pub const MAX_FRONT_KEYS: usize = 4096;
+
+type Digest32 = [u8; 32];
+
+/// The replay check of one process.
+pub struct ReplayGuard {
+    front: FrontCache,
+    log: Batcher<ProofUse, bool>,
 }
 
-const SWEEP_EVERY_SECS: i64 = 10;
-
-impl ReplayCache {
-    pub fn new(capacity: usize) -> Self {
+impl ReplayGuard {
+    /// Starts the batch writer; must be called inside the runtime.
+    pub fn new(store: SharedStore) -> Self {
         Self {
-            seen: DashMap::new(),
-            capacity,
-            next_sweep: AtomicI64::new(0),
+            front: FrontCache::new(SHARE_PER_KEY, MAX_FRONT_KEYS),
+            log: Batcher::spawn(move |uses: Vec<ProofUse>| {
+                let store = store.clone();
+                async move { record_distinct(&store, uses).await }
+            }),
         }
     }
 
-    /// Records a proof that is usable until `usable_until`. A proof seen
-    /// before and still usable is a replay. When the cache is full of live
-    /// entries, proofs are refused rather than old ones forgotten: forgetting
-    /// would let those be replayed.
-    pub fn record(
+    /// Records a proof by the key `jkt` that is usable until `usable_until`;
+    /// a proof recorded before is a replay.
+    pub async fn record(
         &self,
         site_id: i64,
         jkt: &str,
@@ -43,45 +59,107 @@ impl ReplayCache {
         usable_until: i64,
         now: i64,
     ) -> Result<(), ProofError> {
-        let mut digest = Sha256::new();
-        digest.update(site_id.to_be_bytes());
-        digest.update(jkt.as_bytes());
-        digest.update([0]);
-        digest.update(jti.as_bytes());
-        let key: [u8; 32] = digest.finalize().into();
-        if self.seen.get(&key).is_some_and(|until| *until >= now) {
+        let key = key_digest(site_id, jkt);
+        let jti_hash: Digest32 = Sha256::digest(jti.as_bytes()).into();
+        if self.front.seen(&key, &jti_hash, now) {
             return Err(ProofError::Replayed);
         }
-        let due = self.next_sweep.load(Ordering::Relaxed);
-        if now >= due || self.seen.len() >= self.capacity {
-            self.sweep(now);
-            if self.seen.len() >= self.capacity {
-                return Err(ProofError::Busy);
-            }
+        let first = self
+            .log
+            .submit(ProofUse {
+                site_id,
+                jkt: jkt.to_owned(),
+                jti_hash: jti_hash.to_vec(),
+                expires_at: usable_until,
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot record a DPoP proof");
+                ProofError::Unavailable
+            })?;
+        if !first {
+            return Err(ProofError::Replayed);
         }
-        match self.seen.entry(key) {
-            dashmap::Entry::Occupied(mut seen) => {
-                if *seen.get() >= now {
-                    return Err(ProofError::Replayed);
-                }
-                seen.insert(usable_until);
-            }
-            dashmap::Entry::Vacant(slot) => {
-                slot.insert(usable_until);
-            }
-        }
+        self.front.remember(key, jti_hash, usable_until, now);
         Ok(())
     }
+}
 
-    fn sweep(&self, now: i64) {
-        self.next_sweep
-            .store(now + SWEEP_EVERY_SECS, Ordering::Relaxed);
-        self.seen.retain(|_, usable_until| *usable_until >= now);
+/// Stores a batch; a (site, key, `jti`) that appears twice in the batch (the
+/// same proof sent twice at once) is new at most once.
+async fn record_distinct(store: &SharedStore, uses: Vec<ProofUse>) -> anyhow::Result<Vec<bool>> {
+    let mut first_at: HashMap<(i64, &str, &[u8]), usize> = HashMap::with_capacity(uses.len());
+    let mut distinct = Vec::with_capacity(uses.len());
+    let mut slot_of = Vec::with_capacity(uses.len());
+    for item in &uses {
+        let next = distinct.len();
+        match first_at.entry((item.site_id, &item.jkt, &item.jti_hash)) {
+            std::collections::hash_map::Entry::Occupied(_) => slot_of.push(None),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
+                distinct.push(item.clone());
+                slot_of.push(Some(next));
+            }
+        }
+    }
+    let new = store.record_proof_uses(&distinct).await?;
+    Ok(slot_of
+        .into_iter()
+        .map(|slot| slot.and_then(|i| new.get(i).copied()).unwrap_or(false))
+        .collect())
+}
+
+/// A digest of (site, key), so that an entry's size does not depend on
+/// what the client sent.
+fn key_digest(site_id: i64, jkt: &str) -> Digest32 {
+    let mut digest = Sha256::new();
+    digest.update(site_id.to_be_bytes());
+    digest.update(jkt.as_bytes());
+    digest.finalize().into()
+}
+
+/// Each key's last proofs, with until when each was usable.
+struct FrontCache {
+    keys: DashMap<Digest32, HashMap<Digest32, i64>>,
+    share: usize,
+    max_keys: usize,
+}
+
+impl FrontCache {
+    fn new(share: usize, max_keys: usize) -> Self {
+        Self {
+            keys: DashMap::new(),
+            share,
+            max_keys,
+        }
+    }
+
+    fn seen(&self, key: &Digest32, jti_hash: &Digest32, now: i64) -> bool {
+        self.keys
+            .get(key)
+            .is_some_and(|proofs| proofs.get(jti_hash).is_some_and(|until| *until >= now))
+    }
+
+    /// Remembers an accepted proof in its key's share. A full share drops
+    /// its expired entries, then, if still full, all of them: only this
+    /// key's, and only here (the store keeps them).
+    fn remember(&self, key: Digest32, jti_hash: Digest32, usable_until: i64, now: i64) {
+        if self.keys.len() >= self.max_keys && !self.keys.contains_key(&key) {
+            self.keys.clear();
+        }
+        let mut proofs = self.keys.entry(key).or_default();
+        if proofs.len() >= self.share {
+            proofs.retain(|_, until| *until >= now);
+            if proofs.len() >= self.share {
+                proofs.clear();
+            }
+        }
+        proofs.insert(jti_hash, usable_until);
     }
 
     #[cfg(test)]
-    fn len(&self) -> usize {
-        self.seen.len()
+    fn remembered(&self, key: &Digest32) -> usize {
+        self.keys.get(key).map_or(0, |p| p.len())
     }
 }
 
@@ -89,34 +167,81 @@ impl ReplayCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_jti_is_refused_the_second_time_while_the_proof_is_usable() {
-        let cache = ReplayCache::new(10);
-        assert!(cache.record(1, "k", "a", 160, 100).is_ok());
-        assert_eq!(
-            cache.record(1, "k", "a", 160, 120),
-            Err(ProofError::Replayed)
-        );
-        // Another key, site or jti is another proof.
-        assert!(cache.record(1, "other", "a", 160, 120).is_ok());
-        assert!(cache.record(2, "k", "a", 160, 120).is_ok());
-        assert!(cache.record(1, "k", "b", 160, 120).is_ok());
-        // Once the proof is stale anyway, its entry may go.
-        assert!(cache.record(1, "k", "a", 300, 200).is_ok());
+    fn digest(s: &str) -> Digest32 {
+        Sha256::digest(s.as_bytes()).into()
     }
 
     #[test]
-    fn a_full_cache_refuses_instead_of_forgetting() {
-        let cache = ReplayCache::new(2);
-        assert!(cache.record(1, "k", "a", 160, 100).is_ok());
-        assert!(cache.record(1, "k", "b", 160, 100).is_ok());
-        assert_eq!(cache.record(1, "k", "c", 160, 100), Err(ProofError::Busy));
+    fn a_full_share_forgets_only_its_own_key() {
+        let front = FrontCache::new(3, 10);
+        let (a, b) = (key_digest(1, "a"), key_digest(1, "b"));
+        front.remember(b, digest("b0"), 200, 100);
+        for i in 0..3 {
+            front.remember(a, digest(&format!("a{i}")), 200, 100);
+        }
+        assert!(front.seen(&a, &digest("a0"), 100));
+        // The fourth proof of `a` overflows its share: `a` starts over.
+        front.remember(a, digest("a3"), 200, 100);
+        assert_eq!(front.remembered(&a), 1);
+        assert!(front.seen(&a, &digest("a3"), 100));
+        // `b` is untouched.
+        assert!(front.seen(&b, &digest("b0"), 100));
+        // Expired entries make room first.
+        front.remember(a, digest("a4"), 400, 100);
+        front.remember(a, digest("a5"), 400, 100);
+        front.remember(a, digest("a6"), 400, 300);
+        assert_eq!(front.remembered(&a), 3);
+        assert!(!front.seen(&a, &digest("a3"), 300));
+    }
+
+    #[test]
+    fn keys_are_per_site() {
+        assert_ne!(key_digest(1, "k"), key_digest(2, "k"));
+        let front = FrontCache::new(3, 10);
+        front.remember(key_digest(1, "k"), digest("j"), 200, 100);
+        assert!(!front.seen(&key_digest(2, "k"), &digest("j"), 100));
+        assert!(!front.seen(&key_digest(1, "k"), &digest("j"), 201));
+    }
+
+    #[test]
+    fn too_many_keys_start_the_memory_over() {
+        let front = FrontCache::new(3, 2);
+        for k in ["a", "b", "c"] {
+            front.remember(key_digest(1, k), digest("j"), 200, 100);
+        }
+        assert_eq!(front.keys.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_proof_twice_in_one_batch_is_new_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = crate::store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let proof = |jti: &str, until| ProofUse {
+            site_id: 1,
+            jkt: "k".into(),
+            jti_hash: Sha256::digest(jti.as_bytes()).to_vec(),
+            expires_at: until,
+        };
+        // The same jti with another iat is the same proof for the check.
+        let batch = vec![
+            proof("a", 100),
+            proof("a", 100),
+            proof("a", 160),
+            proof("b", 100),
+        ];
+        let first = record_distinct(&store, batch).await.unwrap();
+        assert_eq!(first, vec![true, false, false, true]);
+        let later = record_distinct(&store, vec![proof("a", 100), proof("c", 100)]).await;
+        assert_eq!(later.unwrap(), vec![false, true]);
+        let other_site = ProofUse {
+            site_id: 2,
+            ..proof("a", 100)
+        };
         assert_eq!(
-            cache.record(1, "k", "a", 160, 101),
-            Err(ProofError::Replayed)
+            record_distinct(&store, vec![other_site]).await.unwrap(),
+            vec![true]
         );
-        // Expired entries make room.
-        assert!(cache.record(1, "k", "c", 400, 200).is_ok());
-        assert_eq!(cache.len(), 1);
     }
 }

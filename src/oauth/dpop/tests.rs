@@ -84,14 +84,14 @@ fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
     ];
     for (key, alg) in cases {
         let proof = signed_by(key, alg);
-        let verified = verify_signature(&proof).map(|(key, claims)| (key.into_jkt(), claims));
+        let verified = ProofKeys::new().verify(&proof);
         assert!(verified.is_ok(), "{alg:?}: {verified:?}");
         // Another payload under the same signature.
         let mut parts: Vec<&str> = proof.split('.').collect();
         let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
         parts[1] = &other;
         assert_eq!(
-            verify_signature(&parts.join(".")).err(),
+            ProofKeys::new().verify(&parts.join(".")).err(),
             Some(ProofError::BadSignature),
             "{alg:?}"
         );
@@ -103,7 +103,7 @@ fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
     header.jwk = serde_json::from_value(rsa.jwk.clone()).ok();
     let mismatched = ec.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
     assert_eq!(
-        verify_signature(&mismatched).err(),
+        ProofKeys::new().verify(&mismatched).err(),
         Some(ProofError::KeyAlgorithmMismatch)
     );
 }
@@ -111,57 +111,80 @@ fn signatures_made_by_jsonwebtoken_verify_for_every_key_shape() {
 #[test]
 fn proofs_that_are_not_signed_dpop_jwts_are_refused_before_any_key_work() {
     assert_eq!(
-        verify_signature("a.b").err(),
+        ProofKeys::new().verify("a.b").err(),
         Some(ProofError::Malformed("not a compact JWS"))
     );
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
     assert_eq!(
-        verify_signature(&format!("{header}.e30.sig")).err(),
+        ProofKeys::new().verify(&format!("{header}.e30.sig")).err(),
         Some(ProofError::WrongType)
     );
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"HS256","jwk":{}}"#);
     assert_eq!(
-        verify_signature(&format!("{header}.e30.sig")).err(),
+        ProofKeys::new().verify(&format!("{header}.e30.sig")).err(),
         Some(ProofError::UnsupportedAlgorithm)
     );
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"none"}"#);
     assert_eq!(
-        verify_signature(&format!("{header}.e30.")).err(),
+        ProofKeys::new().verify(&format!("{header}.e30.")).err(),
         Some(ProofError::UnsupportedAlgorithm)
     );
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"dpop+jwt","alg":"ES256"}"#);
     assert_eq!(
-        verify_signature(&format!("{header}.e30.sig")).err(),
+        ProofKeys::new().verify(&format!("{header}.e30.sig")).err(),
         Some(ProofError::MissingKey)
     );
 }
 
 #[test]
-fn an_es256_key_that_keeps_signing_is_checked_just_as_strictly() {
+fn a_remembered_key_is_checked_just_as_strictly() {
     use crate::identity::test_keys::TestKey;
     let (key, impostor) = (TestKey::ec("e"), TestKey::ec("i"));
     let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
     header.typ = Some("dpop+jwt".into());
     header.jwk = serde_json::from_value(key.jwk.clone()).ok();
-    // Past the uses after which the key's proofs go through its table.
-    for i in 0..(es256::TABLE_AFTER * 3) {
+    let keys = ProofKeys::new();
+    for i in 0..8 {
         let claims = serde_json::json!({"jti": format!("j{i}"), "htm": "POST"});
         let proof = key.sign_with_header(&header, &claims);
-        assert!(verify_signature(&proof).is_ok(), "proof {i}");
+        assert!(keys.verify(&proof).is_ok(), "proof {i}");
+        assert_eq!(keys.remembered(), (1, 1));
         let mut parts: Vec<&str> = proof.split('.').collect();
         let other = URL_SAFE_NO_PAD.encode(br#"{"jti":"k"}"#);
         parts[1] = &other;
         assert_eq!(
-            verify_signature(&parts.join(".")).err(),
+            keys.verify(&parts.join(".")).err(),
             Some(ProofError::BadSignature),
             "altered proof {i}"
         );
         // The key's jwk in the header, signed by another key.
         let forged = impostor.sign_with_header(&header, &claims);
         assert_eq!(
-            verify_signature(&forged).err(),
+            keys.verify(&forged).err(),
             Some(ProofError::BadSignature),
             "forged proof {i}"
         );
     }
+}
+
+#[test]
+fn a_header_is_remembered_only_once_a_signature_verified() {
+    use crate::identity::test_keys::TestKey;
+    let (key, impostor) = (TestKey::ec("e"), TestKey::ec("i"));
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+    header.typ = Some("dpop+jwt".into());
+    header.jwk = serde_json::from_value(key.jwk.clone()).ok();
+    let keys = ProofKeys::new();
+    let forged = impostor.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
+    assert_eq!(keys.verify(&forged).err(), Some(ProofError::BadSignature));
+    assert_eq!(keys.remembered(), (0, 0));
+    // The same key with other header bytes: found by its thumbprint.
+    let good = key.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
+    assert!(keys.verify(&good).is_ok());
+    header.kid = Some("k1".into());
+    let with_kid = key.sign_with_header(&header, &serde_json::json!({"jti": "j"}));
+    let (first, _) = keys.verify(&good).unwrap_or_else(|e| panic!("{e}"));
+    let (second, _) = keys.verify(&with_kid).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first, second);
+    assert_eq!(keys.remembered(), (2, 1));
 }

@@ -22,12 +22,15 @@ async fn push(
     site: CurrentSite,
     form: OAuthForm<HashMap<String, String>, PAR_FORM_LIMIT>,
 ) -> Result<HttpResponse, OAuthError> {
-    let proof = state.dpop.verify_request(
-        &site.0,
-        &dpop_proofs(&req),
-        req.method().as_str(),
-        req.path(),
-    )?;
+    let proof = state
+        .dpop
+        .verify_request(
+            &site.0,
+            &dpop_proofs(&req),
+            req.method().as_str(),
+            req.path(),
+        )
+        .await?;
     let pushed = state
         .oauth
         .push_authorization_request(&site.0, authorization(&req), &form, proof.as_ref())

@@ -5,5 +5,5 @@
 mod refusals;
 mod resource;
 mod settings;
-mod support;
+pub mod support;
 mod token_endpoint;
