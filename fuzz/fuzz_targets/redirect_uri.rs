@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tessera::oauth::RedirectUri;
 use tessera::oauth::authorize::client_redirect;
+use tessera::oauth::clients::RedirectUri;
 use tessera_fuzz::{site, three_fields};
 use url::Url;
 
