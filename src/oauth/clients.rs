@@ -451,6 +451,13 @@ fn form_decode(raw: &str) -> Option<String> {
 }
 
 impl PresentedClient<'_> {
+    /// The client id and secret, read as the token endpoint reads them.
+    /// Only for the fuzz targets in `fuzz/`.
+    #[doc(hidden)]
+    pub fn fuzz_credentials(&self) -> OAuthResult<(String, Option<String>)> {
+        self.credentials().map(|c| (c.client_id, c.secret))
+    }
+
     fn credentials(&self) -> OAuthResult<Credentials> {
         if let Some(header) = self.authorization {
             let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));

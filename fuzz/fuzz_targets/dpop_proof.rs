@@ -1,0 +1,116 @@
+//! DPoP proofs (RFC 9449): the compact JWS, its header and `jwk`
+//! (`verify_signature`, `ProofKey::from_header`), and the claim checks a
+//! proof's payload goes through (`htu`, `ath`, `nonce`).
+//!
+//! Input, by its first character:
+//! - `h` then a header (JSON text), signed with a fixed payload by the
+//!   fuzz key: the header and key checks with a valid signature;
+//! - `p` then a payload (JSON text) under a good header, signed: the
+//!   payload parsing and the claim checks;
+//! - anything else: the whole input is the proof as sent.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Map, Value};
+use tessera::oauth::dpop::{
+    self, Jkt, ProofError, ProofKey, access_token_hash, is_thumbprint, nonce, same_resource,
+    verify_signature,
+};
+use tessera_fuzz::{NOW, nonce_key, public_jwk, sign_compact, site};
+
+const PAYLOAD: &str =
+    r#"{"htm":"POST","htu":"https://wiki.example.org/oauth/token","iat":1700000000,"jti":"j"}"#;
+
+fn good_header() -> String {
+    format!(
+        r#"{{"typ":"dpop+jwt","alg":"EdDSA","jwk":{}}}"#,
+        public_jwk()
+    )
+}
+
+/// The RFC 7638 thumbprint of the fuzz key, computed here.
+fn fuzz_key_thumbprint() -> String {
+    access_token_hash(&format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        tessera_fuzz::public_x()
+    ))
+}
+
+fn check_key(key: &ProofKey) {
+    assert!(is_thumbprint(key.jkt().as_str()), "{}", key.jkt());
+    assert!(Jkt::from_stored(key.jkt().as_str()).matches(key.jkt().as_str()));
+}
+
+/// The claim checks `Dpop::verify` makes, on whatever the payload holds.
+fn check_claims(claims: &Map<String, Value>) {
+    let site = site();
+    if let Some(htu) = claims.get("htu").and_then(Value::as_str) {
+        if same_resource(htu, &site.base_url, "/oauth/token") {
+            let url = url::Url::parse(htu).unwrap();
+            assert_eq!(url.host_str(), site.base_url.host_str(), "{htu:?}");
+            assert_eq!(url.scheme(), site.base_url.scheme());
+            assert_eq!(url.path(), "/oauth/token");
+        }
+    }
+    if let Some(ath) = claims.get("ath").and_then(Value::as_str) {
+        let _ = access_token_hash(ath);
+    }
+    if let Some(n) = claims.get("nonce").and_then(Value::as_str) {
+        let key = nonce_key();
+        if nonce::is_fresh(&key, n, NOW) {
+            // Only what the server minted is fresh.
+            let minted = [
+                nonce::mint(&key, NOW),
+                nonce::mint(&key, NOW - nonce::NONCE_SLOT_SECS),
+            ];
+            assert!(minted.iter().any(|m| m == n), "{n:?}");
+        }
+    }
+}
+
+fuzz_target!(|data: &str| {
+    let _ = dpop::Dpop::single(&[data]);
+    match data.split_at_checked(1) {
+        Some(("h", header)) => {
+            if let Ok(jwk) = serde_json::from_str::<Value>(header) {
+                if let Ok(key) = ProofKey::from_header(&jwk) {
+                    check_key(&key);
+                }
+                if let Some(jwk) = jwk.get("jwk") {
+                    if let Ok(key) = ProofKey::from_header(jwk) {
+                        check_key(&key);
+                    }
+                }
+            }
+            let proof = sign_compact(header.as_bytes(), PAYLOAD.as_bytes());
+            if let Ok((key, claims)) = verify_signature(&proof) {
+                // Only the fuzz key signed it, so only the fuzz key passes.
+                assert_eq!(key.jkt().as_str(), fuzz_key_thumbprint());
+                check_claims(&claims);
+            }
+        }
+        Some(("p", payload)) => {
+            let proof = sign_compact(good_header().as_bytes(), payload.as_bytes());
+            let object = serde_json::from_str::<Map<String, Value>>(payload).is_ok();
+            match verify_signature(&proof) {
+                Ok((key, claims)) => {
+                    assert!(object);
+                    assert_eq!(key.jkt().as_str(), fuzz_key_thumbprint());
+                    check_claims(&claims);
+                }
+                Err(ProofError::Malformed(_)) => {
+                    assert!(!object || proof.len() > dpop::MAX_PROOF_LEN)
+                }
+                Err(e) => panic!("a good header and signature refused: {e}"),
+            }
+        }
+        _ => {
+            let _ = is_thumbprint(data);
+            if let Ok((key, claims)) = verify_signature(data) {
+                check_key(&key);
+                check_claims(&claims);
+            }
+        }
+    }
+});
