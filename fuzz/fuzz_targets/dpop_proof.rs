@@ -1,5 +1,5 @@
 //! DPoP proofs (RFC 9449): the compact JWS, its header and `jwk`
-//! (`verify_signature`, `ProofKey::from_header`), and the claim checks a
+//! (`ProofKeys::verify`, `ProofKey::from_header`), and the claim checks a
 //! proof's payload goes through (`htu`, `ath`, `nonce`).
 //!
 //! Input, by its first character:
@@ -13,9 +13,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
 use tessera::oauth::dpop::{
-    self, Jkt, ProofError, ProofKey, access_token_hash, is_thumbprint, nonce, same_resource,
-    verify_signature,
+    self, Jkt, ProofError, ProofKey, ProofKeys, access_token_hash, is_thumbprint, nonce,
+    same_resource,
 };
 use tessera_fuzz::{NOW, nonce_key, public_jwk, sign_compact, site};
 
@@ -37,9 +39,16 @@ fn fuzz_key_thumbprint() -> String {
     ))
 }
 
-fn check_key(key: &ProofKey) {
-    assert!(is_thumbprint(key.jkt().as_str()), "{}", key.jkt());
-    assert!(Jkt::from_stored(key.jkt().as_str()).matches(key.jkt().as_str()));
+fn check_key(jkt: &Jkt) {
+    assert!(is_thumbprint(jkt.as_str()), "{}", jkt.as_str());
+    assert!(Jkt::from_stored(jkt.as_str()).matches(jkt.as_str()));
+}
+
+/// The verifier the token endpoint uses, with its memory of proof keys kept
+/// across inputs as a server's is across requests.
+fn verify_signature(proof: &str) -> Result<(Jkt, Map<String, Value>), ProofError> {
+    static KEYS: OnceLock<ProofKeys> = OnceLock::new();
+    KEYS.get_or_init(ProofKeys::new).verify(proof)
 }
 
 /// The claim checks `Dpop::verify` makes, on whatever the payload holds.
@@ -75,18 +84,18 @@ fuzz_target!(|data: &str| {
         Some(("h", header)) => {
             if let Ok(jwk) = serde_json::from_str::<Value>(header) {
                 if let Ok(key) = ProofKey::from_header(&jwk) {
-                    check_key(&key);
+                    check_key(key.jkt());
                 }
                 if let Some(jwk) = jwk.get("jwk") {
                     if let Ok(key) = ProofKey::from_header(jwk) {
-                        check_key(&key);
+                        check_key(key.jkt());
                     }
                 }
             }
             let proof = sign_compact(header.as_bytes(), PAYLOAD.as_bytes());
-            if let Ok((key, claims)) = verify_signature(&proof) {
+            if let Ok((jkt, claims)) = verify_signature(&proof) {
                 // Only the fuzz key signed it, so only the fuzz key passes.
-                assert_eq!(key.jkt().as_str(), fuzz_key_thumbprint());
+                assert_eq!(jkt.as_str(), fuzz_key_thumbprint());
                 check_claims(&claims);
             }
         }
@@ -94,9 +103,9 @@ fuzz_target!(|data: &str| {
             let proof = sign_compact(good_header().as_bytes(), payload.as_bytes());
             let object = serde_json::from_str::<Map<String, Value>>(payload).is_ok();
             match verify_signature(&proof) {
-                Ok((key, claims)) => {
+                Ok((jkt, claims)) => {
                     assert!(object);
-                    assert_eq!(key.jkt().as_str(), fuzz_key_thumbprint());
+                    assert_eq!(jkt.as_str(), fuzz_key_thumbprint());
                     check_claims(&claims);
                 }
                 Err(ProofError::Malformed(_)) => {
@@ -107,8 +116,8 @@ fuzz_target!(|data: &str| {
         }
         _ => {
             let _ = is_thumbprint(data);
-            if let Ok((key, claims)) = verify_signature(data) {
-                check_key(&key);
+            if let Ok((jkt, claims)) = verify_signature(data) {
+                check_key(&jkt);
                 check_claims(&claims);
             }
         }
