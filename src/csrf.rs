@@ -75,19 +75,7 @@ pub fn verify(site: &Site, binding: Binding<'_>, submitted: &str) -> bool {
 mod tests {
     use super::*;
     use crate::crypto::MasterKey;
-    use crate::store::SiteRecord;
-
-    fn site(id: i64, master: &MasterKey) -> Site {
-        let record = SiteRecord {
-            id,
-            slug: format!("s{id}"),
-            name: "Test".into(),
-            base_url: "http://localhost:8080".into(),
-            session_ttl_secs: 3600,
-            ..SiteRecord::default()
-        };
-        Site::from_record(record, vec![], master).unwrap_or_else(|| unreachable!())
-    }
+    use crate::oauth::tokens::tests::site;
 
     #[test]
     fn a_session_token_is_refused_in_another_session_and_on_another_site() {

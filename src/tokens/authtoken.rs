@@ -71,20 +71,7 @@ pub fn verify(site: &Site, value: &str, now: i64) -> Option<VerifiedAuthtoken> {
 mod tests {
     use super::*;
     use crate::crypto::MasterKey;
-    use crate::store::SiteRecord;
-
-    fn site(id: i64, master: &MasterKey) -> Site {
-        let record = SiteRecord {
-            id,
-            slug: format!("s{id}"),
-            name: "Test".into(),
-            base_url: "http://localhost:8080".into(),
-            session_ttl_secs: 3600,
-            created_at: 0,
-            ..SiteRecord::default()
-        };
-        Site::from_record(record, vec![], master).unwrap_or_else(|| unreachable!())
-    }
+    use crate::oauth::tokens::tests::site;
 
     #[test]
     fn a_minted_token_verifies_and_fits_the_limit() {
