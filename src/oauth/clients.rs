@@ -70,6 +70,11 @@ impl RedirectUri {
             return Err(bad());
         }
         let url = Url::parse(raw).map_err(|_| bad())?;
+        // The stored form is longer than the raw one when the parser
+        // percent-encodes or punycodes it; it must still read back.
+        if url.as_str().len() > MAX_URL_LEN {
+            return Err(bad());
+        }
         if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
             return Err(bad());
         }
@@ -796,6 +801,21 @@ mod tests {
         assert!(!registered.matches("http://127.0.0.1:53124/cb#x"));
         assert!(!registered.matches("http://127.0.0.2:53124/cb"));
         assert!(uri("http://[::1]:8000/cb").matches("http://[::1]:9000/cb"));
+    }
+
+    /// Found by the `redirect_uri` fuzz target: a URI under the length
+    /// limit whose normal form is over it was registered, then dropped
+    /// when the client was read back from the store.
+    #[test]
+    fn a_registered_redirect_uri_reads_back_from_its_stored_form() {
+        let raw = format!("https://app.example/{}", "é".repeat(600));
+        assert!(raw.len() <= MAX_URL_LEN);
+        assert_eq!(
+            RedirectUri::parse(&raw),
+            Err(ClientInputError::RedirectUri(raw.clone()))
+        );
+        let fits = uri(&format!("https://app.example/{}", "é".repeat(300)));
+        assert_eq!(RedirectUri::parse(fits.as_str()), Ok(fits));
     }
 
     #[test]
