@@ -19,16 +19,17 @@ mod static_files;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // A body, query or path that cannot be read: the HTML error page, unless
-    // the route is in a scope below or reads its body with its own extractor.
+    // A body, query or path that cannot be read: the API's JSON error on API
+    // paths, the HTML error page elsewhere (OAuth endpoints read their
+    // bodies with their own extractors).
     bodies::page_defaults(cfg);
     health::configure(cfg);
     static_files::configure(cfg);
     login::configure(cfg);
     account::configure(cfg);
-    cfg.service(bodies::api_scope("/api/").configure(api::configure));
+    api::configure(cfg);
     oauth::configure(cfg);
     developers::configure(cfg);
-    cfg.service(bodies::api_scope("/auth/verify").configure(forward_auth::configure));
+    forward_auth::configure(cfg);
     admin::configure(cfg);
 }

@@ -11,20 +11,25 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::future::LocalBoxFuture;
 
-use super::{FORM_URLENCODED, PAGE_FORM_LIMIT, Unread, precheck, query_cause, read_limited};
+use super::{FORM_URLENCODED, PAGE_FORM_LIMIT, Unread, api, precheck, query_cause, read_limited};
 use crate::routes::extract::request_host;
 use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
 
-/// The app-wide extractor configuration: every route outside the scopes
-/// with their own ([`super::api_scope`]) is a page.
+/// The app-wide extractor configuration: queries and paths that cannot be
+/// read are the API's error on API paths ([`api::is_api_path`]) and the
+/// HTML error page everywhere else; JSON bodies are only read by the API.
 pub fn page_defaults(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(PAGE_FORM_LIMIT)
             .error_handler(|e, req| refused(req, form_problem(&e), e)),
     )
+    .app_data(api::json_config())
     .app_data(web::QueryConfig::default().error_handler(|e, req| {
+        if api::is_api_path(req.path()) {
+            return api::query_error(&e);
+        }
         let message = format!(
             "The address of this page is malformed ({}).",
             query_cause(&e)
@@ -32,6 +37,9 @@ pub fn page_defaults(cfg: &mut web::ServiceConfig) {
         refused(req, (StatusCode::BAD_REQUEST, message), e)
     }))
     .app_data(web::PathConfig::default().error_handler(|e, req| {
+        if api::is_api_path(req.path()) {
+            return api::path_error(&e);
+        }
         let message = "There is no such page.".to_string();
         refused(req, (StatusCode::NOT_FOUND, message), e)
     }))
