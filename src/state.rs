@@ -88,7 +88,7 @@ impl AppState {
                 future_skew_secs: settings.dpop_clock_skew_secs,
             },
             clock.clone(),
-            store.clone(),
+            oauth.writer(),
         ));
         Ok(Self {
             dpop,

@@ -92,6 +92,12 @@ impl OAuth {
         }
     }
 
+    /// The group commit of new codes and tokens, which DPoP proof uses
+    /// share (`dpop::Dpop::new`).
+    pub fn writer(&self) -> GrantWriter {
+        self.writer.clone()
+    }
+
     /// The live access token behind a bearer value, or `None` for anything
     /// forged, foreign, expired or revoked. Forgeries fail on the MAC before
     /// any lookup; known tokens are answered from the cache.

@@ -4,17 +4,16 @@
 //! still goes out only after its write is durable, but under load one commit
 //! carries many requests' rows instead of one commit each.
 //!
-//! Two batchers run: [`GrantWriter`] for new codes and client-credentials
-//! tokens, and [`Redeemer`] for code redemptions (claim the code, create its
-//! grant and tokens).
+//! Two batchers run: [`GrantWriter`] for new codes, client-credentials
+//! tokens and DPoP proof uses, and [`Redeemer`] for code redemptions (claim
+//! the code, create its grant and tokens).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{CodeClaim, PendingWrite, Redeemed, SharedStore};
+use crate::store::{CodeClaim, Committed, PendingWrite, Redeemed, SharedStore};
 
 /// Items per batch at most.
 const MAX_BATCH: usize = 512;
@@ -116,31 +115,22 @@ fn fail_all<O>(replies: Vec<oneshot::Sender<Shared<O>>>, e: &Arc<anyhow::Error>)
     }
 }
 
-/// New codes and client-credentials tokens: one multi-row INSERT per table
-/// per batch.
+/// New codes, client-credentials tokens and DPoP proof uses: one multi-row
+/// INSERT per table per batch. A token request's proof rides in the same
+/// batch as its token, so a proof costs a row, not a commit of its own.
 #[derive(Clone)]
-pub struct GrantWriter(Batcher<PendingWrite, Option<i64>>);
+pub struct GrantWriter(Batcher<PendingWrite, Committed>);
 
 impl GrantWriter {
     pub fn spawn(store: SharedStore) -> Self {
         Self(Batcher::spawn(move |writes: Vec<PendingWrite>| {
             let store = store.clone();
-            async move {
-                let ids: HashMap<String, i64> =
-                    store.commit_writes(&writes).await?.into_iter().collect();
-                Ok(writes
-                    .iter()
-                    .map(|write| match write {
-                        PendingWrite::Token(token) => ids.get(&token.token_hash).copied(),
-                        PendingWrite::Code(_) => None,
-                    })
-                    .collect())
-            }
+            async move { Ok(store.commit_writes(&writes).await?) }
         }))
     }
 
-    /// Stores one row durably. For a token, returns its row id.
-    pub async fn write(&self, write: PendingWrite) -> anyhow::Result<Option<i64>> {
+    /// Stores one item durably.
+    pub async fn write(&self, write: PendingWrite) -> anyhow::Result<Committed> {
         self.0.submit(write).await
     }
 }

@@ -19,7 +19,8 @@ pub struct ProofUse {
 #[async_trait]
 pub trait DpopProofStore {
     /// Records each proof use unless one with the same site, key and `jti`
-    /// is stored; per use, whether it was new. Uses are distinct.
+    /// is stored; per use, whether it was new (a use twice in `uses` is new
+    /// at most once).
     async fn record_proof_uses(&self, uses: &[ProofUse]) -> StoreResult<Vec<bool>>;
     /// Deletes uses that expired before `before`.
     async fn purge_proof_uses(&self, before: i64) -> StoreResult<u64>;

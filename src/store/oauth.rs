@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use super::{
-    AuthorizationRecord, ClientChanges, ClientRecord, CodeClaim, CodeRecord, NewClient, NewToken,
-    PendingWrite, Redeemed, Rotation, StoreResult, TokenIds, TokenRecord,
+    AuthorizationRecord, ClientChanges, ClientRecord, CodeClaim, CodeRecord, Committed, NewClient,
+    NewToken, PendingWrite, Redeemed, Rotation, StoreResult, TokenIds, TokenRecord,
 };
 
 #[async_trait]
@@ -75,9 +75,11 @@ pub trait ConsentStore {
 
 #[async_trait]
 pub trait GrantStore {
-    /// Inserts a batch of new codes and tokens, durably, with one statement
-    /// per table (the rows of a batch need not commit together).
-    async fn commit_writes(&self, writes: &[PendingWrite]) -> StoreResult<TokenIds>;
+    /// Inserts a batch of new codes, tokens and DPoP proof uses, durably,
+    /// with one statement per table (the rows of a batch need not commit
+    /// together); one answer per write, in order. Proof uses go first, and
+    /// a token whose proof was used before is not stored.
+    async fn commit_writes(&self, writes: &[PendingWrite]) -> StoreResult<Vec<Committed>>;
     /// Stores tokens of an existing grant (a refresh within the grace window).
     async fn insert_tokens_of_grant(&self, tokens: &[NewToken]) -> StoreResult<TokenIds>;
     async fn find_code(&self, site_id: i64, code_hash: &str) -> StoreResult<Option<CodeRecord>>;

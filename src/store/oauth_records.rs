@@ -203,11 +203,29 @@ pub struct NewToken {
     pub jkt: Option<String>,
 }
 
-/// One row for the group-commit writer.
+/// One item for the group-commit writer.
 #[derive(Debug, Clone)]
 pub enum PendingWrite {
     Code(NewCode),
     Token(NewToken),
+    /// A token whose request carried a DPoP proof: the proof's use is
+    /// recorded in the same batch, and the token is stored only if the
+    /// proof was new (RFC 9449 section 11.1).
+    ProvedToken(NewToken, super::ProofUse),
+    /// A proof's use alone (requests that store nothing else in the batch).
+    Proof(super::ProofUse),
+}
+
+/// What the group commit did with one [`PendingWrite`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    Code,
+    /// A token, with its row id.
+    Token(i64),
+    /// A proof's first use (and its token, if it paid for one).
+    Proof,
+    /// The proof was used before: nothing of this item was stored.
+    ProofReplayed,
 }
 
 /// The row ids given to newly stored tokens, by token hash.

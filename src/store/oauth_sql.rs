@@ -395,21 +395,70 @@ macro_rules! impl_oauth_store {
             async fn commit_writes(
                 &self,
                 writes: &[$crate::store::PendingWrite],
-            ) -> $crate::store::StoreResult<$crate::store::TokenIds> {
-                let mut codes = Vec::new();
-                let mut tokens = Vec::new();
-                for write in writes {
-                    match write {
-                        $crate::store::PendingWrite::Code(code) => codes.push(code),
-                        $crate::store::PendingWrite::Token(token) => tokens.push(token),
-                    }
-                }
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Committed>> {
+                use $crate::store::{Committed, PendingWrite};
                 // Rows of a batch belong to different requests and need not
                 // commit together: each multi-row INSERT is its own atomic,
-                // durable statement, one round trip instead of three.
+                // durable statement, one round trip per table.
                 let mut conn = self.pool.acquire().await?;
+                let proofs: Vec<&$crate::store::ProofUse> = writes
+                    .iter()
+                    .filter_map(|write| match write {
+                        PendingWrite::ProvedToken(_, proof) | PendingWrite::Proof(proof) => Some(proof),
+                        PendingWrite::Code(_) | PendingWrite::Token(_) => None,
+                    })
+                    .collect();
+                let mut fresh = if proofs.is_empty() {
+                    Vec::new()
+                } else {
+                    Self::insert_proof_uses(&mut conn, &proofs).await?
+                }
+                .into_iter();
+                let mut codes = Vec::new();
+                let mut tokens = Vec::new();
+                // `Err(token)`: a stored token, answered once its id is known.
+                let mut answers = Vec::with_capacity(writes.len());
+                for write in writes {
+                    answers.push(match write {
+                        PendingWrite::Code(code) => {
+                            codes.push(code);
+                            Ok(Committed::Code)
+                        }
+                        PendingWrite::Token(token) => {
+                            tokens.push(token);
+                            Err(token)
+                        }
+                        PendingWrite::ProvedToken(token, _) => {
+                            if fresh.next().unwrap_or(false) {
+                                tokens.push(token);
+                                Err(token)
+                            } else {
+                                Ok(Committed::ProofReplayed)
+                            }
+                        }
+                        PendingWrite::Proof(_) => Ok(if fresh.next().unwrap_or(false) {
+                            Committed::Proof
+                        } else {
+                            Committed::ProofReplayed
+                        }),
+                    });
+                }
                 Self::insert_codes(&mut *conn, &codes).await?;
-                Self::insert_tokens(&mut *conn, &tokens, None).await
+                let ids: std::collections::HashMap<String, i64> =
+                    Self::insert_tokens(&mut *conn, &tokens, None).await?.into_iter().collect();
+                answers
+                    .into_iter()
+                    .map(|answer| {
+                        answer.or_else(|token| {
+                            ids.get(&token.token_hash)
+                                .map(|id| Committed::Token(*id))
+                                .ok_or_else(|| {
+                                    sqlx::Error::Protocol("a stored token got no row id".into())
+                                        .into()
+                                })
+                        })
+                    })
+                    .collect()
             }
 
             async fn insert_tokens_of_grant(

@@ -38,12 +38,12 @@ pub use error::ProofError;
 pub use key::{Jkt, ProofKey, is_thumbprint};
 pub use keys::ProofKeys;
 pub use presentation::{Presentation, PresentationError, Scheme};
-use replay::ReplayGuard;
 pub use replay::SHARE_PER_KEY as REPLAY_SHARE_PER_KEY;
+use replay::{PendingUse, ReplayGuard};
 
 use crate::clock::SharedClock;
+use crate::oauth::writer::GrantWriter;
 use crate::sites::Site;
-use crate::store::SharedStore;
 
 /// The request header that carries the proof, and the response header that
 /// carries a server nonce.
@@ -242,12 +242,47 @@ pub struct Dpop {
     replay: ReplayGuard,
 }
 
+/// A proof that passed every check; its `jti` is not recorded yet. Whoever
+/// acts on it records it first ([`Proof::spend`]), or stores it together
+/// with the one token it pays for ([`Proof::with_token`], then
+/// [`Proof::settle`]).
+pub struct Proof<'a> {
+    pub jkt: Jkt,
+    pending: PendingUse,
+    dpop: &'a Dpop,
+}
+
+impl Proof<'_> {
+    pub fn jkt(&self) -> &Jkt {
+        &self.jkt
+    }
+
+    /// Records the proof's use: refused if it was used before, by any process.
+    pub async fn spend(&self) -> Result<(), ProofError> {
+        let now = self.dpop.checker.clock.now();
+        self.dpop.replay.record(&self.pending, now).await
+    }
+
+    /// The group-commit item that stores `token` only if this is the
+    /// proof's first use.
+    pub fn with_token(&self, token: crate::store::NewToken) -> crate::store::PendingWrite {
+        self.pending.with_token(token)
+    }
+
+    /// What the group commit said about [`Self::with_token`]'s item.
+    pub fn settle(&self, committed: crate::store::Committed) -> Result<(), ProofError> {
+        let now = self.dpop.checker.clock.now();
+        self.dpop.replay.settle(&self.pending, committed, now)
+    }
+}
+
 impl Dpop {
-    /// Starts the replay check's batch writer: call inside the runtime.
-    pub fn new(window: ProofWindow, clock: SharedClock, store: SharedStore) -> Self {
+    /// Records proof uses through `writer`, the group commit that stores
+    /// the token endpoint's tokens.
+    pub fn new(window: ProofWindow, clock: SharedClock, writer: GrantWriter) -> Self {
         Self {
             checker: ProofChecker::new(window, clock),
-            replay: ReplayGuard::new(store),
+            replay: ReplayGuard::new(writer),
         }
     }
 
@@ -260,35 +295,52 @@ impl Dpop {
         }
     }
 
-    /// Checks `proof` for `target` on `site`; the key thumbprint it proves.
+    /// Checks `proof` for `target` on `site`, all but the store's word on
+    /// whether it was used before.
+    pub fn check(
+        &self,
+        site: &Site,
+        proof: &str,
+        target: &ProofTarget<'_>,
+    ) -> Result<Proof<'_>, ProofError> {
+        let checked = self.checker.check(site, proof, target)?;
+        let pending = self.replay.prepare(
+            site.id,
+            checked.jkt.as_str(),
+            &checked.jti,
+            checked.usable_until,
+            self.checker.clock.now(),
+        )?;
+        Ok(Proof {
+            jkt: checked.jkt,
+            pending,
+            dpop: self,
+        })
+    }
+
+    /// Checks `proof` for `target` on `site` and records its use; the key
+    /// thumbprint it proves.
     pub async fn verify(
         &self,
         site: &Site,
         proof: &str,
         target: &ProofTarget<'_>,
     ) -> Result<Jkt, ProofError> {
-        let checked = self.checker.check(site, proof, target)?;
-        self.replay
-            .record(
-                site.id,
-                checked.jkt.as_str(),
-                &checked.jti,
-                checked.usable_until,
-                self.checker.clock.now(),
-            )
-            .await?;
-        Ok(checked.jkt)
+        let proof = self.check(site, proof, target)?;
+        proof.spend().await?;
+        Ok(proof.jkt)
     }
 
-    /// The key proved by a request's `DPoP` header, if it has one. For the
-    /// token endpoint and other requests that present no access token.
-    pub async fn verify_request(
+    /// The proof in a request's `DPoP` header, if it has one, checked but
+    /// not recorded. For the token endpoint and other requests that present
+    /// no access token.
+    pub fn check_request(
         &self,
         site: &Site,
         values: &[&str],
         method: &str,
         path: &str,
-    ) -> Result<Option<Jkt>, ProofError> {
+    ) -> Result<Option<Proof<'_>>, ProofError> {
         let Some(proof) = Dpop::single(values)? else {
             return Ok(None);
         };
@@ -297,7 +349,25 @@ impl Dpop {
             path,
             access_token: None,
         };
-        self.verify(site, proof, &target).await.map(Some)
+        self.check(site, proof, &target).map(Some)
+    }
+
+    /// The key proved by a request's `DPoP` header, if it has one, its use
+    /// recorded.
+    pub async fn verify_request(
+        &self,
+        site: &Site,
+        values: &[&str],
+        method: &str,
+        path: &str,
+    ) -> Result<Option<Jkt>, ProofError> {
+        match self.check_request(site, values, method, path)? {
+            Some(proof) => {
+                proof.spend().await?;
+                Ok(Some(proof.jkt))
+            }
+            None => Ok(None),
+        }
     }
 
     /// A fresh nonce for a response, when the site requires nonces.

@@ -5,24 +5,25 @@
 //!
 //! The store decides: every new proof is inserted into `dpop_proofs` with
 //! `ON CONFLICT DO NOTHING`, and was new if its row was inserted. Inserts go
-//! out in batches (group commit, `oauth/writer.rs`): one statement carries
-//! every proof that arrived while the previous one was in flight. In front
-//! of the store, each process remembers the last [`SHARE_PER_KEY`] proofs of
-//! each key it accepted, so a proof replayed against the same process is
-//! refused without a round trip. That memory is bounded per key and in
-//! keys, and forgetting is safe since the store still has the row.
+//! through the group commit (`oauth/writer.rs`): one statement carries every
+//! proof that arrived while the previous batch was in flight, and a token
+//! request's proof goes out in the same batch as the token it pays for (the
+//! token is stored only if the proof was new). In front of the store, each
+//! process remembers the last [`SHARE_PER_KEY`] proofs of each key it
+//! accepted, so a proof replayed against the same process is refused
+//! without a round trip. That memory is bounded per key and in keys, and
+//! forgetting is safe since the store still has the row.
 //!
 //! Rows live until the proof would be too old anyway (`iat` plus the
 //! accepted age); the janitor deletes them after that (`janitor.rs`).
 
-use std::collections::HashMap;
-
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 use super::ProofError;
-use crate::oauth::writer::Batcher;
-use crate::store::{ProofUse, SharedStore};
+use crate::oauth::writer::GrantWriter;
+use crate::store::{Committed, PendingWrite, ProofUse};
 
 /// Proofs remembered per key in front of the store.
 pub const SHARE_PER_KEY: usize = 64;
@@ -34,79 +35,91 @@ type Digest32 = [u8; 32];
 /// The replay check of one process.
 pub struct ReplayGuard {
     front: FrontCache,
-    log: Batcher<ProofUse, bool>,
+    writer: GrantWriter,
+}
+
+/// A proof's use, not recorded yet.
+#[derive(Debug, Clone)]
+pub struct PendingUse {
+    key: Digest32,
+    jti_hash: Digest32,
+    row: ProofUse,
+}
+
+impl PendingUse {
+    /// The group-commit item that stores `token` if, and only if, this use
+    /// is the proof's first.
+    pub fn with_token(&self, token: crate::store::NewToken) -> PendingWrite {
+        PendingWrite::ProvedToken(token, self.row.clone())
+    }
 }
 
 impl ReplayGuard {
-    /// Starts the batch writer; must be called inside the runtime.
-    pub fn new(store: SharedStore) -> Self {
+    /// Records uses through `writer`, the group commit the token endpoint
+    /// stores its tokens with.
+    pub fn new(writer: GrantWriter) -> Self {
         Self {
             front: FrontCache::new(SHARE_PER_KEY, MAX_FRONT_KEYS),
-            log: Batcher::spawn(move |uses: Vec<ProofUse>| {
-                let store = store.clone();
-                async move { record_distinct(&store, uses).await }
-            }),
+            writer,
         }
     }
 
-    /// Records a proof by the key `jkt` that is usable until `usable_until`;
-    /// a proof recorded before is a replay.
-    pub async fn record(
+    /// The use of a proof by the key `jkt` that is usable until
+    /// `usable_until`; a proof this process accepted before is refused at
+    /// once.
+    pub fn prepare(
         &self,
         site_id: i64,
         jkt: &str,
         jti: &str,
         usable_until: i64,
         now: i64,
-    ) -> Result<(), ProofError> {
+    ) -> Result<PendingUse, ProofError> {
         let key = key_digest(site_id, jkt);
         let jti_hash: Digest32 = Sha256::digest(jti.as_bytes()).into();
         if self.front.seen(&key, &jti_hash, now) {
             return Err(ProofError::Replayed);
         }
-        let first = self
-            .log
-            .submit(ProofUse {
+        Ok(PendingUse {
+            key,
+            jti_hash,
+            row: ProofUse {
                 site_id,
                 jkt: jkt.to_owned(),
                 jti_hash: jti_hash.to_vec(),
                 expires_at: usable_until,
-            })
+            },
+        })
+    }
+
+    /// Records `pending` alone; a proof recorded before is a replay.
+    pub async fn record(&self, pending: &PendingUse, now: i64) -> Result<(), ProofError> {
+        let committed = self
+            .writer
+            .write(PendingWrite::Proof(pending.row.clone()))
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "cannot record a DPoP proof");
                 ProofError::Unavailable
             })?;
-        if !first {
+        self.settle(pending, committed, now)
+    }
+
+    /// What the group commit said about an item that carried `pending`
+    /// ([`PendingUse::with_token`] or [`Self::record`]).
+    pub fn settle(
+        &self,
+        pending: &PendingUse,
+        committed: Committed,
+        now: i64,
+    ) -> Result<(), ProofError> {
+        if committed == Committed::ProofReplayed {
             return Err(ProofError::Replayed);
         }
-        self.front.remember(key, jti_hash, usable_until, now);
+        self.front
+            .remember(pending.key, pending.jti_hash, pending.row.expires_at, now);
         Ok(())
     }
-}
-
-/// Stores a batch; a (site, key, `jti`) that appears twice in the batch (the
-/// same proof sent twice at once) is new at most once.
-async fn record_distinct(store: &SharedStore, uses: Vec<ProofUse>) -> anyhow::Result<Vec<bool>> {
-    let mut first_at: HashMap<(i64, &str, &[u8]), usize> = HashMap::with_capacity(uses.len());
-    let mut distinct = Vec::with_capacity(uses.len());
-    let mut slot_of = Vec::with_capacity(uses.len());
-    for item in &uses {
-        let next = distinct.len();
-        match first_at.entry((item.site_id, &item.jkt, &item.jti_hash)) {
-            std::collections::hash_map::Entry::Occupied(_) => slot_of.push(None),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(next);
-                distinct.push(item.clone());
-                slot_of.push(Some(next));
-            }
-        }
-    }
-    let new = store.record_proof_uses(&distinct).await?;
-    Ok(slot_of
-        .into_iter()
-        .map(|slot| slot.and_then(|i| new.get(i).copied()).unwrap_or(false))
-        .collect())
 }
 
 /// A digest of (site, key), so that an entry's size does not depend on
@@ -166,6 +179,7 @@ impl FrontCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{DpopProofStore, GrantStore};
 
     fn digest(s: &str) -> Digest32 {
         Sha256::digest(s.as_bytes()).into()
@@ -212,18 +226,26 @@ mod tests {
         assert_eq!(front.keys.len(), 1);
     }
 
-    #[tokio::test]
-    async fn a_proof_twice_in_one_batch_is_new_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = crate::store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let proof = |jti: &str, until| ProofUse {
+    fn proof(jti: &str, until: i64) -> ProofUse {
+        ProofUse {
             site_id: 1,
             jkt: "k".into(),
             jti_hash: Sha256::digest(jti.as_bytes()).to_vec(),
             expires_at: until,
-        };
+        }
+    }
+
+    async fn sqlite_store(dir: &tempfile::TempDir) -> crate::store::SharedStore {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = crate::store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn a_proof_twice_in_one_batch_is_new_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
         // The same jti with another iat is the same proof for the check.
         let batch = vec![
             proof("a", 100),
@@ -231,17 +253,42 @@ mod tests {
             proof("a", 160),
             proof("b", 100),
         ];
-        let first = record_distinct(&store, batch).await.unwrap();
+        let first = store.record_proof_uses(&batch).await.unwrap();
         assert_eq!(first, vec![true, false, false, true]);
-        let later = record_distinct(&store, vec![proof("a", 100), proof("c", 100)]).await;
+        let later = store
+            .record_proof_uses(&[proof("a", 100), proof("c", 100)])
+            .await;
         assert_eq!(later.unwrap(), vec![false, true]);
         let other_site = ProofUse {
             site_id: 2,
             ..proof("a", 100)
         };
         assert_eq!(
-            record_distinct(&store, vec![other_site]).await.unwrap(),
+            store.record_proof_uses(&[other_site]).await.unwrap(),
             vec![true]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replayed_proof_stores_nothing_of_its_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        store
+            .record_proof_uses(&[proof("used", 100)])
+            .await
+            .unwrap();
+        let writes = vec![
+            PendingWrite::Proof(proof("used", 100)),
+            PendingWrite::Proof(proof("fresh", 100)),
+            PendingWrite::Proof(proof("fresh", 100)),
+        ];
+        assert_eq!(
+            store.commit_writes(&writes).await.unwrap(),
+            vec![
+                Committed::ProofReplayed,
+                Committed::Proof,
+                Committed::ProofReplayed
+            ]
         );
     }
 }

@@ -6,10 +6,10 @@
 use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
 use crate::oauth::OAuth;
 use crate::oauth::clients::{Client, GrantType};
-use crate::oauth::dpop::Jkt;
+use crate::oauth::dpop::Proof;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::sites::Site;
-use crate::store::PendingWrite;
+use crate::store::{Committed, PendingWrite};
 
 impl OAuth {
     pub(super) async fn client_credentials(
@@ -17,7 +17,7 @@ impl OAuth {
         site: &Site,
         client: &Client,
         request: &TokenRequest,
-        proof: Option<&Jkt>,
+        proof: Option<&Proof<'_>>,
     ) -> OAuthResult<TokenResponse> {
         if !client.confidential {
             return Err(OAuthError::UnauthorizedClient(
@@ -48,15 +48,22 @@ impl OAuth {
             user_id: None,
             grant_id: None,
             scopes,
-            access_jkt: proof,
+            access_jkt: proof.map(Proof::jkt),
             refresh_jkt: None,
         };
         let minted = mint(site, &binding, None, now);
-        let id = self
-            .writer
-            .write(PendingWrite::Token(minted.access_row.clone()))
-            .await?;
-        if let Some(id) = id {
+        // A proof's use is stored with the token it pays for, in the same
+        // batch: the token is stored only if the proof is new.
+        let row = minted.access_row.clone();
+        let write = match proof {
+            Some(proof) => proof.with_token(row),
+            None => PendingWrite::Token(row),
+        };
+        let committed = self.writer.write(write).await?;
+        if let Some(proof) = proof {
+            proof.settle(committed)?;
+        }
+        if let Committed::Token(id) = committed {
             self.remember_access(client, &minted.access_row, id);
         }
         Ok(respond(site, minted, scopes))

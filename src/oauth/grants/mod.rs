@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::OAuth;
 use super::cache::CachedToken;
 use super::clients::{Client, GrantType, PresentedClient};
-use super::dpop::{self, Jkt, ProofError};
+use super::dpop::{self, Jkt, Proof, ProofError};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
@@ -164,14 +164,15 @@ fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, no
 
 impl OAuth {
     /// `POST /oauth/token`. `authorization` is the raw `Authorization`
-    /// header; `proof` the key of the request's DPoP proof, already checked
-    /// (`dpop::Dpop::verify_token_request`).
+    /// header; `proof` the request's DPoP proof, checked but not recorded
+    /// (`dpop::Dpop::check_request`): client credentials store its use with
+    /// the token, every other grant records it before acting.
     pub async fn token(
         &self,
         site: &Site,
         authorization: Option<&str>,
         request: &TokenRequest,
-        proof: Option<&Jkt>,
+        proof: Option<&Proof<'_>>,
     ) -> OAuthResult<TokenResponse> {
         let presented = PresentedClient {
             authorization,
@@ -182,15 +183,22 @@ impl OAuth {
         if client.dpop_required && proof.is_none() {
             return Err(ProofError::Missing.into());
         }
-        let mut response = match request.grant_type.as_deref() {
+        let grant_type = request.grant_type.as_deref();
+        if grant_type != Some("client_credentials")
+            && let Some(proof) = proof
+        {
+            proof.spend().await?;
+        }
+        let jkt = proof.map(Proof::jkt);
+        let mut response = match grant_type {
             None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
-            Some("authorization_code") => self.exchange_code(site, &client, request, proof).await,
-            Some("refresh_token") => self.refresh(site, &client, request, proof).await,
+            Some("authorization_code") => self.exchange_code(site, &client, request, jkt).await,
+            Some("refresh_token") => self.refresh(site, &client, request, jkt).await,
             Some("client_credentials") => {
                 self.client_credentials(site, &client, request, proof).await
             }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
-                self.poll_device_code(site, &client, request, proof).await
+                self.poll_device_code(site, &client, request, jkt).await
             }
             Some(_) => Err(OAuthError::UnsupportedGrantType),
         }?;

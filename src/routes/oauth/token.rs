@@ -25,15 +25,12 @@ async fn token(
     if form.grant_type.as_deref() == Some(token_exchange::GRANT_TYPE) {
         return super::token_exchange::respond(&req, &state, &site.0, &form).await;
     }
-    let proof = state
-        .dpop
-        .verify_request(
-            &site.0,
-            &dpop_proofs(&req),
-            req.method().as_str(),
-            req.path(),
-        )
-        .await?;
+    let proof = state.dpop.check_request(
+        &site.0,
+        &dpop_proofs(&req),
+        req.method().as_str(),
+        req.path(),
+    )?;
     let issued = state
         .oauth
         .token(&site.0, authorization(&req), &form, proof.as_ref())

@@ -188,3 +188,16 @@ async fn the_janitor_purges_proofs_once_their_window_has_passed() {
         .unwrap();
     assert_eq!(purged, 1);
 }
+
+#[tokio::test]
+async fn one_proof_sent_many_times_at_once_buys_one_token() {
+    let app = spawn_app().await;
+    let client = service_client(&app).await;
+    let proof = Proofer::es256().for_token(&app);
+    // Sent together, the copies meet in one group-commit batch or in
+    // consecutive ones: either way the proof is new once.
+    let responses = join_all((0..8).map(|_| client_credentials(&app, &client, Some(&proof)))).await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400]);
+}
