@@ -179,7 +179,6 @@ impl FrontCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{DpopProofStore, GrantStore};
 
     fn digest(s: &str) -> Digest32 {
         Sha256::digest(s.as_bytes()).into()
