@@ -58,6 +58,11 @@ pub struct Settings {
     /// reach loopback, private and link-local addresses. Off by default:
     /// for development, tests and providers on a private network.
     pub outbound_allow_private: bool,
+    /// Where `GET /metrics` is served, apart from the main listener so it
+    /// is never public by accident; `None` (the default): no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// An OTLP/HTTP collector to send request traces to; `None`: no traces.
+    pub otlp_endpoint: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +99,8 @@ struct FileSettings {
     dpop_proof_max_age_secs: Option<u64>,
     dpop_clock_skew_secs: Option<u64>,
     outbound_allow_private: Option<bool>,
+    metrics_listen: Option<String>,
+    otlp_endpoint: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -217,6 +224,38 @@ impl Settings {
             None => file.outbound_allow_private.unwrap_or(false),
         };
 
+        let metrics_listen = match pick("TESSERA_METRICS_LISTEN", &file.metrics_listen) {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                SettingsError::new(
+                    "TESSERA_METRICS_LISTEN",
+                    format!("expected an address such as 127.0.0.1:9464, got `{raw}`"),
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m.port() != 0 && m == listen) {
+            return Err(SettingsError::new(
+                "TESSERA_METRICS_LISTEN",
+                "must differ from TESSERA_LISTEN: metrics are not served on the main listener",
+            ));
+        }
+        let otlp_endpoint = match pick("TESSERA_OTLP_ENDPOINT", &file.otlp_endpoint) {
+            None => None,
+            Some(raw) => Some(
+                Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        SettingsError::new(
+                            "TESSERA_OTLP_ENDPOINT",
+                            format!(
+                                "expected an http(s) URL such as http://127.0.0.1:4318, got `{raw}`"
+                            ),
+                        )
+                    })?,
+            ),
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -234,6 +273,8 @@ impl Settings {
             dpop_proof_max_age_secs,
             dpop_clock_skew_secs,
             outbound_allow_private,
+            metrics_listen,
+            otlp_endpoint,
         })
     }
 }
@@ -434,6 +475,55 @@ mod tests {
         assert_eq!(settings.listen.port(), 7777);
         assert_eq!(settings.base_url.as_str(), "https://file.example.com/");
         assert!(!settings.outbound_allow_private, "off by default");
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_never_on_the_main_listener() {
+        let key = MasterKey::generate().to_base64();
+        let metrics = |pairs: &[(&str, &str)]| {
+            let mut all = vars(pairs);
+            all.insert("TESSERA_MASTER_KEY".into(), key.clone());
+            Settings::from_vars(&all, None)
+                .map(|s| s.metrics_listen.map(|a| a.to_string()))
+                .map_err(|e| e.variable)
+        };
+        assert_eq!(metrics(&[]), Ok(None));
+        assert_eq!(
+            metrics(&[("TESSERA_METRICS_LISTEN", "127.0.0.1:9464")]),
+            Ok(Some("127.0.0.1:9464".into()))
+        );
+        assert_eq!(
+            metrics(&[
+                ("TESSERA_LISTEN", "127.0.0.1:9464"),
+                ("TESSERA_METRICS_LISTEN", "127.0.0.1:9464")
+            ]),
+            Err("TESSERA_METRICS_LISTEN")
+        );
+        assert_eq!(
+            metrics(&[("TESSERA_METRICS_LISTEN", "9464")]),
+            Err("TESSERA_METRICS_LISTEN")
+        );
+    }
+
+    #[test]
+    fn an_otlp_endpoint_must_be_an_http_url() {
+        let key = MasterKey::generate().to_base64();
+        let endpoint = |value: &str| {
+            Settings::from_vars(
+                &vars(&[
+                    ("TESSERA_MASTER_KEY", &key),
+                    ("TESSERA_OTLP_ENDPOINT", value),
+                ]),
+                None,
+            )
+            .map(|s| s.otlp_endpoint.map(|u| u.to_string()))
+            .map_err(|e| e.variable)
+        };
+        assert_eq!(
+            endpoint("http://127.0.0.1:4318"),
+            Ok(Some("http://127.0.0.1:4318/".into()))
+        );
+        assert_eq!(endpoint("collector:4318"), Err("TESSERA_OTLP_ENDPOINT"));
     }
 
     #[test]

@@ -96,6 +96,18 @@ impl OAuthError {
         }
     }
 
+    /// The `reason` label of the refusals metric: the error code, made
+    /// more precise where the code covers several cases; `None` for a
+    /// failure of ours and for a device still waiting for its user.
+    pub fn refusal_reason(&self) -> Option<&'static str> {
+        match self {
+            OAuthError::ServerError(_) | OAuthError::AuthorizationPending => None,
+            OAuthError::Dpop(ProofError::Replayed) => Some("dpop_replay"),
+            OAuthError::TemporarilyUnavailable(_) => Some("throttled"),
+            other => Some(other.code()),
+        }
+    }
+
     pub fn invalid_request(message: impl Into<String>) -> Self {
         OAuthError::InvalidRequest(message.into())
     }

@@ -244,10 +244,15 @@ pub struct Dpop {
 
 impl Dpop {
     /// Starts the replay check's batch writer: call inside the runtime.
-    pub fn new(window: ProofWindow, clock: SharedClock, store: SharedStore) -> Self {
+    pub fn new(
+        window: ProofWindow,
+        clock: SharedClock,
+        store: SharedStore,
+        metrics: crate::metrics::BatchMetrics,
+    ) -> Self {
         Self {
             checker: ProofChecker::new(window, clock),
-            replay: ReplayGuard::new(store),
+            replay: ReplayGuard::new(store, metrics),
         }
     }
 

@@ -21,6 +21,7 @@ use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
 use super::ProofError;
+use crate::metrics::BatchMetrics;
 use crate::oauth::writer::Batcher;
 use crate::store::{ProofUse, SharedStore};
 
@@ -39,10 +40,10 @@ pub struct ReplayGuard {
 
 impl ReplayGuard {
     /// Starts the batch writer; must be called inside the runtime.
-    pub fn new(store: SharedStore) -> Self {
+    pub fn new(store: SharedStore, metrics: BatchMetrics) -> Self {
         Self {
             front: FrontCache::new(SHARE_PER_KEY, MAX_FRONT_KEYS),
-            log: Batcher::spawn(move |uses: Vec<ProofUse>| {
+            log: Batcher::spawn(metrics, move |uses: Vec<ProofUse>| {
                 let store = store.clone();
                 async move { record_distinct(&store, uses).await }
             }),
