@@ -1,11 +1,13 @@
 //! Per-request counting: requests and latency by matched route pattern
 //! (never the raw path), method and status, and refusals by reason.
 //!
-//! The route label is actix's matched resource. Its name is borrowed when
-//! the resource has one, and the hot routes are named after their pattern
-//! (`/auth/verify`, `/oauth/token`…) so they cost no allocation; others
-//! fall back to `match_pattern`, which builds the pattern string. Either
-//! way the series handles are looked up by that string and registered only
+//! The route label is the pattern of actix's matched resource. Actix
+//! builds that string on each call (`match_pattern`), so the hot routes
+//! (`/auth/verify`, `/oauth/token`, `/oauth/introspect`, `/healthz`) are
+//! named after their pattern and looked up by that borrowed name: no
+//! allocation. Other routes are named after their handler by actix's
+//! macros (names that never start with `/`, and may repeat), so they pay
+//! for one pattern string per request. Series handles are registered only
 //! the first time a route is seen.
 
 use std::sync::{Arc, OnceLock};
@@ -16,7 +18,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use dashmap::DashMap;
 
 use super::Registry;
@@ -54,18 +56,22 @@ impl HttpMetrics {
         }
     }
 
-    fn route(&self, route: &str) -> Arc<RouteSeries> {
-        if let Some(series) = self.routes.get(route) {
+    /// The series of the route looked up by `key`; `pattern` gives its
+    /// label the first time (checked once, so a name that is not its
+    /// pattern still gets the right label).
+    fn route(&self, key: &str, pattern: impl FnOnce() -> Option<String>) -> Arc<RouteSeries> {
+        if let Some(series) = self.routes.get(key) {
             return series.clone();
         }
+        let label = pattern().unwrap_or_else(|| key.to_string());
         let series = Arc::new(RouteSeries {
-            route: route.into(),
+            route: label.into(),
             requests: DashMap::new(),
             durations: Default::default(),
             refusals: DashMap::new(),
         });
         self.routes
-            .entry(route.into())
+            .entry(key.into())
             .or_insert(series)
             .value()
             .clone()
@@ -74,13 +80,16 @@ impl HttpMetrics {
     /// Counts one answered request.
     pub fn record(
         &self,
-        route: &str,
+        route: &RouteKey<'_>,
         method: usize,
         status: StatusCode,
         refusal: Option<Refusal>,
         started: Instant,
     ) {
-        let series = self.route(route);
+        let series = match route {
+            RouteKey::Named(name, request) => self.route(name, || request.match_pattern()),
+            RouteKey::Pattern(pattern) => self.route(pattern, || None),
+        };
         let labels = |extra: Label| {
             vec![
                 Label::new("route", series.route.to_string()),
@@ -128,6 +137,14 @@ impl HttpMetrics {
     }
 }
 
+/// How a request's route is found in the series map.
+pub enum RouteKey<'a> {
+    /// A resource named after its pattern (its name starts with `/`).
+    Named(&'a str, &'a HttpRequest),
+    /// The matched pattern, or [`UNMATCHED_ROUTE`].
+    Pattern(&'a str),
+}
+
 /// The middleware. Does nothing when metrics are off.
 pub async fn count_requests(
     req: ServiceRequest,
@@ -149,17 +166,22 @@ pub async fn count_requests(
             let request = response.request();
             let refusal = response.response().extensions().get::<Refusal>().copied();
             let status = response.status();
-            match request.match_name() {
-                Some(name) => http.record(name, method, status, refusal, started),
-                None => match request.match_pattern() {
-                    Some(pattern) => http.record(&pattern, method, status, refusal, started),
-                    None => http.record(UNMATCHED_ROUTE, method, status, refusal, started),
-                },
+            match request.match_name().filter(|n| n.starts_with('/')) {
+                Some(name) => {
+                    let key = RouteKey::Named(name, request);
+                    http.record(&key, method, status, refusal, started);
+                }
+                None => {
+                    let pattern = request.match_pattern();
+                    let key = RouteKey::Pattern(pattern.as_deref().unwrap_or(UNMATCHED_ROUTE));
+                    http.record(&key, method, status, refusal, started);
+                }
             }
         }
         Err(e) => {
             let status = e.as_response_error().status_code();
-            http.record(UNMATCHED_ROUTE, method, status, None, started);
+            let key = RouteKey::Pattern(UNMATCHED_ROUTE);
+            http.record(&key, method, status, None, started);
         }
     }
     result

@@ -65,7 +65,8 @@ mod tests {
 
     #[test]
     fn statuses_map_to_their_class() {
-        let class = |code: u16| STATUS_CLASSES[status_class_index(StatusCode::from_u16(code).unwrap())];
+        let class =
+            |code: u16| STATUS_CLASSES[status_class_index(StatusCode::from_u16(code).unwrap())];
         assert_eq!(class(101), "1xx");
         assert_eq!(class(200), "2xx");
         assert_eq!(class(303), "3xx");

@@ -34,7 +34,10 @@ pub fn describe_all(recorder: &PrometheusRecorder) {
         "Token responses sent, by grant type and site",
     );
     counter(CACHE_HITS, "In-process cache lookups answered from memory");
-    counter(CACHE_MISSES, "In-process cache lookups that went to the store");
+    counter(
+        CACHE_MISSES,
+        "In-process cache lookups that went to the store",
+    );
     let gauge = |name: &'static str, unit: Option<Unit>, help: &'static str| {
         recorder.describe_gauge(name.into(), unit, SharedString::const_str(help));
     };

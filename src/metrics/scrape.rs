@@ -24,7 +24,9 @@ pub async fn update(registry: &Registry, sources: &ScrapeSources<'_>) {
         let (hits, misses) = lookups.read();
         let label = || vec![Label::from_static_parts("cache", cache)];
         registry.counter(names::CACHE_HITS, label()).absolute(hits);
-        registry.counter(names::CACHE_MISSES, label()).absolute(misses);
+        registry
+            .counter(names::CACHE_MISSES, label())
+            .absolute(misses);
     }
     registry
         .gauge(names::CHANGE_FEED_LAG, vec![])

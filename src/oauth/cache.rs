@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use dashmap::DashMap;
 
 use super::clients::Client;
-use crate::cache::HitCount;
 use super::scopes::ScopeSet;
+use crate::cache::HitCount;
 
 /// An access token as the request path needs it.
 #[derive(Debug, Clone)]

@@ -114,3 +114,27 @@ impl OAuthError {
 }
 
 pub type OAuthResult<T> = Result<T, OAuthError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_reasons_name_the_case_and_skip_our_own_failures() {
+        assert_eq!(
+            OAuthError::InvalidGrant("used").refusal_reason(),
+            Some("invalid_grant")
+        );
+        assert_eq!(
+            OAuthError::Dpop(ProofError::Replayed).refusal_reason(),
+            Some("dpop_replay")
+        );
+        assert_eq!(
+            OAuthError::TemporarilyUnavailable(30).refusal_reason(),
+            Some("throttled")
+        );
+        assert_eq!(OAuthError::AuthorizationPending.refusal_reason(), None);
+        let failure = OAuthError::ServerError(anyhow::anyhow!("database gone"));
+        assert_eq!(failure.refusal_reason(), None);
+    }
+}

@@ -13,12 +13,14 @@ use crate::state::AppState;
 
 /// A one-worker server: scrapes come a few times a minute.
 pub fn serve(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
-    Ok(HttpServer::new(move || App::new().app_data(state.clone()).service(metrics))
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)?
-        .run())
+    Ok(
+        HttpServer::new(move || App::new().app_data(state.clone()).service(metrics))
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .listen(listener)?
+            .run(),
+    )
 }
 
 #[get("/metrics")]
