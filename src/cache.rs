@@ -49,6 +49,35 @@ pub struct CachedSession {
     pub expires_at: i64,
 }
 
+/// Hits and misses of one cache, read when `/metrics` is scraped. Relaxed
+/// atomics: a count, not a synchronisation point.
+#[derive(Debug, Default)]
+pub struct HitCount {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl HitCount {
+    /// Counts the outcome of a lookup and hands it back.
+    pub fn count<T>(&self, found: Option<T>) -> Option<T> {
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// (hits, misses) so far.
+    pub fn read(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Beyond this many entries a map is cleared rather than grown: a crude but
 /// safe bound, since every entry can be reloaded from the store.
 const MAX_ENTRIES: usize = 200_000;
@@ -67,6 +96,8 @@ pub struct AuthCache {
     session_hash_by_id: DashMap<i64, String>,
     users: DashMap<i64, Arc<CachedUser>>,
     epoch: AtomicU64,
+    session_lookups: HitCount,
+    user_lookups: HitCount,
 }
 
 /// Taken before a store read; the read may be cached only if no eviction
@@ -88,7 +119,8 @@ impl AuthCache {
     }
 
     pub fn session(&self, token_hash: &str) -> Option<CachedSession> {
-        self.sessions.get(token_hash).map(|s| *s)
+        self.session_lookups
+            .count(self.sessions.get(token_hash).map(|s| *s))
     }
 
     pub fn put_session(&self, token_hash: String, session: CachedSession, epoch: Epoch) {
@@ -106,7 +138,8 @@ impl AuthCache {
     }
 
     pub fn user(&self, user_id: i64) -> Option<Arc<CachedUser>> {
-        self.users.get(&user_id).map(|u| u.clone())
+        self.user_lookups
+            .count(self.users.get(&user_id).map(|u| u.clone()))
     }
 
     pub fn put_user(&self, user: Arc<CachedUser>, epoch: Epoch) {
@@ -134,6 +167,20 @@ impl AuthCache {
         self.sessions.retain(|_, s| s.user_id != user_id);
         self.session_hash_by_id
             .retain(|_, hash| self.sessions.contains_key(hash.as_str()));
+    }
+
+    /// Every cache's lookups, by the `cache` label of the metrics.
+    pub fn hit_counts(&self) -> [(&'static str, &HitCount); 8] {
+        [
+            ("sessions", &self.session_lookups),
+            ("users", &self.user_lookups),
+            ("oauth_clients", self.oauth.client_lookups()),
+            ("oauth_tokens", self.oauth.token_lookups()),
+            ("consents", self.oauth.consent_lookups()),
+            ("token_kinds", self.token_kinds.lookups()),
+            ("signing_keys", self.signing.lookups()),
+            ("identity_providers", self.identity.lookups()),
+        ]
     }
 
     pub fn clear(&self) {

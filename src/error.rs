@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::metrics::Refusal;
 use crate::oauth::dpop;
 use crate::store::StoreError;
 use crate::tokens::{Denied, RecogniseError};
@@ -169,14 +170,28 @@ impl ResponseError for ApiError {
                 response.insert_header((dpop::NONCE_HEADER, nonce.as_str()));
             }
         }
-        response.json(Body {
+        let mut response = response.json(Body {
             error: self.code(),
             message: self.to_string(),
-        })
+        });
+        if let Some(reason) = self.refusal_reason() {
+            response.extensions_mut().insert(Refusal(reason));
+        }
+        response
     }
 }
 
 impl ApiError {
+    /// The `reason` label of the refusals metric; `None` for what is not a
+    /// refusal (a failure of ours, a missing thing).
+    fn refusal_reason(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Internal(_) | ApiError::NotFound(_) => None,
+            ApiError::TooManyRequests { .. } => Some("throttled"),
+            other => Some(other.code()),
+        }
+    }
+
     /// A JSON body that could not be read, in the API's error shape.
     pub fn from_json_error(e: &actix_web::error::JsonPayloadError) -> Self {
         use actix_web::error::JsonPayloadError;

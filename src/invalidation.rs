@@ -10,7 +10,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
@@ -21,6 +22,36 @@ use crate::store::{ChangeKind, ChangeRecord, SharedStore};
 /// later id was already seen) is not missed.
 const OVERLAP_SECS: i64 = 30;
 
+/// When the feed was last read in full, for the change-feed lag metric: how
+/// far behind another process's changes this one may be.
+#[derive(Debug)]
+pub struct FeedProgress {
+    origin: Instant,
+    last_read_millis: AtomicU64,
+}
+
+impl Default for FeedProgress {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+            last_read_millis: AtomicU64::new(0),
+        }
+    }
+}
+
+impl FeedProgress {
+    fn mark_read(&self) {
+        let millis = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_read_millis.store(millis, Ordering::Relaxed);
+    }
+
+    /// Time since the last full read (since start-up before the first).
+    pub fn lag(&self) -> Duration {
+        let last = Duration::from_millis(self.last_read_millis.load(Ordering::Relaxed));
+        self.origin.elapsed().saturating_sub(last)
+    }
+}
+
 pub struct ChangeWatcher {
     store: SharedStore,
     cache: Arc<AuthCache>,
@@ -28,6 +59,7 @@ pub struct ChangeWatcher {
     clock: SharedClock,
     seen: HashMap<i64, i64>,
     last_success: i64,
+    progress: Arc<FeedProgress>,
 }
 
 impl ChangeWatcher {
@@ -36,6 +68,7 @@ impl ChangeWatcher {
         cache: Arc<AuthCache>,
         sites: Arc<SiteRegistry>,
         clock: SharedClock,
+        progress: Arc<FeedProgress>,
     ) -> Self {
         let now = clock.now();
         Self {
@@ -45,6 +78,7 @@ impl ChangeWatcher {
             clock,
             seen: HashMap::new(),
             last_success: now,
+            progress,
         }
     }
 
@@ -80,6 +114,7 @@ impl ChangeWatcher {
         }
         self.seen.retain(|_, created| *created >= since);
         self.last_success = now;
+        self.progress.mark_read();
         Ok(applied)
     }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod identity;
 pub mod invalidation;
 pub mod janitor;
+pub mod metrics;
 pub mod next_path;
 pub mod oauth;
 pub mod outbound;

@@ -58,6 +58,11 @@ pub struct Settings {
     /// reach loopback, private and link-local addresses. Off by default:
     /// for development, tests and providers on a private network.
     pub outbound_allow_private: bool,
+    /// Where `GET /metrics` is served, apart from the main listener so it
+    /// is never public by accident; `None` (the default): no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// An OTLP/HTTP collector to send request traces to; `None`: no traces.
+    pub otlp_endpoint: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +99,8 @@ struct FileSettings {
     dpop_proof_max_age_secs: Option<u64>,
     dpop_clock_skew_secs: Option<u64>,
     outbound_allow_private: Option<bool>,
+    metrics_listen: Option<String>,
+    otlp_endpoint: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -217,6 +224,38 @@ impl Settings {
             None => file.outbound_allow_private.unwrap_or(false),
         };
 
+        let metrics_listen = match pick("TESSERA_METRICS_LISTEN", &file.metrics_listen) {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                SettingsError::new(
+                    "TESSERA_METRICS_LISTEN",
+                    format!("expected an address such as 127.0.0.1:9464, got `{raw}`"),
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m.port() != 0 && m == listen) {
+            return Err(SettingsError::new(
+                "TESSERA_METRICS_LISTEN",
+                "must differ from TESSERA_LISTEN: metrics are not served on the main listener",
+            ));
+        }
+        let otlp_endpoint = match pick("TESSERA_OTLP_ENDPOINT", &file.otlp_endpoint) {
+            None => None,
+            Some(raw) => Some(
+                Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        SettingsError::new(
+                            "TESSERA_OTLP_ENDPOINT",
+                            format!(
+                                "expected an http(s) URL such as http://127.0.0.1:4318, got `{raw}`"
+                            ),
+                        )
+                    })?,
+            ),
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -234,6 +273,8 @@ impl Settings {
             dpop_proof_max_age_secs,
             dpop_clock_skew_secs,
             outbound_allow_private,
+            metrics_listen,
+            otlp_endpoint,
         })
     }
 }
@@ -354,104 +395,5 @@ fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn production_without_master_key_is_refused() {
-        let err = Settings::from_vars(&vars(&[("TESSERA_ENV", "production")]), None)
-            .err()
-            .map(|e| e.variable);
-        assert_eq!(err, Some("TESSERA_MASTER_KEY"));
-    }
-
-    #[test]
-    fn bad_listen_address_names_the_variable() {
-        let key = MasterKey::generate().to_base64();
-        let err = Settings::from_vars(
-            &vars(&[
-                ("TESSERA_LISTEN", "localhost"),
-                ("TESSERA_MASTER_KEY", &key),
-            ]),
-            None,
-        )
-        .err()
-        .map(|e| e.variable);
-        assert_eq!(err, Some("TESSERA_LISTEN"));
-    }
-
-    #[test]
-    fn short_master_key_is_refused() {
-        let err = Settings::from_vars(&vars(&[("TESSERA_MASTER_KEY", "c2hvcnQ=")]), None)
-            .err()
-            .map(|e| e.variable);
-        assert_eq!(err, Some("TESSERA_MASTER_KEY"));
-    }
-
-    #[test]
-    fn a_development_key_is_generated_once_private_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("master.key");
-        let path_str = path.display().to_string();
-        let env = vars(&[("TESSERA_MASTER_KEY_FILE", &path_str)]);
-
-        let first = Settings::from_vars(&env, None).unwrap();
-        assert!(matches!(
-            first.master_key_source,
-            MasterKeySource::Generated(_)
-        ));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let second = Settings::from_vars(&env, None).unwrap();
-        assert!(matches!(second.master_key_source, MasterKeySource::File(_)));
-        assert_eq!(first.master_key.to_base64(), second.master_key.to_base64());
-    }
-
-    #[test]
-    fn a_toml_file_is_read_and_the_environment_wins() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("tessera.toml");
-        let key = MasterKey::generate().to_base64();
-        std::fs::write(
-            &file,
-            format!("listen = \"127.0.0.1:9999\"\nbase_url = \"https://file.example.com\"\nmaster_key = \"{key}\"\n"),
-        )
-        .unwrap();
-        let settings =
-            Settings::from_vars(&vars(&[("TESSERA_LISTEN", "127.0.0.1:7777")]), Some(&file))
-                .unwrap();
-        assert_eq!(settings.listen.port(), 7777);
-        assert_eq!(settings.base_url.as_str(), "https://file.example.com/");
-        assert!(!settings.outbound_allow_private, "off by default");
-    }
-
-    #[test]
-    fn private_outbound_targets_are_an_explicit_choice() {
-        let key = MasterKey::generate().to_base64();
-        let allowed = |value: &str| {
-            Settings::from_vars(
-                &vars(&[
-                    ("TESSERA_MASTER_KEY", &key),
-                    ("TESSERA_OUTBOUND_ALLOW_PRIVATE", value),
-                ]),
-                None,
-            )
-            .map(|s| s.outbound_allow_private)
-            .map_err(|e| e.variable)
-        };
-        assert_eq!(allowed("true"), Ok(true));
-        assert_eq!(allowed("false"), Ok(false));
-        assert_eq!(allowed("maybe"), Err("TESSERA_OUTBOUND_ALLOW_PRIVATE"));
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

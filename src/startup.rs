@@ -14,10 +14,12 @@ use crate::invalidation::ChangeWatcher;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::{self, SharedStore};
-use crate::{janitor, routes, telemetry};
+use crate::{janitor, metrics, routes, telemetry};
 
 pub struct Application {
     port: u16,
+    /// The metrics listener's port, when `TESSERA_METRICS_LISTEN` is set.
+    metrics_port: Option<u16>,
     server: Server,
     state: web::Data<AppState>,
     bootstrap: Option<BootstrapReport>,
@@ -38,6 +40,15 @@ impl Application {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        // Bound before anything else starts, so a bad address fails fast.
+        let metrics_listener = settings
+            .metrics_listen
+            .map(|addr| {
+                TcpListener::bind(addr).map_err(|e| {
+                    anyhow::anyhow!("TESSERA_METRICS_LISTEN: cannot listen on {addr}: {e}")
+                })
+            })
+            .transpose()?;
         let store = store::connect(&settings.database_url).await?;
         store.migrate().await?;
         let settings = Arc::new(settings);
@@ -53,8 +64,18 @@ impl Application {
         let state = web::Data::new(state);
         spawn_background_tasks(&state, &store, &settings);
         let server = run(listener, state.clone())?;
+        let metrics_port = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                tokio::spawn(routes::metrics::serve(listener, state.clone())?);
+                tokio::spawn(state.metrics.clone().run_upkeep(Duration::from_secs(5)));
+                Some(port)
+            }
+            None => None,
+        };
         Ok(Self {
             port,
+            metrics_port,
             server,
             state,
             bootstrap,
@@ -63,6 +84,10 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -85,6 +110,7 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
         state.cache.clone(),
         state.sites.clone(),
         state.clock.clone(),
+        state.change_feed.clone(),
     );
     tokio::spawn(watcher.run(Duration::from_millis(settings.change_poll_millis)));
     tokio::spawn(janitor::run(store.clone(), state.clock.clone()));
@@ -117,6 +143,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                     .add(("Content-Security-Policy", "frame-ancestors 'none'"))
                     .add(("Referrer-Policy", "same-origin")),
             )
+            .wrap(from_fn(metrics::http::count_requests))
             .wrap(from_fn(telemetry::request_span))
             .configure(routes::configure)
     })

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
 use crate::identity::registry::IdentityProviders;
+use crate::invalidation::FeedProgress;
+use crate::metrics::Metrics;
 use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
@@ -41,6 +43,10 @@ pub struct AppState {
     pub dpop: Arc<Dpop>,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
+    /// Prometheus series; no-ops unless `TESSERA_METRICS_LISTEN` is set.
+    pub metrics: Arc<Metrics>,
+    /// When the change feed was last read (`invalidation.rs`).
+    pub change_feed: Arc<FeedProgress>,
 }
 
 impl AppState {
@@ -49,6 +55,7 @@ impl AppState {
         store: SharedStore,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new(settings.metrics_listen.is_some())?);
         let cache = Arc::new(AuthCache::default());
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
         let users = Users::new(store.clone(), cache.clone(), clock.clone());
@@ -65,6 +72,7 @@ impl AppState {
             users.clone(),
             clock.clone(),
             signing.clone(),
+            &metrics,
         );
         let token_kinds = TokenKinds::new(
             store.clone(),
@@ -91,6 +99,8 @@ impl AppState {
             oauth.writer(),
         ));
         Ok(Self {
+            metrics,
+            change_feed: Arc::default(),
             dpop,
             outbound,
             token_exchange,

@@ -11,7 +11,12 @@ use crate::telemetry;
 
 pub async fn serve(config: Option<&Path>) -> CliResult {
     let settings = Settings::load(config)?;
-    telemetry::init(settings.log_format, "info,sqlx=warn");
+    // Held while serving: dropping it sends the last spans.
+    let _traces = telemetry::init_with_traces(
+        settings.log_format,
+        "info,sqlx=warn",
+        settings.otlp_endpoint.as_ref(),
+    )?;
     match &settings.master_key_source {
         MasterKeySource::Generated(path) => tracing::warn!(
             path = %path.display(),
@@ -22,6 +27,9 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
         }
         MasterKeySource::Environment | MasterKeySource::Given => {}
     }
+    if let Some(endpoint) = &settings.otlp_endpoint {
+        tracing::info!(%endpoint, "sending request traces over OTLP");
+    }
     if settings.outbound_allow_private {
         tracing::warn!(
             "TESSERA_OUTBOUND_ALLOW_PRIVATE=true: outbound fetches (identity providers' keys) may use plain http and reach loopback, private and link-local addresses"
@@ -29,8 +37,12 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
     }
     let base = settings.base_url.as_str().trim_end_matches('/').to_string();
     let listen = settings.listen;
+    let settings_metrics = settings.metrics_listen;
     let mut app = Application::build(settings).await?;
     tracing::info!(%listen, "listening");
+    if let Some(metrics) = settings_metrics {
+        tracing::info!(%metrics, "serving /metrics");
+    }
     println!("Tessera is listening on http://{listen} (default site: {base}/)");
     match app.take_bootstrap_report() {
         Some(report) => {

@@ -70,15 +70,21 @@ pub struct IdentityProviderCache {
     retired: DashMap<i64, Arc<SiteProviders>>,
     /// Bumped by every eviction, so a load that raced one is not kept.
     epoch: AtomicU64,
+    lookups: crate::cache::HitCount,
 }
 
 impl IdentityProviderCache {
+    pub fn lookups(&self) -> &crate::cache::HitCount {
+        &self.lookups
+    }
+
     fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
     }
 
     fn get(&self, site_id: i64) -> Option<Arc<SiteProviders>> {
-        self.sites.get(&site_id).map(|s| s.clone())
+        self.lookups
+            .count(self.sites.get(&site_id).map(|s| s.clone()))
     }
 
     fn retired(&self, site_id: i64) -> Option<Arc<SiteProviders>> {

@@ -11,6 +11,7 @@ use dashmap::DashMap;
 
 use super::clients::Client;
 use super::scopes::ScopeSet;
+use crate::cache::HitCount;
 
 /// An access token as the request path needs it.
 #[derive(Debug, Clone)]
@@ -39,6 +40,9 @@ pub struct OAuthCache {
     /// Remembered consent by (site, user, client row id).
     consents: DashMap<(i64, i64, i64), ScopeSet>,
     epoch: AtomicU64,
+    client_lookups: HitCount,
+    token_lookups: HitCount,
+    consent_lookups: HitCount,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +62,8 @@ impl OAuthCache {
     }
 
     pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
-        self.clients.get(client_id).map(|c| c.clone())
+        self.client_lookups
+            .count(self.clients.get(client_id).map(|c| c.clone()))
     }
 
     pub fn put_client(&self, client: Arc<Client>, epoch: OAuthEpoch) {
@@ -73,7 +78,8 @@ impl OAuthCache {
     }
 
     pub fn token(&self, token_hash: &str) -> Option<Arc<CachedToken>> {
-        self.tokens.get(token_hash).map(|t| t.clone())
+        self.token_lookups
+            .count(self.tokens.get(token_hash).map(|t| t.clone()))
     }
 
     pub fn put_token(&self, token_hash: String, token: CachedToken, epoch: OAuthEpoch) {
@@ -89,9 +95,11 @@ impl OAuthCache {
     }
 
     pub fn consent(&self, site_id: i64, user_id: i64, client_pk: i64) -> Option<ScopeSet> {
-        self.consents
-            .get(&(site_id, user_id, client_pk))
-            .map(|c| *c)
+        self.consent_lookups.count(
+            self.consents
+                .get(&(site_id, user_id, client_pk))
+                .map(|c| *c),
+        )
     }
 
     pub fn put_consent(
@@ -137,6 +145,18 @@ impl OAuthCache {
     pub fn evict_token(&self, token_id: i64) {
         self.bump();
         self.tokens.retain(|_, t| t.id != token_id);
+    }
+
+    pub fn client_lookups(&self) -> &HitCount {
+        &self.client_lookups
+    }
+
+    pub fn token_lookups(&self) -> &HitCount {
+        &self.token_lookups
+    }
+
+    pub fn consent_lookups(&self) -> &HitCount {
+        &self.consent_lookups
     }
 
     pub fn clear(&self) {

@@ -96,9 +96,45 @@ impl OAuthError {
         }
     }
 
+    /// The `reason` label of the refusals metric: the error code, made
+    /// more precise where the code covers several cases; `None` for a
+    /// failure of ours and for a device still waiting for its user.
+    pub fn refusal_reason(&self) -> Option<&'static str> {
+        match self {
+            OAuthError::ServerError(_) | OAuthError::AuthorizationPending => None,
+            OAuthError::Dpop(ProofError::Replayed) => Some("dpop_replay"),
+            OAuthError::TemporarilyUnavailable(_) => Some("throttled"),
+            other => Some(other.code()),
+        }
+    }
+
     pub fn invalid_request(message: impl Into<String>) -> Self {
         OAuthError::InvalidRequest(message.into())
     }
 }
 
 pub type OAuthResult<T> = Result<T, OAuthError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_reasons_name_the_case_and_skip_our_own_failures() {
+        assert_eq!(
+            OAuthError::InvalidGrant("used").refusal_reason(),
+            Some("invalid_grant")
+        );
+        assert_eq!(
+            OAuthError::Dpop(ProofError::Replayed).refusal_reason(),
+            Some("dpop_replay")
+        );
+        assert_eq!(
+            OAuthError::TemporarilyUnavailable(30).refusal_reason(),
+            Some("throttled")
+        );
+        assert_eq!(OAuthError::AuthorizationPending.refusal_reason(), None);
+        let failure = OAuthError::ServerError(anyhow::anyhow!("database gone"));
+        assert_eq!(failure.refusal_reason(), None);
+    }
+}

@@ -77,11 +77,12 @@ impl OAuth {
         users: Users,
         clock: SharedClock,
         signing: SigningKeys,
+        metrics: &crate::metrics::Metrics,
     ) -> Self {
         Self {
             clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
-            writer: GrantWriter::spawn(store.clone()),
-            redeemer: Redeemer::spawn(store.clone()),
+            writer: GrantWriter::spawn(store.clone(), metrics.grant_writer.clone()),
+            redeemer: Redeemer::spawn(store.clone(), metrics.redeemer.clone()),
             signing,
             throttle: Throttle::new(store.clone()),
             issued_codes: Arc::default(),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::metrics::BatchMetrics;
 use crate::store::{CodeClaim, Committed, PendingWrite, Redeemed, SharedStore};
 
 /// Items per batch at most.
@@ -48,14 +49,15 @@ impl<I, O> Clone for Batcher<I, O> {
 
 impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     /// Starts the worker task; must be called inside the runtime. `handle`
-    /// gets a batch and returns one output per item, in order.
-    pub fn spawn<F, Fut>(handle: F) -> Self
+    /// gets a batch and returns one output per item, in order; `metrics`
+    /// gets each batch's size and time.
+    pub fn spawn<F, Fut>(metrics: BatchMetrics, handle: F) -> Self
     where
         F: Fn(Vec<I>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = anyhow::Result<Vec<O>>> + Send + 'static,
     {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(receiver, handle));
+        tokio::spawn(run(receiver, metrics, handle));
         Self { queue }
     }
 
@@ -75,8 +77,11 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     }
 }
 
-async fn run<I, O, F, Fut>(mut receiver: mpsc::Receiver<Job<I, O>>, handle: F)
-where
+async fn run<I, O, F, Fut>(
+    mut receiver: mpsc::Receiver<Job<I, O>>,
+    metrics: BatchMetrics,
+    handle: F,
+) where
     F: Fn(Vec<I>) -> Fut,
     Fut: Future<Output = anyhow::Result<Vec<O>>>,
 {
@@ -88,7 +93,11 @@ where
         let (items, replies): (Vec<I>, Vec<_>) =
             jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
         let count = replies.len();
-        match handle(items).await {
+        metrics.size.record(count as f64);
+        let started = std::time::Instant::now();
+        let outcome = handle(items).await;
+        metrics.seconds.record(started.elapsed().as_secs_f64());
+        match outcome {
             Ok(outputs) if outputs.len() == count => {
                 for (reply, out) in replies.into_iter().zip(outputs) {
                     let _ = reply.send(Ok(out));
@@ -122,8 +131,8 @@ fn fail_all<O>(replies: Vec<oneshot::Sender<Shared<O>>>, e: &Arc<anyhow::Error>)
 pub struct GrantWriter(Batcher<PendingWrite, Committed>);
 
 impl GrantWriter {
-    pub fn spawn(store: SharedStore) -> Self {
-        Self(Batcher::spawn(move |writes: Vec<PendingWrite>| {
+    pub fn spawn(store: SharedStore, metrics: BatchMetrics) -> Self {
+        Self(Batcher::spawn(metrics, move |writes: Vec<PendingWrite>| {
             let store = store.clone();
             async move { Ok(store.commit_writes(&writes).await?) }
         }))
@@ -140,8 +149,8 @@ impl GrantWriter {
 pub struct Redeemer(Batcher<CodeClaim, Shared<Option<Redeemed>>>);
 
 impl Redeemer {
-    pub fn spawn(store: SharedStore) -> Self {
-        Self(Batcher::spawn(move |claims: Vec<CodeClaim>| {
+    pub fn spawn(store: SharedStore, metrics: BatchMetrics) -> Self {
+        Self(Batcher::spawn(metrics, move |claims: Vec<CodeClaim>| {
             let store = store.clone();
             async move { Ok(claim_each(&store, &claims).await) }
         }))

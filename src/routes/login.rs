@@ -10,6 +10,7 @@ use super::extract::client_info;
 use super::pages::{
     Chrome, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
 };
+use crate::metrics::Refusal;
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
 use crate::signin::{MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
@@ -137,7 +138,11 @@ async fn login(
             );
             response
         }
-        SignInOutcome::Refused => page(StatusCode::UNAUTHORIZED, REFUSED),
+        SignInOutcome::Refused => {
+            let mut response = page(StatusCode::UNAUTHORIZED, REFUSED);
+            response.extensions_mut().insert(Refusal("bad_credentials"));
+            response
+        }
         SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, TOO_LONG),
         SignInOutcome::Throttled { retry_after } => {
             let mut response = page(
@@ -150,6 +155,7 @@ async fn login(
             if let Ok(value) = retry_after.to_string().parse() {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
+            response.extensions_mut().insert(Refusal("throttled"));
             response
         }
     })

@@ -12,6 +12,7 @@ pub mod extract;
 mod forward_auth;
 mod health;
 mod login;
+pub mod metrics;
 pub mod oauth;
 pub mod pages;
 mod static_files;

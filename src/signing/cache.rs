@@ -60,18 +60,25 @@ impl SiteKeys {
 #[derive(Default)]
 pub struct SigningKeyCache {
     sites: DashMap<i64, Arc<SiteKeys>>,
+    lookups: crate::cache::HitCount,
 }
 
 impl SigningKeyCache {
     pub fn get(&self, site_id: i64, now: i64) -> Option<Arc<SiteKeys>> {
-        self.sites
-            .get(&site_id)
-            .map(|k| k.clone())
-            .filter(|k| now - k.loaded_at < MAX_AGE_SECS)
+        self.lookups.count(
+            self.sites
+                .get(&site_id)
+                .map(|k| k.clone())
+                .filter(|k| now - k.loaded_at < MAX_AGE_SECS),
+        )
     }
 
     pub fn put(&self, site_id: i64, keys: Arc<SiteKeys>) {
         self.sites.insert(site_id, keys);
+    }
+
+    pub fn lookups(&self) -> &crate::cache::HitCount {
+        &self.lookups
     }
 
     pub fn evict_site(&self, site_id: i64) {

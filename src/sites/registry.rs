@@ -67,6 +67,11 @@ impl SiteRegistry {
         Ok(())
     }
 
+    /// Every site, in no particular order.
+    pub fn all(&self) -> Vec<Arc<Site>> {
+        self.current().by_id.values().cloned().collect()
+    }
+
     pub fn by_id(&self, id: i64) -> Option<Arc<Site>> {
         self.current().by_id.get(&id).cloned()
     }

@@ -209,12 +209,32 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;
+    /// The connection pool's state now, for the metrics.
+    fn pool_usage(&self) -> PoolUsage;
     /// Fires when another process recorded a change (Postgres LISTEN); `None`
     /// where the backend has no such signal and polling alone applies.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>>;
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl PoolUsage {
+    fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
+        Self {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    }
+}
 
 /// Opens the store named by a `postgres://` or `sqlite:` URL.
 pub async fn connect(database_url: &str) -> anyhow::Result<SharedStore> {

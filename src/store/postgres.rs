@@ -168,6 +168,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pool_usage(&self) -> super::PoolUsage {
+        super::PoolUsage::of(&self.pool)
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         let signal = self.signal.get_or_init(|| {
             let notify = Arc::new(tokio::sync::Notify::new());

@@ -124,6 +124,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn pool_usage(&self) -> super::PoolUsage {
+        super::PoolUsage::of(&self.pool)
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         None
     }

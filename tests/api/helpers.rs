@@ -33,6 +33,8 @@ static TRACING: Once = Once::new();
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port, when `TESSERA_METRICS_LISTEN` was set.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     pub clock: ManualClock,
@@ -148,6 +150,7 @@ async fn start_app(
         .expect("the application builds");
     let report = app.take_bootstrap_report();
     let state = app.state();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
 
     let (admin_username, admin_password) = match report {
@@ -157,6 +160,7 @@ async fn start_app(
     TestApp {
         address: format!("http://localhost:{port}"),
         port,
+        metrics_port,
         client: new_client(port),
         state,
         clock,

@@ -15,6 +15,7 @@ mod device;
 mod dpop;
 mod forward_auth;
 mod identity;
+mod metrics;
 mod oauth;
 mod oidc;
 mod operations;

@@ -21,7 +21,8 @@ struct IntrospectForm {
 }
 
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
-#[post("/oauth/introspect")]
+// Named after its pattern: the metrics route label, borrowed (metrics/http.rs).
+#[post("/oauth/introspect", name = "/oauth/introspect")]
 async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -17,6 +17,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use serde::Serialize;
 
+use crate::metrics::Refusal;
 use crate::oauth::{OAuthError, dpop};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -90,10 +91,14 @@ impl ResponseError for OAuthError {
         if let Some(nonce) = nonce {
             response.insert_header((dpop::NONCE_HEADER, nonce));
         }
-        response.json(ErrorBody {
+        let mut response = response.json(ErrorBody {
             error: self.code(),
             error_description: self.to_string(),
-        })
+        });
+        if let Some(reason) = self.refusal_reason() {
+            response.extensions_mut().insert(Refusal(reason));
+        }
+        response
     }
 }
 

@@ -70,6 +70,8 @@ pub struct TokenKindCache {
     /// same id for good; the user itself is still read through the user cache.
     usernames: DashMap<(i64, String), i64>,
     epoch: AtomicU64,
+    /// Browser-token, server-token and legacy-key lookups together.
+    lookups: crate::cache::HitCount,
 }
 
 /// Taken before a store read; the read may be cached only if no eviction
@@ -78,6 +80,10 @@ pub struct TokenKindCache {
 pub struct KindsEpoch(u64);
 
 impl TokenKindCache {
+    pub fn lookups(&self) -> &crate::cache::HitCount {
+        &self.lookups
+    }
+
     pub fn epoch(&self) -> KindsEpoch {
         KindsEpoch(self.epoch.load(Ordering::Acquire))
     }
@@ -91,7 +97,8 @@ impl TokenKindCache {
     }
 
     pub fn browser_tokens(&self, site_id: i64) -> Option<Arc<SiteBrowserTokens>> {
-        self.browser.get(&site_id).map(|s| s.clone())
+        self.lookups
+            .count(self.browser.get(&site_id).map(|s| s.clone()))
     }
 
     pub fn put_browser_tokens(
@@ -107,7 +114,8 @@ impl TokenKindCache {
     }
 
     pub fn server_tokens(&self, site_id: i64) -> Option<Arc<SiteServerTokens>> {
-        self.server.get(&site_id).map(|s| s.clone())
+        self.lookups
+            .count(self.server.get(&site_id).map(|s| s.clone()))
     }
 
     pub fn put_server_tokens(
@@ -124,7 +132,8 @@ impl TokenKindCache {
 
     /// `Some(None)`: known to have no current key.
     pub fn legacy_key(&self, site_id: i64) -> Option<Option<Arc<CachedLegacyKey>>> {
-        self.legacy.get(&site_id).map(|k| k.clone())
+        self.lookups
+            .count(self.legacy.get(&site_id).map(|k| k.clone()))
     }
 
     pub fn put_legacy_key(
