@@ -58,6 +58,10 @@ pub struct Settings {
     /// reach loopback, private and link-local addresses. Off by default:
     /// for development, tests and providers on a private network.
     pub outbound_allow_private: bool,
+    /// Serve the `/docs/api` page that renders `/openapi.json` (the
+    /// document itself is always served). On in development, off in
+    /// production unless asked for.
+    pub api_docs: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +98,7 @@ struct FileSettings {
     dpop_proof_max_age_secs: Option<u64>,
     dpop_clock_skew_secs: Option<u64>,
     outbound_allow_private: Option<bool>,
+    api_docs: Option<bool>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -217,6 +222,13 @@ impl Settings {
             None => file.outbound_allow_private.unwrap_or(false),
         };
 
+        let api_docs = match vars.get("TESSERA_API_DOCS") {
+            Some(raw) => parse_bool("TESSERA_API_DOCS", &raw)?,
+            None => file
+                .api_docs
+                .unwrap_or(environment == Environment::Development),
+        };
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -234,6 +246,7 @@ impl Settings {
             dpop_proof_max_age_secs,
             dpop_clock_skew_secs,
             outbound_allow_private,
+            api_docs,
         })
     }
 }
@@ -453,5 +466,21 @@ mod tests {
         assert_eq!(allowed("true"), Ok(true));
         assert_eq!(allowed("false"), Ok(false));
         assert_eq!(allowed("maybe"), Err("TESSERA_OUTBOUND_ALLOW_PRIVATE"));
+    }
+
+    #[test]
+    fn the_api_docs_page_is_off_in_production_unless_asked_for() {
+        let key = MasterKey::generate().to_base64();
+        let docs = |pairs: &[(&str, &str)]| {
+            let mut pairs = pairs.to_vec();
+            pairs.push(("TESSERA_MASTER_KEY", &key));
+            Settings::from_vars(&vars(&pairs), None).map(|s| s.api_docs)
+        };
+        assert!(docs(&[]).unwrap(), "on in development");
+        assert!(!docs(&[("TESSERA_ENV", "production")]).unwrap());
+        assert!(
+            docs(&[("TESSERA_ENV", "production"), ("TESSERA_API_DOCS", "true")]).unwrap()
+        );
+        assert!(!docs(&[("TESSERA_API_DOCS", "false")]).unwrap());
     }
 }
