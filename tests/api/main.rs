@@ -17,6 +17,7 @@ mod forward_auth;
 mod identity;
 mod oauth;
 mod oidc;
+mod openapi;
 mod operations;
 mod par;
 mod registration;

@@ -16,6 +16,17 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(token);
 }
 
+/// What the token endpoint answers: tokens (RFC 6749 5.1), or for token
+/// exchange an `authtoken` session (RFC 8693 2.2.1). Describes the two
+/// bodies [`token`] sends; never built.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum TokenEndpointResponse {
+    Tokens(TokenResponse),
+    Session(ExchangeResponse),
+}
+
 /// RFC 6749 3.2. Grants: `authorization_code` (with PKCE `code_verifier`),
 /// `refresh_token` (rotated on every use), `client_credentials`,
 /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) and
@@ -28,8 +39,7 @@ pub fn configure(cfg: &mut ApiConfig) {
     params(("DPoP" = Option<String>, Header, description = "RFC 9449 proof: binds the issued tokens to its key")),
     security((), ("client_basic" = [])),
     responses(
-        (status = 200, description = "Issued, `Cache-Control: no-store`", body = TokenResponse),
-        (status = 200, description = "Token exchange: an `authtoken` session, also set as a cookie", body = ExchangeResponse),
+        (status = 200, description = "Issued, `Cache-Control: no-store` (token exchange: an `authtoken` session, also set as the cookie)", body = TokenEndpointResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_dpop_proof`, `use_dpop_nonce` (with `DPoP-Nonce`), `authorization_pending`, `slow_down`, `expired_token`, `access_denied`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
         (status = 429, description = "`temporarily_unavailable`: too many failed client authentications; `Retry-After`", body = OAuthErrorBody),
