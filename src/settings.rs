@@ -478,9 +478,7 @@ mod tests {
         };
         assert!(docs(&[]).unwrap(), "on in development");
         assert!(!docs(&[("TESSERA_ENV", "production")]).unwrap());
-        assert!(
-            docs(&[("TESSERA_ENV", "production"), ("TESSERA_API_DOCS", "true")]).unwrap()
-        );
+        assert!(docs(&[("TESSERA_ENV", "production"), ("TESSERA_API_DOCS", "true")]).unwrap());
         assert!(!docs(&[("TESSERA_API_DOCS", "false")]).unwrap());
     }
 }

@@ -104,6 +104,8 @@ fn judge(caller: &ApiCaller, required: Option<Permission>) -> Result<(), Refusal
     }
 }
 
+/// Forward-auth decision
+///
 /// Judges the credentials of the original request (cookie,
 /// `X-Deki-Token`, `Authorization`, legacy key) for the site named by
 /// `X-Forwarded-Host` (else `Host`).

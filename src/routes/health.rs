@@ -29,6 +29,8 @@ struct Readiness {
 /// touches nothing.
 const HEALTHY: &str = r#"{"status":"ok"}"#;
 
+/// Liveness
+///
 /// The process is up. Touches nothing else.
 #[utoipa::path(
     tag = "operations",
@@ -41,6 +43,8 @@ async fn healthz() -> HttpResponse {
         .body(HEALTHY)
 }
 
+/// Readiness
+///
 /// The store answers.
 #[utoipa::path(
     tag = "operations",

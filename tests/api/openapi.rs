@@ -70,7 +70,13 @@ fn declared_routes() -> BTreeSet<Route> {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         // Routes registered any other way would escape this scan.
-        for other in ["web::resource(", "web::route(", "Resource::new(", ".route(", "web::scope("] {
+        for other in [
+            "web::resource(",
+            "web::route(",
+            "Resource::new(",
+            ".route(",
+            "web::scope(",
+        ] {
             assert!(
                 !text.contains(other),
                 "{} registers a route with `{other}`: use a route attribute \
@@ -109,7 +115,12 @@ fn documented(document: &Value) -> BTreeSet<(String, String)> {
 }
 
 async fn document(app: &TestApp) -> (String, Value) {
-    let response = app.client.get(app.url("/openapi.json")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.unwrap();
     let value = serde_json::from_str(&text).unwrap();
@@ -271,7 +282,10 @@ async fn the_docs_page_renders_the_document_from_this_server_only() {
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"<script src="/docs/api/scalar.js">"#));
     assert!(!html.contains("https://cdn"), "nothing from a CDN");
-    assert!(html.contains(r#""openapi":"3.1.0""#), "the document is embedded");
+    assert!(
+        html.contains(r#""openapi":"3.1.0""#),
+        "the document is embedded"
+    );
     assert!(html.contains(&format!(r#""url":"{}""#, app.address)));
 
     let bundle = app
@@ -294,6 +308,11 @@ async fn the_docs_page_is_not_served_when_turned_off() {
         assert_eq!(response.status().as_u16(), 404, "{path}");
     }
     // The document itself is always there.
-    let document = app.client.get(app.url("/openapi.json")).send().await.unwrap();
+    let document = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(document.status().as_u16(), 200);
 }

@@ -30,6 +30,8 @@ struct AuthenticateQuery {
     redirect: Option<String>,
 }
 
+/// Sign in with a link
+///
 /// A sign-in link: a valid server token or impersonation token becomes an
 /// `authtoken` session cookie and a redirect. Each link works once.
 #[utoipa::path(

@@ -39,6 +39,8 @@ fn user_id(caller: &ApiCaller, permission: Permission) -> Result<i64, ApiError> 
         ))
 }
 
+/// List authorized apps
+///
 /// The apps the caller authorized (needs `account:read`).
 #[utoipa::path(
     tag = "api",
@@ -84,6 +86,8 @@ async fn list_authorizations(
         .json(apps))
 }
 
+/// Revoke an authorized app
+///
 /// Takes an authorization back: deletes the consent and every token of it
 /// (needs `account:write`).
 #[utoipa::path(

@@ -71,6 +71,8 @@ fn page_json(page: &PageRecord) -> PageBody<'_> {
     }
 }
 
+/// List pages
+///
 /// The pages the caller may read: public ones for anyone, private ones
 /// with `content:read`.
 #[utoipa::path(
@@ -108,6 +110,8 @@ async fn list_pages(
     Ok(HttpResponse::Ok().json(PageList { pages }))
 }
 
+/// Read a page
+///
 /// One page: public pages for anyone, private ones with `content:read`.
 #[utoipa::path(
     tag = "api",
@@ -140,6 +144,8 @@ async fn get_page(
     Ok(HttpResponse::Ok().json(page_json(&page)))
 }
 
+/// Write a page
+///
 /// Creates or replaces a page (needs `content:write`).
 #[utoipa::path(
     tag = "api",
@@ -188,6 +194,8 @@ async fn put_page(
     Ok(response.json(page_json(&page)))
 }
 
+/// Delete a page
+///
 /// Deletes a page (needs `content:write`).
 #[utoipa::path(
     tag = "api",

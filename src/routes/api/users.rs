@@ -31,6 +31,10 @@ struct CurrentUser<'a> {
     scopes: Option<Vec<&'static str>>,
 }
 
+/// The current caller
+///
+/// Who the API takes the caller to be, for every token kind; `credential`
+/// names the one used.
 #[utoipa::path(
     tag = "api",
     security(

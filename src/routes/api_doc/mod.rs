@@ -104,6 +104,8 @@ pub fn configure(cfg: &mut ApiConfig) {
     });
 }
 
+/// This OpenAPI document
+///
 /// This document, with `servers` naming the site that serves it.
 #[utoipa::path(
     tag = "operations",

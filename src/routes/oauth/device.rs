@@ -22,13 +22,12 @@ use crate::routes::pages::{Chrome, html, see_other};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ApiConfig) {
-    cfg.service(device_authorization).map(|cfg| {
-        cfg.service(device_page)
-            .service(enter_code)
-            .service(decide)
-    });
+    cfg.service(device_authorization)
+        .map(|cfg| cfg.service(device_page).service(enter_code).service(decide));
 }
 
+/// Device authorization
+///
 /// RFC 8628 3.1: starts a device authorization. The user enters the
 /// `user_code` at `verification_uri` (`/device`); the device polls the token
 /// endpoint with the `device_code`.

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::{OAuthErrorBody, authorization, no_store};
-use crate::oauth::{OAuthError, PresentedClient};
 use crate::oauth::introspect::Introspection;
+use crate::oauth::{OAuthError, PresentedClient};
 use crate::routes::ApiConfig;
 use crate::routes::bodies::OAuthForm;
 use crate::routes::extract::CurrentSite;
@@ -24,6 +24,8 @@ struct IntrospectForm {
     client_secret: Option<String>,
 }
 
+/// Introspect a token
+///
 /// RFC 7662, for authenticated confidential clients: a client learns about
 /// its own tokens (resource servers: every token of the site).
 #[utoipa::path(

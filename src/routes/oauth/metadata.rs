@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(server_metadata);
 }
 
+/// Authorization server metadata
+///
 /// RFC 8414, built from the settings that enforce behaviour.
 #[utoipa::path(
     tag = "openid",

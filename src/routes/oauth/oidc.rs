@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::{OAuthErrorBody, authorization, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::{OpenIdConfiguration, openid_configuration};
-use crate::oauth::id_token::UserClaims;
 use crate::oauth::dpop::{self, Presentation, Scheme};
+use crate::oauth::id_token::UserClaims;
 use crate::routes::ApiConfig;
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::signing::JwkSet;
@@ -26,6 +26,8 @@ fn server_error(e: impl Into<anyhow::Error>) -> OAuthError {
     OAuthError::ServerError(e.into())
 }
 
+/// OpenID provider configuration
+///
 /// OpenID Connect Discovery 1.0: the RFC 8414 document plus what OpenID
 /// Connect adds.
 #[utoipa::path(
@@ -48,6 +50,8 @@ async fn discovery(
         .json(openid_configuration(&site.0, oauth, keys.algorithms())))
 }
 
+/// JSON Web Key Set
+///
 /// The site's ID-token signing keys: current, next and recently retired.
 #[utoipa::path(
     tag = "openid",
@@ -122,6 +126,8 @@ async fn userinfo(
     Ok(response.json(claims))
 }
 
+/// UserInfo
+///
 /// OpenID Connect Core 5.3: the user behind an access token.
 #[utoipa::path(
     tag = "openid",
@@ -143,6 +149,8 @@ async fn userinfo_get(
     userinfo(&req, &state, &site, header_token(&req)).await
 }
 
+/// UserInfo (POST)
+///
 /// OpenID Connect Core 5.3, the token in the header or (Bearer only) in
 /// the form, never both.
 #[utoipa::path(

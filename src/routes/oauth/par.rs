@@ -16,6 +16,8 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(push);
 }
 
+/// Pushed authorization request
+///
 /// RFC 9126: pushes the parameters of an authorization request (those of
 /// `GET /oauth/authorize`, plus client authentication); the answer's
 /// `request_uri` then stands for them at the authorization endpoint.

@@ -1,15 +1,15 @@
 //! `POST /oauth/register` (RFC 7591) and `GET/PUT/DELETE
 //! /oauth/register/{client_id}` (RFC 7592), with their error responses.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
 use super::{OAuthErrorBody, authorization, no_store};
 use crate::oauth::registration::{ClientInformation, ClientMetadata, RegistrationError};
 use crate::routes::ApiConfig;
 use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(register)
@@ -61,6 +61,8 @@ fn metadata_of(body: &[u8]) -> Result<ClientMetadata, RegistrationError> {
     })
 }
 
+/// Register a client
+///
 /// RFC 7591: registers a client, under the site's registration policy
 /// (closed by default; open, or behind an initial access token).
 #[utoipa::path(
@@ -95,6 +97,8 @@ async fn register(
     Ok(response.json(info))
 }
 
+/// Read a client registration
+///
 /// RFC 7592 2.1: reads a client's registration.
 #[utoipa::path(
     tag = "registration",
@@ -122,6 +126,8 @@ async fn read(
     Ok(response.json(info))
 }
 
+/// Update a client registration
+///
 /// RFC 7592 2.2: replaces a client's metadata.
 #[utoipa::path(
     tag = "registration",
@@ -153,6 +159,8 @@ async fn update(
     Ok(response.json(info))
 }
 
+/// Delete a client registration
+///
 /// RFC 7592 2.3: deletes the client and every token of it.
 #[utoipa::path(
     tag = "registration",

@@ -24,6 +24,8 @@ struct RevokeForm {
     client_secret: Option<String>,
 }
 
+/// Revoke a token
+///
 /// RFC 7009: revokes one of the client's own tokens (resource servers: any
 /// token of the site); revoking a refresh token revokes its family. An
 /// unknown token is answered 200 too.

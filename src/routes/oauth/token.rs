@@ -27,6 +27,8 @@ enum TokenEndpointResponse {
     Session(ExchangeResponse),
 }
 
+/// Token endpoint
+///
 /// RFC 6749 3.2. Grants: `authorization_code` (with PKCE `code_verifier`),
 /// `refresh_token` (rotated on every use), `client_credentials`,
 /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) and
