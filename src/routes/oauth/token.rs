@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut ApiConfig) {
 /// bodies [`token`] sends; never built.
 #[derive(utoipa::ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::large_enum_variant)]
 enum TokenEndpointResponse {
     Tokens(TokenResponse),
     Session(ExchangeResponse),
