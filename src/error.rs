@@ -88,10 +88,13 @@ impl From<Denied> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: String,
+/// The body of every JSON API error: a stable code and a sentence for people.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody<'a> {
+    /// A stable code, e.g. `unauthorized`, `forbidden`, `not_found`,
+    /// `invalid_request`, `invalid_token`, `too_many_requests`.
+    pub error: &'a str,
+    pub message: String,
 }
 
 impl ApiError {
@@ -170,7 +173,7 @@ impl ResponseError for ApiError {
                 response.insert_header((dpop::NONCE_HEADER, nonce.as_str()));
             }
         }
-        let mut response = response.json(Body {
+        let mut response = response.json(ApiErrorBody {
             error: self.code(),
             message: self.to_string(),
         });

@@ -63,6 +63,10 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// An OTLP/HTTP collector to send request traces to; `None`: no traces.
     pub otlp_endpoint: Option<Url>,
+    /// Serve the `/docs/api` page that renders `/openapi.json` (the
+    /// document itself is always served). On in development, off in
+    /// production unless asked for.
+    pub api_docs: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +105,7 @@ struct FileSettings {
     outbound_allow_private: Option<bool>,
     metrics_listen: Option<String>,
     otlp_endpoint: Option<String>,
+    api_docs: Option<bool>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -255,6 +260,12 @@ impl Settings {
                     })?,
             ),
         };
+        let api_docs = match vars.get("TESSERA_API_DOCS") {
+            Some(raw) => parse_bool("TESSERA_API_DOCS", &raw)?,
+            None => file
+                .api_docs
+                .unwrap_or(environment == Environment::Development),
+        };
 
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
@@ -275,6 +286,7 @@ impl Settings {
             outbound_allow_private,
             metrics_listen,
             otlp_endpoint,
+            api_docs,
         })
     }
 }

@@ -146,3 +146,17 @@ fn private_outbound_targets_are_an_explicit_choice() {
     assert_eq!(allowed("false"), Ok(false));
     assert_eq!(allowed("maybe"), Err("TESSERA_OUTBOUND_ALLOW_PRIVATE"));
 }
+
+#[test]
+fn the_api_docs_page_is_off_in_production_unless_asked_for() {
+    let key = MasterKey::generate().to_base64();
+    let docs = |pairs: &[(&str, &str)]| {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("TESSERA_MASTER_KEY", &key));
+        Settings::from_vars(&vars(&pairs), None).map(|s| s.api_docs)
+    };
+    assert!(docs(&[]).unwrap(), "on in development");
+    assert!(!docs(&[("TESSERA_ENV", "production")]).unwrap());
+    assert!(docs(&[("TESSERA_ENV", "production"), ("TESSERA_API_DOCS", "true")]).unwrap());
+    assert!(!docs(&[("TESSERA_API_DOCS", "false")]).unwrap());
+}

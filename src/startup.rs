@@ -7,10 +7,12 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
 
 use crate::bootstrap::{BootstrapReport, ensure_default_site};
 use crate::clock::{SharedClock, SystemClock};
 use crate::invalidation::ChangeWatcher;
+use crate::routes::api_doc::ApiDescription;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::{self, SharedStore};
@@ -63,7 +65,8 @@ impl Application {
 
         let state = web::Data::new(state);
         spawn_background_tasks(&state, &store, &settings);
-        let server = run(listener, state.clone())?;
+        let description = web::Data::new(ApiDescription::new(settings.api_docs));
+        let server = run(listener, state.clone(), description)?;
         let metrics_port = match metrics_listener {
             Some(listener) => {
                 let port = listener.local_addr()?.port();
@@ -130,10 +133,15 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
     );
 }
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    description: web::Data<ApiDescription>,
+) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(description.clone())
             .wrap(from_fn(routes::dpop_nonce::fresh_nonce))
             .wrap(from_fn(routes::cors::cors))
             .wrap(
@@ -145,7 +153,11 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             )
             .wrap(from_fn(metrics::http::count_requests))
             .wrap(from_fn(telemetry::request_span))
+            // The same registrations `ApiDescription` was generated from;
+            // the document they collect here is not needed again.
+            .into_utoipa_app()
             .configure(routes::configure)
+            .into_app()
     })
     .shutdown_timeout(10)
     .listen(listener)?

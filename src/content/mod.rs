@@ -41,7 +41,7 @@ impl PagePath {
 }
 
 /// A page as a writer sends it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageInput {
     pub title: String,

@@ -20,7 +20,7 @@ use crate::sites::Site;
 use crate::store::{NewCode, PendingWrite};
 
 /// The query of `GET /oauth/authorize`, as sent.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthorizationRequest {
     pub response_type: Option<String>,
     pub client_id: Option<String>,

@@ -35,7 +35,7 @@ const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 const USER_CODE_LEN: usize = 8;
 
 /// The form of `POST /oauth/device_authorization`. No `Debug`: it holds a secret.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 pub struct DeviceAuthorizationRequest {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
@@ -43,7 +43,7 @@ pub struct DeviceAuthorizationRequest {
 }
 
 /// RFC 8628 3.2.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceAuthorization {
     pub device_code: String,
     pub user_code: String,

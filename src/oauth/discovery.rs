@@ -7,7 +7,7 @@ use super::id_token::CLAIMS_SUPPORTED;
 use super::metadata::Metadata;
 use crate::sites::Site;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpenIdConfiguration {
     #[serde(flatten)]
     pub oauth: Metadata,

@@ -18,7 +18,7 @@ use crate::sites::Site;
 use crate::store::CodeRecord;
 
 /// The claims `profile` and `email` release, shared with `/oauth/userinfo`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct UserClaims {
     pub sub: String,
     #[serde(skip_serializing_if = "Option::is_none")]

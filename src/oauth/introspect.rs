@@ -16,7 +16,8 @@ use super::tokens;
 use crate::sites::Site;
 use crate::store::TokenKind;
 
-#[derive(Debug, Serialize, Default)]
+/// RFC 7662 2.2.
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ pub const TOKEN_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret
 /// Revocation accepts public clients (`none`) too; introspection does not.
 pub const INTROSPECTION_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Metadata {
     pub issuer: String,
     pub authorization_endpoint: String,

@@ -25,7 +25,8 @@ use crate::store::NewPushedRequest;
 pub const REQUEST_URI_TTL_SECS: i64 = 60;
 
 /// RFC 9126 2.2.
-#[derive(Debug, Serialize)]
+/// RFC 9126 2.2.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PushedRequest {
     pub request_uri: String,
     pub expires_in: i64,

@@ -56,7 +56,7 @@ impl RegistrationPolicy {
 }
 
 /// RFC 7591 2: the metadata a client sends. Unknown fields are ignored.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ClientMetadata {
     #[serde(default)]
     pub redirect_uris: Vec<String>,
@@ -73,7 +73,7 @@ pub struct ClientMetadata {
 }
 
 /// RFC 7591 3.2.1 / RFC 7592 3.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientInformation {
     pub client_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,19 +5,21 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::ApiConfig;
 use super::extract::presented;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiErrorBody};
 use crate::state::AppState;
 use crate::tokens::{self, ApiCaller, CredentialKind};
 use crate::users::Permission;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(verify);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct VerifyQuery {
     /// A permission the caller must hold, e.g. `content:write`.
     require: Option<String>,
@@ -63,6 +65,25 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|a| a.contains("application/json"))
 }
 
+/// The JSON form of an allowed caller (`Accept: application/json`).
+#[derive(Serialize, utoipa::ToSchema)]
+struct Verdict<'a> {
+    /// The site's slug.
+    site: &'a str,
+    user: Option<VerdictUser<'a>>,
+    /// The OAuth client, for OAuth tokens.
+    client_id: Option<&'a str>,
+    /// `authtoken`, `oauth`, `browser`, `server` or `legacy`.
+    credential: &'static str,
+    permissions: Vec<&'static str>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct VerdictUser<'a> {
+    id: i64,
+    username: &'a str,
+}
+
 /// Why the caller does not pass.
 enum Refusal {
     NotSignedIn,
@@ -83,6 +104,34 @@ fn judge(caller: &ApiCaller, required: Option<Permission>) -> Result<(), Refusal
     }
 }
 
+/// Forward-auth decision
+///
+/// Judges the credentials of the original request (cookie,
+/// `X-Deki-Token`, `Authorization`, legacy key) for the site named by
+/// `X-Forwarded-Host` (else `Host`).
+#[utoipa::path(
+    tag = "forward-auth",
+    params(
+        VerifyQuery,
+        ("X-Forwarded-Host" = Option<String>, Header, description = "The host of the original request; else `Host`"),
+        ("X-Forwarded-Uri" = Option<String>, Header, description = "The original path and query (Traefik; nginx: `X-Original-URI`), for DPoP proofs and a legacy `apikey`"),
+        ("X-Forwarded-Method" = Option<String>, Header, description = "The original method (nginx: `X-Original-Method`), for DPoP proofs"),
+    ),
+    security(
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 200, description = "Allowed. Headers `X-Tessera-Site`, `X-Tessera-User` (percent-encoded), `X-Tessera-User-Id`, `X-Tessera-Client`, `X-Tessera-Credential`, `X-Tessera-Permissions` (space-separated) name the caller; with `Accept: application/json` the body says the same", body = Verdict),
+        (status = 400, description = "`invalid_request`: `require` is not a permission", body = ApiErrorBody),
+        (status = 401, description = "`unauthorized`: no credential, or one that does not check out", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: the caller lacks the required permission, or no site is served at the forwarded host; `origin_not_trusted`", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all)]
 // Named after its pattern: the metrics route label, borrowed (metrics/http.rs).
 #[get("/auth/verify", name = "/auth/verify")]
@@ -143,13 +192,16 @@ fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
         response.insert_header(("X-Tessera-Client", client_id.as_str()));
     }
     if json {
-        response.json(serde_json::json!({
-            "site": caller.site.slug,
-            "user": caller.user.as_ref().map(|u| serde_json::json!({"id": u.id, "username": u.username})),
-            "client_id": caller.client_id,
-            "credential": caller.credential.as_str(),
-            "permissions": caller.permissions.names(),
-        }))
+        response.json(Verdict {
+            site: &caller.site.slug,
+            user: caller.user.as_ref().map(|u| VerdictUser {
+                id: u.id,
+                username: &u.username,
+            }),
+            client_id: caller.client_id.as_deref(),
+            credential: caller.credential.as_str(),
+            permissions: caller.permissions.names(),
+        })
     } else {
         response.finish()
     }

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 pub mod api;
+pub mod api_doc;
 pub mod bodies;
 pub mod browser_session;
 pub mod cors;
@@ -17,20 +18,39 @@ pub mod oauth;
 pub mod pages;
 mod static_files;
 
-use actix_web::web;
+/// Where routes are registered. `cfg.service(handler)` serves a JSON
+/// endpoint and adds its `#[utoipa::path]` operation to `/openapi.json` in
+/// one call; pages and their forms go through `cfg.map(|cfg| ...)`, outside
+/// the description. How to add a documented endpoint: `api_doc`.
+pub type ApiConfig<'a> = utoipa_actix_web::service_config::ServiceConfig<'a>;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // A body, query or path that cannot be read: the API's JSON error on API
-    // paths, the HTML error page elsewhere (OAuth endpoints read their
-    // bodies with their own extractors).
-    bodies::page_defaults(cfg);
+/// Every route Tessera serves; the server and the API description are both
+/// built from this function.
+pub fn configure(cfg: &mut ApiConfig) {
+    cfg.map(|cfg| {
+        // A body, query or path that cannot be read: the API's JSON error on
+        // API paths, the HTML error page elsewhere (OAuth endpoints read
+        // their bodies with their own extractors).
+        bodies::page_defaults(cfg);
+        cfg
+    });
     health::configure(cfg);
-    static_files::configure(cfg);
-    login::configure(cfg);
-    account::configure(cfg);
+    cfg.map(|cfg| {
+        static_files::configure(cfg);
+        login::configure(cfg);
+        account::configure(cfg);
+        cfg
+    });
     api::configure(cfg);
     oauth::configure(cfg);
-    developers::configure(cfg);
+    cfg.map(|cfg| {
+        developers::configure(cfg);
+        cfg
+    });
     forward_auth::configure(cfg);
-    admin::configure(cfg);
+    cfg.map(|cfg| {
+        admin::configure(cfg);
+        cfg
+    });
+    api_doc::configure(cfg);
 }

@@ -137,7 +137,7 @@ impl SigningKeys {
         let (Some(current), Some((next_id, next_alg))) = (current, next) else {
             return Err(SigningError::Contended);
         };
-        let jwks = serde_json::to_string(&serde_json::json!({ "keys": jwks }))
+        let jwks = serde_json::to_string(&JwkSet { keys: jwks })
             .map_err(|_| SigningError::BadRecord("jwks".into()))?;
         Ok(SiteKeys {
             current,
@@ -320,6 +320,16 @@ impl SigningKeys {
             }
         }
     }
+}
+
+/// RFC 7517 5: the site's public keys, served at `/.well-known/jwks.json`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JwkSet {
+    /// The current key, the next one (published before it signs) and
+    /// retired keys still verifying: `kty`, `kid`, `use`, `alg` and the
+    /// key's public parameters.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<Jwk>,
 }
 
 /// Signs with one key; `typ` is the JOSE header's (`JWT`, `at+jwt`).

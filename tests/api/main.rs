@@ -18,6 +18,7 @@ mod identity;
 mod metrics;
 mod oauth;
 mod oidc;
+mod openapi;
 mod operations;
 mod par;
 mod registration;

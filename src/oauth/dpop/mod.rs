@@ -89,7 +89,7 @@ pub fn signing_alg_names() -> Vec<&'static str> {
 
 /// The confirmation claim of a bound token (RFC 9449 section 6):
 /// `"cnf": {"jkt": "…"}` in JWT access tokens and introspection answers.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Confirmation {
     pub jkt: String,
 }

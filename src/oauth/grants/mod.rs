@@ -20,7 +20,7 @@ use crate::sites::Site;
 use crate::store::{NewToken, TokenKind};
 
 /// The form of `POST /oauth/token`, as sent. No `Debug`: it holds secrets.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     pub grant_type: Option<String>,
     pub code: Option<String>,
@@ -40,7 +40,7 @@ pub struct TokenRequest {
 }
 
 /// RFC 6749 section 5.1.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
@@ -54,6 +54,7 @@ pub struct TokenResponse {
     /// The code an ID token is still to be made from, once the access token
     /// is final (its `at_hash` covers it).
     #[serde(skip)]
+    #[schema(ignore)]
     pub(crate) pending_id_token: Option<crate::store::CodeRecord>,
 }
 

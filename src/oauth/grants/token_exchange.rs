@@ -42,7 +42,7 @@ pub const AUTHTOKEN_TYPE: &str = "urn:tessera:params:oauth:token-type:authtoken"
 const MAX_DISPLAY_NAME_CHARS: usize = 200;
 
 /// RFC 8693 section 2.2.1. No `Debug`: it holds the authtoken.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ExchangeResponse {
     pub access_token: String,
     pub issued_token_type: &'static str,

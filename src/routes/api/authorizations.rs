@@ -5,18 +5,20 @@
 use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiErrorBody};
 use crate::oauth::ScopeSet;
+use crate::routes::ApiConfig;
 use crate::state::AppState;
 use crate::tokens::ApiCaller;
 use crate::users::Permission;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(list_authorizations)
         .service(revoke_authorization);
 }
 
-#[derive(Serialize)]
+/// An OAuth client the user authorized, and what it may do.
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuthorizedApp {
     client_id: String,
     client_name: String,
@@ -37,6 +39,26 @@ fn user_id(caller: &ApiCaller, permission: Permission) -> Result<i64, ApiError> 
         ))
 }
 
+/// List authorized apps
+///
+/// The apps the caller authorized (needs `account:read`).
+#[utoipa::path(
+    tag = "api",
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 200, description = "The caller's authorized apps", body = Vec<AuthorizedApp>),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[get("/api/users/current/authorizations")]
 async fn list_authorizations(
@@ -64,6 +86,29 @@ async fn list_authorizations(
         .json(apps))
 }
 
+/// Revoke an authorized app
+///
+/// Takes an authorization back: deletes the consent and every token of it
+/// (needs `account:write`).
+#[utoipa::path(
+    tag = "api",
+    params(("client_id" = String, Path, description = "The client's id")),
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: the caller has not authorized this client", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[delete("/api/users/current/authorizations/{client_id}")]
 async fn revoke_authorization(

@@ -3,9 +3,9 @@ mod authorizations;
 mod pages;
 mod users;
 
-use actix_web::web;
+use super::ApiConfig;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     users::configure(cfg);
     authenticate::configure(cfg);
     authorizations::configure(cfg);

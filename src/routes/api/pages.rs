@@ -4,12 +4,13 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use serde::Serialize;
 
 use crate::content::{self, ContentError, PageInput, PagePath};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiErrorBody};
+use crate::routes::ApiConfig;
 use crate::state::AppState;
 use crate::store::PageRecord;
 use crate::tokens::ApiCaller;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(list_pages)
         .service(get_page)
         .service(put_page)
@@ -31,7 +32,8 @@ impl From<ContentError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
+/// A page of the content API.
+#[derive(Serialize, utoipa::ToSchema)]
 struct PageBody<'a> {
     path: &'a str,
     title: &'a str,
@@ -40,6 +42,21 @@ struct PageBody<'a> {
     author_id: Option<i64>,
     created_at: i64,
     updated_at: i64,
+}
+
+/// One entry of `GET /api/pages`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PageSummary<'a> {
+    path: &'a str,
+    title: &'a str,
+    public: bool,
+    updated_at: i64,
+}
+
+/// The pages the caller may read.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PageList<'a> {
+    pages: Vec<PageSummary<'a>>,
 }
 
 fn page_json(page: &PageRecord) -> PageBody<'_> {
@@ -54,19 +71,68 @@ fn page_json(page: &PageRecord) -> PageBody<'_> {
     }
 }
 
+/// List pages
+///
+/// The pages the caller may read: public ones for anyone, private ones
+/// with `content:read`.
+#[utoipa::path(
+    tag = "api",
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 200, description = "The readable pages", body = PageList),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+    ),
+)]
 #[get("/api/pages")]
 async fn list_pages(
     state: web::Data<AppState>,
     caller: ApiCaller,
 ) -> Result<HttpResponse, ApiError> {
     let pages = content::list_pages(&state.store, &caller).await?;
-    let list: Vec<_> = pages
+    let pages = pages
         .iter()
-        .map(|p| serde_json::json!({"path": p.path, "title": p.title, "public": p.public, "updated_at": p.updated_at}))
+        .map(|p| PageSummary {
+            path: &p.path,
+            title: &p.title,
+            public: p.public,
+            updated_at: p.updated_at,
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "pages": list })))
+    Ok(HttpResponse::Ok().json(PageList { pages }))
 }
 
+/// Read a page
+///
+/// One page: public pages for anyone, private ones with `content:read`.
+#[utoipa::path(
+    tag = "api",
+    params(("path" = String, Path, description = "The page's path: segments of letters, digits, `-`, `_`, `.`, `~` joined by `/`")),
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 200, description = "The page", body = PageBody),
+        (status = 400, description = "`invalid_request`: not a page path", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no page at this path", body = ApiErrorBody),
+    ),
+)]
 #[get("/api/pages/{path:.+}")]
 async fn get_page(
     state: web::Data<AppState>,
@@ -78,6 +144,31 @@ async fn get_page(
     Ok(HttpResponse::Ok().json(page_json(&page)))
 }
 
+/// Write a page
+///
+/// Creates or replaces a page (needs `content:write`).
+#[utoipa::path(
+    tag = "api",
+    params(("path" = String, Path, description = "The page's path: segments of letters, digits, `-`, `_`, `.`, `~` joined by `/`")),
+    request_body(content = PageInput, description = "The page; `body` at most 1 MiB"),
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 200, description = "Replaced", body = PageBody),
+        (status = 201, description = "Created", body = PageBody),
+        (status = 400, description = "`invalid_request`: not a page path or title, or not the expected JSON", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`: the body is over 1 MiB", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[put("/api/pages/{path:.+}")]
 async fn put_page(
@@ -103,6 +194,29 @@ async fn put_page(
     Ok(response.json(page_json(&page)))
 }
 
+/// Delete a page
+///
+/// Deletes a page (needs `content:write`).
+#[utoipa::path(
+    tag = "api",
+    params(("path" = String, Path, description = "The page's path: segments of letters, digits, `-`, `_`, `.`, `~` joined by `/`")),
+    security(
+        (),
+        ("bearer" = []),
+        ("dpop" = []),
+        ("authtoken_cookie" = []),
+        ("browser_token" = []),
+        ("server_token" = []),
+        ("legacy_api_key" = []),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_request`: not a page path", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or a credential that does not check out: `unauthorized`, `invalid_token`, `invalid_dpop_proof`, `stale`, `bad_signature`, …", body = ApiErrorBody),
+        (status = 403, description = "`origin_not_trusted` (browser token), `insufficient_scope` or `forbidden`", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no page at this path", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[delete("/api/pages/{path:.+}")]
 async fn delete_page(

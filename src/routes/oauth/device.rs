@@ -7,24 +7,41 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{authorization, no_store};
+use super::{OAuthErrorBody, authorization, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
-use crate::oauth::device::{DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome};
+use crate::oauth::device::{
+    DeviceAuthorization, DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome,
+};
+use crate::routes::ApiConfig;
 use crate::routes::bodies::OAuthForm;
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::routes::pages::{Chrome, html, see_other};
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(device_authorization)
-        .service(device_page)
-        .service(enter_code)
-        .service(decide);
+        .map(|cfg| cfg.service(device_page).service(enter_code).service(decide));
 }
 
+/// Device authorization
+///
+/// RFC 8628 3.1: starts a device authorization. The user enters the
+/// `user_code` at `verification_uri` (`/device`); the device polls the token
+/// endpoint with the `device_code`.
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = DeviceAuthorizationRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Started, `Cache-Control: no-store`", body = DeviceAuthorization),
+        (status = 400, description = "`invalid_request`, `invalid_scope`, `unauthorized_client`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 429, description = "`temporarily_unavailable`: too many attempts; `Retry-After`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[post("/oauth/device_authorization")]
 async fn device_authorization(

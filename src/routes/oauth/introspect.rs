@@ -3,23 +3,42 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
-use super::{authorization, no_store};
+use super::{OAuthErrorBody, authorization, no_store};
+use crate::oauth::introspect::Introspection;
 use crate::oauth::{OAuthError, PresentedClient};
+use crate::routes::ApiConfig;
 use crate::routes::bodies::OAuthForm;
 use crate::routes::extract::CurrentSite;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(introspect);
 }
 
-#[derive(Deserialize)]
+/// RFC 7662 2.1.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct IntrospectForm {
+    /// The token to describe.
     token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
 
+/// Introspect a token
+///
+/// RFC 7662, for authenticated confidential clients: a client learns about
+/// its own tokens (resource servers: every token of the site).
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = IntrospectForm, content_type = "application/x-www-form-urlencoded"),
+    security(("client_basic" = [])),
+    responses(
+        (status = 200, description = "`{\"active\": false}` for anything not an active token of this client", body = Introspection),
+        (status = 400, description = "RFC 6749 5.2 error (`invalid_request`, …), `Cache-Control: no-store`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 429, description = "`temporarily_unavailable`: too many failed client authentications; `Retry-After`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 // Named after its pattern: the metrics route label, borrowed (metrics/http.rs).
 #[post("/oauth/introspect", name = "/oauth/introspect")]

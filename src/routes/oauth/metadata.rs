@@ -2,14 +2,27 @@
 
 use actix_web::{HttpResponse, get, web};
 
+use super::OAuthErrorBody;
 use crate::oauth::OAuthError;
+use crate::oauth::metadata::Metadata;
+use crate::routes::ApiConfig;
 use crate::routes::extract::CurrentSite;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(server_metadata);
 }
 
+/// Authorization server metadata
+///
+/// RFC 8414, built from the settings that enforce behaviour.
+#[utoipa::path(
+    tag = "openid",
+    responses(
+        (status = 200, description = "The site's authorization server metadata", body = Metadata),
+        (status = 500, description = "`server_error`", body = OAuthErrorBody),
+    ),
+)]
 #[get("/.well-known/oauth-authorization-server")]
 async fn server_metadata(
     state: web::Data<AppState>,

@@ -14,14 +14,18 @@ mod token_exchange;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use serde::Serialize;
 
 use crate::metrics::Refusal;
+use super::ApiConfig;
 use crate::oauth::{OAuthError, dpop};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    authorize::configure(cfg);
+pub fn configure(cfg: &mut ApiConfig) {
+    cfg.map(|cfg| {
+        authorize::configure(cfg);
+        cfg
+    });
     token::configure(cfg);
     device::configure(cfg);
     par::configure(cfg);
@@ -32,10 +36,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oidc::configure(cfg);
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    error_description: String,
+/// RFC 6749 5.2 (and RFC 7591 3.2.2): the error body of every OAuth
+/// endpoint, sent with `Cache-Control: no-store`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OAuthErrorBody<'a> {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`,
+    /// `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`,
+    /// `authorization_pending`, `slow_down`, `expired_token`,
+    /// `access_denied`, `temporarily_unavailable`, `invalid_redirect_uri`,
+    /// `invalid_client_metadata`, …
+    pub error: &'a str,
+    pub error_description: String,
 }
 
 impl ResponseError for OAuthError {
@@ -91,7 +103,7 @@ impl ResponseError for OAuthError {
         if let Some(nonce) = nonce {
             response.insert_header((dpop::NONCE_HEADER, nonce));
         }
-        let mut response = response.json(ErrorBody {
+        let mut response = response.json(OAuthErrorBody {
             error: self.code(),
             error_description: self.to_string(),
         });

@@ -5,14 +5,17 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
-use super::{authorization, no_store};
+use super::{OAuthErrorBody, authorization, no_store};
 use crate::oauth::OAuthError;
-use crate::oauth::discovery::openid_configuration;
+use crate::oauth::discovery::{OpenIdConfiguration, openid_configuration};
 use crate::oauth::dpop::{self, Presentation, Scheme};
+use crate::oauth::id_token::UserClaims;
+use crate::routes::ApiConfig;
 use crate::routes::extract::{CurrentSite, dpop_proofs};
+use crate::signing::JwkSet;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(discovery)
         .service(jwks)
         .service(userinfo_get)
@@ -23,6 +26,17 @@ fn server_error(e: impl Into<anyhow::Error>) -> OAuthError {
     OAuthError::ServerError(e.into())
 }
 
+/// OpenID provider configuration
+///
+/// OpenID Connect Discovery 1.0: the RFC 8414 document plus what OpenID
+/// Connect adds.
+#[utoipa::path(
+    tag = "openid",
+    responses(
+        (status = 200, description = "The site's OpenID provider configuration", body = OpenIdConfiguration),
+        (status = 500, description = "`server_error`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[get("/.well-known/openid-configuration")]
 async fn discovery(
@@ -36,6 +50,16 @@ async fn discovery(
         .json(openid_configuration(&site.0, oauth, keys.algorithms())))
 }
 
+/// JSON Web Key Set
+///
+/// The site's ID-token signing keys: current, next and recently retired.
+#[utoipa::path(
+    tag = "openid",
+    responses(
+        (status = 200, description = "RFC 7517 JWK set", content_type = "application/jwk-set+json", body = JwkSet),
+        (status = 500, description = "`server_error`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[get("/.well-known/jwks.json")]
 async fn jwks(state: web::Data<AppState>, site: CurrentSite) -> Result<HttpResponse, OAuthError> {
@@ -47,7 +71,8 @@ async fn jwks(state: web::Data<AppState>, site: CurrentSite) -> Result<HttpRespo
         .body(jwks))
 }
 
-#[derive(Deserialize)]
+/// RFC 6750 2.2: the access token in the body instead of the header.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct UserinfoForm {
     access_token: Option<String>,
 }
@@ -101,6 +126,19 @@ async fn userinfo(
     Ok(response.json(claims))
 }
 
+/// UserInfo
+///
+/// OpenID Connect Core 5.3: the user behind an access token.
+#[utoipa::path(
+    tag = "openid",
+    security(("bearer" = []), ("dpop" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes release (`openid` required; `profile`, `email`), `Cache-Control: no-store`", body = UserClaims),
+        (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
+        (status = 401, description = "No token (no body; `WWW-Authenticate: Bearer`), or `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`", body = OAuthErrorBody),
+        (status = 403, description = "`insufficient_scope`: no `openid` scope, or a token without a user", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[get("/oauth/userinfo")]
 async fn userinfo_get(
@@ -111,6 +149,21 @@ async fn userinfo_get(
     userinfo(&req, &state, &site, header_token(&req)).await
 }
 
+/// UserInfo (POST)
+///
+/// OpenID Connect Core 5.3, the token in the header or (Bearer only) in
+/// the form, never both.
+#[utoipa::path(
+    tag = "openid",
+    request_body(content = Option<UserinfoForm>, content_type = "application/x-www-form-urlencoded"),
+    security(("bearer" = []), ("dpop" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes release (`openid` required; `profile`, `email`), `Cache-Control: no-store`", body = UserClaims),
+        (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
+        (status = 401, description = "No token (no body; `WWW-Authenticate: Bearer`), or `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`", body = OAuthErrorBody),
+        (status = 403, description = "`insufficient_scope`: no `openid` scope, or a token without a user", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[post("/oauth/userinfo")]
 async fn userinfo_post(

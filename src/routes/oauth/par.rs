@@ -4,16 +4,35 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{authorization, no_store};
-use crate::oauth::OAuthError;
+use super::{OAuthErrorBody, authorization, no_store};
+use crate::oauth::par::PushedRequest;
+use crate::oauth::{AuthorizationRequest, OAuthError};
+use crate::routes::ApiConfig;
 use crate::routes::bodies::{OAuthForm, PAR_FORM_LIMIT};
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(push);
 }
 
+/// Pushed authorization request
+///
+/// RFC 9126: pushes the parameters of an authorization request (those of
+/// `GET /oauth/authorize`, plus client authentication); the answer's
+/// `request_uri` then stands for them at the authorization endpoint.
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = AuthorizationRequest, content_type = "application/x-www-form-urlencoded", description = "The authorization request's parameters, and `client_id` / `client_secret` for `client_secret_post`"),
+    params(("DPoP" = Option<String>, Header, description = "RFC 9449 proof: binds the code's tokens to its key")),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 201, description = "Stored, `Cache-Control: no-store`", body = PushedRequest),
+        (status = 400, description = "`invalid_request`, `invalid_scope`, `invalid_redirect_uri`, `unauthorized_client`, `invalid_dpop_proof`, …", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 429, description = "`temporarily_unavailable`: too many attempts; `Retry-After`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[post("/oauth/par")]
 async fn push(

@@ -1,28 +1,21 @@
 //! `POST /oauth/register` (RFC 7591) and `GET/PUT/DELETE
 //! /oauth/register/{client_id}` (RFC 7592), with their error responses.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
-use serde::Serialize;
-
-use super::{authorization, no_store};
-use crate::oauth::registration::{ClientMetadata, RegistrationError};
+use super::{OAuthErrorBody, authorization, no_store};
+use crate::oauth::registration::{ClientInformation, ClientMetadata, RegistrationError};
+use crate::routes::ApiConfig;
 use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(register)
         .service(read)
         .service(update)
         .service(remove);
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    error_description: String,
 }
 
 impl ResponseError for RegistrationError {
@@ -55,7 +48,7 @@ impl ResponseError for RegistrationError {
             }
             _ => {}
         }
-        response.json(ErrorBody {
+        response.json(OAuthErrorBody {
             error: self.code(),
             error_description: self.to_string(),
         })
@@ -68,6 +61,22 @@ fn metadata_of(body: &[u8]) -> Result<ClientMetadata, RegistrationError> {
     })
 }
 
+/// Register a client
+///
+/// RFC 7591: registers a client, under the site's registration policy
+/// (closed by default; open, or behind an initial access token).
+#[utoipa::path(
+    tag = "registration",
+    request_body(content = ClientMetadata, content_type = "application/json"),
+    security((), ("registration_token" = [])),
+    responses(
+        (status = 201, description = "Registered: the client's secret (confidential clients) and registration access token are shown this once", body = ClientInformation),
+        (status = 400, description = "`invalid_redirect_uri` or `invalid_client_metadata`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_token`: a missing or wrong initial access token, with `WWW-Authenticate: Bearer`", body = OAuthErrorBody),
+        (status = 403, description = "`access_denied`: this site does not accept registrations", body = OAuthErrorBody),
+        (status = 429, description = "`temporarily_unavailable`: too many registrations from this address; `Retry-After`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[post("/oauth/register")]
 async fn register(
@@ -88,6 +97,18 @@ async fn register(
     Ok(response.json(info))
 }
 
+/// Read a client registration
+///
+/// RFC 7592 2.1: reads a client's registration.
+#[utoipa::path(
+    tag = "registration",
+    params(("client_id" = String, Path, description = "The registered client's id")),
+    security(("registration_token" = [])),
+    responses(
+        (status = 200, description = "The registration", body = ClientInformation),
+        (status = 401, description = "`invalid_token`: a missing or wrong registration access token, with `WWW-Authenticate: Bearer`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[get("/oauth/register/{client_id}")]
 async fn read(
@@ -105,6 +126,20 @@ async fn read(
     Ok(response.json(info))
 }
 
+/// Update a client registration
+///
+/// RFC 7592 2.2: replaces a client's metadata.
+#[utoipa::path(
+    tag = "registration",
+    request_body(content = ClientMetadata, content_type = "application/json"),
+    params(("client_id" = String, Path, description = "The registered client's id")),
+    security(("registration_token" = [])),
+    responses(
+        (status = 200, description = "Updated", body = ClientInformation),
+        (status = 400, description = "`invalid_redirect_uri` or `invalid_client_metadata`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_token`: a missing or wrong registration access token, with `WWW-Authenticate: Bearer`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[put("/oauth/register/{client_id}")]
 async fn update(
@@ -124,6 +159,18 @@ async fn update(
     Ok(response.json(info))
 }
 
+/// Delete a client registration
+///
+/// RFC 7592 2.3: deletes the client and every token of it.
+#[utoipa::path(
+    tag = "registration",
+    params(("client_id" = String, Path, description = "The registered client's id")),
+    security(("registration_token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`invalid_token`: a missing or wrong registration access token, with `WWW-Authenticate: Bearer`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 #[delete("/oauth/register/{client_id}")]
 async fn remove(

@@ -2,19 +2,52 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{authorization, no_store};
+use super::{OAuthErrorBody, authorization, no_store};
 use crate::metrics::labels;
 use crate::oauth::OAuthError;
 use crate::oauth::dpop;
-use crate::oauth::grants::{TokenRequest, token_exchange};
+use crate::oauth::grants::token_exchange::ExchangeResponse;
+use crate::oauth::grants::{TokenRequest, TokenResponse, token_exchange};
+use crate::routes::ApiConfig;
 use crate::routes::bodies::OAuthForm;
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(token);
 }
 
+/// What the token endpoint answers: tokens (RFC 6749 5.1), or for token
+/// exchange an `authtoken` session (RFC 8693 2.2.1). Describes the two
+/// bodies [`token`] sends; never built.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, clippy::large_enum_variant)]
+enum TokenEndpointResponse {
+    Tokens(TokenResponse),
+    Session(ExchangeResponse),
+}
+
+/// Token endpoint
+///
+/// RFC 6749 3.2. Grants: `authorization_code` (with PKCE `code_verifier`),
+/// `refresh_token` (rotated on every use), `client_credentials`,
+/// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) and
+/// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693, an ID token
+/// for a session: the response also sets the `authtoken` cookie). With a
+/// `DPoP` proof header the tokens are bound to its key (`token_type: DPoP`).
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    params(("DPoP" = Option<String>, Header, description = "RFC 9449 proof: binds the issued tokens to its key")),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Issued, `Cache-Control: no-store` (token exchange: an `authtoken` session, also set as the cookie)", body = TokenEndpointResponse),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_dpop_proof`, `use_dpop_nonce` (with `DPoP-Nonce`), `authorization_pending`, `slow_down`, `expired_token`, `access_denied`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 429, description = "`temporarily_unavailable`: too many failed client authentications; `Retry-After`", body = OAuthErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %site.0.slug))]
 // Named after its pattern: the metrics route label, borrowed (metrics/http.rs).
 #[post("/oauth/token", name = "/oauth/token")]
