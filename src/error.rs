@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::oauth::dpop;
-use crate::store::StoreError;
+use crate::store::{StoreError, is_unavailable};
 use crate::tokens::{Denied, RecogniseError};
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +108,7 @@ impl ApiError {
             ApiError::DpopRefused { code, .. } => code,
             ApiError::OriginNotTrusted => "origin_not_trusted",
             ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Internal(e) if is_unavailable(e) => "temporarily_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -127,18 +128,31 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(e) = self {
-            tracing::error!(error = ?e, "request failed");
+        let unavailable = self.store_unavailable();
+        match self {
+            ApiError::Internal(e) if unavailable => {
+                tracing::warn!(error = %e, "the store is unavailable")
+            }
+            ApiError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         if let ApiError::TooManyRequests { retry_after } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if unavailable {
+            response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+            return response.json(Body {
+                error: self.code(),
+                message: UNAVAILABLE_MESSAGE.to_string(),
+            });
         }
         let challenge = match self {
             ApiError::Unauthorized(_) => Some("Bearer"),
@@ -176,7 +190,18 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What a request is told while the database cannot be reached, and when
+/// to try again (seconds).
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the service is temporarily unavailable (its database cannot be reached); retry shortly";
+pub const UNAVAILABLE_RETRY_AFTER: &str = "1";
+
 impl ApiError {
+    /// An internal error that is the store being unreachable (answered 503).
+    pub fn store_unavailable(&self) -> bool {
+        matches!(self, ApiError::Internal(e) if is_unavailable(e))
+    }
+
     /// A JSON body that could not be read, in the API's error shape.
     pub fn from_json_error(e: &actix_web::error::JsonPayloadError) -> Self {
         use actix_web::error::JsonPayloadError;

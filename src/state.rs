@@ -10,6 +10,7 @@ use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::outbound::{Outbound, OutboundPolicy};
+use crate::readiness::ReadinessProbe;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub dpop: Arc<Dpop>,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
+    /// `/readyz`: whether the store answers, probed at most once a second.
+    pub readiness: ReadinessProbe,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             store.clone(),
         ));
         Ok(Self {
+            readiness: ReadinessProbe::new(store.clone()),
             dpop,
             outbound,
             token_exchange,
@@ -110,5 +114,31 @@ impl AppState {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Writes still queued in the group-commit batchers (tokens, codes,
+    /// redemptions, DPoP proof uses).
+    pub fn pending_writes(&self) -> usize {
+        self.oauth.pending_writes() + self.dpop.pending_writes()
+    }
+
+    /// At shutdown, once no request is left: waits (at most `within`) until
+    /// every queued write is stored, then writes the usage counts kept in
+    /// memory. Nothing a client was told is stored may be lost.
+    pub async fn finish_writes(&self, within: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.pending_writes() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let left = self.pending_writes();
+        if left > 0 {
+            tracing::error!(
+                writes = left,
+                "shutdown: writes still queued after the wait"
+            );
+        }
+        if let Err(e) = self.token_kinds.flush_usage().await {
+            tracing::warn!(error = %e, "shutdown: cannot write legacy usage counts");
+        }
     }
 }

@@ -1,5 +1,7 @@
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 
+use crate::readiness::Readiness;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -14,18 +16,21 @@ async fn healthz() -> HttpResponse {
         .body(r#"{"status":"ok"}"#)
 }
 
-/// The store answers.
+/// The store answers (probed at most once a second, see `readiness.rs`).
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok()
+    match state.readiness.check().await {
+        Readiness::Ready => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({"status": "ready", "store": state.store.backend()})),
-        Err(e) => {
-            tracing::warn!(error = %e, "store is not reachable");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({
+        Readiness::StoreUnavailable => HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::RETRY_AFTER, "1"))
+            .json(serde_json::json!({
+                "status": "unready",
                 "error": "store_unavailable",
-                "message": "the store cannot be reached",
-            }))
-        }
+                "message": "the database cannot be reached",
+                "store": state.store.backend(),
+            })),
     }
 }

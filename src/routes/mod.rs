@@ -15,6 +15,7 @@ mod login;
 pub mod oauth;
 pub mod pages;
 mod static_files;
+pub mod unavailable;
 
 use actix_web::web;
 

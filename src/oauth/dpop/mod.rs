@@ -243,6 +243,11 @@ pub struct Dpop {
 }
 
 impl Dpop {
+    /// Proof uses queued or being stored by the replay check.
+    pub fn pending_writes(&self) -> usize {
+        self.replay.pending_writes()
+    }
+
     /// Starts the replay check's batch writer: call inside the runtime.
     pub fn new(window: ProofWindow, clock: SharedClock, store: SharedStore) -> Self {
         Self {

@@ -38,6 +38,11 @@ pub struct ReplayGuard {
 }
 
 impl ReplayGuard {
+    /// Proof uses queued or being stored.
+    pub fn pending_writes(&self) -> usize {
+        self.log.pending()
+    }
+
     /// Starts the batch writer; must be called inside the runtime.
     pub fn new(store: SharedStore) -> Self {
         Self {
@@ -216,7 +221,9 @@ mod tests {
     async fn a_proof_twice_in_one_batch_is_new_once() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = crate::store::connect(&url).await.unwrap();
+        let store = crate::store::connect(&url, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         let proof = |jti: &str, until| ProofUse {
             site_id: 1,
