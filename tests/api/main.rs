@@ -20,6 +20,7 @@ mod oidc;
 mod operations;
 mod par;
 mod registration;
+mod resilience;
 mod security;
 mod sessions;
 mod signin;
