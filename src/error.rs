@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::metrics::Refusal;
 use crate::oauth::dpop;
-use crate::store::StoreError;
+use crate::store::{StoreError, is_unavailable};
 use crate::tokens::{Denied, RecogniseError};
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +112,7 @@ impl ApiError {
             ApiError::DpopRefused { code, .. } => code,
             ApiError::OriginNotTrusted => "origin_not_trusted",
             ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Internal(e) if is_unavailable(e) => "temporarily_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -131,18 +132,31 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(e) = self {
-            tracing::error!(error = ?e, "request failed");
+        let unavailable = self.store_unavailable();
+        match self {
+            ApiError::Internal(e) if unavailable => {
+                tracing::warn!(error = %e, "the store is unavailable")
+            }
+            ApiError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         if let ApiError::TooManyRequests { retry_after } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if unavailable {
+            response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+            return response.json(ApiErrorBody {
+                error: self.code(),
+                message: UNAVAILABLE_MESSAGE.to_string(),
+            });
         }
         let challenge = match self {
             ApiError::Unauthorized(_) => Some("Bearer"),
@@ -184,6 +198,12 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What a request is told while the database cannot be reached, and when
+/// to try again (seconds).
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the service is temporarily unavailable (its database cannot be reached); retry shortly";
+pub const UNAVAILABLE_RETRY_AFTER: &str = "1";
+
 impl ApiError {
     /// The `reason` label of the refusals metric; `None` for what is not a
     /// refusal (a failure of ours, a missing thing).
@@ -193,6 +213,11 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => Some("throttled"),
             other => Some(other.code()),
         }
+    }
+
+    /// An internal error that is the store being unreachable (answered 503).
+    pub fn store_unavailable(&self) -> bool {
+        matches!(self, ApiError::Internal(e) if is_unavailable(e))
     }
 
     /// A JSON body that could not be read, in the API's error shape.

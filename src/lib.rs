@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod next_path;
 pub mod oauth;
 pub mod outbound;
+pub mod readiness;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

@@ -44,6 +44,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How often each process re-reads the change feed to invalidate caches.
     pub change_poll_millis: u64,
+    /// How long a request waits for a database connection before it is
+    /// answered `503` (the pool's acquire timeout).
+    pub database_timeout_millis: u64,
     /// Sign-in attempts per site and account before lock-out (per client
     /// address: four times as many), counted in the shared store.
     pub login_failures_before_throttle: u32,
@@ -98,6 +101,7 @@ struct FileSettings {
     master_key_file: Option<String>,
     log_format: Option<String>,
     change_poll_millis: Option<u64>,
+    database_timeout_millis: Option<u64>,
     login_failures_before_throttle: Option<u32>,
     server_token_window_secs: Option<u64>,
     dpop_proof_max_age_secs: Option<u64>,
@@ -132,6 +136,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
 
 impl Settings {
+    /// The pool's acquire timeout (`TESSERA_DATABASE_TIMEOUT_MILLIS`).
+    pub fn database_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.database_timeout_millis)
+    }
+
     /// Reads the process environment and, when `TESSERA_CONFIG` or
     /// `config_file` names one, the TOML file.
     pub fn load(config_file: Option<&Path>) -> Result<Self, SettingsError> {
@@ -201,6 +210,10 @@ impl Settings {
         let change_poll_millis = match vars.get("TESSERA_CHANGE_POLL_MILLIS") {
             Some(raw) => parse_number("TESSERA_CHANGE_POLL_MILLIS", &raw, 10, 60_000)?,
             None => file.change_poll_millis.unwrap_or(250),
+        };
+        let database_timeout_millis = match vars.get("TESSERA_DATABASE_TIMEOUT_MILLIS") {
+            Some(raw) => parse_number("TESSERA_DATABASE_TIMEOUT_MILLIS", &raw, 100, 60_000)?,
+            None => file.database_timeout_millis.unwrap_or(3000),
         };
         let login_failures_before_throttle =
             match vars.get("TESSERA_LOGIN_FAILURES_BEFORE_THROTTLE") {
@@ -279,6 +292,7 @@ impl Settings {
             master_key_source,
             log_format,
             change_poll_millis,
+            database_timeout_millis,
             login_failures_before_throttle,
             server_token_window_secs,
             dpop_proof_max_age_secs,

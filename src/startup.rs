@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
@@ -51,7 +51,7 @@ impl Application {
                 })
             })
             .transpose()?;
-        let store = store::connect(&settings.database_url).await?;
+        let store = store::connect(&settings.database_url, settings.database_timeout()).await?;
         store.migrate().await?;
         let settings = Arc::new(settings);
         let state = AppState::build(settings.clone(), store.clone(), clock.clone()).await?;
@@ -97,14 +97,57 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server: `stop(true)` drains requests in flight first.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
     /// What the first start created, to be printed once.
     pub fn take_bootstrap_report(&mut self) -> Option<BootstrapReport> {
         self.bootstrap.take()
     }
 
+    /// Serves until stopped through [`Self::handle`] (or, for `tessera
+    /// serve`, by SIGTERM or SIGINT: see [`stop_on_signals`]); then stores
+    /// every write still queued before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.state.finish_writes(SHUTDOWN_TIMEOUT).await;
+        tracing::info!("stopped");
+        served
     }
+}
+
+/// How long a graceful stop waits for requests in flight, and then for the
+/// queued writes.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C) and starts a graceful stop: the
+/// listener closes, requests in flight finish (up to [`SHUTDOWN_TIMEOUT`]).
+/// actix's own handlers are off: it stops at once on SIGINT.
+pub async fn stop_on_signals(server: ServerHandle) {
+    let interrupted = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => tracing::info!("SIGTERM: stopping gracefully"),
+                    _ = interrupted => tracing::info!("SIGINT: stopping gracefully"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                let _ = interrupted.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupted.await;
+    }
+    server.stop(true).await;
 }
 
 fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, settings: &Settings) {
@@ -159,7 +202,8 @@ fn run(
             .configure(routes::configure)
             .into_app()
     })
-    .shutdown_timeout(10)
+    .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

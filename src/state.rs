@@ -12,6 +12,7 @@ use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::outbound::{Outbound, OutboundPolicy};
+use crate::readiness::ReadinessProbe;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// When the change feed was last read (`invalidation.rs`).
     pub change_feed: Arc<FeedProgress>,
+    /// `/readyz`: whether the store answers, probed at most once a second.
+    pub readiness: ReadinessProbe,
 }
 
 impl AppState {
@@ -101,6 +104,7 @@ impl AppState {
         Ok(Self {
             metrics,
             change_feed: Arc::default(),
+            readiness: ReadinessProbe::new(store.clone()),
             dpop,
             outbound,
             token_exchange,
@@ -120,5 +124,31 @@ impl AppState {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Writes still queued in the group-commit batchers (tokens, codes,
+    /// redemptions, DPoP proof uses).
+    pub fn pending_writes(&self) -> usize {
+        self.oauth.pending_writes()
+    }
+
+    /// At shutdown, once no request is left: waits (at most `within`) until
+    /// every queued write is stored, then writes the usage counts kept in
+    /// memory. Nothing a client was told is stored may be lost.
+    pub async fn finish_writes(&self, within: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.pending_writes() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let left = self.pending_writes();
+        if left > 0 {
+            tracing::error!(
+                writes = left,
+                "shutdown: writes still queued after the wait"
+            );
+        }
+        if let Err(e) = self.token_kinds.flush_usage().await {
+            tracing::warn!(error = %e, "shutdown: cannot write legacy usage counts");
+        }
     }
 }

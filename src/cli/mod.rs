@@ -190,7 +190,7 @@ async fn dispatch(cli: Cli) -> CliResult {
 
 /// Opens and migrates the store, so admin commands work on a fresh database.
 async fn open_store(settings: &Settings) -> Result<SharedStore, CliError> {
-    let store = crate::store::connect(&settings.database_url).await?;
+    let store = crate::store::connect(&settings.database_url, settings.database_timeout()).await?;
     store.migrate().await?;
     Ok(store)
 }

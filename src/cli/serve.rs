@@ -6,7 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{CliError, CliResult};
 use crate::settings::{MasterKeySource, Settings};
-use crate::startup::Application;
+use crate::startup::{Application, stop_on_signals};
 use crate::telemetry;
 
 pub async fn serve(config: Option<&Path>) -> CliResult {
@@ -56,6 +56,7 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
         }
         None => println!("Sign in at {base}/login"),
     }
+    tokio::spawn(stop_on_signals(app.handle()));
     app.run_until_stopped()
         .await
         .map_err(|e| CliError::Failure(anyhow::anyhow!("server stopped: {e}")))

@@ -70,6 +70,11 @@ pub struct OAuth {
 }
 
 impl OAuth {
+    /// Writes and code redemptions queued or being stored (group commit).
+    pub fn pending_writes(&self) -> usize {
+        self.writer.pending() + self.redeemer.pending()
+    }
+
     /// Starts the group-commit writer, so it must run inside the runtime.
     pub fn new(
         store: SharedStore,

@@ -10,11 +10,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::BatchMetrics;
-use crate::store::{CodeClaim, Committed, PendingWrite, Redeemed, SharedStore};
+use crate::store::{
+    CodeClaim, Committed, PendingWrite, Redeemed, SharedStore, StoreUnavailable, is_unavailable,
+};
 
 /// Items per batch at most.
 const MAX_BATCH: usize = 512;
@@ -37,12 +40,17 @@ struct Job<I, O> {
 /// went out in has been handled.
 pub struct Batcher<I, O> {
     queue: mpsc::Sender<Job<I, O>>,
+    /// Items submitted and not yet handled (queued or in the batch being
+    /// stored), so that shutdown can wait until every write is stored even
+    /// if the request that submitted it went away.
+    pending: Arc<AtomicUsize>,
 }
 
 impl<I, O> Clone for Batcher<I, O> {
     fn clone(&self) -> Self {
         Self {
             queue: self.queue.clone(),
+            pending: self.pending.clone(),
         }
     }
 }
@@ -57,23 +65,41 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         Fut: Future<Output = anyhow::Result<Vec<O>>> + Send + 'static,
     {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(receiver, metrics, handle));
-        Self { queue }
+        let pending = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(run(receiver, metrics, handle, pending.clone()));
+        Self { queue, pending }
     }
 
     pub async fn submit(&self, item: I) -> anyhow::Result<O> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Job { item, reply })
-            .await
-            .map_err(|_| anyhow::anyhow!("the group-commit writer has stopped"))?;
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        if self.queue.send(Job { item, reply }).await.is_err() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(anyhow::anyhow!("the group-commit writer has stopped"));
+        }
         match answer.await {
             Ok(Ok(out)) => Ok(out),
-            Ok(Err(e)) => Err(anyhow::anyhow!("cannot store the write: {e:#}")),
+            Ok(Err(e)) => Err(shared_error(&e, "cannot store the write")),
             Err(_) => Err(anyhow::anyhow!(
                 "the group-commit writer dropped the request"
             )),
         }
+    }
+
+    /// Items submitted and not yet stored.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+}
+
+/// One request's copy of a batch's shared error, still telling an
+/// unreachable store apart (endpoints answer 503 for that).
+fn shared_error(e: &anyhow::Error, what: &str) -> anyhow::Error {
+    let message = format!("{what}: {e:#}");
+    if is_unavailable(e) {
+        anyhow::Error::from(StoreUnavailable).context(message)
+    } else {
+        anyhow::anyhow!(message)
     }
 }
 
@@ -81,6 +107,7 @@ async fn run<I, O, F, Fut>(
     mut receiver: mpsc::Receiver<Job<I, O>>,
     metrics: BatchMetrics,
     handle: F,
+    pending: Arc<AtomicUsize>,
 ) where
     F: Fn(Vec<I>) -> Fut,
     Fut: Future<Output = anyhow::Result<Vec<O>>>,
@@ -115,6 +142,7 @@ async fn run<I, O, F, Fut>(
                 fail_all(replies, &Arc::new(e));
             }
         }
+        pending.fetch_sub(count, Ordering::AcqRel);
     }
 }
 
@@ -142,6 +170,11 @@ impl GrantWriter {
     pub async fn write(&self, write: PendingWrite) -> anyhow::Result<Committed> {
         self.0.submit(write).await
     }
+
+    /// Writes queued or being stored.
+    pub fn pending(&self) -> usize {
+        self.0.pending()
+    }
 }
 
 /// Code redemptions, claimed together: on Postgres one statement per batch.
@@ -162,7 +195,12 @@ impl Redeemer {
         self.0
             .submit(claim)
             .await?
-            .map_err(|e| anyhow::anyhow!("cannot redeem the code: {e:#}"))
+            .map_err(|e| shared_error(&e, "cannot redeem the code"))
+    }
+
+    /// Redemptions queued or being stored.
+    pub fn pending(&self) -> usize {
+        self.0.pending()
     }
 }
 

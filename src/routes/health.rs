@@ -1,8 +1,10 @@
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use super::ApiConfig;
 use crate::error::ApiErrorBody;
+use crate::readiness::Readiness as Probe;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ApiConfig) {
@@ -46,7 +48,7 @@ async fn healthz() -> HttpResponse {
 
 /// Readiness
 ///
-/// The store answers.
+/// The store answers (probed at most once a second, see `readiness.rs`).
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -56,18 +58,20 @@ async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(Readiness {
-            status: "ready",
-            store: state.store.backend(),
-        }),
-        Err(e) => {
-            tracing::warn!(error = %e, "store is not reachable");
-            HttpResponse::ServiceUnavailable().json(ApiErrorBody {
+    match state.readiness.check().await {
+        Probe::Ready => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(Readiness {
+                status: "ready",
+                store: state.store.backend(),
+            }),
+        Probe::StoreUnavailable => HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::RETRY_AFTER, "1"))
+            .json(ApiErrorBody {
                 error: "store_unavailable",
-                message: "the store cannot be reached".into(),
-            })
-        }
+                message: "the database cannot be reached".into(),
+            }),
     }
 }
 

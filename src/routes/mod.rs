@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod pages;
 mod static_files;
+pub mod unavailable;
 
 /// Where routes are registered. `cfg.service(handler)` serves a JSON
 /// endpoint and adds its `#[utoipa::path]` operation to `/openapi.json` in

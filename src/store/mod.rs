@@ -37,6 +37,7 @@ mod one_time_sql;
 mod postgres;
 mod records;
 mod sqlite;
+mod unavailable;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub use token_kinds::{
     BrowserTokenRecord, LegacyEnabled, LegacyKeyRecord, LegacyUsageDelta, LegacyUsageRecord,
     NewBrowserToken, NewServerToken, ServerTokenRecord, TokenKindStore,
 };
+pub use unavailable::{StoreUnavailable, is_unavailable, sqlx_unavailable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -236,12 +238,21 @@ impl PoolUsage {
     }
 }
 
-/// Opens the store named by a `postgres://` or `sqlite:` URL.
-pub async fn connect(database_url: &str) -> anyhow::Result<SharedStore> {
+/// Opens the store named by a `postgres://` or `sqlite:` URL. A request
+/// waits at most `acquire_timeout` for a connection (then the store is
+/// unavailable, see [`is_unavailable`]).
+pub async fn connect(
+    database_url: &str,
+    acquire_timeout: std::time::Duration,
+) -> anyhow::Result<SharedStore> {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(database_url).await?))
+        Ok(Arc::new(
+            PgStore::connect(database_url, acquire_timeout).await?,
+        ))
     } else {
-        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+        Ok(Arc::new(
+            SqliteStore::connect(database_url, acquire_timeout).await?,
+        ))
     }
 }
 

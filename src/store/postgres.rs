@@ -14,10 +14,10 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(24)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
             .connect(url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Postgres: {e}"))?;

@@ -14,7 +14,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| anyhow::anyhow!("TESSERA_DATABASE_URL is not a valid SQLite URL: {e}"))?
             .create_if_missing(true)
@@ -24,6 +24,7 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(acquire_timeout)
             .connect_with(options)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the SQLite database: {e}"))?;

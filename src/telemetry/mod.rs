@@ -89,7 +89,10 @@ pub async fn request_span(
         method = %req.method(),
         path = %req.path(),
     );
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    let response = next.call(req).instrument(span.clone()).await?;
+    // Here rather than in a middleware of its own: one more layer costs
+    // every request, this costs a status comparison.
+    let mut response = crate::routes::unavailable::in_page_shape(response);
     let status = response.status();
     span.in_scope(|| {
         if status.is_server_error() {

@@ -45,6 +45,10 @@ pub struct TestApp {
     /// `TESSERA_*` settings this app was started with beyond the usual
     /// ones; `cli()` passes them on too.
     pub extra_settings: Vec<(String, String)>,
+    /// Stops the server (`stop(true)`: gracefully).
+    pub server: actix_web::dev::ServerHandle,
+    /// The server task: done once it stopped and stored its queued writes.
+    pub serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
     /// The Postgres database this app's test created, dropped with it.
     own_database: Option<TestDatabase>,
@@ -124,6 +128,20 @@ pub async fn spawn_app_on(
     start_app(database_url, master_key, dir, Vec::new()).await
 }
 
+/// `spawn_app_on()` with extra `TESSERA_*` settings.
+pub async fn spawn_app_on_with(
+    database_url: String,
+    master_key: String,
+    dir: tempfile::TempDir,
+    extra_settings: &[(&str, &str)],
+) -> TestApp {
+    let extra_settings = extra_settings
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    start_app(database_url, master_key, dir, extra_settings).await
+}
+
 async fn start_app(
     database_url: String,
     master_key: String,
@@ -151,7 +169,8 @@ async fn start_app(
     let report = app.take_bootstrap_report();
     let state = app.state();
     let metrics_port = app.metrics_port();
-    tokio::spawn(app.run_until_stopped());
+    let server = app.handle();
+    let serving = tokio::spawn(app.run_until_stopped());
 
     let (admin_username, admin_password) = match report {
         Some(report) => (report.username, report.password),
@@ -169,6 +188,8 @@ async fn start_app(
         admin_username,
         admin_password,
         extra_settings,
+        server,
+        serving: Some(serving),
         _dir: dir,
         own_database: None,
     }
@@ -241,6 +262,18 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// Stops the server the way SIGTERM does and waits until it is done:
+    /// requests in flight answered, queued writes stored.
+    pub async fn stop_gracefully(&mut self) {
+        self.server.stop(true).await;
+        if let Some(serving) = self.serving.take() {
+            serving
+                .await
+                .expect("the server task")
+                .expect("the server stops cleanly");
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -22,6 +22,7 @@ mod openapi;
 mod operations;
 mod par;
 mod registration;
+mod resilience;
 mod security;
 mod sessions;
 mod signin;

@@ -236,7 +236,9 @@ mod tests {
 
     async fn sqlite_store(dir: &tempfile::TempDir) -> crate::store::SharedStore {
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = crate::store::connect(&url).await.unwrap();
+        let store = crate::store::connect(&url, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         store
     }

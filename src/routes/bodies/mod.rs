@@ -17,8 +17,9 @@ mod api;
 mod oauth;
 mod page;
 
+pub use api::is_api_path;
 pub use oauth::{JsonBody, OAuthForm, check_parameters};
-pub use page::{FormBody, page_defaults};
+pub use page::{FormBody, bare_error_page, page_defaults};
 
 use actix_web::HttpRequest;
 use actix_web::dev::Payload;

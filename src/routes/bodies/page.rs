@@ -125,6 +125,18 @@ fn refused(
     (status, message): (StatusCode, String),
     cause: impl std::fmt::Debug + std::fmt::Display + 'static,
 ) -> actix_web::Error {
+    let response = bare_error_page(req, status, "invalid_request", message);
+    InternalError::from_response(cause, response).into()
+}
+
+/// The HTML error page in the frame of the request's site, showing no one
+/// signed in (no session lookup: used when none can be made).
+pub fn bare_error_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+) -> HttpResponse {
     let site_name = req
         .app_data::<web::Data<AppState>>()
         .and_then(|state| state.sites.by_host(request_host(req).unwrap_or_default()))
@@ -136,9 +148,8 @@ fn refused(
             username: None,
             csrf_token: String::new(),
         },
-        code: "invalid_request",
+        code,
         message,
     };
-    let response: HttpResponse = html(status, &page);
-    InternalError::from_response(cause, response).into()
+    html(status, &page)
 }

@@ -10,7 +10,9 @@ use crate::oauth::consent::Decision;
 use crate::oauth::{AuthorizationRequest, Authorize, ConsentPage, OAuthError, UserFacingError};
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{Chrome, html, see_other};
+use crate::routes::unavailable::UNAVAILABLE_PAGE;
 use crate::state::AppState;
+use crate::store::is_unavailable;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(authorize).service(decide);
@@ -109,6 +111,15 @@ fn respond(
             };
             let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
             see_other(&format!("/login?next={next}"))
+        }
+        Err(OAuthError::ServerError(e)) if is_unavailable(&e) => {
+            tracing::warn!(error = %e, "the store is unavailable");
+            error_page(
+                browser,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                UNAVAILABLE_PAGE.into(),
+            )
         }
         Err(e) => {
             tracing::error!(error = ?e, "authorization request failed");

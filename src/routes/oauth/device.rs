@@ -19,7 +19,9 @@ use crate::routes::bodies::OAuthForm;
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::routes::pages::{Chrome, html, see_other};
+use crate::routes::unavailable::UNAVAILABLE_PAGE;
 use crate::state::AppState;
+use crate::store::is_unavailable;
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(device_authorization)
@@ -147,6 +149,17 @@ fn sign_in_first(user_code: Option<&str>) -> HttpResponse {
 }
 
 fn server_error(browser: &BrowserSession, e: OAuthError) -> HttpResponse {
+    if let OAuthError::ServerError(inner) = &e
+        && is_unavailable(inner)
+    {
+        tracing::warn!(error = %inner, "the store is unavailable");
+        return entry_page(
+            browser,
+            StatusCode::SERVICE_UNAVAILABLE,
+            String::new(),
+            Some(("temporarily_unavailable", UNAVAILABLE_PAGE)),
+        );
+    }
     tracing::error!(error = ?e, "device request failed");
     entry_page(
         browser,

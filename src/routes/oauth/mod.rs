@@ -19,7 +19,9 @@ use serde::Serialize;
 
 use crate::metrics::Refusal;
 use super::ApiConfig;
+use crate::error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER};
 use crate::oauth::{OAuthError, dpop};
+use crate::store::is_unavailable;
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
@@ -58,17 +60,27 @@ impl ResponseError for OAuthError {
             | OAuthError::DpopPresentation(_) => StatusCode::UNAUTHORIZED,
             OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
             OAuthError::TemporarilyUnavailable(_) => StatusCode::TOO_MANY_REQUESTS,
+            OAuthError::ServerError(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let OAuthError::ServerError(e) = self {
-            tracing::error!(error = ?e, "OAuth request failed");
-        }
         let mut response = HttpResponse::build(self.status_code());
         no_store(&mut response);
+        if let OAuthError::ServerError(e) = self {
+            if is_unavailable(e) {
+                // RFC 6749 4.1.2.1's `temporarily_unavailable`, as a 503.
+                tracing::warn!(error = %e, "the store is unavailable");
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+                return response.json(OAuthErrorBody {
+                    error: "temporarily_unavailable",
+                    error_description: UNAVAILABLE_MESSAGE.to_string(),
+                });
+            }
+            tracing::error!(error = ?e, "OAuth request failed");
+        }
         let challenge = match self {
             OAuthError::InvalidClient(_) => Some(r#"Basic realm="tessera", charset="UTF-8""#),
             OAuthError::InvalidToken => Some(r#"Bearer error="invalid_token""#),

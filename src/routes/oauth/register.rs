@@ -1,15 +1,18 @@
 //! `POST /oauth/register` (RFC 7591) and `GET/PUT/DELETE
 //! /oauth/register/{client_id}` (RFC 7592), with their error responses.
 
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
+
 use super::{OAuthErrorBody, authorization, no_store};
+use crate::error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER};
 use crate::oauth::registration::{ClientInformation, ClientMetadata, RegistrationError};
 use crate::routes::ApiConfig;
 use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::{CurrentSite, client_info};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
+use crate::store::is_unavailable;
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(register)
@@ -26,16 +29,25 @@ impl ResponseError for RegistrationError {
             RegistrationError::Closed => StatusCode::FORBIDDEN,
             RegistrationError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             RegistrationError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            RegistrationError::Internal(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             RegistrationError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let RegistrationError::Internal(e) = self {
-            tracing::error!(error = ?e, "client registration failed");
-        }
         let mut response = HttpResponse::build(self.status_code());
         no_store(&mut response);
+        if let RegistrationError::Internal(e) = self {
+            if is_unavailable(e) {
+                tracing::warn!(error = %e, "the store is unavailable");
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+                return response.json(OAuthErrorBody {
+                    error: "temporarily_unavailable",
+                    error_description: UNAVAILABLE_MESSAGE.to_string(),
+                });
+            }
+            tracing::error!(error = ?e, "client registration failed");
+        }
         match self {
             RegistrationError::InvalidToken(_) => {
                 response.insert_header((
