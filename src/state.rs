@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::Audit;
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
 use crate::identity::registry::IdentityProviders;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub dpop: Arc<Dpop>,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
+    /// Security-relevant events, appended to the store.
+    pub audit: Audit,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             store.clone(),
         ));
         Ok(Self {
+            audit: Audit::new(store.clone(), clock.clone()),
             dpop,
             outbound,
             token_exchange,

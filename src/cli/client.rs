@@ -1,5 +1,6 @@
 //! `tessera client …`: OAuth clients of a site, for operators.
 
+use crate::audit::Actor;
 use std::sync::Arc;
 
 use clap::Subcommand;
@@ -193,7 +194,9 @@ pub async fn run(
                 scopes,
                 grant_types,
             };
-            let registered = clients.register(&site, settings, !public, None).await?;
+            let registered = clients
+                .register(&site, settings, !public, None, &Actor::Cli)
+                .await?;
             let mut client = registered.client.clone();
             let secret = registered.secret.as_ref().map(|s| s.expose().to_string());
             let mut human = format!(
@@ -213,13 +216,13 @@ pub async fn run(
             }
             if dpop_required {
                 clients
-                    .set_dpop_required(&site, &client.client_id, true)
+                    .set_dpop_required(&site, &client.client_id, true, &Actor::Cli)
                     .await?;
                 human.push_str("\ntoken requests: DPoP proof required (RFC 9449)");
             }
             if let Some(permissions) = permissions {
                 client = clients
-                    .grant_permissions(&site, &client.client_id, permissions)
+                    .grant_permissions(&site, &client.client_id, permissions, &Actor::Cli)
                     .await?;
             }
             human.push_str(&format!(
@@ -321,7 +324,7 @@ pub async fn run(
         }
         ClientCommand::Delete { site, client_id } => {
             let site = open_site(store, master, &site).await?;
-            clients.delete(&site, &client_id).await?;
+            clients.delete(&site, &client_id, &Actor::Cli).await?;
             out.done(
                 &format!("deleted client {client_id} and revoked its tokens"),
                 json!({"client_id": client_id, "deleted": true}),
@@ -330,7 +333,9 @@ pub async fn run(
         }
         ClientCommand::RotateSecret { site, client_id } => {
             let site = open_site(store, master, &site).await?;
-            let secret = clients.rotate_secret(&site, &client_id).await?;
+            let secret = clients
+                .rotate_secret(&site, &client_id, &Actor::Cli)
+                .await?;
             out.done(
                 &format!(
                     "client_id: {client_id}\nclient_secret: {}\n(the old secret no longer works; this one is shown only once)",

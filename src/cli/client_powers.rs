@@ -2,6 +2,7 @@
 //! `tessera site set-registrable-scopes` and `tessera site
 //! set-anonymous-client-credentials`: what a client may do on its own.
 
+use crate::audit::Actor;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -53,7 +54,7 @@ pub async fn grant_permissions(
 ) -> CliResult {
     let site = open_site(store, master, slug).await?;
     let client = clients(store)
-        .grant_permissions(&site, client_id, permissions)
+        .grant_permissions(&site, client_id, permissions, &Actor::Cli)
         .await?;
     let names = client.granted_permissions.names();
     let within = client.ownerless_permissions(client.scopes).names();
@@ -78,7 +79,7 @@ pub async fn set_introspect(
 ) -> CliResult {
     let site = open_site(store, master, slug).await?;
     clients(store)
-        .set_introspect(&site, client_id, allowed)
+        .set_introspect(&site, client_id, allowed, &Actor::Cli)
         .await?;
     out.done(
         &format!(

@@ -2,6 +2,7 @@
 //! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
 //! stderr).
 
+mod audit;
 mod browser_token;
 mod client;
 mod client_powers;
@@ -80,6 +81,8 @@ enum Command {
     /// Manage a site's signing keys (OpenID Connect, JWT access tokens).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// A site's audit events, newest first.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +182,10 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             legacy::run(command, &store, &settings.master_key, &out).await
+        }
+        Some(Command::Audit(args)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            audit::run(args, &open_store(&settings).await?, &out).await
         }
         Some(Command::Keys(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod api_current;
+mod audit;
 mod bootstrap;
 mod browser;
 mod cli;
