@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod admin_api;
 pub mod api;
 pub mod bodies;
 pub mod browser_session;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     static_files::configure(cfg);
     login::configure(cfg);
     account::configure(cfg);
+    admin_api::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
     developers::configure(cfg);
