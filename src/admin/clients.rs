@@ -85,7 +85,11 @@ impl Admin {
         site: &Site,
         request: NewClientRequest,
     ) -> AdminResult<CreatedClient> {
-        let granted = request.permissions.as_deref().map(permissions).transpose()?;
+        let granted = request
+            .permissions
+            .as_deref()
+            .map(permissions)
+            .transpose()?;
         let clients = self.clients();
         let settings = ClientSettings {
             name: request.name,
@@ -104,7 +108,13 @@ impl Admin {
                 .await?;
             self.cache.oauth.evict_client(registered.client.pk);
             clients
-                .record_change(site, &client_id, &self.actor, "jwt_access_tokens", true.into())
+                .record_change(
+                    site,
+                    &client_id,
+                    &self.actor,
+                    "jwt_access_tokens",
+                    true.into(),
+                )
                 .await;
         }
         if request.dpop_required {

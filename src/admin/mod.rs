@@ -146,7 +146,9 @@ impl Admin {
 
     /// Records what the acting admin did.
     async fn record(&self, site_id: i64, event: AuditEvent) {
-        self.audit.record(site_id, event.ip(self.ip.as_deref())).await;
+        self.audit
+            .record(site_id, event.ip(self.ip.as_deref()))
+            .await;
     }
 
     fn event(&self, kind: crate::audit::AuditKind) -> AuditEvent {
@@ -208,8 +210,8 @@ impl Paging {
             .skip(self.offset)
             .take(self.limit)
             .collect();
-        let next_offset = (self.offset.saturating_add(items.len()) < total)
-            .then(|| self.offset + items.len());
+        let next_offset =
+            (self.offset.saturating_add(items.len()) < total).then(|| self.offset + items.len());
         types::Page {
             items,
             total,

@@ -7,7 +7,11 @@ use crate::oauth::ScopeSet;
 use crate::sites::Site;
 
 impl Admin {
-    pub async fn list_sessions(&self, site: &Site, username: &str) -> AdminResult<Vec<SessionView>> {
+    pub async fn list_sessions(
+        &self,
+        site: &Site,
+        username: &str,
+    ) -> AdminResult<Vec<SessionView>> {
         let user = self.find_user(site, username).await?;
         let sessions = self.sessions().list_active(site, user.id).await?;
         Ok(sessions
@@ -61,7 +65,12 @@ impl Admin {
     }
 
     /// Forgets the user's consent to the client and revokes its tokens.
-    pub async fn revoke_grant(&self, site: &Site, username: &str, client_id: &str) -> AdminResult<()> {
+    pub async fn revoke_grant(
+        &self,
+        site: &Site,
+        username: &str,
+        client_id: &str,
+    ) -> AdminResult<()> {
         let user = self.find_user(site, username).await?;
         let client = self.show_client(site, client_id).await?;
         let revoked = self

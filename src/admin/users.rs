@@ -47,7 +47,11 @@ impl Admin {
     }
 
     /// Creates a user; without a password one is generated and returned once.
-    pub async fn create_user(&self, site: &Site, request: NewUserRequest) -> AdminResult<CreatedUser> {
+    pub async fn create_user(
+        &self,
+        site: &Site,
+        request: NewUserRequest,
+    ) -> AdminResult<CreatedUser> {
         let role = parse_role(request.role.as_deref().unwrap_or("community"))?;
         let (password, generated) = match request.password {
             Some(password) => (password, false),

@@ -211,8 +211,13 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
             Ok(())
         }
         ClientCommand::RegistrationToken { site, user } => {
-            super::registration::mint_initial_access_token(&admin.store, &site, user.as_deref(), out)
-                .await
+            super::registration::mint_initial_access_token(
+                &admin.store,
+                &site,
+                user.as_deref(),
+                out,
+            )
+            .await
         }
         ClientCommand::SetParRequired {
             site,

@@ -84,7 +84,9 @@ fn describe(record: &IdentityProviderRecord, site: &str) -> serde_json::Value {
 }
 
 /// The keys as the admin service takes them: a URI, or a JWKS document.
-async fn read_keys(keys: KeysArgs) -> Result<(Option<String>, Option<serde_json::Value>), CliError> {
+async fn read_keys(
+    keys: KeysArgs,
+) -> Result<(Option<String>, Option<serde_json::Value>), CliError> {
     match (keys.jwks_uri, keys.jwks_file) {
         (Some(uri), None) => Ok((Some(uri), None)),
         (None, Some(path)) => {

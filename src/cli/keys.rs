@@ -6,12 +6,12 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{CliError, CliResult, Output, find_site};
+use crate::admin::Admin;
 use crate::cache::AuthCache;
 use crate::clock::SystemClock;
 use crate::crypto::MasterKey;
 use crate::signing::keygen::SigningAlg;
 use crate::signing::{SigningError, SigningKeys};
-use crate::admin::Admin;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -56,7 +56,12 @@ fn failure(e: SigningError) -> CliError {
     CliError::Failure(e.into())
 }
 
-pub async fn run(command: KeysCommand, admin: &Admin, master: &MasterKey, out: &Output) -> CliResult {
+pub async fn run(
+    command: KeysCommand,
+    admin: &Admin,
+    master: &MasterKey,
+    out: &Output,
+) -> CliResult {
     let store = &admin.store;
     let signing = SigningKeys::new(
         store.clone(),

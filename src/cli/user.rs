@@ -254,7 +254,9 @@ pub async fn run(command: UserCommand, admin: &Admin, out: &Output) -> CliResult
             let site = admin.site(&site).await?;
             admin.revoke_grant(&site, &username, &client_id).await?;
             out.done(
-                &format!("`{username}` no longer authorizes `{client_id}`; its tokens were revoked"),
+                &format!(
+                    "`{username}` no longer authorizes `{client_id}`; its tokens were revoked"
+                ),
                 json!({"username": username, "client_id": client_id, "revoked": true}),
             );
             Ok(())

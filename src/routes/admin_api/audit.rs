@@ -29,7 +29,10 @@ async fn audit_events(
         before_id: params.before_id,
         limit: params.limit,
     };
-    let query = match filter.resolve(&state.store, caller.site.id, state.now()).await {
+    let query = match filter
+        .resolve(&state.store, caller.site.id, state.now())
+        .await
+    {
         Ok(query) => query,
         Err(FilterError::Store(e)) => return Err(e.into()),
         Err(e) => {
