@@ -27,6 +27,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// It exists already (409).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
@@ -57,6 +60,22 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(e: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError;
+        match e {
+            AdminError::Input(message) => ApiError::BadRequest {
+                code: "invalid_request",
+                message,
+            },
+            AdminError::NotFound(message) => ApiError::NotFound(message),
+            AdminError::Conflict(message) => ApiError::Conflict(message),
+            AdminError::Forbidden(message) => ApiError::Forbidden(message),
+            AdminError::Internal(e) => ApiError::Internal(e),
+        }
     }
 }
 
@@ -106,6 +125,7 @@ impl ApiError {
             ApiError::InsufficientScope => "insufficient_scope",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::CredentialRejected { code, .. } => code,
@@ -130,6 +150,7 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,

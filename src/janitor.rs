@@ -44,12 +44,22 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Deletes audit events older than the retention period.
+pub async fn purge_audit_events(
+    store: &SharedStore,
+    now: i64,
+    retention_days: u32,
+) -> anyhow::Result<u64> {
+    let before = now - i64::from(retention_days) * 24 * 60 * 60;
+    Ok(store.purge_audit_events(before).await?)
+}
+
 /// Deletes the DPoP proofs (`jti`s) whose window has passed.
 pub async fn purge_proofs(store: &SharedStore, now: i64) -> anyhow::Result<u64> {
     Ok(store.purge_proof_uses(now - KEEP_PROOFS_SECS).await?)
 }
 
-pub async fn run(store: SharedStore, clock: SharedClock) {
+pub async fn run(store: SharedStore, clock: SharedClock, audit_retention_days: u32) {
     let mut ticker = tokio::time::interval(TICK);
     let mut ticks = 0u32;
     loop {
@@ -62,6 +72,11 @@ pub async fn run(store: SharedStore, clock: SharedClock) {
             && let Err(e) = sweep(&store, now).await
         {
             tracing::warn!(error = %e, "janitor sweep failed");
+        }
+        if ticks.is_multiple_of(SWEEP_EVERY_TICKS)
+            && let Err(e) = purge_audit_events(&store, now, audit_retention_days).await
+        {
+            tracing::warn!(error = %e, "janitor could not purge audit events");
         }
         ticks = ticks.wrapping_add(1);
     }

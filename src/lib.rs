@@ -1,5 +1,7 @@
 //! Tessera: a multi-site OAuth 2.0 authorization server.
 
+pub mod admin;
+pub mod audit;
 pub mod bootstrap;
 pub mod cache;
 pub mod cli;

@@ -70,6 +70,10 @@ pub struct Settings {
     /// document itself is always served). On in development, off in
     /// production unless asked for.
     pub api_docs: bool,
+    /// Audit events older than this are deleted by the janitor.
+    pub audit_retention_days: u32,
+    /// Where audit events are delivered, if anywhere.
+    pub audit_webhook: Option<crate::audit::webhook::WebhookTarget>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +114,9 @@ struct FileSettings {
     metrics_listen: Option<String>,
     otlp_endpoint: Option<String>,
     api_docs: Option<bool>,
+    audit_retention_days: Option<u32>,
+    audit_webhook_url: Option<String>,
+    audit_webhook_secret: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -279,6 +286,15 @@ impl Settings {
                 .api_docs
                 .unwrap_or(environment == Environment::Development),
         };
+        let audit_retention_days = match vars.get("TESSERA_AUDIT_RETENTION_DAYS") {
+            Some(raw) => parse_number("TESSERA_AUDIT_RETENTION_DAYS", &raw, 1, 36_500)? as u32,
+            None => file.audit_retention_days.unwrap_or(90),
+        };
+        let audit_webhook = audit_webhook(
+            pick("TESSERA_AUDIT_WEBHOOK_URL", &file.audit_webhook_url),
+            pick("TESSERA_AUDIT_WEBHOOK_SECRET", &file.audit_webhook_secret),
+            outbound_allow_private,
+        )?;
 
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
@@ -301,8 +317,49 @@ impl Settings {
             metrics_listen,
             otlp_endpoint,
             api_docs,
+            audit_retention_days,
+            audit_webhook,
         })
     }
+}
+
+/// The webhook needs both its URL (checked like every outbound URL) and a
+/// secret of at least 16 characters to sign with.
+fn audit_webhook(
+    url: Option<String>,
+    secret: Option<String>,
+    allow_private: bool,
+) -> Result<Option<crate::audit::webhook::WebhookTarget>, SettingsError> {
+    use crate::audit::webhook::{WebhookSecret, WebhookTarget};
+    let (url, secret) = match (url, secret) {
+        (None, None) => return Ok(None),
+        (Some(url), Some(secret)) => (url, secret),
+        (Some(_), None) => {
+            return Err(SettingsError::new(
+                "TESSERA_AUDIT_WEBHOOK_SECRET",
+                "required with TESSERA_AUDIT_WEBHOOK_URL: deliveries are signed",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(SettingsError::new(
+                "TESSERA_AUDIT_WEBHOOK_URL",
+                "required with TESSERA_AUDIT_WEBHOOK_SECRET",
+            ));
+        }
+    };
+    if secret.trim().len() < 16 {
+        return Err(SettingsError::new(
+            "TESSERA_AUDIT_WEBHOOK_SECRET",
+            "must be at least 16 characters",
+        ));
+    }
+    let policy = crate::outbound::OutboundPolicy { allow_private };
+    let url = crate::outbound::target::parse_url(&url, policy)
+        .map_err(|e| SettingsError::new("TESSERA_AUDIT_WEBHOOK_URL", e.to_string()))?;
+    Ok(Some(WebhookTarget {
+        url,
+        secret: WebhookSecret::new(secret.trim().to_string()),
+    }))
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, SettingsError> {

@@ -1,6 +1,7 @@
 //! Signing in with a username and password, throttled per account and per
 //! client address in the shared store (`crate::throttle`).
 
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::password;
 use crate::sessions::{ClientInfo, SignInMethod, StartedSession};
 use crate::sites::Site;
@@ -45,10 +46,17 @@ pub async fn sign_in_with_password(
     let keys = [account, address];
     if let Attempt::Refused { retry_after } = state.throttle.attempt(&keys, state.now()).await? {
         tracing::warn!(site = %site.slug, "sign-in throttled");
+        let known = state.store.find_user_by_username(site.id, username).await?;
+        let event = AuditEvent::new(AuditKind::SignInThrottled, Actor::Anonymous)
+            .maybe_user(known.map(|u| u.id))
+            .ip(client.ip.as_deref())
+            .detail("retry_after", retry_after);
+        state.audit.record(site.id, event).await;
         return Ok(SignInOutcome::Throttled { retry_after });
     }
     let [account, address] = keys;
     let user = state.store.find_user_by_username(site.id, username).await?;
+    let ip = client.ip.clone();
     // The same argon2 work happens whether or not the account exists.
     let stored_hash = user
         .as_ref()
@@ -63,10 +71,27 @@ pub async fn sign_in_with_password(
                 .start(site, &user, SignInMethod::Password, client)
                 .await?;
             tracing::info!(site = %site.slug, user_id = user.id, "signed in");
+            let event = AuditEvent::new(AuditKind::SignInSucceeded, Actor::User(user.id))
+                .user(user.id)
+                .ip(ip.as_deref())
+                .detail("method", "password");
+            state.audit.record(site.id, event).await;
             Ok(SignInOutcome::SignedIn(session))
         }
-        _ => {
+        user => {
             tracing::info!(site = %site.slug, "sign-in refused");
+            // The username typed is kept only when it names an account: a
+            // password typed into the wrong field must not be stored.
+            let reason = match &user {
+                None => "unknown_user",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "wrong_password",
+            };
+            let event = AuditEvent::new(AuditKind::SignInFailed, Actor::Anonymous)
+                .maybe_user(user.map(|u| u.id))
+                .ip(ip.as_deref())
+                .detail("reason", reason);
+            state.audit.record(site.id, event).await;
             Ok(SignInOutcome::Refused)
         }
     }

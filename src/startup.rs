@@ -159,7 +159,20 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
         state.change_feed.clone(),
     );
     tokio::spawn(watcher.run(Duration::from_millis(settings.change_poll_millis)));
-    tokio::spawn(janitor::run(store.clone(), state.clock.clone()));
+    tokio::spawn(janitor::run(
+        store.clone(),
+        state.clock.clone(),
+        settings.audit_retention_days,
+    ));
+    if let Some(target) = settings.audit_webhook.clone() {
+        let delivery = crate::audit::webhook::WebhookDelivery::new(
+            store.clone(),
+            state.outbound.clone(),
+            state.clock.clone(),
+            target,
+        );
+        tokio::spawn(delivery.run());
+    }
     // Legacy-key uses are counted in memory and written every few seconds.
     tokio::spawn(
         state

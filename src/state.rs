@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::Audit;
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
 use crate::identity::registry::IdentityProviders;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub change_feed: Arc<FeedProgress>,
     /// `/readyz`: whether the store answers, probed at most once a second.
     pub readiness: ReadinessProbe,
+    /// Security-relevant events, appended to the store.
+    pub audit: Audit,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             metrics,
             change_feed: Arc::default(),
             readiness: ReadinessProbe::new(store.clone()),
+            audit: Audit::new(store.clone(), clock.clone()),
             dpop,
             outbound,
             token_exchange,

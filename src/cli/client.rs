@@ -1,17 +1,12 @@
 //! `tessera client …`: OAuth clients of a site, for operators.
 
-use std::sync::Arc;
-
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{CliError, CliResult, Output, find_site};
-use crate::clock::{Clock, SystemClock};
-use crate::crypto::MasterKey;
-use crate::oauth::cache::OAuthCache;
-use crate::oauth::{Client, ClientError, ClientSettings, Clients};
-use crate::sites::Site;
-use crate::store::SharedStore;
+use super::{CliError, CliResult, Output};
+use crate::admin::types::{ClientChangeRequest, ClientView, NewClientRequest};
+use crate::admin::{Admin, Paging};
+use crate::oauth::ClientError;
 use crate::users::Permissions;
 
 #[derive(Debug, Subcommand)]
@@ -121,26 +116,9 @@ impl From<ClientError> for CliError {
     }
 }
 
-fn describe(client: &Client) -> serde_json::Value {
-    json!({
-        "client_id": client.client_id,
-        "name": client.name,
-        "homepage_url": client.homepage_url,
-        "type": if client.confidential { "confidential" } else { "public" },
-        "redirect_uris": client.redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
-        "scopes": client.scopes.to_string(),
-        "grant_types": client.grant_type_names(),
-        "owner_user_id": client.owner_user_id,
-        "registered_anonymously": client.registered_anonymously,
-        "granted_permissions": client.granted_permissions.names(),
-        "introspect": client.introspect,
-        "created_at": client.created_at,
-    })
-}
-
 /// The list's POWERS column: granted permissions and `introspect`.
-fn powers_of(client: &Client) -> String {
-    let mut powers = client.granted_permissions.names();
+fn powers_of(client: &ClientView) -> String {
+    let mut powers = client.granted_permissions.clone();
     if client.introspect {
         powers.push("introspect");
     }
@@ -151,27 +129,30 @@ fn powers_of(client: &Client) -> String {
     }
 }
 
-pub(super) async fn open_site(
-    store: &SharedStore,
-    master: &MasterKey,
+/// Applies one change to a client and prints what it now is.
+async fn change(
+    admin: &Admin,
     slug: &str,
-) -> Result<Site, CliError> {
-    let record = find_site(store, slug).await?;
-    Site::from_record(record, Vec::new(), master)
-        .ok_or_else(|| CliError::Failure(anyhow::anyhow!("site `{slug}` has an invalid base URL")))
-}
-
-pub async fn run(
-    command: ClientCommand,
-    store: &SharedStore,
-    master: &MasterKey,
+    client_id: &str,
+    change: ClientChangeRequest,
+    human: String,
     out: &Output,
 ) -> CliResult {
-    let clients = Clients::new(
-        store.clone(),
-        Arc::new(OAuthCache::default()),
-        Arc::new(SystemClock),
-    );
+    let site = admin.site(slug).await?;
+    let client = admin.change_client(&site, client_id, change).await?;
+    out.done(&human, json!(client));
+    Ok(())
+}
+
+fn must(required: bool) -> &'static str {
+    if required {
+        "must now"
+    } else {
+        "no longer has to"
+    }
+}
+
+pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
         ClientCommand::Create {
             site,
@@ -185,125 +166,156 @@ pub async fn run(
             dpop_required,
             permissions,
         } => {
-            let site = open_site(store, master, &site).await?;
-            let settings = ClientSettings {
+            let site = admin.site(&site).await?;
+            let request = NewClientRequest {
                 name,
-                homepage_url: homepage,
                 redirect_uris,
+                public,
                 scopes,
                 grant_types,
+                homepage_url: homepage,
+                jwt_access_tokens,
+                dpop_required,
+                permissions: permissions.map(|p| p.names().join(" ")),
             };
-            let registered = clients.register(&site, settings, !public, None).await?;
-            let mut client = registered.client.clone();
-            let secret = registered.secret.as_ref().map(|s| s.expose().to_string());
+            let created = admin.create_client(&site, request).await?;
+            let client = &created.client;
             let mut human = format!(
                 "created client `{}`\nclient_id: {}",
                 client.name, client.client_id
             );
-            if let Some(secret) = &secret {
+            if let Some(secret) = &created.client_secret {
                 human.push_str(&format!(
                     "\nclient_secret: {secret}\n(the secret is shown only this once)"
                 ));
             }
             if jwt_access_tokens {
-                store
-                    .set_client_jwt_access_tokens(site.id, client.pk, true, SystemClock.now())
-                    .await?;
                 human.push_str("\naccess tokens: JWT (RFC 9068)");
             }
             if dpop_required {
-                clients
-                    .set_dpop_required(&site, &client.client_id, true)
-                    .await?;
                 human.push_str("\ntoken requests: DPoP proof required (RFC 9449)");
             }
-            if let Some(permissions) = permissions {
-                client = clients
-                    .grant_permissions(&site, &client.client_id, permissions)
-                    .await?;
-            }
+            let shown = admin.show_client(&site, &client.client_id).await?;
             human.push_str(&format!(
                 "\nclient_credentials tokens act with: {}",
-                match client.ownerless_permissions(client.scopes).names() {
+                match shown.ownerless_permissions(shown.scopes).names() {
                     names if names.is_empty() => {
                         "no permission (see `tessera client grant-permissions`)".to_string()
                     }
                     names => names.join(" "),
                 }
             ));
-            let mut value = describe(&client);
-            value["client_secret"] = json!(secret);
+            let mut value = json!(created);
             value["jwt_access_tokens"] = json!(jwt_access_tokens);
-            value["dpop_bound_access_tokens"] = json!(dpop_required);
             out.done(&human, value);
             Ok(())
         }
         ClientCommand::RegistrationToken { site, user } => {
-            super::registration::mint_initial_access_token(store, &site, user.as_deref(), out).await
+            super::registration::mint_initial_access_token(
+                &admin.store,
+                &site,
+                user.as_deref(),
+                out,
+            )
+            .await
         }
         ClientCommand::SetParRequired {
             site,
             client_id,
             required,
         } => {
-            super::registration::set_client_par_required(store, &site, &client_id, required, out)
-                .await
+            super::registration::set_client_par_required(
+                &admin.store,
+                &site,
+                &client_id,
+                required,
+                out,
+            )
+            .await
         }
         ClientCommand::SetDpopRequired {
             site,
             client_id,
             required,
-        } => super::dpop::set_client_dpop_required(store, &site, &client_id, required, out).await,
+        } => {
+            let human = format!(
+                "client `{client_id}` {} send a DPoP proof with every token request",
+                must(required)
+            );
+            let request = ClientChangeRequest {
+                dpop_required: Some(required),
+                ..ClientChangeRequest::default()
+            };
+            change(admin, &site, &client_id, request, human, out).await
+        }
         ClientCommand::GrantPermissions {
             site,
             client_id,
             permissions,
         } => {
-            super::client_powers::grant_permissions(
-                store,
-                master,
-                &site,
-                &client_id,
-                permissions,
-                out,
-            )
-            .await
+            let site = admin.site(&site).await?;
+            let request = ClientChangeRequest {
+                permissions: Some(permissions.names().join(" ")),
+                ..ClientChangeRequest::default()
+            };
+            admin.change_client(&site, &client_id, request).await?;
+            let client = admin.show_client(&site, &client_id).await?;
+            let names = client.granted_permissions.names();
+            let within = client.ownerless_permissions(client.scopes).names();
+            let none = |list: &[&str], empty: &str| {
+                if list.is_empty() {
+                    empty.to_string()
+                } else {
+                    list.join(" ")
+                }
+            };
+            out.done(
+                &format!(
+                    "client `{client_id}` now acts with: {} (within its scopes: {})",
+                    none(&names, "no permission"),
+                    none(&within, "none"),
+                ),
+                json!({"client_id": client_id, "granted_permissions": names, "effective_permissions": within}),
+            );
+            Ok(())
         }
         ClientCommand::SetIntrospect {
             site,
             client_id,
             allowed,
         } => {
-            super::client_powers::set_introspect(store, master, &site, &client_id, allowed, out)
-                .await
+            let human = format!(
+                "client `{client_id}` {}",
+                if allowed {
+                    "may now introspect every token of the site (a resource server)"
+                } else {
+                    "may now introspect only its own tokens"
+                }
+            );
+            let request = ClientChangeRequest {
+                introspect: Some(allowed),
+                ..ClientChangeRequest::default()
+            };
+            change(admin, &site, &client_id, request, human, out).await
         }
         ClientCommand::List { site } => {
-            let site = open_site(store, master, &site).await?;
-            let list = clients.list(&site, None).await?;
+            let site = admin.site(&site).await?;
+            let list = admin.list_clients(&site, Paging::ALL).await?.items;
             let rows = list
                 .iter()
                 .map(|c| {
                     vec![
                         c.client_id.clone(),
                         c.name.clone(),
-                        if c.confidential {
-                            "confidential"
-                        } else {
-                            "public"
-                        }
-                        .to_string(),
-                        c.scopes.to_string(),
-                        c.grant_type_names().join(","),
-                        c.redirect_uris
-                            .iter()
-                            .map(|u| u.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" "),
+                        c.kind.to_string(),
+                        c.scopes.clone(),
+                        c.grant_types.join(","),
+                        c.redirect_uris.join(" "),
                         powers_of(c),
                     ]
                 })
                 .collect();
-            let values = list.iter().map(describe).collect();
+            let values = list.iter().map(|c| json!(c)).collect();
             out.table(
                 &[
                     "CLIENT ID",
@@ -320,8 +332,8 @@ pub async fn run(
             Ok(())
         }
         ClientCommand::Delete { site, client_id } => {
-            let site = open_site(store, master, &site).await?;
-            clients.delete(&site, &client_id).await?;
+            let site = admin.site(&site).await?;
+            admin.delete_client(&site, &client_id).await?;
             out.done(
                 &format!("deleted client {client_id} and revoked its tokens"),
                 json!({"client_id": client_id, "deleted": true}),
@@ -329,14 +341,14 @@ pub async fn run(
             Ok(())
         }
         ClientCommand::RotateSecret { site, client_id } => {
-            let site = open_site(store, master, &site).await?;
-            let secret = clients.rotate_secret(&site, &client_id).await?;
+            let site = admin.site(&site).await?;
+            let rotated = admin.rotate_client_secret(&site, &client_id).await?;
             out.done(
                 &format!(
                     "client_id: {client_id}\nclient_secret: {}\n(the old secret no longer works; this one is shown only once)",
-                    secret.expose()
+                    rotated.client_secret
                 ),
-                json!({"client_id": client_id, "client_secret": secret.expose()}),
+                json!(rotated),
             );
             Ok(())
         }

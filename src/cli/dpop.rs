@@ -3,20 +3,20 @@
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Output, find_site};
-use crate::clock::{Clock, SystemClock};
-use crate::store::SharedStore;
+use super::{CliResult, Output};
 
 pub async fn set_nonce_required(
-    store: &SharedStore,
+    admin: &crate::admin::Admin,
     slug: &str,
     required: bool,
     out: &Output,
 ) -> CliResult {
-    let site = find_site(store, slug).await?;
-    store
-        .set_site_dpop_nonce_required(site.id, required, SystemClock.now())
-        .await?;
+    let site = admin.site(slug).await?;
+    let change = crate::admin::types::SiteSettingsRequest {
+        dpop_nonce_required: Some(required),
+        ..Default::default()
+    };
+    admin.change_site(&site, change).await?;
     out.done(
         &format!(
             "DPoP proofs on `{slug}` {} carry a server nonce",
@@ -27,37 +27,6 @@ pub async fn set_nonce_required(
             }
         ),
         json!({"site": slug, "dpop_nonce_required": required}),
-    );
-    Ok(())
-}
-
-pub async fn set_client_dpop_required(
-    store: &SharedStore,
-    slug: &str,
-    client_id: &str,
-    required: bool,
-    out: &Output,
-) -> CliResult {
-    let site = find_site(store, slug).await?;
-    let client = store
-        .find_client(site.id, client_id)
-        .await?
-        .ok_or_else(|| {
-            CliError::Failure(anyhow::anyhow!("no client `{client_id}` on site `{slug}`"))
-        })?;
-    store
-        .set_client_dpop_required(site.id, client.id, required, SystemClock.now())
-        .await?;
-    out.done(
-        &format!(
-            "client `{client_id}` {} send a DPoP proof with every token request",
-            if required {
-                "must now"
-            } else {
-                "no longer has to"
-            }
-        ),
-        json!({"client_id": client_id, "dpop_bound_access_tokens": required}),
     );
     Ok(())
 }

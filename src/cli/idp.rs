@@ -4,14 +4,11 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{CliError, CliResult, Output, find_site};
-use crate::clock::{Clock, SystemClock};
-use crate::identity::registration::{
-    KeySource, ProviderSettings, RegistrationError, inline_key_count, list_providers,
-    register_provider, remove_provider,
-};
-use crate::outbound::OutboundPolicy;
-use crate::store::{IdentityProviderRecord, SharedStore};
+use super::{CliError, CliResult, Output};
+use crate::admin::Admin;
+use crate::admin::types::NewIdentityProviderRequest;
+use crate::identity::registration::{RegistrationError, inline_key_count};
+use crate::store::IdentityProviderRecord;
 
 #[derive(Debug, Subcommand)]
 pub enum IdpCommand {
@@ -86,14 +83,20 @@ fn describe(record: &IdentityProviderRecord, site: &str) -> serde_json::Value {
     })
 }
 
-async fn read_keys(keys: KeysArgs) -> Result<KeySource, CliError> {
+/// The keys as the admin service takes them: a URI, or a JWKS document.
+async fn read_keys(
+    keys: KeysArgs,
+) -> Result<(Option<String>, Option<serde_json::Value>), CliError> {
     match (keys.jwks_uri, keys.jwks_file) {
-        (Some(uri), None) => Ok(KeySource::Uri(uri)),
+        (Some(uri), None) => Ok((Some(uri), None)),
         (None, Some(path)) => {
             let json = tokio::fs::read_to_string(&path).await.map_err(|e| {
                 CliError::Failure(anyhow::anyhow!("cannot read {}: {e}", path.display()))
             })?;
-            Ok(KeySource::Inline(json))
+            let document = serde_json::from_str(&json).map_err(|e| {
+                CliError::Usage(format!("{} is not a JWKS document: {e}", path.display()))
+            })?;
+            Ok((None, Some(document)))
         }
         _ => Err(CliError::Usage(
             "give exactly one of --jwks-uri and --jwks-file".into(),
@@ -101,13 +104,7 @@ async fn read_keys(keys: KeysArgs) -> Result<KeySource, CliError> {
     }
 }
 
-pub async fn run(
-    command: IdpCommand,
-    store: &SharedStore,
-    policy: OutboundPolicy,
-    out: &Output,
-) -> CliResult {
-    let now = SystemClock.now();
+pub async fn run(command: IdpCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
         IdpCommand::Add {
             site,
@@ -116,14 +113,16 @@ pub async fn run(
             keys,
             algorithms,
         } => {
-            let record = find_site(store, &site).await?;
-            let settings = ProviderSettings {
+            let record = admin.site(&site).await?;
+            let (jwks_uri, jwks) = read_keys(keys).await?;
+            let request = NewIdentityProviderRequest {
                 issuer,
                 audience,
-                keys: read_keys(keys).await?,
+                jwks_uri,
+                jwks,
                 algorithms,
             };
-            let provider = register_provider(store, record.id, settings, policy, now).await?;
+            let provider = admin.add_identity_provider(&record, request).await?;
             out.done(
                 &format!(
                     "site `{site}` now trusts ID tokens from {}\naudience: {}\nkeys: {}\nalgorithms: {}",
@@ -137,8 +136,8 @@ pub async fn run(
             Ok(())
         }
         IdpCommand::List { site } => {
-            let record = find_site(store, &site).await?;
-            let providers = list_providers(store, record.id).await?;
+            let record = admin.site(&site).await?;
+            let providers = admin.list_identity_providers(&record).await?;
             let rows = providers
                 .iter()
                 .map(|p| {
@@ -155,12 +154,8 @@ pub async fn run(
             Ok(())
         }
         IdpCommand::Remove { site, issuer } => {
-            let record = find_site(store, &site).await?;
-            if !remove_provider(store, record.id, &issuer, now).await? {
-                return Err(CliError::Failure(anyhow::anyhow!(
-                    "site `{site}` has no identity provider `{issuer}` (see `tessera idp list --site {site}`)"
-                )));
-            }
+            let record = admin.site(&site).await?;
+            admin.remove_identity_provider(&record, &issuer).await?;
             out.done(
                 &format!("site `{site}` no longer trusts ID tokens from {issuer}"),
                 json!({"site": site, "issuer": issuer, "removed": true}),

@@ -6,13 +6,12 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{CliError, CliResult, Output, find_site};
+use crate::admin::Admin;
 use crate::cache::AuthCache;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::SystemClock;
 use crate::crypto::MasterKey;
 use crate::signing::keygen::SigningAlg;
 use crate::signing::{SigningError, SigningKeys};
-use crate::sites::Site;
-use crate::store::SharedStore;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -59,10 +58,11 @@ fn failure(e: SigningError) -> CliError {
 
 pub async fn run(
     command: KeysCommand,
-    store: &SharedStore,
+    admin: &Admin,
     master: &MasterKey,
     out: &Output,
 ) -> CliResult {
+    let store = &admin.store;
     let signing = SigningKeys::new(
         store.clone(),
         Arc::new(AuthCache::default()).signing.clone(),
@@ -74,38 +74,26 @@ pub async fn run(
             super::master_key::rotate(store, master, new_key_file, out).await
         }
         KeysCommand::List { site } => {
-            let site = find_site(store, &site).await?;
-            signing.keys(site.id).await.map_err(failure)?;
-            let records = store.list_signing_keys(site.id, SystemClock.now()).await?;
-            let rows = records
+            let site = admin.site(&site).await?;
+            let keys = admin.list_signing_keys(&site).await?;
+            let rows = keys
                 .iter()
                 .map(|k| vec![k.kid.clone(), k.alg.clone(), k.state.clone()])
                 .collect();
-            let values = records
-                .iter()
-                .map(|k| {
-                    json!({"kid": k.kid, "alg": k.alg, "state": k.state, "created_at": k.created_at,
-                           "activated_at": k.activated_at, "publish_until": k.publish_until})
-                })
-                .collect();
+            let values = keys.iter().map(|k| json!(k)).collect();
             out.table(&["KID", "ALG", "STATE"], rows, values);
             Ok(())
         }
         KeysCommand::Rotate { site } => {
-            let record = find_site(store, &site).await?;
-            let Some(site) = Site::from_record(record, Vec::new(), master) else {
-                return Err(CliError::Failure(anyhow::anyhow!(
-                    "site `{site}` is unreadable"
-                )));
-            };
-            let rotated = signing.rotate(&site).await.map_err(failure)?;
+            let site = admin.site(&site).await?;
+            let rotated = admin.rotate_signing_keys(&site).await?;
             out.done(
                 &format!(
                     "site `{}`: {} now signs; {} retired; {} is next",
-                    site.slug, rotated.current_kid, rotated.retired_kid, rotated.next_kid
+                    site.slug, rotated.current, rotated.retired, rotated.next
                 ),
-                json!({"site": site.slug, "current": rotated.current_kid,
-                       "retired": rotated.retired_kid, "next": rotated.next_kid}),
+                json!({"site": site.slug, "current": rotated.current,
+                       "retired": rotated.retired, "next": rotated.next}),
             );
             Ok(())
         }

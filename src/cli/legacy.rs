@@ -5,11 +5,9 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use super::browser_token::token_kinds;
-use super::{CliError, CliResult, Output, find_site};
-use crate::crypto::MasterKey;
+use super::{CliResult, Output};
+use crate::admin::Admin;
 use crate::routes::pages::format_time;
-use crate::store::SharedStore;
 
 #[derive(Debug, Subcommand)]
 pub enum LegacyCommand {
@@ -35,22 +33,15 @@ pub enum LegacyCommand {
     },
 }
 
-pub async fn run(
-    command: LegacyCommand,
-    store: &SharedStore,
-    master: &MasterKey,
-    out: &Output,
-) -> CliResult {
-    let kinds = token_kinds(store, master);
+pub async fn run(command: LegacyCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
         LegacyCommand::Enable { site } => {
-            let site = find_site(store, &site).await?;
-            let (record, key) = kinds.enable_legacy(site.id).await?;
-            let human = match &key {
+            let site = admin.site(&site).await?;
+            let view = admin.enable_legacy(&site).await?;
+            let human = match &view.api_key {
                 Some(key) => format!(
-                    "legacy credentials enabled on `{}`\nsite API key: {}\n(shown only this once; send it as X-Deki-ApiKey or ?apikey=)",
-                    site.slug,
-                    key.expose()
+                    "legacy credentials enabled on `{}`\nsite API key: {key}\n(shown only this once; send it as X-Deki-ApiKey or ?apikey=)",
+                    site.slug
                 ),
                 None => format!(
                     "legacy credentials enabled on `{}` with the existing key (use `tessera legacy rotate` for a new one)",
@@ -59,19 +50,13 @@ pub async fn run(
             };
             out.done(
                 &human,
-                json!({"site": site.slug, "enabled": true, "key_id": record.id,
-                       "api_key": key.as_ref().map(|k| k.expose())}),
+                json!({"site": site.slug, "enabled": true, "key_id": view.key_id, "api_key": view.api_key}),
             );
             Ok(())
         }
         LegacyCommand::Disable { site } => {
-            let site = find_site(store, &site).await?;
-            if !kinds.disable_legacy(site.id).await? {
-                return Err(CliError::Failure(anyhow::anyhow!(
-                    "legacy credentials were never enabled on `{}`",
-                    site.slug
-                )));
-            }
+            let site = admin.site(&site).await?;
+            admin.disable_legacy(&site).await?;
             out.done(
                 &format!("legacy credentials disabled on `{}`", site.slug),
                 json!({"site": site.slug, "enabled": false}),
@@ -79,38 +64,36 @@ pub async fn run(
             Ok(())
         }
         LegacyCommand::Rotate { site } => {
-            let site = find_site(store, &site).await?;
-            let (record, key) = kinds.rotate_legacy(site.id).await?;
+            let site = admin.site(&site).await?;
+            let view = admin.rotate_legacy(&site).await?;
+            let key = view.api_key.clone().unwrap_or_default();
             out.done(
                 &format!(
-                    "new site API key for `{}`: {}\n(the old key no longer works; this one is shown only once)",
-                    site.slug,
-                    key.expose()
+                    "new site API key for `{}`: {key}\n(the old key no longer works; this one is shown only once)",
+                    site.slug
                 ),
-                json!({"site": site.slug, "enabled": record.enabled, "key_id": record.id,
-                       "api_key": key.expose()}),
+                json!({"site": site.slug, "enabled": view.state == "enabled", "key_id": view.key_id,
+                       "api_key": key}),
             );
             Ok(())
         }
         LegacyCommand::Report { site } => {
-            let site = find_site(store, &site).await?;
-            let current = kinds.current_legacy_key(site.id).await?;
-            let usage = kinds.legacy_report(site.id).await?;
-            let state = match &current {
-                Some(k) if k.enabled => "enabled",
-                Some(_) => "disabled",
-                None => "never enabled",
-            };
-            let rows = usage
+            let site = admin.site(&site).await?;
+            let view = admin.legacy_report(&site).await?;
+            if out.is_json() {
+                out.done(
+                    "",
+                    json!({"site": site.slug, "state": view.state, "usage": view.usage}),
+                );
+                return Ok(());
+            }
+            let rows = view
+                .usage
                 .iter()
                 .map(|u| {
-                    let key = if current.as_ref().is_some_and(|c| c.id == u.key_id) {
-                        format!("{} (current)", u.key_id)
-                    } else {
-                        format!("{} (rotated)", u.key_id)
-                    };
+                    let state = if u.current { "current" } else { "rotated" };
                     vec![
-                        key,
+                        format!("{} ({state})", u.key_id),
                         u.kind.clone(),
                         u.client_ip.clone(),
                         u.count.to_string(),
@@ -118,27 +101,12 @@ pub async fn run(
                     ]
                 })
                 .collect();
-            let values: Vec<_> = usage
-                .iter()
-                .map(|u| {
-                    json!({"key_id": u.key_id, "current": current.as_ref().is_some_and(|c| c.id == u.key_id),
-                           "kind": u.kind, "client_ip": u.client_ip, "count": u.count,
-                           "last_seen": u.last_seen})
-                })
-                .collect();
-            if out.is_json() {
-                out.done(
-                    "",
-                    json!({"site": site.slug, "state": state, "usage": values}),
-                );
-            } else {
-                println!("legacy credentials on `{}`: {state}", site.slug);
-                out.table(
-                    &["KEY", "KIND", "CLIENT IP", "USES", "LAST SEEN"],
-                    rows,
-                    Vec::new(),
-                );
-            }
+            println!("legacy credentials on `{}`: {}", site.slug, view.state);
+            out.table(
+                &["KEY", "KIND", "CLIENT IP", "USES", "LAST SEEN"],
+                rows,
+                Vec::new(),
+            );
             Ok(())
         }
     }

@@ -59,6 +59,18 @@ pub async fn rotate(
     }
     let count = |column: SealedColumn| changes.iter().filter(|c| c.old.column == column).count();
     let clients = confidential_clients(store).await?;
+    // Every site's sealed secrets changed: each site's record says so.
+    let audit = crate::audit::Audit::new(store.clone(), std::sync::Arc::new(SystemClock));
+    for site in store.list_sites().await? {
+        let event = crate::audit::AuditEvent::new(
+            crate::audit::AuditKind::MasterKeyRotated,
+            crate::audit::Actor::Cli,
+        )
+        .detail("old_key_id", old.key_id().to_string())
+        .detail("new_key_id", new.key_id().to_string())
+        .detail("resealed", changes.len());
+        audit.record(site.id, event).await;
+    }
     let human = format!(
         "re-sealed {} secrets under master key {} (was {}): {} server-token secrets, {} legacy keys, {} signing keys.\n\
          Next: set TESSERA_MASTER_KEY to the new key on every process and restart them; \

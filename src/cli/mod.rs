@@ -2,6 +2,7 @@
 //! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
 //! stderr).
 
+mod audit;
 mod browser_token;
 mod client;
 mod client_powers;
@@ -27,7 +28,6 @@ use crate::cache::AuthCache;
 use crate::clock::SystemClock;
 use crate::settings::Settings;
 use crate::store::SharedStore;
-use crate::users::Users;
 
 pub use output::Output;
 
@@ -80,6 +80,8 @@ enum Command {
     /// Manage a site's signing keys (OpenID Connect, JWT access tokens).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// A site's audit events, newest first.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +104,32 @@ impl From<crate::settings::SettingsError> for CliError {
     }
 }
 
+impl From<crate::admin::AdminError> for CliError {
+    fn from(e: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError;
+        match e {
+            AdminError::Input(message) => CliError::Usage(message),
+            AdminError::Internal(e) => CliError::Failure(e),
+            other => CliError::Failure(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
 pub type CliResult = Result<(), CliError>;
+
+/// The admin service as the command line uses it: acting as `cli`, with
+/// fresh caches (running servers learn of changes through the change feed).
+fn cli_admin(store: &SharedStore, settings: &Settings) -> crate::admin::Admin {
+    crate::admin::Admin::new(
+        store.clone(),
+        Arc::new(AuthCache::default()),
+        Arc::new(SystemClock),
+        settings.master_key.clone(),
+        crate::outbound::OutboundPolicy::from_settings(settings),
+        crate::audit::Actor::Cli,
+        None,
+    )
+}
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -148,22 +175,23 @@ async fn dispatch(cli: Cli) -> CliResult {
         }
         Some(Command::Site(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            site::run(command, &open_store(&settings).await?, &out).await
+            let store = open_store(&settings).await?;
+            site::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::User(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            user::run(command, &store, &admin_users(&store), &out).await
+            user::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::Client(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            client::run(command, &store, &settings.master_key, &out).await
+            client::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::Idp(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            let policy = crate::outbound::OutboundPolicy::from_settings(&settings);
-            idp::run(command, &open_store(&settings).await?, policy, &out).await
+            let store = open_store(&settings).await?;
+            idp::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::BrowserToken(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
@@ -178,12 +206,17 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Legacy(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            legacy::run(command, &store, &settings.master_key, &out).await
+            legacy::run(command, &cli_admin(&store, &settings), &out).await
+        }
+        Some(Command::Audit(args)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            audit::run(args, &open_store(&settings).await?, &out).await
         }
         Some(Command::Keys(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            keys::run(command, &store, &settings.master_key, &out).await
+            let admin = cli_admin(&store, &settings);
+            keys::run(command, &admin, &settings.master_key, &out).await
         }
     }
 }
@@ -193,14 +226,6 @@ async fn open_store(settings: &Settings) -> Result<SharedStore, CliError> {
     let store = crate::store::connect(&settings.database_url, settings.database_timeout()).await?;
     store.migrate().await?;
     Ok(store)
-}
-
-fn admin_users(store: &SharedStore) -> Users {
-    Users::new(
-        store.clone(),
-        Arc::new(AuthCache::default()),
-        Arc::new(SystemClock),
-    )
 }
 
 async fn find_site(store: &SharedStore, slug: &str) -> Result<crate::store::SiteRecord, CliError> {

@@ -58,13 +58,17 @@ pub async fn mint_initial_access_token(
 }
 
 pub async fn set_registration(
-    store: &SharedStore,
+    admin: &crate::admin::Admin,
     slug: &str,
     policy: &str,
     out: &Output,
 ) -> CliResult {
-    let site = find_site(store, slug).await?;
-    store.set_registration_policy(site.id, policy).await?;
+    let site = admin.site(slug).await?;
+    let change = crate::admin::types::SiteSettingsRequest {
+        registration_policy: Some(policy.to_string()),
+        ..Default::default()
+    };
+    admin.change_site(&site, change).await?;
     out.done(
         &format!("client registration on `{slug}` is now `{policy}`"),
         json!({"site": slug, "registration_policy": policy}),
@@ -73,13 +77,17 @@ pub async fn set_registration(
 }
 
 pub async fn set_par_required(
-    store: &SharedStore,
+    admin: &crate::admin::Admin,
     slug: &str,
     required: bool,
     out: &Output,
 ) -> CliResult {
-    let site = find_site(store, slug).await?;
-    store.set_site_par_required(site.id, required).await?;
+    let site = admin.site(slug).await?;
+    let change = crate::admin::types::SiteSettingsRequest {
+        require_pushed_authorization_requests: Some(required),
+        ..Default::default()
+    };
+    admin.change_site(&site, change).await?;
     out.done(
         &format!(
             "pushed authorization requests on `{slug}` are now {}",

@@ -1,11 +1,10 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{CliError, CliResult, Output};
-use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
-use crate::clock::{Clock, SystemClock};
-use crate::sites::{host_of, parse_base_url, parse_host_alias, validate_slug};
-use crate::store::{NewSite, SharedStore, StoreError};
+use super::{CliResult, Output};
+use crate::admin::types::NewSiteRequest;
+use crate::admin::{Admin, Paging};
+use crate::sites::{parse_base_url, parse_host_alias, validate_slug};
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
@@ -26,6 +25,11 @@ pub enum SiteCommand {
     },
     /// List sites.
     List,
+    /// A site's hosts and client-registration settings.
+    Show {
+        #[arg(long)]
+        site: String,
+    },
     /// Who may register OAuth clients (RFC 7591): closed, open or token.
     SetRegistration {
         #[arg(long)]
@@ -79,7 +83,7 @@ fn alias_arg(raw: &str) -> Result<String, String> {
     parse_host_alias(raw).map_err(|e| e.to_string())
 }
 
-pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> CliResult {
+pub async fn run(command: SiteCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
         SiteCommand::Create {
             slug,
@@ -87,47 +91,26 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
             name,
             aliases,
         } => {
-            let mut hosts = vec![host_of(&base_url)];
-            for alias in aliases {
-                if !hosts.contains(&alias) {
-                    hosts.push(alias);
-                }
-            }
-            let new = NewSite {
-                name: name
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| slug.clone()),
-                slug: slug.clone(),
-                base_url: base_url.as_str().trim_end_matches('/').to_string(),
-                session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
-                created_at: SystemClock.now(),
+            let request = NewSiteRequest {
+                slug,
+                base_url: base_url.to_string(),
+                name,
+                aliases,
             };
-            let site = match store.create_site(&new, &hosts).await {
-                Ok(site) => site,
-                Err(StoreError::Conflict) => {
-                    return Err(CliError::Failure(anyhow::anyhow!(
-                        "a site named `{slug}`, or one answering for {}, already exists",
-                        hosts.join(" or ")
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let site = admin.create_site(request).await?;
             out.done(
-                &format!("created site `{}` at {} (hosts: {})", site.slug, site.base_url, hosts.join(", ")),
-                json!({"id": site.id, "slug": site.slug, "name": site.name, "base_url": site.base_url, "hosts": hosts}),
+                &format!(
+                    "created site `{}` at {} (hosts: {})",
+                    site.slug,
+                    site.base_url,
+                    site.hosts.join(", ")
+                ),
+                json!(site),
             );
             Ok(())
         }
         SiteCommand::List => {
-            let sites = store.list_sites().await?;
-            let hosts = store.list_site_hosts().await?;
-            let hosts_of = |id: i64| -> Vec<String> {
-                hosts
-                    .iter()
-                    .filter(|h| h.site_id == id)
-                    .map(|h| h.host.clone())
-                    .collect()
-            };
+            let sites = admin.list_sites(Paging::ALL).await?.items;
             let rows = sites
                 .iter()
                 .map(|s| {
@@ -135,31 +118,45 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
                         s.slug.clone(),
                         s.name.clone(),
                         s.base_url.clone(),
-                        hosts_of(s.id).join(","),
+                        s.hosts.join(","),
                     ]
                 })
                 .collect();
-            let values = sites
-                .iter()
-                .map(|s| json!({"id": s.id, "slug": s.slug, "name": s.name, "base_url": s.base_url, "hosts": hosts_of(s.id)}))
-                .collect();
+            let values = sites.iter().map(|s| json!(s)).collect();
             out.table(&["SLUG", "NAME", "BASE URL", "HOSTS"], rows, values);
             Ok(())
         }
+        SiteCommand::Show { site } => {
+            let site = admin.site(&site).await?;
+            let settings = admin.site_settings(&site).await?;
+            out.done(
+                &format!(
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}",
+                    settings.site.slug,
+                    settings.site.base_url,
+                    settings.site.hosts.join(", "),
+                    settings.registration_policy,
+                    settings.registrable_scopes.join(" "),
+                    settings.anonymous_client_credentials
+                ),
+                json!(settings),
+            );
+            Ok(())
+        }
         SiteCommand::SetRegistration { site, policy } => {
-            super::registration::set_registration(store, &site, &policy, out).await
+            super::registration::set_registration(admin, &site, &policy, out).await
         }
         SiteCommand::SetRegistrableScopes { site, scopes } => {
-            super::client_powers::set_registrable_scopes(store, &site, scopes, out).await
+            super::client_powers::set_registrable_scopes(admin, &site, scopes, out).await
         }
         SiteCommand::SetAnonymousClientCredentials { site, allowed } => {
-            super::client_powers::set_anonymous_client_credentials(store, &site, allowed, out).await
+            super::client_powers::set_anonymous_client_credentials(admin, &site, allowed, out).await
         }
         SiteCommand::SetParRequired { site, required } => {
-            super::registration::set_par_required(store, &site, required, out).await
+            super::registration::set_par_required(admin, &site, required, out).await
         }
         SiteCommand::SetDpopNonceRequired { site, required } => {
-            super::dpop::set_nonce_required(store, &site, required, out).await
+            super::dpop::set_nonce_required(admin, &site, required, out).await
         }
     }
 }

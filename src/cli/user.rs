@@ -1,10 +1,14 @@
+//! `tessera user …`: users of a site, their sessions and grants, through
+//! the admin service (`crate::admin`).
+
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{CliError, CliResult, Output, find_site, read_stdin_secret};
-use crate::crypto::random;
-use crate::store::SharedStore;
-use crate::users::{NewAccount, Role, UserError, Users, validate_username};
+use super::{CliResult, Output, read_stdin_secret};
+use crate::admin::types::{NewUserRequest, UserChangeRequest};
+use crate::admin::{Admin, Paging};
+use crate::routes::pages::format_time;
+use crate::users::{Role, validate_username};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -37,6 +41,14 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Change a user's role (community, pro or admin).
+    SetRole {
+        #[arg(long)]
+        site: String,
+        username: String,
+        #[arg(value_parser = role_arg)]
+        role: Role,
+    },
     /// Disable a user and end all their sessions.
     Disable {
         #[arg(long)]
@@ -48,6 +60,32 @@ pub enum UserCommand {
         #[arg(long)]
         site: String,
         username: String,
+    },
+    /// A user's active sign-in sessions.
+    Sessions {
+        #[arg(long)]
+        site: String,
+        username: String,
+    },
+    /// End one sign-in session of a user.
+    RevokeSession {
+        #[arg(long)]
+        site: String,
+        username: String,
+        session_id: i64,
+    },
+    /// The apps (OAuth clients) a user authorized.
+    Grants {
+        #[arg(long)]
+        site: String,
+        username: String,
+    },
+    /// Take back a user's authorization of a client and revoke its tokens.
+    RevokeGrant {
+        #[arg(long)]
+        site: String,
+        username: String,
+        client_id: String,
     },
 }
 
@@ -62,23 +100,7 @@ fn role_arg(raw: &str) -> Result<Role, String> {
         .map_err(|e: crate::users::UnknownRole| e.to_string())
 }
 
-/// Bad input from the operator is a usage error (exit 2); the rest fails (1).
-fn user_error(e: UserError) -> CliError {
-    match e {
-        UserError::Internal(e) => CliError::Failure(e),
-        UserError::NotFound(_) | UserError::UsernameTaken(_) => {
-            CliError::Failure(anyhow::anyhow!(e.to_string()))
-        }
-        other => CliError::Usage(other.to_string()),
-    }
-}
-
-pub async fn run(
-    command: UserCommand,
-    store: &SharedStore,
-    users: &Users,
-    out: &Output,
-) -> CliResult {
+pub async fn run(command: UserCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
         UserCommand::Create {
             site,
@@ -88,26 +110,27 @@ pub async fn run(
             display_name,
             password_stdin,
         } => {
-            let site = find_site(store, &site).await?;
-            let (password, generated) = if password_stdin {
-                (read_stdin_secret().await?, false)
+            let site = admin.site(&site).await?;
+            let password = if password_stdin {
+                Some(read_stdin_secret().await?)
             } else {
-                (random::password(), true)
+                None
             };
-            let account = NewAccount {
+            let request = NewUserRequest {
                 username,
-                display_name,
+                role: Some(role.as_str().to_string()),
                 email,
-                role,
-                password: password.clone(),
+                display_name,
+                password,
             };
-            let user = users.create(site.id, account).await.map_err(user_error)?;
+            let created = admin.create_user(&site, request).await?;
+            let user = &created.user;
             let mut value = json!({"id": user.id, "site": site.slug, "username": user.username, "role": user.role});
             let mut human = format!(
                 "created user `{}` (id {}, {}) on site `{}`",
                 user.username, user.id, user.role, site.slug
             );
-            if generated {
+            if let Some(password) = &created.password {
                 value["password"] = json!(password);
                 human.push_str(&format!("\npassword (shown once): {password}"));
             }
@@ -115,8 +138,8 @@ pub async fn run(
             Ok(())
         }
         UserCommand::List { site } => {
-            let site = find_site(store, &site).await?;
-            let list = users.list(site.id).await.map_err(user_error)?;
+            let site = admin.site(&site).await?;
+            let list = admin.list_users(&site, Paging::ALL).await?.items;
             let rows = list
                 .iter()
                 .map(|u| {
@@ -129,13 +152,7 @@ pub async fn run(
                     ]
                 })
                 .collect();
-            let values = list
-                .iter()
-                .map(|u| {
-                    json!({"id": u.id, "username": u.username, "display_name": u.display_name,
-                           "email": u.email, "role": u.role, "disabled": u.disabled})
-                })
-                .collect();
+            let values = list.iter().map(|u| json!(u)).collect();
             out.table(
                 &["ID", "USERNAME", "DISPLAY NAME", "ROLE", "STATE"],
                 rows,
@@ -144,16 +161,13 @@ pub async fn run(
             Ok(())
         }
         UserCommand::SetPassword { site, username, .. } => {
-            let site = find_site(store, &site).await?;
-            let user = users
-                .find_by_username(site.id, &username)
-                .await
-                .map_err(user_error)?;
-            let password = read_stdin_secret().await?;
-            users
-                .set_password(site.id, user.id, password, None)
-                .await
-                .map_err(user_error)?;
+            let site = admin.site(&site).await?;
+            admin.find_user(&site, &username).await?;
+            let change = UserChangeRequest {
+                password: Some(read_stdin_secret().await?),
+                ..UserChangeRequest::default()
+            };
+            let user = admin.change_user(&site, &username, change).await?;
             out.done(
                 &format!(
                     "password of `{username}` changed; their sessions and OAuth grants were ended"
@@ -162,32 +176,107 @@ pub async fn run(
             );
             Ok(())
         }
+        UserCommand::SetRole {
+            site,
+            username,
+            role,
+        } => {
+            let site = admin.site(&site).await?;
+            let change = UserChangeRequest {
+                role: Some(role.as_str().to_string()),
+                ..UserChangeRequest::default()
+            };
+            let user = admin.change_user(&site, &username, change).await?;
+            out.done(&format!("`{username}` is now {}", user.role), json!(user));
+            Ok(())
+        }
         UserCommand::Disable { site, username } => {
-            set_disabled(store, users, out, &site, &username, true).await
+            set_disabled(admin, out, &site, &username, true).await
         }
         UserCommand::Enable { site, username } => {
-            set_disabled(store, users, out, &site, &username, false).await
+            set_disabled(admin, out, &site, &username, false).await
+        }
+        UserCommand::Sessions { site, username } => {
+            let site = admin.site(&site).await?;
+            let sessions = admin.list_sessions(&site, &username).await?;
+            let rows = sessions
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.to_string(),
+                        s.method.clone(),
+                        s.ip.clone().unwrap_or_default(),
+                        format_time(s.created_at),
+                        format_time(s.expires_at),
+                    ]
+                })
+                .collect();
+            let values = sessions.iter().map(|s| json!(s)).collect();
+            out.table(&["ID", "METHOD", "IP", "STARTED", "EXPIRES"], rows, values);
+            Ok(())
+        }
+        UserCommand::RevokeSession {
+            site,
+            username,
+            session_id,
+        } => {
+            let site = admin.site(&site).await?;
+            admin.revoke_session(&site, &username, session_id).await?;
+            out.done(
+                &format!("ended session {session_id} of `{username}`"),
+                json!({"username": username, "session_id": session_id, "revoked": true}),
+            );
+            Ok(())
+        }
+        UserCommand::Grants { site, username } => {
+            let site = admin.site(&site).await?;
+            let grants = admin.list_grants(&site, &username).await?;
+            let rows = grants
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.client_id.clone(),
+                        g.client_name.clone(),
+                        g.scopes.join(" "),
+                        format_time(g.authorized_at),
+                    ]
+                })
+                .collect();
+            let values = grants.iter().map(|g| json!(g)).collect();
+            out.table(&["CLIENT ID", "NAME", "SCOPES", "AUTHORIZED"], rows, values);
+            Ok(())
+        }
+        UserCommand::RevokeGrant {
+            site,
+            username,
+            client_id,
+        } => {
+            let site = admin.site(&site).await?;
+            admin.revoke_grant(&site, &username, &client_id).await?;
+            out.done(
+                &format!(
+                    "`{username}` no longer authorizes `{client_id}`; its tokens were revoked"
+                ),
+                json!({"username": username, "client_id": client_id, "revoked": true}),
+            );
+            Ok(())
         }
     }
 }
 
 async fn set_disabled(
-    store: &SharedStore,
-    users: &Users,
+    admin: &Admin,
     out: &Output,
     site: &str,
     username: &str,
     disabled: bool,
 ) -> CliResult {
-    let site = find_site(store, site).await?;
-    let user = users
-        .find_by_username(site.id, username)
-        .await
-        .map_err(user_error)?;
-    users
-        .set_disabled(site.id, user.id, disabled)
-        .await
-        .map_err(user_error)?;
+    let site = admin.site(site).await?;
+    let change = UserChangeRequest {
+        disabled: Some(disabled),
+        ..UserChangeRequest::default()
+    };
+    let user = admin.change_user(&site, username, change).await?;
     let human = if disabled {
         format!("disabled `{username}` and ended their sessions")
     } else {

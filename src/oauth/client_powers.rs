@@ -91,6 +91,7 @@ impl Clients {
         site: &Site,
         client_id: &str,
         permissions: Permissions,
+        actor: &crate::audit::Actor,
     ) -> Result<Arc<Client>, ClientError> {
         let client = self.existing(site, client_id).await?;
         if client.owner_user_id.is_some() {
@@ -110,6 +111,8 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         tracing::info!(site = %site.slug, client_id, permissions = %names, "client permissions granted");
+        self.record_change(site, client_id, actor, "granted_permissions", names.into())
+            .await;
         self.existing(site, client_id).await
     }
 
@@ -120,6 +123,7 @@ impl Clients {
         site: &Site,
         client_id: &str,
         allowed: bool,
+        actor: &crate::audit::Actor,
     ) -> Result<Arc<Client>, ClientError> {
         let client = self.existing(site, client_id).await?;
         if allowed && !client.confidential {
@@ -134,6 +138,8 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         tracing::info!(site = %site.slug, client_id, allowed, "client introspection permission set");
+        self.record_change(site, client_id, actor, "introspect", allowed.into())
+            .await;
         self.existing(site, client_id).await
     }
 }

@@ -1,6 +1,7 @@
 //! OAuth clients: registration rules, secrets, redirect URI matching and
 //! client authentication at the token, revocation and introspection endpoints.
 
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use std::fmt;
 use std::sync::Arc;
 
@@ -522,12 +523,15 @@ pub struct Clients {
     pub(super) clock: SharedClock,
     /// Failed client authentications, counted in the shared store.
     throttle: Throttle,
+    /// Client changes and the OAuth events of this service are audited.
+    pub(crate) audit: crate::audit::Audit,
 }
 
 impl Clients {
     pub fn new(store: SharedStore, cache: Arc<OAuthCache>, clock: SharedClock) -> Self {
         Self {
             throttle: Throttle::new(store.clone()),
+            audit: crate::audit::Audit::new(store.clone(), clock.clone()),
             store,
             cache,
             clock,
@@ -540,8 +544,9 @@ impl Clients {
         settings: ClientSettings,
         confidential: bool,
         owner_user_id: Option<i64>,
+        actor: &Actor,
     ) -> Result<RegisteredClient, ClientError> {
-        self.create(site, settings, confidential, owner_user_id, false)
+        self.create(site, settings, confidential, owner_user_id, false, actor)
             .await
     }
 
@@ -553,7 +558,8 @@ impl Clients {
         settings: ClientSettings,
         confidential: bool,
     ) -> Result<RegisteredClient, ClientError> {
-        self.create(site, settings, confidential, None, true).await
+        self.create(site, settings, confidential, None, true, &Actor::Anonymous)
+            .await
     }
 
     async fn create(
@@ -563,6 +569,7 @@ impl Clients {
         confidential: bool,
         owner_user_id: Option<i64>,
         registered_anonymously: bool,
+        actor: &Actor,
     ) -> Result<RegisteredClient, ClientError> {
         let checked = check(&settings, confidential)?;
         let client_id = tokens::mint_client_id();
@@ -587,6 +594,14 @@ impl Clients {
             })
             .await?;
         tracing::info!(site = %site.slug, client_id = %record.client_id, "client registered");
+        let event = AuditEvent::new(AuditKind::ClientCreated, actor.clone())
+            .client(&record.client_id)
+            .maybe_user(record.owner_user_id)
+            .detail("name", record.name.as_str())
+            .detail("confidential", confidential)
+            .detail("scopes", record.scopes.as_str())
+            .detail("anonymous", registered_anonymously);
+        self.audit.record(site.id, event).await;
         Ok(RegisteredClient {
             client: Arc::new(Client::from_record(record)),
             secret,
@@ -640,6 +655,7 @@ impl Clients {
         site: &Site,
         client_id: &str,
         settings: ClientSettings,
+        actor: &Actor,
     ) -> Result<Arc<Client>, ClientError> {
         let client = self.existing(site, client_id).await?;
         let checked = check(&settings, client.confidential)?;
@@ -656,6 +672,14 @@ impl Clients {
             .await?;
         self.cache.evict_client(client.pk);
         let record = updated.ok_or_else(|| ClientError::NotFound(client_id.to_string()))?;
+        self.record_change(
+            site,
+            client_id,
+            actor,
+            "settings",
+            record.scopes.as_str().into(),
+        )
+        .await;
         Ok(Arc::new(Client::from_record(record)))
     }
 
@@ -666,6 +690,7 @@ impl Clients {
         site: &Site,
         client_id: &str,
         required: bool,
+        actor: &Actor,
     ) -> Result<Arc<Client>, ClientError> {
         let client = self.existing(site, client_id).await?;
         if client.dpop_required == required {
@@ -679,11 +704,34 @@ impl Clients {
         if !changed {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
+        self.record_change(site, client_id, actor, "dpop_required", required.into())
+            .await;
         self.existing(site, client_id).await
     }
 
+    /// Audits one change of a client's settings.
+    pub(crate) async fn record_change(
+        &self,
+        site: &Site,
+        client_id: &str,
+        actor: &Actor,
+        setting: &str,
+        value: serde_json::Value,
+    ) {
+        let event = AuditEvent::new(AuditKind::ClientChanged, actor.clone())
+            .client(client_id)
+            .detail("setting", setting)
+            .detail("value", value);
+        self.audit.record(site.id, event).await;
+    }
+
     /// Issues a new secret; the old one stops working at once.
-    pub async fn rotate_secret(&self, site: &Site, client_id: &str) -> Result<Secret, ClientError> {
+    pub async fn rotate_secret(
+        &self,
+        site: &Site,
+        client_id: &str,
+        actor: &Actor,
+    ) -> Result<Secret, ClientError> {
         let client = self.existing(site, client_id).await?;
         if !client.confidential {
             return Err(ClientError::PublicClient);
@@ -699,11 +747,19 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         tracing::info!(site = %site.slug, client_id, "client secret rotated");
+        let event =
+            AuditEvent::new(AuditKind::ClientSecretRotated, actor.clone()).client(client_id);
+        self.audit.record(site.id, event).await;
         Ok(secret)
     }
 
     /// Deletes the client; its consents, codes and tokens go with it.
-    pub async fn delete(&self, site: &Site, client_id: &str) -> Result<(), ClientError> {
+    pub async fn delete(
+        &self,
+        site: &Site,
+        client_id: &str,
+        actor: &Actor,
+    ) -> Result<(), ClientError> {
         let client = self.existing(site, client_id).await?;
         let deleted = self
             .store
@@ -714,6 +770,10 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         tracing::info!(site = %site.slug, client_id, "client deleted");
+        let event = AuditEvent::new(AuditKind::ClientDeleted, actor.clone())
+            .client(client_id)
+            .detail("name", client.name.as_str());
+        self.audit.record(site.id, event).await;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! redirect URI, more scopes) nor replayed for another user or site, and
 //! the server keeps no state between the two requests.
 
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -149,6 +150,11 @@ impl OAuth {
         self.cache
             .put_consent(site.id, user.id, client.pk, remembered, epoch);
         tracing::info!(site = %site.slug, client_id = %client.client_id, "consent given");
+        let event = AuditEvent::new(AuditKind::ConsentGranted, Actor::User(user.id))
+            .user(user.id)
+            .client(&client.client_id)
+            .detail("scopes", scopes.to_string());
+        self.clients.audit.record(site.id, event).await;
         let request = ValidatedRequest {
             client,
             redirect_uri: sealed.redirect_uri,
@@ -200,6 +206,7 @@ impl OAuth {
         site: &Site,
         user_id: i64,
         client_id: &str,
+        actor: &Actor,
     ) -> OAuthResult<bool> {
         let Some(client) = self.clients.find(site, client_id).await? else {
             return Ok(false);
@@ -215,7 +222,11 @@ impl OAuth {
             self.cache.evict_grant(grant);
         }
         self.cache.evict_consents_of(user_id);
-        tracing::info!(site = %site.slug, client_id, "authorization revoked by the user");
+        tracing::info!(site = %site.slug, client_id, "authorization revoked");
+        let event = AuditEvent::new(AuditKind::ConsentRevoked, actor.clone())
+            .user(user_id)
+            .client(client_id);
+        self.clients.audit.record(site.id, event).await;
         Ok(true)
     }
 }

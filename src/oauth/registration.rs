@@ -16,6 +16,7 @@
 //! the site allows it (`oauth::client_powers`); its client_credentials
 //! tokens act with no permission an admin did not grant.
 
+use crate::audit::Actor;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -332,14 +333,25 @@ impl OAuth {
             }
             Registrant::Vouched { owner } => {
                 self.clients
-                    .register(site, settings, confidential, owner)
+                    .register(
+                        site,
+                        settings,
+                        confidential,
+                        owner,
+                        &owner.map_or(Actor::Anonymous, Actor::User),
+                    )
                     .await?
             }
         };
         if metadata.dpop_bound_access_tokens == Some(true) {
             registered.client = self
                 .clients
-                .set_dpop_required(site, &registered.client.client_id, true)
+                .set_dpop_required(
+                    site,
+                    &registered.client.client_id,
+                    true,
+                    &Actor::Client(registered.client.client_id.clone()),
+                )
                 .await?;
         }
         let token = tokens::mint_registration_token();
@@ -485,12 +497,22 @@ impl OAuth {
             self.hold_to_anonymous_limits(site, &mut settings).await?;
         }
         self.clients
-            .update(site, &client.client_id, settings)
+            .update(
+                site,
+                &client.client_id,
+                settings,
+                &Actor::Client(client.client_id.clone()),
+            )
             .await?;
         let dpop_required = metadata.dpop_bound_access_tokens.unwrap_or(false);
         let updated = self
             .clients
-            .set_dpop_required(site, &client.client_id, dpop_required)
+            .set_dpop_required(
+                site,
+                &client.client_id,
+                dpop_required,
+                &Actor::Client(client.client_id.clone()),
+            )
             .await?;
         Ok(information(site, &updated, &method))
     }
@@ -503,7 +525,13 @@ impl OAuth {
         authorization: Option<&str>,
     ) -> RegistrationResult<()> {
         let (client, _) = self.managed_client(site, client_id, authorization).await?;
-        self.clients.delete(site, &client.client_id).await?;
+        self.clients
+            .delete(
+                site,
+                &client.client_id,
+                &Actor::Client(client.client_id.clone()),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -164,6 +164,36 @@ impl Outbound {
     }
 }
 
+impl Outbound {
+    /// POSTs `body` to `url` (webhooks) with the given headers; any answer
+    /// but a 2xx is a failure. The answer's body is not read.
+    pub async fn post(
+        &self,
+        url: &Url,
+        content_type: &'static str,
+        headers: &[(&'static str, String)],
+        body: Vec<u8>,
+    ) -> Result<(), FetchError> {
+        target::check_url(url, self.policy)?;
+        let mut request = self.client.post(url.clone()).header(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
+        let response = request.body(body).send().await.map_err(|e| classify(&e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(FetchError::Redirected(status));
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
+        }
+        Ok(())
+    }
+}
+
 /// A reqwest error in a few words (without the URL it carries), and the
 /// resolver's refusal with its reason.
 fn classify(e: &reqwest::Error) -> FetchError {

@@ -334,7 +334,12 @@ async fn revoke_app(
     }
     state
         .oauth
-        .revoke_authorization(&browser.site, user.id, &path.into_inner())
+        .revoke_authorization(
+            &browser.site,
+            user.id,
+            &path.into_inner(),
+            &crate::audit::Actor::User(user.id),
+        )
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(see_other("/account?notice=app-revoked"))

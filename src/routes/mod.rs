@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod admin_api;
 pub mod api;
 pub mod api_doc;
 pub mod bodies;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut ApiConfig) {
         static_files::configure(cfg);
         login::configure(cfg);
         account::configure(cfg);
+        admin_api::configure(cfg);
         cfg
     });
     api::configure(cfg);

@@ -229,6 +229,15 @@ impl SigningKeys {
     /// Promotes the next key, retires the current one (published for as
     /// long as tokens it signed may live) and publishes a new next key.
     pub async fn rotate(&self, site: &Site) -> Result<Rotated, SigningError> {
+        self.rotate_as(site, &crate::audit::Actor::System).await
+    }
+
+    /// [`Self::rotate`] for an operator or an admin, who is audited.
+    pub async fn rotate_as(
+        &self,
+        site: &Site,
+        actor: &crate::audit::Actor,
+    ) -> Result<Rotated, SigningError> {
         let keys = self.keys(site.id).await?;
         let now = self.clock.now();
         let new_next = self.new_key(site.id, keys.configured_alg)?;
@@ -253,6 +262,16 @@ impl SigningKeys {
         }
         let fresh = self.keys(site.id).await?;
         tracing::info!(site = %site.slug, kid = %fresh.current.kid, "signing key rotated");
+        let event = crate::audit::AuditEvent::new(
+            crate::audit::AuditKind::SigningKeyRotated,
+            actor.clone(),
+        )
+        .detail("current", fresh.current.kid.as_str())
+        .detail("retired", keys.current.kid.as_str())
+        .detail("next", new_next.kid.as_str());
+        crate::audit::Audit::new(self.store.clone(), self.clock.clone())
+            .record(site.id, event)
+            .await;
         Ok(Rotated {
             retired_kid: keys.current.kid.clone(),
             current_kid: fresh.current.kid.clone(),

@@ -3,6 +3,9 @@
 
 #[macro_use]
 mod sql;
+mod audit;
+#[macro_use]
+mod audit_sql;
 #[macro_use]
 pub(crate) mod oauth_sql;
 mod client_powers;
@@ -44,6 +47,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use audit::{AuditEventRecord, AuditQuery, AuditStore, NewAuditEvent};
 pub use client_powers::{AnonymousClientLimitsRecord, ClientPowerStore};
 pub use dpop::{DpopProofStore, ProofUse};
 pub use identity::{
@@ -140,6 +144,10 @@ pub trait UserStore {
         disabled: bool,
         now: i64,
     ) -> StoreResult<bool>;
+    /// Changes the user's role; announced on the change feed so every
+    /// process drops its cached copy.
+    async fn set_role(&self, site_id: i64, user_id: i64, role: &str, now: i64)
+    -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -204,6 +212,7 @@ pub trait Store:
     + OneTimeStore
     + SealedValueStore
     + DpopProofStore
+    + AuditStore
     + Send
     + Sync
     + 'static

@@ -149,6 +149,7 @@ impl_token_kind_store!(PgStore, sqlx::Postgres);
 impl_throttle_store!(PgStore, sqlx::Postgres);
 impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
+impl_audit_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

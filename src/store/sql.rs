@@ -320,6 +320,33 @@ macro_rules! impl_store {
                 tx.commit().await?;
                 Ok(true)
             }
+
+            async fn set_role(
+                &self,
+                site_id: i64,
+                user_id: i64,
+                role: &str,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE users SET role = $1, updated_at = $2 WHERE site_id = $3 AND id = $4",
+                )
+                .bind(role)
+                .bind(now)
+                .bind(site_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(false);
+                }
+                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::User, user_id, now)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
         }
 
         #[async_trait::async_trait]

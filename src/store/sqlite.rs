@@ -106,6 +106,7 @@ impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
 impl_throttle_store!(SqliteStore, sqlx::Sqlite);
 impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
+impl_audit_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -198,6 +198,19 @@ impl Users {
         Ok(())
     }
 
+    pub async fn set_role(&self, site_id: i64, user_id: i64, role: Role) -> Result<(), UserError> {
+        let changed = self
+            .store
+            .set_role(site_id, user_id, role.as_str(), self.clock.now())
+            .await?;
+        self.cache.evict_user(user_id);
+        if changed {
+            Ok(())
+        } else {
+            Err(UserError::NotFound(user_id.to_string()))
+        }
+    }
+
     /// Disabling signs the user out everywhere at once.
     pub async fn set_disabled(
         &self,

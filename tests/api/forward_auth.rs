@@ -39,6 +39,7 @@ async fn client_token(app: &TestApp, scope: &str) -> String {
             },
             true,
             None,
+            &tessera::audit::Actor::Cli,
         )
         .await
         .unwrap();
@@ -50,6 +51,7 @@ async fn client_token(app: &TestApp, scope: &str) -> String {
             &site,
             &registered.client.client_id,
             Permissions::of(&[Permission::ContentRead, Permission::ContentWrite]),
+            &tessera::audit::Actor::Cli,
         )
         .await
         .unwrap();

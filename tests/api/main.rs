@@ -5,7 +5,9 @@
 mod helpers;
 
 mod admin;
+mod admin_api;
 mod api_current;
+mod audit;
 mod bootstrap;
 mod browser;
 mod cli;

@@ -51,6 +51,7 @@ async fn register_app(app: &TestApp, redirect_uri: &str) -> (String, String) {
             },
             true,
             None,
+            &tessera::audit::Actor::Cli,
         )
         .await
         .unwrap();

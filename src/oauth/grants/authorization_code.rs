@@ -52,7 +52,14 @@ impl OAuth {
         };
         if record.consumed_at.is_some() {
             tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code reused; revoking its tokens");
-            self.revoke_family(site, record.grant_id).await?;
+            self.revoke_reused_family(
+                site,
+                client,
+                Some(record.user_id),
+                record.grant_id,
+                "authorization_code",
+            )
+            .await?;
             return Err(invalid);
         }
         if let Err(refusal) = self
@@ -111,6 +118,8 @@ impl OAuth {
                 if let Some(grant_id) = revoked {
                     tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code used twice at once; revoked its tokens");
                     self.cache.evict_grant(grant_id);
+                    self.record_reuse(site, client, None, Some(grant_id), "authorization_code")
+                        .await;
                 }
                 Err(invalid)
             }

@@ -242,6 +242,39 @@ impl OAuth {
         );
     }
 
+    /// Revokes the grant of a replayed code or refresh token, and says so
+    /// in the audit record (`reuse`: what came back).
+    pub(crate) async fn revoke_reused_family(
+        &self,
+        site: &Site,
+        client: &crate::oauth::Client,
+        user_id: Option<i64>,
+        grant_id: Option<i64>,
+        reuse: &'static str,
+    ) -> OAuthResult<()> {
+        self.revoke_family(site, grant_id).await?;
+        self.record_reuse(site, client, user_id, grant_id, reuse)
+            .await;
+        Ok(())
+    }
+
+    pub(crate) async fn record_reuse(
+        &self,
+        site: &Site,
+        client: &crate::oauth::Client,
+        user_id: Option<i64>,
+        grant_id: Option<i64>,
+        reuse: &'static str,
+    ) {
+        use crate::audit::{Actor, AuditEvent, AuditKind};
+        let event = AuditEvent::new(AuditKind::TokenFamilyRevoked, Actor::System)
+            .client(&client.client_id)
+            .maybe_user(user_id)
+            .detail("reuse", reuse)
+            .detail("grant_id", grant_id);
+        self.clients.audit.record(site.id, event).await;
+    }
+
     /// Revokes a grant for a replayed code or refresh token.
     pub(crate) async fn revoke_family(
         &self,

@@ -79,7 +79,14 @@ impl OAuth {
             && !within_grace(rotated_at)
         {
             tracing::warn!(site = %site.slug, client_id = %client.client_id, "rotated refresh token reused; revoking the family");
-            self.revoke_family(site, record.grant_id).await?;
+            self.revoke_reused_family(
+                site,
+                client,
+                record.user_id,
+                record.grant_id,
+                "refresh_token",
+            )
+            .await?;
             return Err(invalid);
         }
         let binding = Binding {
@@ -109,7 +116,14 @@ impl OAuth {
                     self.store.insert_tokens_of_grant(&rows).await?
                 }
                 Rotation::AlreadyRotated => {
-                    self.revoke_family(site, record.grant_id).await?;
+                    self.revoke_reused_family(
+                        site,
+                        client,
+                        record.user_id,
+                        record.grant_id,
+                        "refresh_token",
+                    )
+                    .await?;
                     return Err(invalid);
                 }
             }

@@ -2,6 +2,7 @@
 //! browser tokens, server tokens, identity providers and legacy keys — and the legacy usage
 //! report. Secrets are shown once, on the page that created them.
 
+mod audit;
 mod identity;
 mod legacy;
 mod overview;
@@ -17,6 +18,7 @@ use crate::users::Permission;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     overview::configure(cfg);
+    audit::configure(cfg);
     tokens::configure(cfg);
     legacy::configure(cfg);
     identity::configure(cfg);

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 
+use crate::audit::Actor;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::oauth::ScopeSet;
 use crate::routes::ApiConfig;
@@ -120,7 +121,7 @@ async fn revoke_authorization(
     let client_id = path.into_inner();
     let revoked = state
         .oauth
-        .revoke_authorization(&caller.site, user_id, &client_id)
+        .revoke_authorization(&caller.site, user_id, &client_id, &Actor::User(user_id))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     if revoked {

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::audit::Actor;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -121,7 +122,12 @@ async fn update_app(
     let updated = match state
         .oauth
         .clients
-        .update(&browser.site, &client_id, form.settings())
+        .update(
+            &browser.site,
+            &client_id,
+            form.settings(),
+            &Actor::User(user.id),
+        )
         .await
     {
         Ok(updated) => updated,
@@ -131,7 +137,12 @@ async fn update_app(
     state
         .oauth
         .clients
-        .set_dpop_required(&browser.site, &updated.client_id, form.dpop_required)
+        .set_dpop_required(
+            &browser.site,
+            &updated.client_id,
+            form.dpop_required,
+            &Actor::User(user.id),
+        )
         .await
         .map_err(internal)?;
     Ok(see_other("/developers?notice=saved"))
@@ -157,7 +168,7 @@ async fn rotate_secret(
     let secret = state
         .oauth
         .clients
-        .rotate_secret(&browser.site, &client_id)
+        .rotate_secret(&browser.site, &client_id, &Actor::User(user.id))
         .await
         .map_err(internal)?;
     let chrome = Chrome::new(&browser);
@@ -193,7 +204,7 @@ async fn delete_app(
     state
         .oauth
         .clients
-        .delete(&browser.site, &client_id)
+        .delete(&browser.site, &client_id, &Actor::User(user.id))
         .await
         .map_err(internal)?;
     Ok(see_other("/developers?notice=deleted"))

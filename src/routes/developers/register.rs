@@ -1,3 +1,4 @@
+use crate::audit::Actor;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -95,6 +96,7 @@ async fn register_app(
             form.settings(),
             form.confidential,
             Some(user.id),
+            &Actor::User(user.id),
         )
         .await;
     let registered = match registered {
@@ -106,7 +108,12 @@ async fn register_app(
         state
             .oauth
             .clients
-            .set_dpop_required(&browser.site, &registered.client.client_id, true)
+            .set_dpop_required(
+                &browser.site,
+                &registered.client.client_id,
+                true,
+                &Actor::User(user.id),
+            )
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     }

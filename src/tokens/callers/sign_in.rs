@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use super::{legacy, rejected, server};
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::cache::CachedUser;
 use crate::sessions::{ClientInfo, SignInMethod, StartedSession};
 use crate::sites::Site;
@@ -65,7 +66,14 @@ pub async fn start_session(
             "this sign-in link was used already; sign-in links work once",
         ));
     }
-    Ok(state.sessions.start(site, &record, method, client).await?)
+    let ip = client.ip.clone();
+    let session = state.sessions.start(site, &record, method, client).await?;
+    let event = AuditEvent::new(AuditKind::SignInSucceeded, Actor::User(record.id))
+        .user(record.id)
+        .ip(ip.as_deref())
+        .detail("method", method.as_str());
+    state.audit.record(site.id, event).await;
+    Ok(session)
 }
 
 /// What the single-use ledger remembers for a link, and until when.

@@ -4,6 +4,7 @@
 //! A crash loses at most one interval of counts, which a usage report for
 //! deciding when to switch legacy keys off can afford.
 
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use dashmap::DashMap;
 
 use crate::store::{LegacyUsageDelta, SharedStore, StoreResult};
@@ -85,6 +86,20 @@ impl UsageTally {
             .filter_map(|name| self.server.remove(&name))
             .collect();
         store.record_legacy_usage(&deltas).await?;
+        // One audit event per key, kind and address per flush, not per use:
+        // the API key may ride on every request.
+        let events: Vec<_> = deltas
+            .iter()
+            .map(|d| {
+                AuditEvent::new(AuditKind::LegacyCredentialUsed, Actor::Anonymous)
+                    .ip(Some(&d.client_ip))
+                    .detail("kind", d.kind.as_str())
+                    .detail("key_id", d.key_id)
+                    .detail("uses", d.count)
+                    .into_new(d.site_id, d.last_seen)
+            })
+            .collect();
+        store.append_audit_events(&events).await?;
         store.touch_server_tokens(&touched).await
     }
 }

@@ -33,7 +33,7 @@ async fn client_that_requires_dpop_is_refused_without_a_proof() {
     app.state
         .oauth
         .clients
-        .set_dpop_required(&site, &client.client_id, true)
+        .set_dpop_required(&site, &client.client_id, true, &tessera::audit::Actor::Cli)
         .await
         .unwrap();
     let (status, error, description) = refusal(client_credentials(&app, &client, None).await).await;

@@ -202,6 +202,7 @@ async fn presented_client_credentials_must_be_right() {
             },
             true,
             None,
+            &tessera::audit::Actor::Cli,
         )
         .await
         .unwrap();

@@ -301,7 +301,7 @@ async fn deleting_a_client_revokes_its_tokens() {
     app.state
         .oauth
         .clients
-        .delete(&site, &client.client_id)
+        .delete(&site, &client.client_id, &tessera::audit::Actor::Cli)
         .await
         .unwrap();
     assert_eq!(

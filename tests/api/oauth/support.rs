@@ -65,6 +65,7 @@ pub async fn register_on(app: &TestApp, site_id: i64, registration: Registration
             },
             registration.confidential,
             None,
+            &tessera::audit::Actor::Cli,
         )
         .await
         .expect("register a client");
@@ -89,7 +90,12 @@ pub async fn grant_permissions(app: &TestApp, client: &App, permissions: &[Permi
     app.state
         .oauth
         .clients
-        .grant_permissions(&site, &client.client_id, Permissions::of(permissions))
+        .grant_permissions(
+            &site,
+            &client.client_id,
+            Permissions::of(permissions),
+            &tessera::audit::Actor::Cli,
+        )
         .await
         .expect("grant permissions");
 }

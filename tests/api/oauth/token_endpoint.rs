@@ -177,7 +177,7 @@ async fn a_rotated_secret_replaces_the_old_one_at_once() {
         .state
         .oauth
         .clients
-        .rotate_secret(&site, &client.client_id)
+        .rotate_secret(&site, &client.client_id, &tessera::audit::Actor::Cli)
         .await
         .unwrap()
         .into_inner();

@@ -148,7 +148,12 @@ async fn a_resource_server_with_the_introspect_permission_sees_every_token_of_it
     app.state
         .oauth
         .clients
-        .set_introspect(&site, &resource.client_id, false)
+        .set_introspect(
+            &site,
+            &resource.client_id,
+            false,
+            &tessera::audit::Actor::Cli,
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -1,0 +1,214 @@
+//! OAuth clients of a site: list, show, create, change (settings, DPoP,
+//! introspection, granted permissions), delete, rotate the secret.
+
+use std::sync::Arc;
+
+use super::types::{
+    ClientChangeRequest, ClientSecretView, ClientView, CreatedClient, NewClientRequest, Page,
+};
+use super::{Admin, AdminError, AdminResult, Paging};
+use crate::oauth::{Client, ClientError, ClientSettings};
+use crate::sites::Site;
+use crate::users::{Permission, Permissions};
+
+impl From<ClientError> for AdminError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Input(_) | ClientError::PublicClient => AdminError::Input(e.to_string()),
+            ClientError::NotFound(_) => AdminError::NotFound(e.to_string()),
+            ClientError::Internal(e) => AdminError::Internal(e),
+        }
+    }
+}
+
+/// Parses `content:read content:write` (spaces or commas); empty means none.
+pub fn parse_permissions(raw: &str) -> Result<Permissions, String> {
+    let mut list = Vec::new();
+    for name in raw.split([' ', ',']).filter(|n| !n.is_empty()) {
+        let permission = Permission::parse(name).ok_or_else(|| {
+            format!(
+                "unknown permission `{name}` (known: {})",
+                Permissions::all().names().join(" ")
+            )
+        })?;
+        list.push(permission);
+    }
+    Ok(Permissions::of(&list))
+}
+
+fn permissions(raw: &str) -> AdminResult<Permissions> {
+    parse_permissions(raw).map_err(AdminError::Input)
+}
+
+pub fn view(client: &Client) -> ClientView {
+    ClientView {
+        client_id: client.client_id.clone(),
+        name: client.name.clone(),
+        homepage_url: client.homepage_url.clone(),
+        kind: if client.confidential {
+            "confidential"
+        } else {
+            "public"
+        },
+        redirect_uris: client
+            .redirect_uris
+            .iter()
+            .map(|u| u.as_str().to_string())
+            .collect(),
+        scopes: client.scopes.to_string(),
+        grant_types: client.grant_type_names(),
+        owner_user_id: client.owner_user_id,
+        registered_anonymously: client.registered_anonymously,
+        granted_permissions: client.granted_permissions.names(),
+        introspect: client.introspect,
+        dpop_bound_access_tokens: client.dpop_required,
+        created_at: client.created_at,
+    }
+}
+
+impl Admin {
+    pub async fn list_clients(&self, site: &Site, paging: Paging) -> AdminResult<Page<ClientView>> {
+        let clients = self.clients().list(site, None).await?;
+        Ok(paging.page(clients.iter().map(view).collect()))
+    }
+
+    pub async fn show_client(&self, site: &Site, client_id: &str) -> AdminResult<Arc<Client>> {
+        self.clients()
+            .find(site, client_id)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("no client `{client_id}` on this site")))
+    }
+
+    /// Registers a client; its secret (confidential clients) is returned once.
+    pub async fn create_client(
+        &self,
+        site: &Site,
+        request: NewClientRequest,
+    ) -> AdminResult<CreatedClient> {
+        let granted = request
+            .permissions
+            .as_deref()
+            .map(permissions)
+            .transpose()?;
+        let clients = self.clients();
+        let settings = ClientSettings {
+            name: request.name,
+            homepage_url: request.homepage_url,
+            redirect_uris: request.redirect_uris,
+            scopes: request.scopes,
+            grant_types: request.grant_types,
+        };
+        let registered = clients
+            .register(site, settings, !request.public, None, &self.actor)
+            .await?;
+        let client_id = registered.client.client_id.clone();
+        if request.jwt_access_tokens {
+            self.store
+                .set_client_jwt_access_tokens(site.id, registered.client.pk, true, self.now())
+                .await?;
+            self.cache.oauth.evict_client(registered.client.pk);
+            clients
+                .record_change(
+                    site,
+                    &client_id,
+                    &self.actor,
+                    "jwt_access_tokens",
+                    true.into(),
+                )
+                .await;
+        }
+        if request.dpop_required {
+            clients
+                .set_dpop_required(site, &client_id, true, &self.actor)
+                .await?;
+        }
+        if let Some(granted) = granted {
+            clients
+                .grant_permissions(site, &client_id, granted, &self.actor)
+                .await?;
+        }
+        let client = self.show_client(site, &client_id).await?;
+        Ok(CreatedClient {
+            client: view(&client),
+            client_secret: registered.secret.map(|s| s.expose().to_string()),
+        })
+    }
+
+    /// Applies the changes given; settings not named stay as they are.
+    pub async fn change_client(
+        &self,
+        site: &Site,
+        client_id: &str,
+        change: ClientChangeRequest,
+    ) -> AdminResult<ClientView> {
+        let clients = self.clients();
+        let client = self.show_client(site, client_id).await?;
+        let granted = change.permissions.as_deref().map(permissions).transpose()?;
+        let settings_changed = change.name.is_some()
+            || change.homepage_url.is_some()
+            || change.redirect_uris.is_some()
+            || change.scopes.is_some()
+            || change.grant_types.is_some();
+        if settings_changed {
+            let settings = ClientSettings {
+                name: change.name.unwrap_or_else(|| client.name.clone()),
+                homepage_url: change.homepage_url.or_else(|| client.homepage_url.clone()),
+                redirect_uris: change.redirect_uris.unwrap_or_else(|| {
+                    client
+                        .redirect_uris
+                        .iter()
+                        .map(|u| u.as_str().to_string())
+                        .collect()
+                }),
+                scopes: Some(change.scopes.unwrap_or_else(|| client.scopes.to_string())),
+                grant_types: Some(change.grant_types.unwrap_or_else(|| {
+                    client
+                        .grant_type_names()
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })),
+            };
+            clients
+                .update(site, client_id, settings, &self.actor)
+                .await?;
+        }
+        if let Some(required) = change.dpop_required {
+            clients
+                .set_dpop_required(site, client_id, required, &self.actor)
+                .await?;
+        }
+        if let Some(allowed) = change.introspect {
+            clients
+                .set_introspect(site, client_id, allowed, &self.actor)
+                .await?;
+        }
+        if let Some(granted) = granted {
+            clients
+                .grant_permissions(site, client_id, granted, &self.actor)
+                .await?;
+        }
+        Ok(view(self.show_client(site, client_id).await?.as_ref()))
+    }
+
+    /// Deletes the client and revokes every token issued to it.
+    pub async fn delete_client(&self, site: &Site, client_id: &str) -> AdminResult<()> {
+        Ok(self.clients().delete(site, client_id, &self.actor).await?)
+    }
+
+    /// A new secret, returned once; the old one stops working at once.
+    pub async fn rotate_client_secret(
+        &self,
+        site: &Site,
+        client_id: &str,
+    ) -> AdminResult<ClientSecretView> {
+        let secret = self
+            .clients()
+            .rotate_secret(site, client_id, &self.actor)
+            .await?;
+        Ok(ClientSecretView {
+            client_id: client_id.to_string(),
+            client_secret: secret.expose().to_string(),
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! Sites: list, create, show and change their settings (registration
+//! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
+//! nonces).
+
+use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
+use super::{Admin, AdminError, AdminResult, Paging};
+use crate::audit::AuditKind;
+use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
+use crate::oauth::ScopeSet;
+use crate::oauth::client_powers::parse_registrable_scopes;
+use crate::oauth::registration::RegistrationPolicy;
+use crate::sites::{Site, host_of, parse_base_url, parse_host_alias, validate_slug};
+use crate::store::{NewSite, StoreError};
+
+fn site_view(site: &Site) -> SiteView {
+    SiteView {
+        id: site.id,
+        slug: site.slug.clone(),
+        name: site.name.clone(),
+        base_url: site.issuer.clone(),
+        hosts: site.hosts.clone(),
+    }
+}
+
+impl Admin {
+    pub async fn list_sites(&self, paging: Paging) -> AdminResult<Page<SiteView>> {
+        let hosts = self.store.list_site_hosts().await?;
+        let sites = self
+            .store
+            .list_sites()
+            .await?
+            .into_iter()
+            .map(|s| SiteView {
+                hosts: hosts
+                    .iter()
+                    .filter(|h| h.site_id == s.id)
+                    .map(|h| h.host.clone())
+                    .collect(),
+                id: s.id,
+                slug: s.slug,
+                name: s.name,
+                base_url: s.base_url,
+            })
+            .collect();
+        Ok(paging.page(sites))
+    }
+
+    /// Creates a site answering for its base URL's host and the aliases.
+    pub async fn create_site(&self, request: NewSiteRequest) -> AdminResult<SiteView> {
+        let input = |e: &dyn std::fmt::Display| AdminError::Input(e.to_string());
+        validate_slug(&request.slug).map_err(|e| input(&e))?;
+        let base_url = parse_base_url(&request.base_url).map_err(|e| input(&e))?;
+        let mut hosts = vec![host_of(&base_url)];
+        for alias in &request.aliases {
+            let alias = parse_host_alias(alias).map_err(|e| input(&e))?;
+            if !hosts.contains(&alias) {
+                hosts.push(alias);
+            }
+        }
+        let new = NewSite {
+            name: request
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| request.slug.clone()),
+            slug: request.slug.clone(),
+            base_url: base_url.as_str().trim_end_matches('/').to_string(),
+            session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+            created_at: self.now(),
+        };
+        let site = match self.store.create_site(&new, &hosts).await {
+            Ok(site) => site,
+            Err(StoreError::Conflict) => {
+                return Err(AdminError::Conflict(format!(
+                    "a site named `{}`, or one answering for {}, already exists",
+                    request.slug,
+                    hosts.join(" or ")
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let event = self
+            .event(AuditKind::SiteCreated)
+            .detail("slug", site.slug.as_str())
+            .detail("base_url", site.base_url.as_str());
+        self.record(site.id, event).await;
+        Ok(SiteView {
+            id: site.id,
+            slug: site.slug,
+            name: site.name,
+            base_url: site.base_url,
+            hosts,
+        })
+    }
+
+    pub async fn site_settings(&self, site: &Site) -> AdminResult<SiteSettingsView> {
+        let limits = self.store.anonymous_client_limits(site.id).await?;
+        Ok(SiteSettingsView {
+            site: site_view(site),
+            registration_policy: self.store.registration_policy(site.id).await?,
+            registrable_scopes: ScopeSet::from_stored(&limits.registrable_scopes).names(),
+            anonymous_client_credentials: limits.anonymous_client_credentials,
+        })
+    }
+
+    /// Applies the settings given (all checked before any is saved), each
+    /// audited.
+    pub async fn change_site(&self, site: &Site, change: SiteSettingsRequest) -> AdminResult<()> {
+        let policy = match change.registration_policy.as_deref() {
+            Some(raw) => Some(RegistrationPolicy::parse(raw).ok_or_else(|| {
+                AdminError::Input("registration_policy: expected closed, open or token".into())
+            })?),
+            None => None,
+        };
+        let scopes = change
+            .registrable_scopes
+            .as_deref()
+            .map(parse_registrable_scopes)
+            .transpose()
+            .map_err(|e| AdminError::Input(e.to_string()))?;
+        let mut changed: Vec<(&str, serde_json::Value)> = Vec::new();
+        if let Some(policy) = policy {
+            self.store
+                .set_registration_policy(site.id, policy.as_str())
+                .await?;
+            changed.push(("registration_policy", policy.as_str().into()));
+        }
+        if let Some(scopes) = scopes {
+            self.store
+                .set_registrable_scopes(site.id, &scopes.to_string())
+                .await?;
+            changed.push(("registrable_scopes", scopes.to_string().into()));
+        }
+        if let Some(allowed) = change.anonymous_client_credentials {
+            self.store
+                .set_anonymous_client_credentials(site.id, allowed)
+                .await?;
+            changed.push(("anonymous_client_credentials", allowed.into()));
+        }
+        if let Some(required) = change.require_pushed_authorization_requests {
+            self.store.set_site_par_required(site.id, required).await?;
+            changed.push(("require_pushed_authorization_requests", required.into()));
+        }
+        if let Some(required) = change.dpop_nonce_required {
+            self.store
+                .set_site_dpop_nonce_required(site.id, required, self.now())
+                .await?;
+            changed.push(("dpop_nonce_required", required.into()));
+        }
+        for (setting, value) in changed {
+            let event = self
+                .event(AuditKind::SiteChanged)
+                .detail("setting", setting)
+                .detail("value", value);
+            self.record(site.id, event).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! The kinds of audit event, with the names stored and queried.
+
+macro_rules! audit_kinds {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditKind {
+            $($variant),*
+        }
+
+        impl AuditKind {
+            pub const ALL: &[AuditKind] = &[$(AuditKind::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditKind::$variant => $name),*
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<AuditKind> {
+                match raw {
+                    $($name => Some(AuditKind::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+audit_kinds! {
+    SignInSucceeded => "signin.succeeded",
+    SignInFailed => "signin.failed",
+    SignInThrottled => "signin.throttled",
+    ConsentGranted => "consent.granted",
+    ConsentRevoked => "consent.revoked",
+    ClientCreated => "client.created",
+    ClientChanged => "client.changed",
+    ClientDeleted => "client.deleted",
+    ClientSecretRotated => "client.secret_rotated",
+    TokenFamilyRevoked => "token.family_revoked",
+    SigningKeyRotated => "key.rotated",
+    SigningKeyConfigured => "key.configured",
+    MasterKeyRotated => "master_key.rotated",
+    LegacyCredentialUsed => "legacy.used",
+    LegacyEnabled => "legacy.enabled",
+    LegacyDisabled => "legacy.disabled",
+    LegacyKeyRotated => "legacy.rotated",
+    SiteCreated => "site.created",
+    SiteChanged => "site.changed",
+    UserCreated => "user.created",
+    UserChanged => "user.changed",
+    UserPasswordSet => "user.password_set",
+    IdentityProviderAdded => "idp.added",
+    IdentityProviderRemoved => "idp.removed",
+    SessionRevoked => "session.revoked",
+    GrantRevoked => "grant.revoked",
+    RegistrationTokenIssued => "registration_token.issued",
+}
+
+impl std::fmt::Display for AuditKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_parses_back_from_its_name() {
+        for kind in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(AuditKind::parse("signin"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! `GET /api/admin/audit`: the caller's site's audit events, newest first,
+//! paged by `before_id` (the `next_before_id` of the previous page).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::{admin_of, ok};
+use crate::admin::types::AuditQueryParams;
+use crate::audit::query::{AuditFilter, FilterError, query_events};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::ApiCaller;
+
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[get("/api/admin/audit")]
+async fn audit_events(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    req: HttpRequest,
+    query: web::Query<AuditQueryParams>,
+) -> Result<HttpResponse, ApiError> {
+    admin_of(&state, &caller, &req)?;
+    let params = query.into_inner();
+    let filter = AuditFilter {
+        since: params.since,
+        until: params.until,
+        user: params.user,
+        client: params.client,
+        kind: params.kind,
+        before_id: params.before_id,
+        limit: params.limit,
+    };
+    let query = match filter
+        .resolve(&state.store, caller.site.id, state.now())
+        .await
+    {
+        Ok(query) => query,
+        Err(FilterError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_request",
+                message: e.to_string(),
+            });
+        }
+    };
+    ok(&query_events(&state.store, &query).await?)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(audit_events);
+}
