@@ -14,6 +14,7 @@ pub mod janitor;
 pub mod next_path;
 pub mod oauth;
 pub mod outbound;
+pub mod ratelimit;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

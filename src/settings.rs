@@ -58,6 +58,13 @@ pub struct Settings {
     /// reach loopback, private and link-local addresses. Off by default:
     /// for development, tests and providers on a private network.
     pub outbound_allow_private: bool,
+    /// Rate limits of every site that does not set its own
+    /// (`endpoint.scope=rate` entries over the built-in defaults).
+    pub rate_limits: crate::ratelimit::LimitTable,
+    /// The rate limits' shared counter in Redis instead of the store.
+    pub redis_url: Option<String>,
+    /// Put before every Redis key, so deployments can share one Redis.
+    pub redis_key_prefix: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +101,9 @@ struct FileSettings {
     dpop_proof_max_age_secs: Option<u64>,
     dpop_clock_skew_secs: Option<u64>,
     outbound_allow_private: Option<bool>,
+    rate_limits: Option<String>,
+    redis_url: Option<String>,
+    redis_key_prefix: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -118,6 +128,7 @@ impl Vars for HashMap<String, String> {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tessera.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "tessera:rate:";
 
 impl Settings {
     /// Reads the process environment and, when `TESSERA_CONFIG` or
@@ -217,6 +228,23 @@ impl Settings {
             None => file.outbound_allow_private.unwrap_or(false),
         };
 
+        let rate_limits = match pick("TESSERA_RATE_LIMITS", &file.rate_limits) {
+            Some(raw) => crate::ratelimit::LimitTable::parse(&raw)
+                .map_err(|e| SettingsError::new("TESSERA_RATE_LIMITS", e))?,
+            None => crate::ratelimit::LimitTable::default(),
+        };
+        let redis_url = pick("TESSERA_REDIS_URL", &file.redis_url);
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("redis+unix://"))
+        {
+            return Err(SettingsError::new(
+                "TESSERA_REDIS_URL",
+                "expected a redis://host:port URL",
+            ));
+        }
+        let redis_key_prefix = pick("TESSERA_REDIS_KEY_PREFIX", &file.redis_key_prefix)
+            .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.to_string());
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -234,6 +262,9 @@ impl Settings {
             dpop_proof_max_age_secs,
             dpop_clock_skew_secs,
             outbound_allow_private,
+            rate_limits,
+            redis_url,
+            redis_key_prefix,
         })
     }
 }
@@ -434,6 +465,32 @@ mod tests {
         assert_eq!(settings.listen.port(), 7777);
         assert_eq!(settings.base_url.as_str(), "https://file.example.com/");
         assert!(!settings.outbound_allow_private, "off by default");
+    }
+
+    #[test]
+    fn rate_limits_and_redis_are_read_and_checked() {
+        let key = MasterKey::generate().to_base64();
+        let load = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("TESSERA_MASTER_KEY", key.as_str())];
+            all.extend_from_slice(pairs);
+            Settings::from_vars(&vars(&all), None)
+        };
+        let settings = load(&[
+            ("TESSERA_RATE_LIMITS", "token.per_client=100/s"),
+            ("TESSERA_REDIS_URL", "redis://127.0.0.1:6379"),
+        ])
+        .unwrap();
+        assert_eq!(settings.rate_limits.to_spec(), "token.per_client=100/s");
+        assert_eq!(settings.redis_key_prefix, DEFAULT_REDIS_KEY_PREFIX);
+        let variable = |pairs: &[(&str, &str)]| load(pairs).err().map(|e| e.variable);
+        assert_eq!(
+            variable(&[("TESSERA_RATE_LIMITS", "token.per_client=fast")]),
+            Some("TESSERA_RATE_LIMITS")
+        );
+        assert_eq!(
+            variable(&[("TESSERA_REDIS_URL", "http://127.0.0.1:6379")]),
+            Some("TESSERA_REDIS_URL")
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::outbound::{Outbound, OutboundPolicy};
+use crate::ratelimit::{RateLimits, SharedCounter};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub signing: SigningKeys,
     /// DPoP proof checks; replays are refused through the store.
     pub dpop: Arc<Dpop>,
+    /// Requests per client and per address, shared across nodes.
+    pub rate_limits: RateLimits,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
 }
@@ -51,6 +54,13 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let cache = Arc::new(AuthCache::default());
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
+        let counter = SharedCounter::connect(
+            store.clone(),
+            settings.redis_url.as_deref(),
+            &settings.redis_key_prefix,
+        )
+        .await?;
+        let rate_limits = RateLimits::new(settings.rate_limits.clone(), counter, clock.clone());
         let users = Users::new(store.clone(), cache.clone(), clock.clone());
         let sessions = Sessions::new(store.clone(), cache.clone(), users.clone(), clock.clone());
         let signing = SigningKeys::new(
@@ -65,6 +75,7 @@ impl AppState {
             users.clone(),
             clock.clone(),
             signing.clone(),
+            rate_limits.clone(),
         );
         let token_kinds = TokenKinds::new(
             store.clone(),
@@ -91,6 +102,7 @@ impl AppState {
             oauth.writer(),
         ));
         Ok(Self {
+            rate_limits,
             dpop,
             outbound,
             token_exchange,

@@ -11,6 +11,7 @@ mod keys;
 mod legacy;
 mod master_key;
 mod output;
+mod rate_limits;
 mod registration;
 mod serve;
 mod server_token;
@@ -148,7 +149,8 @@ async fn dispatch(cli: Cli) -> CliResult {
         }
         Some(Command::Site(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            site::run(command, &open_store(&settings).await?, &out).await
+            let store = open_store(&settings).await?;
+            site::run(command, &store, &settings.rate_limits, &out).await
         }
         Some(Command::User(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

@@ -4,6 +4,7 @@ use serde_json::json;
 use super::{CliError, CliResult, Output};
 use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
 use crate::clock::{Clock, SystemClock};
+use crate::ratelimit::LimitTable;
 use crate::sites::{host_of, parse_base_url, parse_host_alias, validate_slug};
 use crate::store::{NewSite, SharedStore, StoreError};
 
@@ -63,6 +64,26 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// A site's own rate limit at one endpoint, over the deployment's
+    /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
+    SetRateLimit {
+        #[arg(long)]
+        site: String,
+        /// token, par, revoke, introspect, device, register or exchange.
+        #[arg(long, value_parser = super::rate_limits::endpoint_arg)]
+        endpoint: crate::ratelimit::Endpoint,
+        /// A rate such as 100/s, 30/min or 1000/h; `off`; or `default`.
+        #[arg(long, value_parser = super::rate_limits::change_arg)]
+        per_client: Option<super::rate_limits::Change>,
+        /// A rate such as 30/min; `off`; or `default`.
+        #[arg(long, value_parser = super::rate_limits::change_arg)]
+        per_ip: Option<super::rate_limits::Change>,
+    },
+    /// The rate limits in force on a site, and where each comes from.
+    RateLimits {
+        #[arg(long)]
+        site: String,
+    },
 }
 
 fn slug_arg(raw: &str) -> Result<String, String> {
@@ -79,7 +100,12 @@ fn alias_arg(raw: &str) -> Result<String, String> {
     parse_host_alias(raw).map_err(|e| e.to_string())
 }
 
-pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> CliResult {
+pub async fn run(
+    command: SiteCommand,
+    store: &SharedStore,
+    deployment: &LimitTable,
+    out: &Output,
+) -> CliResult {
     match command {
         SiteCommand::Create {
             slug,
@@ -160,6 +186,18 @@ pub async fn run(command: SiteCommand, store: &SharedStore, out: &Output) -> Cli
         }
         SiteCommand::SetDpopNonceRequired { site, required } => {
             super::dpop::set_nonce_required(store, &site, required, out).await
+        }
+        SiteCommand::SetRateLimit {
+            site,
+            endpoint,
+            per_client,
+            per_ip,
+        } => {
+            super::rate_limits::set_rate_limit(store, &site, endpoint, per_client, per_ip, out)
+                .await
+        }
+        SiteCommand::RateLimits { site } => {
+            super::rate_limits::show(store, &site, deployment, out).await
         }
     }
 }

@@ -41,6 +41,7 @@ pub use scopes::{Scope, ScopeSet};
 use self::cache::{CachedToken, OAuthCache};
 use self::writer::{GrantWriter, Redeemer};
 use crate::clock::SharedClock;
+use crate::ratelimit::RateLimits;
 use crate::signing::SigningKeys;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError, TokenKind};
@@ -77,9 +78,11 @@ impl OAuth {
         users: Users,
         clock: SharedClock,
         signing: SigningKeys,
+        rate_limits: RateLimits,
     ) -> Self {
         Self {
-            clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
+            clients: Clients::new(store.clone(), cache.clone(), clock.clone())
+                .limited_by(rate_limits),
             writer: GrantWriter::spawn(store.clone()),
             redeemer: Redeemer::spawn(store.clone()),
             signing,

@@ -122,6 +122,17 @@ pub async fn spawn_app_on(
     start_app(database_url, master_key, dir, Vec::new()).await
 }
 
+/// `spawn_app_on` with extra `TESSERA_*` settings, such as the first
+/// node's (`app.extra_settings`).
+pub async fn spawn_app_on_with(
+    database_url: String,
+    master_key: String,
+    dir: tempfile::TempDir,
+    extra_settings: Vec<(String, String)>,
+) -> TestApp {
+    start_app(database_url, master_key, dir, extra_settings).await
+}
+
 async fn start_app(
     database_url: String,
     master_key: String,

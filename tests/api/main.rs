@@ -19,6 +19,7 @@ mod oauth;
 mod oidc;
 mod operations;
 mod par;
+mod rate_limits;
 mod registration;
 mod security;
 mod sessions;

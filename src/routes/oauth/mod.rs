@@ -18,6 +18,9 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, w
 use serde::Serialize;
 
 use crate::oauth::{OAuthError, dpop};
+use crate::ratelimit::{Admission, Endpoint, Subject};
+use crate::sites::Site;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     authorize::configure(cfg);
@@ -44,7 +47,9 @@ impl ResponseError for OAuthError {
             | OAuthError::InvalidToken
             | OAuthError::DpopPresentation(_) => StatusCode::UNAUTHORIZED,
             OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
-            OAuthError::TemporarilyUnavailable(_) => StatusCode::TOO_MANY_REQUESTS,
+            OAuthError::TemporarilyUnavailable(_) | OAuthError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -77,7 +82,8 @@ impl ResponseError for OAuthError {
                 let challenge = dpop::challenge(e.code(), &e.to_string());
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
-            OAuthError::TemporarilyUnavailable(retry_after) => {
+            OAuthError::TemporarilyUnavailable(retry_after)
+            | OAuthError::RateLimited(retry_after) => {
                 response.insert_header((header::RETRY_AFTER, *retry_after));
             }
             _ => {}
@@ -102,6 +108,46 @@ fn no_store(response: &mut HttpResponseBuilder) {
     response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+}
+
+/// Counts a request against its address's rate limit at `endpoint`
+/// (`crate::ratelimit`); over it, the seconds to wait.
+async fn limit_address(
+    req: &HttpRequest,
+    state: &AppState,
+    site: &Site,
+    endpoint: Endpoint,
+) -> Result<(), i64> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    match state
+        .rate_limits
+        .admit(site, endpoint, Subject::Address(&ip))
+        .await
+    {
+        Admission::Admitted => Ok(()),
+        Admission::Refused { retry_after } => Err(retry_after),
+    }
+}
+
+/// `limit_address` for a request that carries no client secret (in the
+/// `Authorization` header or as `client_secret`): one with a secret counts
+/// against its client instead, once authenticated.
+async fn limit_anonymous(
+    req: &HttpRequest,
+    state: &AppState,
+    site: &Site,
+    endpoint: Endpoint,
+    client_secret: Option<&str>,
+) -> Result<(), OAuthError> {
+    if authorization(req).is_some() || client_secret.is_some() {
+        return Ok(());
+    }
+    limit_address(req, state, site, endpoint)
+        .await
+        .map_err(OAuthError::RateLimited)
 }
 
 /// The raw `Authorization` header, for client authentication.

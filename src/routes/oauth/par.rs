@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{authorization, no_store};
+use super::{authorization, limit_anonymous, no_store};
 use crate::oauth::OAuthError;
+use crate::ratelimit::Endpoint;
 use crate::routes::bodies::{OAuthForm, PAR_FORM_LIMIT};
 use crate::routes::extract::{CurrentSite, dpop_proofs};
 use crate::state::AppState;
@@ -22,6 +23,8 @@ async fn push(
     site: CurrentSite,
     form: OAuthForm<HashMap<String, String>, PAR_FORM_LIMIT>,
 ) -> Result<HttpResponse, OAuthError> {
+    let secret = form.get("client_secret").map(String::as_str);
+    limit_anonymous(&req, &state, &site.0, Endpoint::Par, secret).await?;
     let proof = state
         .dpop
         .verify_request(
