@@ -148,7 +148,7 @@ impl RateLimits {
             refused => refused,
         };
         if let Admission::Refused { retry_after } = admission {
-            tracing::info!(site = %site.slug, endpoint = endpoint.as_str(), scope = scope.as_str(), retry_after, "rate limited");
+            tracing::debug!(site = %site.slug, endpoint = endpoint.as_str(), scope = scope.as_str(), retry_after, "rate limited");
         }
         admission
     }
