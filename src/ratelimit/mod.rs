@@ -55,6 +55,16 @@ impl Subject<'_> {
     }
 }
 
+/// The key a subject's requests are counted under, in this node and in the
+/// shared counter: per site, endpoint, scope and window length.
+pub fn counter_key(site_id: i64, endpoint: Endpoint, rate: Rate, subject: Subject<'_>) -> String {
+    let (endpoint, secs) = (endpoint.as_str(), rate.window_secs);
+    match subject {
+        Subject::Client(id) => format!("{site_id}:{endpoint}:c:{secs}:{id}"),
+        Subject::Address(ip) => format!("{site_id}:{endpoint}:ip:{secs}:{}", address_key(ip)),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
@@ -128,21 +138,7 @@ impl RateLimits {
         let Some(rate) = self.rate(site, endpoint, scope) else {
             return Admission::Admitted;
         };
-        let key = match subject {
-            Subject::Client(id) => format!(
-                "{}:{}:c:{}:{id}",
-                site.id,
-                endpoint.as_str(),
-                rate.window_secs
-            ),
-            Subject::Address(ip) => format!(
-                "{}:{}:ip:{}:{}",
-                site.id,
-                endpoint.as_str(),
-                rate.window_secs,
-                address_key(ip)
-            ),
-        };
+        let key = counter_key(site.id, endpoint, rate, subject);
         let admission = match self.node_check(site.id, endpoint, scope, rate, &key) {
             Admission::Admitted => self.lease_check(rate, &key).await,
             refused => refused,

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tessera::clock::Clock;
 use tessera::oauth::registration::RegistrationPolicy;
-use tessera::ratelimit::chunk_for;
+use tessera::ratelimit::{Endpoint, Rate, Subject, Window, chunk_for, counter_key};
 
 use crate::device::{device_client, start};
 use crate::helpers::{TestApp, new_client, spawn_app, spawn_app_on_with, spawn_app_with};
@@ -149,6 +149,42 @@ async fn a_site_limit_set_by_the_cli_refuses_that_client_only() {
     assert_oauth_429(token_request(&app, &limited).await, 60).await;
     // Another client of the site has its own count.
     assert_eq!(token_request(&app, &other).await.status(), 400);
+}
+
+#[tokio::test]
+async fn the_shared_counter_moves_by_chunks_not_per_request() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    set_site_limits(&[&app], "token.per_client=100/min").await;
+    let rate = Rate::new(100, 60);
+    let key = counter_key(
+        app.default_site_id(),
+        Endpoint::Token,
+        rate,
+        Subject::Client(&client.client_id),
+    );
+    let window = Window::of(app.clock.now(), rate.window_secs);
+    // Adding nothing reads the counter.
+    let used = || {
+        app.state
+            .store
+            .add_to_rate_window(&key, window.start, window.end, 0)
+    };
+    for _ in 0..10 {
+        assert_eq!(token_request(&app, &client).await.status(), 400);
+    }
+    assert_eq!(
+        used().await.unwrap(),
+        chunk_for(100),
+        "ten requests, one store trip"
+    );
+    assert_eq!(token_request(&app, &client).await.status(), 400);
+    assert_eq!(used().await.unwrap(), 2 * chunk_for(100));
+    // The janitor deletes windows once they are over.
+    tessera::janitor::sweep(&app.state.store, window.end + 120)
+        .await
+        .unwrap();
+    assert_eq!(used().await.unwrap(), 0);
 }
 
 #[tokio::test]
