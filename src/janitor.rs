@@ -30,6 +30,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let throttles = store
         .purge_throttle_counters(now - crate::throttle::decision::FORGET_AFTER_SECS)
         .await?;
+    // Rate-limit windows that are over (a minute's grace for slow clocks).
+    let rate_windows = store.purge_rate_windows(now - KEEP_PROOFS_SECS).await?;
     // Used sign-in links: once their window ended they are refused anyway.
     let used_once = store.purge_used_once(now).await?;
     tracing::debug!(
@@ -38,6 +40,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         oauth,
         flows,
         throttles,
+        rate_windows,
         used_once,
         "janitor swept"
     );

@@ -18,6 +18,7 @@ pub mod next_path;
 pub mod oauth;
 pub mod outbound;
 pub mod readiness;
+pub mod ratelimit;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

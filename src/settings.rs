@@ -74,6 +74,13 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// Where audit events are delivered, if anywhere.
     pub audit_webhook: Option<crate::audit::webhook::WebhookTarget>,
+    /// Rate limits of every site that does not set its own
+    /// (`endpoint.scope=rate` entries over the built-in defaults).
+    pub rate_limits: crate::ratelimit::LimitTable,
+    /// The rate limits' shared counter in Redis instead of the store.
+    pub redis_url: Option<String>,
+    /// Put before every Redis key, so deployments can share one Redis.
+    pub redis_key_prefix: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +124,9 @@ struct FileSettings {
     audit_retention_days: Option<u32>,
     audit_webhook_url: Option<String>,
     audit_webhook_secret: Option<String>,
+    rate_limits: Option<String>,
+    redis_url: Option<String>,
+    redis_key_prefix: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -141,6 +151,7 @@ impl Vars for HashMap<String, String> {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tessera.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "tessera:rate:";
 
 impl Settings {
     /// The pool's acquire timeout (`TESSERA_DATABASE_TIMEOUT_MILLIS`).
@@ -295,6 +306,22 @@ impl Settings {
             pick("TESSERA_AUDIT_WEBHOOK_SECRET", &file.audit_webhook_secret),
             outbound_allow_private,
         )?;
+        let rate_limits = match pick("TESSERA_RATE_LIMITS", &file.rate_limits) {
+            Some(raw) => crate::ratelimit::LimitTable::parse(&raw)
+                .map_err(|e| SettingsError::new("TESSERA_RATE_LIMITS", e))?,
+            None => crate::ratelimit::LimitTable::default(),
+        };
+        let redis_url = pick("TESSERA_REDIS_URL", &file.redis_url);
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("redis+unix://"))
+        {
+            return Err(SettingsError::new(
+                "TESSERA_REDIS_URL",
+                "expected a redis://host:port URL",
+            ));
+        }
+        let redis_key_prefix = pick("TESSERA_REDIS_KEY_PREFIX", &file.redis_key_prefix)
+            .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.to_string());
 
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
@@ -319,6 +346,9 @@ impl Settings {
             api_docs,
             audit_retention_days,
             audit_webhook,
+            rate_limits,
+            redis_url,
+            redis_key_prefix,
         })
     }
 }

@@ -160,3 +160,29 @@ fn the_api_docs_page_is_off_in_production_unless_asked_for() {
     assert!(docs(&[("TESSERA_ENV", "production"), ("TESSERA_API_DOCS", "true")]).unwrap());
     assert!(!docs(&[("TESSERA_API_DOCS", "false")]).unwrap());
 }
+
+#[test]
+fn rate_limits_and_redis_are_read_and_checked() {
+    let key = MasterKey::generate().to_base64();
+    let load = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("TESSERA_MASTER_KEY", key.as_str())];
+        all.extend_from_slice(pairs);
+        Settings::from_vars(&vars(&all), None)
+    };
+    let settings = load(&[
+        ("TESSERA_RATE_LIMITS", "token.per_client=100/s"),
+        ("TESSERA_REDIS_URL", "redis://127.0.0.1:6379"),
+    ])
+    .unwrap();
+    assert_eq!(settings.rate_limits.to_spec(), "token.per_client=100/s");
+    assert_eq!(settings.redis_key_prefix, DEFAULT_REDIS_KEY_PREFIX);
+    let variable = |pairs: &[(&str, &str)]| load(pairs).err().map(|e| e.variable);
+    assert_eq!(
+        variable(&[("TESSERA_RATE_LIMITS", "token.per_client=fast")]),
+        Some("TESSERA_RATE_LIMITS")
+    );
+    assert_eq!(
+        variable(&[("TESSERA_REDIS_URL", "http://127.0.0.1:6379")]),
+        Some("TESSERA_REDIS_URL")
+    );
+}

@@ -173,6 +173,13 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
         );
         tokio::spawn(delivery.run());
     }
+    // Drops rate-limit leases and idle GCRA state of keys no longer in use.
+    tokio::spawn(
+        state
+            .rate_limits
+            .clone()
+            .run_sweeper(Duration::from_secs(60)),
+    );
     // Legacy-key uses are counted in memory and written every few seconds.
     tokio::spawn(
         state

@@ -14,6 +14,7 @@ use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::readiness::ReadinessProbe;
+use crate::ratelimit::{RateLimits, SharedCounter};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub signing: SigningKeys,
     /// DPoP proof checks; replays are refused through the store.
     pub dpop: Arc<Dpop>,
+    /// Requests per client and per address, shared across nodes.
+    pub rate_limits: RateLimits,
     /// The one HTTP client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
     /// Prometheus series; no-ops unless `TESSERA_METRICS_LISTEN` is set.
@@ -64,6 +67,13 @@ impl AppState {
         let metrics = Arc::new(Metrics::new(settings.metrics_listen.is_some())?);
         let cache = Arc::new(AuthCache::default());
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
+        let counter = SharedCounter::connect(
+            store.clone(),
+            settings.redis_url.as_deref(),
+            &settings.redis_key_prefix,
+        )
+        .await?;
+        let rate_limits = RateLimits::new(settings.rate_limits.clone(), counter, clock.clone());
         let users = Users::new(store.clone(), cache.clone(), clock.clone());
         let sessions = Sessions::new(store.clone(), cache.clone(), users.clone(), clock.clone());
         let signing = SigningKeys::new(
@@ -79,6 +89,7 @@ impl AppState {
             clock.clone(),
             signing.clone(),
             &metrics,
+            rate_limits.clone(),
         );
         let token_kinds = TokenKinds::new(
             store.clone(),
@@ -109,6 +120,7 @@ impl AppState {
             change_feed: Arc::default(),
             readiness: ReadinessProbe::new(store.clone()),
             audit: Audit::new(store.clone(), clock.clone()),
+            rate_limits,
             dpop,
             outbound,
             token_exchange,

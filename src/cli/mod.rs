@@ -12,6 +12,7 @@ mod keys;
 mod legacy;
 mod master_key;
 mod output;
+mod rate_limits;
 mod registration;
 mod serve;
 mod server_token;
@@ -176,7 +177,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Site(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            site::run(command, &cli_admin(&store, &settings), &out).await
+            site::run(command, &cli_admin(&store, &settings), &settings.rate_limits, &out).await
         }
         Some(Command::User(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

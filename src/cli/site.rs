@@ -5,6 +5,7 @@ use super::{CliResult, Output};
 use crate::admin::types::NewSiteRequest;
 use crate::admin::{Admin, Paging};
 use crate::sites::{parse_base_url, parse_host_alias, validate_slug};
+use crate::ratelimit::LimitTable;
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
@@ -67,6 +68,26 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// A site's own rate limit at one endpoint, over the deployment's
+    /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
+    SetRateLimit {
+        #[arg(long)]
+        site: String,
+        /// token, par, revoke, introspect, device, register or exchange.
+        #[arg(long, value_parser = super::rate_limits::endpoint_arg)]
+        endpoint: crate::ratelimit::Endpoint,
+        /// A rate such as 100/s, 30/min or 1000/h; `off`; or `default`.
+        #[arg(long, value_parser = super::rate_limits::change_arg)]
+        per_client: Option<super::rate_limits::Change>,
+        /// A rate such as 30/min; `off`; or `default`.
+        #[arg(long, value_parser = super::rate_limits::change_arg)]
+        per_ip: Option<super::rate_limits::Change>,
+    },
+    /// The rate limits in force on a site, and where each comes from.
+    RateLimits {
+        #[arg(long)]
+        site: String,
+    },
 }
 
 fn slug_arg(raw: &str) -> Result<String, String> {
@@ -83,7 +104,12 @@ fn alias_arg(raw: &str) -> Result<String, String> {
     parse_host_alias(raw).map_err(|e| e.to_string())
 }
 
-pub async fn run(command: SiteCommand, admin: &Admin, out: &Output) -> CliResult {
+pub async fn run(
+    command: SiteCommand,
+    admin: &Admin,
+    deployment: &LimitTable,
+    out: &Output,
+) -> CliResult {
     match command {
         SiteCommand::Create {
             slug,
@@ -157,6 +183,18 @@ pub async fn run(command: SiteCommand, admin: &Admin, out: &Output) -> CliResult
         }
         SiteCommand::SetDpopNonceRequired { site, required } => {
             super::dpop::set_nonce_required(admin, &site, required, out).await
+        }
+        SiteCommand::SetRateLimit {
+            site,
+            endpoint,
+            per_client,
+            per_ip,
+        } => {
+            super::rate_limits::set_rate_limit(&admin.store, &site, endpoint, per_client, per_ip, out)
+                .await
+        }
+        SiteCommand::RateLimits { site } => {
+            super::rate_limits::show(&admin.store, &site, deployment, out).await
         }
     }
 }

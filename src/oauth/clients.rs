@@ -14,6 +14,7 @@ use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
 use crate::clock::SharedClock;
+use crate::ratelimit::{Admission, Endpoint, RateLimits, Subject};
 use crate::sites::Site;
 use crate::store::{ClientChanges, ClientRecord, NewClient, SharedStore, StoreError};
 use crate::throttle::{Attempt, Throttle, ThrottleKey};
@@ -525,6 +526,9 @@ pub struct Clients {
     throttle: Throttle,
     /// Client changes and the OAuth events of this service are audited.
     pub(crate) audit: crate::audit::Audit,
+    /// Requests per authenticated client; none where no request is served
+    /// (the command line).
+    rate_limits: Option<RateLimits>,
 }
 
 impl Clients {
@@ -532,10 +536,17 @@ impl Clients {
         Self {
             throttle: Throttle::new(store.clone()),
             audit: crate::audit::Audit::new(store.clone(), clock.clone()),
+            rate_limits: None,
             store,
             cache,
             clock,
         }
+    }
+
+    /// Counts every authenticated request against the client's rate limit.
+    pub fn limited_by(mut self, rate_limits: RateLimits) -> Self {
+        self.rate_limits = Some(rate_limits);
+        self
     }
 
     pub async fn register(
@@ -786,7 +797,7 @@ impl Clients {
     /// on this hot path, and an attacker failing on purpose cannot lock the
     /// real client out (its secrets are long random strings, not guessable
     /// in any number of tries; the count bounds the noise and the work).
-    pub async fn authenticate(
+    async fn authenticate(
         &self,
         site: &Site,
         presented: &PresentedClient<'_>,
@@ -812,6 +823,26 @@ impl Clients {
                 .failed_authentication(site, &credentials.client_id)
                 .await),
         }
+    }
+
+    /// Authenticates the client of a request to `endpoint` (see
+    /// `authenticate`), then counts the request against the client's rate
+    /// limit there: over it, `temporarily_unavailable` (429).
+    pub async fn authenticate_at(
+        &self,
+        site: &Site,
+        presented: &PresentedClient<'_>,
+        endpoint: Endpoint,
+    ) -> OAuthResult<Arc<Client>> {
+        let client = self.authenticate(site, presented).await?;
+        if let Some(limits) = &self.rate_limits
+            && let Admission::Refused { retry_after } = limits
+                .admit(site, endpoint, Subject::Client(&client.client_id))
+                .await
+        {
+            return Err(OAuthError::RateLimited(retry_after));
+        }
+        Ok(client)
     }
 
     async fn failed_authentication(&self, site: &Site, client_id: &str) -> OAuthError {

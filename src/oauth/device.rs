@@ -6,6 +6,7 @@
 //! device request's row instead of a redirect URI, under the same site consent
 //! key with a different domain, so one kind cannot be replayed as the other.
 
+use crate::ratelimit::Endpoint;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -183,7 +184,10 @@ impl OAuth {
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
         };
-        let client = self.clients.authenticate(site, &presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, &presented, Endpoint::Device)
+            .await?;
         if !client.allows(GrantType::DeviceCode) {
             return Err(OAuthError::UnauthorizedClient(
                 "this client may not use the device authorization grant",

@@ -59,6 +59,10 @@ pub enum OAuthError {
     /// `Retry-After` (RFC 6749's `temporarily_unavailable`).
     #[error("too many failed client authentications; retry after {0} s")]
     TemporarilyUnavailable(i64),
+    /// Over a rate limit (`crate::ratelimit`): 429 with `Retry-After`, in
+    /// the same shape as the throttle's refusal.
+    #[error("too many requests; retry after {0} s")]
+    RateLimited(i64),
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
 }
@@ -91,7 +95,9 @@ impl OAuthError {
             OAuthError::ExpiredToken => "expired_token",
             OAuthError::Dpop(e) => e.code(),
             OAuthError::DpopPresentation(e) => e.code(),
-            OAuthError::TemporarilyUnavailable(_) => "temporarily_unavailable",
+            OAuthError::TemporarilyUnavailable(_) | OAuthError::RateLimited(_) => {
+                "temporarily_unavailable"
+            }
             OAuthError::ServerError(_) => "server_error",
         }
     }

@@ -4,6 +4,7 @@
 //! set-introspect`) those of every client of its site. Anything unknown,
 //! expired, revoked, of another site or of another client is just inactive.
 
+use crate::ratelimit::Endpoint;
 use serde::Serialize;
 
 use super::OAuth;
@@ -59,7 +60,10 @@ impl OAuth {
         presented: &PresentedClient<'_>,
         token: &str,
     ) -> OAuthResult<Introspection> {
-        let client = self.clients.authenticate(site, presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, presented, Endpoint::Introspect)
+            .await?;
         if !client.confidential {
             return Err(OAuthError::InvalidClient(
                 "introspection is for confidential clients",

@@ -41,6 +41,7 @@ pub use scopes::{Scope, ScopeSet};
 use self::cache::{CachedToken, OAuthCache};
 use self::writer::{GrantWriter, Redeemer};
 use crate::clock::SharedClock;
+use crate::ratelimit::RateLimits;
 use crate::signing::SigningKeys;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError, TokenKind};
@@ -83,9 +84,11 @@ impl OAuth {
         clock: SharedClock,
         signing: SigningKeys,
         metrics: &crate::metrics::Metrics,
+        rate_limits: RateLimits,
     ) -> Self {
         Self {
-            clients: Clients::new(store.clone(), cache.clone(), clock.clone()),
+            clients: Clients::new(store.clone(), cache.clone(), clock.clone())
+                .limited_by(rate_limits),
             writer: GrantWriter::spawn(store.clone(), metrics.grant_writer.clone()),
             redeemer: Redeemer::spawn(store.clone(), metrics.redeemer.clone()),
             signing,

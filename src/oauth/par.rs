@@ -7,6 +7,7 @@
 //! "PAR required" is a site and a client setting; when either is on, a plain
 //! authorization request is refused.
 
+use crate::ratelimit::Endpoint;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -48,7 +49,10 @@ impl OAuth {
             client_id: field("client_id"),
             client_secret: field("client_secret"),
         };
-        let client = self.clients.authenticate(site, &presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, &presented, Endpoint::Par)
+            .await?;
         if form.contains_key("request_uri") || form.contains_key("request") {
             return Err(OAuthError::invalid_request(
                 "request_uri and request cannot be pushed",

@@ -119,6 +119,9 @@ pub enum RegistrationError {
     /// Too many registrations from this address: 429 with `Retry-After`.
     #[error("too many registrations from this address; retry after {0} s")]
     Throttled(i64),
+    /// Over this address's rate limit (`crate::ratelimit`): 429 too.
+    #[error("too many requests from this address; retry after {0} s")]
+    RateLimited(i64),
     #[error("the server could not complete the request")]
     Internal(#[from] anyhow::Error),
 }
@@ -130,7 +133,7 @@ impl RegistrationError {
             Self::InvalidClientMetadata(_) => "invalid_client_metadata",
             Self::Closed => "access_denied",
             Self::InvalidToken(_) => "invalid_token",
-            Self::Throttled(_) => "temporarily_unavailable",
+            Self::Throttled(_) | Self::RateLimited(_) => "temporarily_unavailable",
             Self::Internal(_) => "server_error",
         }
     }

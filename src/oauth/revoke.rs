@@ -6,6 +6,7 @@ use super::clients::PresentedClient;
 use super::error::OAuthResult;
 use super::jwt_access;
 use super::tokens;
+use crate::ratelimit::Endpoint;
 use crate::sites::Site;
 use crate::store::TokenKind;
 
@@ -18,7 +19,10 @@ impl OAuth {
         presented: &PresentedClient<'_>,
         token: &str,
     ) -> OAuthResult<()> {
-        let client = self.clients.authenticate(site, presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, presented, Endpoint::Revoke)
+            .await?;
         let looks_like_ours = (token.starts_with(tokens::ACCESS_PREFIX)
             || token.starts_with(tokens::REFRESH_PREFIX))
             && token.len() <= tokens::MAX_LEN;

@@ -25,6 +25,8 @@ pub struct Site {
     pub authtoken_key: SubKey,
     pub csrf_key: SubKey,
     pub oauth: OAuthSettings,
+    /// The site's own rate limits, over the deployment's (`crate::ratelimit`).
+    pub rate_limits: crate::ratelimit::LimitTable,
     /// The base URL's origin, parsed once for same-origin checks.
     pub origin: Option<crate::tokens::browser::Origin>,
 }
@@ -53,7 +55,15 @@ pub struct OAuthSettings {
 impl Site {
     pub fn from_record(record: SiteRecord, hosts: Vec<String>, master: &MasterKey) -> Option<Self> {
         let base_url = Url::parse(&record.base_url).ok()?;
+        // Written only through a check, so a bad value is a hand edit: say
+        // so and fall back to the deployment's limits.
+        let rate_limits =
+            crate::ratelimit::LimitTable::parse(&record.rate_limits).unwrap_or_else(|e| {
+                tracing::warn!(site = %record.slug, "ignoring the site's rate limits: {e}");
+                crate::ratelimit::LimitTable::default()
+            });
         Some(Site {
+            rate_limits,
             id: record.id,
             issuer: record.base_url.trim_end_matches('/').to_string(),
             slug: record.slug,

@@ -30,6 +30,9 @@ mod token_kinds_sql;
 mod signing;
 #[macro_use]
 mod signing_sql;
+mod rate_window;
+#[macro_use]
+mod rate_window_sql;
 mod throttle;
 #[macro_use]
 mod throttle_sql;
@@ -63,6 +66,7 @@ pub use oauth_records::*;
 pub use one_time::{OneTimeStore, Reseal, SealedColumn, SealedValue, SealedValueStore};
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
+pub use rate_window::RateLimitStore;
 pub use records::*;
 pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
@@ -209,6 +213,7 @@ pub trait Store:
     + TokenKindStore
     + SigningKeyStore
     + ThrottleStore
+    + RateLimitStore
     + OneTimeStore
     + SealedValueStore
     + DpopProofStore

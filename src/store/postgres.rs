@@ -147,6 +147,7 @@ impl_identity_store!(PgStore, sqlx::Postgres);
 impl_signing_key_store!(PgStore, sqlx::Postgres);
 impl_token_kind_store!(PgStore, sqlx::Postgres);
 impl_throttle_store!(PgStore, sqlx::Postgres);
+impl_rate_limit_store!(PgStore, sqlx::Postgres);
 impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 impl_audit_store!(PgStore, sqlx::Postgres);

@@ -15,6 +15,9 @@ pub struct SiteRecord {
     /// DPoP proofs must carry a server nonce (migration 0008).
     #[sqlx(default)]
     pub dpop_nonce_required: bool,
+    /// The site's own rate limits (migration 0015), empty for none.
+    #[sqlx(default)]
+    pub rate_limits: String,
 }
 
 #[derive(Debug, Clone)]

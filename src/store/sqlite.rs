@@ -104,6 +104,7 @@ impl_identity_store!(SqliteStore, sqlx::Sqlite);
 impl_signing_key_store!(SqliteStore, sqlx::Sqlite);
 impl_token_kind_store!(SqliteStore, sqlx::Sqlite);
 impl_throttle_store!(SqliteStore, sqlx::Sqlite);
+impl_rate_limit_store!(SqliteStore, sqlx::Sqlite);
 impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
 impl_audit_store!(SqliteStore, sqlx::Sqlite);

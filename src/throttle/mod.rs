@@ -14,7 +14,7 @@ pub mod decision;
 mod keys;
 
 pub use decision::{Decision, Policy};
-pub use keys::ThrottleKey;
+pub use keys::{ThrottleKey, address_key};
 
 use crate::store::{SharedStore, StoreResult, ThrottleCounter};
 

@@ -27,7 +27,7 @@ pub(crate) async fn device_client(app: &TestApp, confidential: bool) -> App {
 }
 
 /// `POST /oauth/device_authorization` as the device.
-async fn start(app: &TestApp, client: &App, scope: Option<&str>) -> reqwest::Response {
+pub(crate) async fn start(app: &TestApp, client: &App, scope: Option<&str>) -> reqwest::Response {
     let mut form = vec![];
     if let Some(scope) = scope {
         form.push(("scope", scope));

@@ -23,6 +23,7 @@ mod oidc;
 mod openapi;
 mod operations;
 mod par;
+mod rate_limits;
 mod registration;
 mod resilience;
 mod security;

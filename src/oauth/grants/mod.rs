@@ -7,6 +7,7 @@ mod device_code;
 mod refresh_token;
 pub mod token_exchange;
 
+use crate::ratelimit::Endpoint;
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
@@ -180,7 +181,10 @@ impl OAuth {
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
         };
-        let client = self.clients.authenticate(site, &presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, &presented, Endpoint::Token)
+            .await?;
         if client.dpop_required && proof.is_none() {
             return Err(ProofError::Missing.into());
         }

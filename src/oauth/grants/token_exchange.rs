@@ -16,6 +16,7 @@
 //! credential, not an OAuth access token (it has no scopes and is not
 //! introspectable), although the API also accepts it as a bearer.
 
+use crate::ratelimit::Endpoint;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -148,7 +149,10 @@ impl TokenExchange {
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
         };
-        let client = self.clients.authenticate(site, &presented).await?;
+        let client = self
+            .clients
+            .authenticate_at(site, &presented, Endpoint::Exchange)
+            .await?;
         Ok(Some(client.client_id.clone()))
     }
 

@@ -7,13 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{OAuthErrorBody, authorization, no_store};
+use super::{OAuthErrorBody, authorization, limit_anonymous, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
 use crate::oauth::device::{
     DeviceAuthorization, DeviceAuthorizationRequest, DeviceEntry, DeviceOutcome,
 };
+use crate::ratelimit::Endpoint;
 use crate::routes::ApiConfig;
 use crate::routes::bodies::OAuthForm;
 use crate::routes::browser_session::BrowserSession;
@@ -52,6 +53,8 @@ async fn device_authorization(
     site: CurrentSite,
     form: OAuthForm<DeviceAuthorizationRequest>,
 ) -> Result<HttpResponse, OAuthError> {
+    let secret = form.client_secret.as_deref();
+    limit_anonymous(&req, &state, &site.0, Endpoint::Device, secret).await?;
     let started = state
         .oauth
         .start_device_authorization(&site.0, authorization(&req), &form)

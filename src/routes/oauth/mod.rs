@@ -22,6 +22,9 @@ use super::ApiConfig;
 use crate::error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER};
 use crate::oauth::{OAuthError, dpop};
 use crate::store::is_unavailable;
+use crate::ratelimit::{Admission, Endpoint, Subject};
+use crate::sites::Site;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
@@ -59,7 +62,9 @@ impl ResponseError for OAuthError {
             | OAuthError::InvalidToken
             | OAuthError::DpopPresentation(_) => StatusCode::UNAUTHORIZED,
             OAuthError::InsufficientScope => StatusCode::FORBIDDEN,
-            OAuthError::TemporarilyUnavailable(_) => StatusCode::TOO_MANY_REQUESTS,
+            OAuthError::TemporarilyUnavailable(_) | OAuthError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             OAuthError::ServerError(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             OAuthError::ServerError(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
@@ -102,7 +107,8 @@ impl ResponseError for OAuthError {
                 let challenge = dpop::challenge(e.code(), &e.to_string());
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
-            OAuthError::TemporarilyUnavailable(retry_after) => {
+            OAuthError::TemporarilyUnavailable(retry_after)
+            | OAuthError::RateLimited(retry_after) => {
                 response.insert_header((header::RETRY_AFTER, *retry_after));
             }
             _ => {}
@@ -131,6 +137,46 @@ fn no_store(response: &mut HttpResponseBuilder) {
     response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+}
+
+/// Counts a request against its address's rate limit at `endpoint`
+/// (`crate::ratelimit`); over it, the seconds to wait.
+async fn limit_address(
+    req: &HttpRequest,
+    state: &AppState,
+    site: &Site,
+    endpoint: Endpoint,
+) -> Result<(), i64> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    match state
+        .rate_limits
+        .admit(site, endpoint, Subject::Address(&ip))
+        .await
+    {
+        Admission::Admitted => Ok(()),
+        Admission::Refused { retry_after } => Err(retry_after),
+    }
+}
+
+/// `limit_address` for a request that carries no client secret (in the
+/// `Authorization` header or as `client_secret`): one with a secret counts
+/// against its client instead, once authenticated.
+async fn limit_anonymous(
+    req: &HttpRequest,
+    state: &AppState,
+    site: &Site,
+    endpoint: Endpoint,
+    client_secret: Option<&str>,
+) -> Result<(), OAuthError> {
+    if authorization(req).is_some() || client_secret.is_some() {
+        return Ok(());
+    }
+    limit_address(req, state, site, endpoint)
+        .await
+        .map_err(OAuthError::RateLimited)
 }
 
 /// The raw `Authorization` header, for client authentication.

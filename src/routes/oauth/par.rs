@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{OAuthErrorBody, authorization, no_store};
+use super::{OAuthErrorBody, authorization, limit_anonymous, no_store};
 use crate::oauth::par::PushedRequest;
 use crate::oauth::{AuthorizationRequest, OAuthError};
+use crate::ratelimit::Endpoint;
 use crate::routes::ApiConfig;
 use crate::routes::bodies::{OAuthForm, PAR_FORM_LIMIT};
 use crate::routes::extract::{CurrentSite, dpop_proofs};
@@ -41,6 +42,8 @@ async fn push(
     site: CurrentSite,
     form: OAuthForm<HashMap<String, String>, PAR_FORM_LIMIT>,
 ) -> Result<HttpResponse, OAuthError> {
+    let secret = form.get("client_secret").map(String::as_str);
+    limit_anonymous(&req, &state, &site.0, Endpoint::Par, secret).await?;
     let proof = state
         .dpop
         .verify_request(

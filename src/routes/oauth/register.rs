@@ -5,9 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, delete, get, post, put, web};
 
-use super::{OAuthErrorBody, authorization, no_store};
+use super::{OAuthErrorBody, authorization, limit_address, no_store};
 use crate::error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER};
 use crate::oauth::registration::{ClientInformation, ClientMetadata, RegistrationError};
+use crate::ratelimit::Endpoint;
 use crate::routes::ApiConfig;
 use crate::routes::bodies::{JsonBody, REGISTRATION_JSON_LIMIT};
 use crate::routes::extract::{CurrentSite, client_info};
@@ -28,7 +29,9 @@ impl ResponseError for RegistrationError {
             | RegistrationError::InvalidClientMetadata(_) => StatusCode::BAD_REQUEST,
             RegistrationError::Closed => StatusCode::FORBIDDEN,
             RegistrationError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            RegistrationError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            RegistrationError::Throttled(_) | RegistrationError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             RegistrationError::Internal(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             RegistrationError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,7 +58,8 @@ impl ResponseError for RegistrationError {
                     HeaderValue::from_static(r#"Bearer error="invalid_token""#),
                 ));
             }
-            RegistrationError::Throttled(retry_after) => {
+            RegistrationError::Throttled(retry_after)
+            | RegistrationError::RateLimited(retry_after) => {
                 response.insert_header((header::RETRY_AFTER, *retry_after));
             }
             _ => {}
@@ -97,6 +101,9 @@ async fn register(
     site: CurrentSite,
     body: JsonBody<REGISTRATION_JSON_LIMIT>,
 ) -> Result<HttpResponse, RegistrationError> {
+    limit_address(&req, &state, &site.0, Endpoint::Register)
+        .await
+        .map_err(RegistrationError::RateLimited)?;
     let ip = client_info(&req).ip.unwrap_or_default();
     state.oauth.count_registration_attempt(&site.0, &ip).await?;
     let metadata = metadata_of(&body)?;

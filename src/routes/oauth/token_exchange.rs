@@ -4,9 +4,10 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::{authorization, no_store};
+use super::{authorization, limit_anonymous, no_store};
 use crate::oauth::OAuthError;
 use crate::oauth::grants::TokenRequest;
+use crate::ratelimit::Endpoint;
 use crate::routes::extract::client_info;
 use crate::routes::pages::authtoken_cookie;
 use crate::sites::Site;
@@ -18,6 +19,8 @@ pub(super) async fn respond(
     site: &Site,
     form: &TokenRequest,
 ) -> Result<HttpResponse, OAuthError> {
+    let secret = form.client_secret.as_deref();
+    limit_anonymous(req, state, site, Endpoint::Exchange, secret).await?;
     let exchanged = state
         .token_exchange
         .exchange(site, authorization(req), form, client_info(req))
