@@ -177,7 +177,13 @@ async fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Site(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
-            site::run(command, &cli_admin(&store, &settings), &settings.rate_limits, &out).await
+            site::run(
+                command,
+                &cli_admin(&store, &settings),
+                &settings.rate_limits,
+                &out,
+            )
+            .await
         }
         Some(Command::User(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

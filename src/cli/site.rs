@@ -4,8 +4,8 @@ use serde_json::json;
 use super::{CliResult, Output};
 use crate::admin::types::NewSiteRequest;
 use crate::admin::{Admin, Paging};
-use crate::sites::{parse_base_url, parse_host_alias, validate_slug};
 use crate::ratelimit::LimitTable;
+use crate::sites::{parse_base_url, parse_host_alias, validate_slug};
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
@@ -190,8 +190,15 @@ pub async fn run(
             per_client,
             per_ip,
         } => {
-            super::rate_limits::set_rate_limit(&admin.store, &site, endpoint, per_client, per_ip, out)
-                .await
+            super::rate_limits::set_rate_limit(
+                &admin.store,
+                &site,
+                endpoint,
+                per_client,
+                per_ip,
+                out,
+            )
+            .await
         }
         SiteCommand::RateLimits { site } => {
             super::rate_limits::show(&admin.store, &site, deployment, out).await

@@ -17,14 +17,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use serde::Serialize;
 
-use crate::metrics::Refusal;
 use super::ApiConfig;
 use crate::error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER};
+use crate::metrics::Refusal;
 use crate::oauth::{OAuthError, dpop};
-use crate::store::is_unavailable;
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::sites::Site;
 use crate::state::AppState;
+use crate::store::is_unavailable;
 
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
