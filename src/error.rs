@@ -87,10 +87,13 @@ impl From<RecogniseError> for ApiError {
                 ApiError::CredentialRejected { code, message }
             }
             RecogniseError::OriginNotTrusted => ApiError::OriginNotTrusted,
-            RecogniseError::Dpop(e) => ApiError::DpopRefused {
-                code: e.code(),
-                nonce: e.nonce().map(str::to_owned),
-                message: e.to_string(),
+            RecogniseError::Dpop(e) => match e.store_failure() {
+                Some(failure) => ApiError::Internal(failure),
+                None => ApiError::DpopRefused {
+                    code: e.code(),
+                    nonce: e.nonce().map(str::to_owned),
+                    message: e.to_string(),
+                },
             },
             RecogniseError::Store(e) => e.into(),
         }
@@ -253,5 +256,24 @@ impl ApiError {
                 message: format!("the request body is not the expected JSON: {other}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::dpop::{PresentationError, ProofError};
+
+    #[test]
+    fn a_dpop_replay_check_without_the_store_is_answered_503() {
+        let unreachable = RecogniseError::Dpop(PresentationError::Proof(ProofError::Unavailable));
+        let e = ApiError::from(unreachable);
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code(), "temporarily_unavailable");
+        let replayed = ApiError::from(RecogniseError::Dpop(PresentationError::Proof(
+            ProofError::Replayed,
+        )));
+        assert_eq!(replayed.status_code(), StatusCode::UNAUTHORIZED);
+        assert_eq!(replayed.code(), "invalid_dpop_proof");
     }
 }

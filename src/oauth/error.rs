@@ -50,11 +50,11 @@ pub enum OAuthError {
     /// (`invalid_dpop_proof`), or one without a fresh server nonce
     /// (`use_dpop_nonce`, answered with a `DPoP-Nonce` header).
     #[error(transparent)]
-    Dpop(#[from] ProofError),
+    Dpop(ProofError),
     /// RFC 9449 at UserInfo: a token presented against its binding (401
     /// with a `DPoP` challenge).
     #[error(transparent)]
-    DpopPresentation(#[from] PresentationError),
+    DpopPresentation(PresentationError),
     /// Too many failed authentications of this client id: 429 with
     /// `Retry-After` (RFC 6749's `temporarily_unavailable`).
     #[error("too many failed client authentications; retry after {0} s")]
@@ -65,6 +65,26 @@ pub enum OAuthError {
     RateLimited(i64),
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
+}
+
+impl From<ProofError> for OAuthError {
+    /// A proof whose replay check could not reach the store is no fault of
+    /// the client's: that is the store being away (503), not a bad proof.
+    fn from(e: ProofError) -> Self {
+        match e.store_failure() {
+            Some(failure) => OAuthError::ServerError(failure),
+            None => OAuthError::Dpop(e),
+        }
+    }
+}
+
+impl From<PresentationError> for OAuthError {
+    fn from(e: PresentationError) -> Self {
+        match e.store_failure() {
+            Some(failure) => OAuthError::ServerError(failure),
+            None => OAuthError::DpopPresentation(e),
+        }
+    }
 }
 
 impl From<StoreError> for OAuthError {
@@ -142,5 +162,24 @@ mod tests {
         assert_eq!(OAuthError::AuthorizationPending.refusal_reason(), None);
         let failure = OAuthError::ServerError(anyhow::anyhow!("database gone"));
         assert_eq!(failure.refusal_reason(), None);
+    }
+
+    #[test]
+    fn a_replay_check_that_cannot_reach_the_store_is_a_store_failure_not_a_bad_proof() {
+        use actix_web::ResponseError;
+        let unreachable = [
+            OAuthError::from(ProofError::Unavailable),
+            OAuthError::from(PresentationError::Proof(ProofError::Unavailable)),
+        ];
+        for e in unreachable {
+            assert!(matches!(&e, OAuthError::ServerError(f) if crate::store::is_unavailable(f)));
+            assert_eq!(
+                e.status_code(),
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+            );
+        }
+        let bad = OAuthError::from(ProofError::Replayed);
+        assert_eq!(bad.code(), "invalid_dpop_proof");
+        assert_eq!(bad.status_code(), actix_web::http::StatusCode::BAD_REQUEST);
     }
 }

@@ -67,6 +67,13 @@ impl ProofError {
         }
     }
 
+    /// [`ProofError::Unavailable`] as what it is: the store being away,
+    /// answered `503` like every other such failure, not a bad proof.
+    pub fn store_failure(&self) -> Option<anyhow::Error> {
+        matches!(self, ProofError::Unavailable)
+            .then(|| anyhow::Error::from(crate::store::StoreUnavailable).context(self.to_string()))
+    }
+
     /// The nonce a `use_dpop_nonce` answer hands out.
     pub fn nonce(&self) -> Option<&str> {
         match self {

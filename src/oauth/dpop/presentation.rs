@@ -30,6 +30,14 @@ impl PresentationError {
         }
     }
 
+    /// See [`ProofError::store_failure`].
+    pub fn store_failure(&self) -> Option<anyhow::Error> {
+        match self {
+            PresentationError::Proof(e) => e.store_failure(),
+            PresentationError::InvalidToken(_) => None,
+        }
+    }
+
     pub fn nonce(&self) -> Option<&str> {
         match self {
             PresentationError::Proof(e) => e.nonce(),

@@ -15,8 +15,9 @@ use tessera::users::Role;
 
 use super::proxy::{CuttableProxy, upstream_of};
 use super::{active_on, on, service_client};
+use crate::dpop::support::{Proofer, bound_user_tokens};
 use crate::helpers::{TestApp, cookie_value, spawn_app, spawn_app_on_with};
-use crate::oauth::support::App;
+use crate::oauth::support::{App, Registration, register};
 
 /// The node's pool acquire timeout: the longest a request may wait.
 const DATABASE_TIMEOUT_MILLIS: u64 = 1000;
@@ -112,6 +113,10 @@ async fn a_database_outage_under_load_is_answered_503_and_loses_no_token() {
         .await;
     let signed_in = app.post_login("carol", "carol-password-1").await;
     let authtoken = cookie_value(signed_in.headers(), "authtoken").expect("a session");
+    let proofer = Proofer::es256();
+    let code_client = register(&app, Registration::default()).await;
+    let bound = bound_user_tokens(&app, &code_client, &proofer).await;
+    let bound_access = bound["access_token"].as_str().unwrap().to_string();
 
     let stop = Arc::new(AtomicBool::new(false));
     let load: Vec<_> = (0..4)
@@ -125,6 +130,17 @@ async fn a_database_outage_under_load_is_answered_503_and_loses_no_token() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The node knows the bound token before the cut, so during it only the
+    // proof's replay check needs the store.
+    let dpop_api = |proof: String| {
+        on(&node, &app, reqwest::Method::GET, "/api/users/current")
+            .header("Authorization", format!("DPoP {bound_access}"))
+            .header("DPoP", proof)
+            .send()
+    };
+    let proof = proofer.proof(&app, "GET", "/api/users/current", Some(&bound_access));
+    assert_eq!(dpop_api(proof).await.unwrap().status(), 200);
 
     proxy.cut();
     let cut_at = Instant::now();
@@ -160,6 +176,26 @@ async fn a_database_outage_under_load_is_answered_503_and_loses_no_token() {
             .unwrap()
             .contains("temporarily_unavailable")
     );
+
+    // DPoP: a proof whose replay check cannot reach the store is not
+    // called invalid; the client is told to retry, at the token endpoint
+    // and at the API.
+    let dpop_token = on(&node, &app, reqwest::Method::POST, "/oauth/token")
+        .header("DPoP", proofer.for_token(&app))
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dpop_token.status(), 503);
+    assert!(dpop_token.headers().contains_key("retry-after"));
+    let body: serde_json::Value = dpop_token.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    let proof = proofer.proof(&app, "GET", "/api/users/current", Some(&bound_access));
+    let refused = dpop_api(proof).await.unwrap();
+    assert_eq!(refused.status(), 503);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
 
     tokio::time::sleep(Duration::from_millis(1500).saturating_sub(cut_at.elapsed())).await;
     proxy.restore();
