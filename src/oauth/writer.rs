@@ -7,10 +7,18 @@
 //! Two batchers run: [`GrantWriter`] for new codes, client-credentials
 //! tokens and DPoP proof uses, and [`Redeemer`] for code redemptions (claim
 //! the code, create its grant and tokens).
+//!
+//! A request waits for its batch at most as long as it would wait for a
+//! connection of its own (the store's acquire timeout): while the database
+//! is away a batch can take that long to fail, and the requests queued
+//! behind it would otherwise wait for two or more such batches. Past it the
+//! request is answered as the store being unavailable (503); its item stays
+//! queued and may still be stored, which loses nothing a client was given.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,6 +52,8 @@ pub struct Batcher<I, O> {
     /// stored), so that shutdown can wait until every write is stored even
     /// if the request that submitted it went away.
     pending: Arc<AtomicUsize>,
+    /// How long a request waits for its answer.
+    wait: Duration,
 }
 
 impl<I, O> Clone for Batcher<I, O> {
@@ -51,6 +61,7 @@ impl<I, O> Clone for Batcher<I, O> {
         Self {
             queue: self.queue.clone(),
             pending: self.pending.clone(),
+            wait: self.wait,
         }
     }
 }
@@ -58,8 +69,8 @@ impl<I, O> Clone for Batcher<I, O> {
 impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     /// Starts the worker task; must be called inside the runtime. `handle`
     /// gets a batch and returns one output per item, in order; `metrics`
-    /// gets each batch's size and time.
-    pub fn spawn<F, Fut>(metrics: BatchMetrics, handle: F) -> Self
+    /// gets each batch's size and time; a request waits `wait` at most.
+    pub fn spawn<F, Fut>(metrics: BatchMetrics, wait: Duration, handle: F) -> Self
     where
         F: Fn(Vec<I>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = anyhow::Result<Vec<O>>> + Send + 'static,
@@ -67,7 +78,11 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let pending = Arc::new(AtomicUsize::new(0));
         tokio::spawn(run(receiver, metrics, handle, pending.clone()));
-        Self { queue, pending }
+        Self {
+            queue,
+            pending,
+            wait,
+        }
     }
 
     pub async fn submit(&self, item: I) -> anyhow::Result<O> {
@@ -77,12 +92,16 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
             self.pending.fetch_sub(1, Ordering::AcqRel);
             return Err(anyhow::anyhow!("the group-commit writer has stopped"));
         }
-        match answer.await {
-            Ok(Ok(out)) => Ok(out),
-            Ok(Err(e)) => Err(shared_error(&e, "cannot store the write")),
-            Err(_) => Err(anyhow::anyhow!(
+        match tokio::time::timeout(self.wait, answer).await {
+            Ok(Ok(Ok(out))) => Ok(out),
+            Ok(Ok(Err(e))) => Err(shared_error(&e, "cannot store the write")),
+            Ok(Err(_)) => Err(anyhow::anyhow!(
                 "the group-commit writer dropped the request"
             )),
+            Err(_) => Err(anyhow::Error::from(StoreUnavailable).context(format!(
+                "the write was not stored within {} ms",
+                self.wait.as_millis()
+            ))),
         }
     }
 
@@ -160,10 +179,15 @@ pub struct GrantWriter(Batcher<PendingWrite, Committed>);
 
 impl GrantWriter {
     pub fn spawn(store: SharedStore, metrics: BatchMetrics) -> Self {
-        Self(Batcher::spawn(metrics, move |writes: Vec<PendingWrite>| {
-            let store = store.clone();
-            async move { Ok(store.commit_writes(&writes).await?) }
-        }))
+        let wait = store.acquire_timeout();
+        Self(Batcher::spawn(
+            metrics,
+            wait,
+            move |writes: Vec<PendingWrite>| {
+                let store = store.clone();
+                async move { Ok(store.commit_writes(&writes).await?) }
+            },
+        ))
     }
 
     /// Stores one item durably.
@@ -183,10 +207,15 @@ pub struct Redeemer(Batcher<CodeClaim, Shared<Option<Redeemed>>>);
 
 impl Redeemer {
     pub fn spawn(store: SharedStore, metrics: BatchMetrics) -> Self {
-        Self(Batcher::spawn(metrics, move |claims: Vec<CodeClaim>| {
-            let store = store.clone();
-            async move { Ok(claim_each(&store, &claims).await) }
-        }))
+        let wait = store.acquire_timeout();
+        Self(Batcher::spawn(
+            metrics,
+            wait,
+            move |claims: Vec<CodeClaim>| {
+                let store = store.clone();
+                async move { Ok(claim_each(&store, &claims).await) }
+            },
+        ))
     }
 
     /// Claims the code and creates its grant and tokens, durably; `None`
@@ -221,4 +250,45 @@ async fn claim_each(store: &SharedStore, claims: &[CodeClaim]) -> Vec<Shared<Opt
         });
     }
     outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_waits_for_its_batch_no_longer_than_the_store_timeout() {
+        let metrics = crate::metrics::Metrics::new(false).unwrap();
+        let wait = Duration::from_millis(100);
+        // A store that takes far longer than that to answer, as a database
+        // going away does.
+        let batcher: Batcher<u32, u32> = Batcher::spawn(
+            metrics.grant_writer.clone(),
+            wait,
+            |items: Vec<u32>| async move {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok(items)
+            },
+        );
+        let started = std::time::Instant::now();
+        let e = batcher.submit(1).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(
+            is_unavailable(&e),
+            "answered as the store being away: {e:#}"
+        );
+        assert_eq!(batcher.pending(), 1, "the item stays queued");
+    }
+
+    #[tokio::test]
+    async fn answers_in_time_are_the_batch_outputs() {
+        let metrics = crate::metrics::Metrics::new(false).unwrap();
+        let batcher: Batcher<u32, u32> = Batcher::spawn(
+            metrics.grant_writer.clone(),
+            Duration::from_secs(5),
+            |items: Vec<u32>| async move { Ok(items.into_iter().map(|i| i * 2).collect()) },
+        );
+        assert_eq!(batcher.submit(21).await.unwrap(), 42);
+        assert_eq!(batcher.pending(), 0);
+    }
 }

@@ -227,6 +227,9 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// The connection pool's state now, for the metrics.
     fn pool_usage(&self) -> PoolUsage;
+    /// How long a request waits for a connection before the store counts
+    /// as unavailable (`TESSERA_DATABASE_TIMEOUT_MILLIS`).
+    fn acquire_timeout(&self) -> std::time::Duration;
     /// Fires when another process recorded a change (Postgres LISTEN); `None`
     /// where the backend has no such signal and polling alone applies.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>>;

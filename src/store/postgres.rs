@@ -174,6 +174,10 @@ impl Store for PgStore {
         super::PoolUsage::of(&self.pool)
     }
 
+    fn acquire_timeout(&self) -> std::time::Duration {
+        self.pool.options().get_acquire_timeout()
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         let signal = self.signal.get_or_init(|| {
             let notify = Arc::new(tokio::sync::Notify::new());

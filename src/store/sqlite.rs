@@ -131,6 +131,10 @@ impl Store for SqliteStore {
         super::PoolUsage::of(&self.pool)
     }
 
+    fn acquire_timeout(&self) -> std::time::Duration {
+        self.pool.options().get_acquire_timeout()
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         None
     }
