@@ -1,11 +1,13 @@
 //! Requests and answers of the admin service, as plain serde types: the
 //! admin API reads and writes them as JSON and the CLI prints them with
-//! `--json`. Kept in one place so they can be described (OpenAPI) later.
+//! `--json`. Kept in one place, and described for `/openapi.json` through
+//! `utoipa::ToSchema` (the admin API's handlers name them in their
+//! `#[utoipa::path]`).
 
 use serde::{Deserialize, Serialize};
 
 /// One page of a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: usize,
@@ -13,14 +15,19 @@ pub struct Page<T> {
     pub next_offset: Option<usize>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Which page of a list: `limit` items from `offset`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
+    /// Items to skip (default 0): the previous page's `next_offset`.
     pub offset: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SiteView {
     pub id: i64,
     pub slug: String,
@@ -29,7 +36,7 @@ pub struct SiteView {
     pub hosts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SiteSettingsView {
     #[serde(flatten)]
     pub site: SiteView,
@@ -38,7 +45,7 @@ pub struct SiteSettingsView {
     pub anonymous_client_credentials: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSiteRequest {
     pub slug: String,
@@ -49,7 +56,7 @@ pub struct NewSiteRequest {
 }
 
 /// Site settings to change; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSettingsRequest {
     /// `closed`, `open` or `token`.
@@ -61,7 +68,7 @@ pub struct SiteSettingsRequest {
     pub dpop_nonce_required: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -71,7 +78,7 @@ pub struct UserView {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     pub username: String,
@@ -83,7 +90,7 @@ pub struct NewUserRequest {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedUser {
     #[serde(flatten)]
     pub user: UserView,
@@ -92,7 +99,7 @@ pub struct CreatedUser {
 }
 
 /// User changes; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChangeRequest {
     pub role: Option<String>,
@@ -101,7 +108,7 @@ pub struct UserChangeRequest {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub name: String,
@@ -120,7 +127,7 @@ pub struct ClientView {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClientRequest {
     pub name: String,
@@ -139,7 +146,7 @@ pub struct NewClientRequest {
     pub permissions: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
     #[serde(flatten)]
     pub client: ClientView,
@@ -148,7 +155,7 @@ pub struct CreatedClient {
 }
 
 /// Client changes; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChangeRequest {
     pub name: Option<String>,
@@ -162,13 +169,13 @@ pub struct ClientChangeRequest {
     pub permissions: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientSecretView {
     pub client_id: String,
     pub client_secret: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IdentityProviderView {
     pub issuer: String,
     pub audience: String,
@@ -178,7 +185,7 @@ pub struct IdentityProviderView {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIdentityProviderRequest {
     pub issuer: String,
@@ -190,7 +197,7 @@ pub struct NewIdentityProviderRequest {
     pub algorithms: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SigningKeyView {
     pub kid: String,
     pub alg: String,
@@ -200,14 +207,14 @@ pub struct SigningKeyView {
     pub publish_until: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RotatedKeysView {
     pub current: String,
     pub retired: String,
     pub next: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LegacyUsageView {
     pub key_id: i64,
     pub current: bool,
@@ -217,7 +224,7 @@ pub struct LegacyUsageView {
     pub last_seen: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LegacyView {
     /// `enabled`, `disabled` or `never enabled`.
     pub state: &'static str,
@@ -227,13 +234,13 @@ pub struct LegacyView {
     pub usage: Vec<LegacyUsageView>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyChangeRequest {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: i64,
     pub method: String,
@@ -243,7 +250,7 @@ pub struct SessionView {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     pub client_id: String,
     pub client_name: String,
@@ -252,14 +259,25 @@ pub struct GrantView {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Which audit events: all filters are optional and combine.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQueryParams {
+    /// Events at or after: unix seconds, `YYYY-MM-DD`, or an age such as
+    /// `30m`, `24h`, `7d`.
     pub since: Option<String>,
+    /// Events before: same forms as `since`.
     pub until: Option<String>,
+    /// Events by or about this username.
     pub user: Option<String>,
+    /// Events by or about this client id.
     pub client: Option<String>,
+    /// One event kind, e.g. `signin.failed`, `client.created`.
     pub kind: Option<String>,
+    /// Events with a smaller id: the previous page's `next_before_id`.
     pub before_id: Option<i64>,
+    /// Events per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }

@@ -12,18 +12,19 @@ mod sites;
 mod users;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::admin::Admin;
 use crate::audit::Actor;
 use crate::error::ApiError;
+use crate::routes::ApiConfig;
 use crate::routes::extract::client_info;
 use crate::state::AppState;
 use crate::tokens::{ApiCaller, CredentialKind};
 use crate::users::Permission;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     sites::configure(cfg);
     users::configure(cfg);
     clients::configure(cfg);
