@@ -1,6 +1,8 @@
-//! The admin REST API: who may call it, its errors, and (parity.rs) the
-//! same operations through the CLI and over HTTP with the same outcome.
+//! The admin REST API: who may call it, its errors, (parity.rs) the same
+//! operations through the CLI and over HTTP with the same outcome, and
+//! (documented.rs) its answers against its description in `/openapi.json`.
 
+mod documented;
 mod parity;
 
 use reqwest::Method;
