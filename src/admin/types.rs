@@ -40,9 +40,14 @@ pub struct SiteView {
 pub struct SiteSettingsView {
     #[serde(flatten)]
     pub site: SiteView,
+    /// `closed`, `open` or `token`.
     pub registration_policy: String,
     pub registrable_scopes: Vec<&'static str>,
     pub anonymous_client_credentials: bool,
+    /// Whether every authorization request must be pushed first (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8).
+    pub dpop_nonce_required: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -124,6 +129,9 @@ pub struct ClientView {
     pub granted_permissions: Vec<&'static str>,
     pub introspect: bool,
     pub dpop_bound_access_tokens: bool,
+    /// Whether the client must push its authorization requests (RFC 9126);
+    /// the site may require it of every client.
+    pub require_pushed_authorization_requests: bool,
     pub created_at: i64,
 }
 
@@ -167,12 +175,35 @@ pub struct ClientChangeRequest {
     pub introspect: Option<bool>,
     /// Replaces the granted permissions (`""` for none).
     pub permissions: Option<String>,
+    /// Whether the client must push its authorization requests (RFC 9126).
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientSecretView {
     pub client_id: String,
     pub client_secret: String,
+}
+
+/// An initial access token to mint (RFC 7591).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistrationTokenRequest {
+    /// The username of the user who owns the clients registered with the
+    /// token; absent, they have no owner.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationTokenView {
+    /// Sent as `Authorization: Bearer …` to `POST /oauth/register`; shown
+    /// only this once.
+    pub initial_access_token: String,
+    /// The owner of the clients registered with it.
+    pub user_id: Option<i64>,
+    /// The site's registration policy: `closed`, `open` or `token` (the
+    /// token is required only under `token`, and useless under `closed`).
+    pub registration_policy: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::{admin_of, ok, reply};
 use crate::admin::Paging;
-use crate::admin::clients::view;
 use crate::admin::types::{
     ClientChangeRequest, ClientSecretView, ClientView, CreatedClient, NewClientRequest, Page,
     PageQuery,
@@ -100,7 +99,7 @@ async fn show_client(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let admin = admin_of(&state, &caller, &req)?;
-    ok(&view(&*admin.show_client(&caller.site, &path).await?))
+    ok(&admin.client_view(&caller.site, &path).await?)
 }
 
 /// Change a client

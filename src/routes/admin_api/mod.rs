@@ -8,6 +8,7 @@
 mod access;
 mod audit;
 mod clients;
+mod registration;
 mod sites;
 mod users;
 
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ApiConfig) {
     users::configure(cfg);
     clients::configure(cfg);
     access::configure(cfg);
+    registration::configure(cfg);
     audit::configure(cfg);
 }
 

@@ -168,9 +168,9 @@ async fn every_admin_operation_is_described_with_the_credentials_and_errors_it_r
             }
         }
     }
-    // Sites, users, sessions, grants, clients, identity providers, keys,
-    // legacy credentials and the audit log.
-    assert_eq!(operations, 27);
+    // Sites, users, sessions, grants, clients, registration tokens, identity
+    // providers, keys, legacy credentials and the audit log.
+    assert_eq!(operations, 28);
     let tags = document["tags"].as_array().unwrap();
     assert!(tags.iter().any(|t| t["name"] == "admin"));
 }
@@ -292,7 +292,11 @@ async fn admin_answers_match_the_schemas_documented_for_them() {
         Method::PATCH,
         one_client,
         &client,
-        Some(json!({"introspect": true, "permissions": "content:read"})),
+        Some(json!({
+            "introspect": true,
+            "permissions": "content:read",
+            "require_pushed_authorization_requests": true,
+        })),
     )
     .await;
     let (_, secret) = api
@@ -304,6 +308,19 @@ async fn admin_answers_match_the_schemas_documented_for_them() {
         )
         .await;
     assert!(secret["client_secret"].is_string());
+
+    // Registration tokens, with and without an owner.
+    for body in [json!({}), json!({"user": "dora"})] {
+        let (status, _) = api
+            .call(
+                Method::POST,
+                "/api/admin/registration-tokens",
+                "/api/admin/registration-tokens",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
 
     // Identity providers, signing keys and legacy credentials.
     let key = Key::ec("idp-1");
