@@ -3,7 +3,8 @@
 //! site the request is for, presenting an OAuth access token with the
 //! `admin` scope or a server token; everyone else gets a 403. Handlers call
 //! the admin service (`crate::admin`), the same functions the CLI calls, as
-//! the acting user, so every change is audited with their name.
+//! the acting user, so every change is audited with their name. Every
+//! handler is described in `/openapi.json` (tag `admin`, see `api_doc`).
 
 mod access;
 mod audit;
