@@ -1,6 +1,8 @@
 //! OAuth clients of a site: list, show, create, change (settings, DPoP,
-//! introspection, granted permissions), delete, rotate the secret.
+//! introspection, granted permissions, pushed authorization requests),
+//! delete, rotate the secret.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::types::{
@@ -40,7 +42,9 @@ fn permissions(raw: &str) -> AdminResult<Permissions> {
     parse_permissions(raw).map_err(AdminError::Input)
 }
 
-pub fn view(client: &Client) -> ClientView {
+/// The client as the CLI and the API show it; `par_required` is kept apart
+/// from the client (read only where authorization requests are checked).
+fn view(client: &Client, par_required: bool) -> ClientView {
     ClientView {
         client_id: client.client_id.clone(),
         name: client.name.clone(),
@@ -62,6 +66,7 @@ pub fn view(client: &Client) -> ClientView {
         granted_permissions: client.granted_permissions.names(),
         introspect: client.introspect,
         dpop_bound_access_tokens: client.dpop_required,
+        require_pushed_authorization_requests: par_required,
         created_at: client.created_at,
     }
 }
@@ -69,7 +74,24 @@ pub fn view(client: &Client) -> ClientView {
 impl Admin {
     pub async fn list_clients(&self, site: &Site, paging: Paging) -> AdminResult<Page<ClientView>> {
         let clients = self.clients().list(site, None).await?;
-        Ok(paging.page(clients.iter().map(view).collect()))
+        let pushing: HashSet<i64> = self
+            .store
+            .par_required_clients(site.id)
+            .await?
+            .into_iter()
+            .collect();
+        let views = clients
+            .iter()
+            .map(|c| view(c, pushing.contains(&c.pk)))
+            .collect();
+        Ok(paging.page(views))
+    }
+
+    /// The client with this id, as the CLI and the API show it.
+    pub async fn client_view(&self, site: &Site, client_id: &str) -> AdminResult<ClientView> {
+        let client = self.show_client(site, client_id).await?;
+        let (_, par_required) = self.store.par_required(site.id, client.pk).await?;
+        Ok(view(&client, par_required))
     }
 
     pub async fn show_client(&self, site: &Site, client_id: &str) -> AdminResult<Arc<Client>> {
@@ -127,9 +149,8 @@ impl Admin {
                 .grant_permissions(site, &client_id, granted, &self.actor)
                 .await?;
         }
-        let client = self.show_client(site, &client_id).await?;
         Ok(CreatedClient {
-            client: view(&client),
+            client: self.client_view(site, &client_id).await?,
             client_secret: registered.secret.map(|s| s.expose().to_string()),
         })
     }
@@ -188,7 +209,28 @@ impl Admin {
                 .grant_permissions(site, client_id, granted, &self.actor)
                 .await?;
         }
-        Ok(view(self.show_client(site, client_id).await?.as_ref()))
+        if let Some(required) = change.require_pushed_authorization_requests {
+            // Read from the store at each authorization request: no cache.
+            let changed = self
+                .store
+                .set_client_par_required(site.id, client.pk, required)
+                .await?;
+            if !changed {
+                return Err(AdminError::NotFound(format!(
+                    "no client `{client_id}` on this site"
+                )));
+            }
+            clients
+                .record_change(
+                    site,
+                    client_id,
+                    &self.actor,
+                    "require_pushed_authorization_requests",
+                    required.into(),
+                )
+                .await;
+        }
+        self.client_view(site, client_id).await
     }
 
     /// Deletes the client and revokes every token issued to it.

@@ -12,10 +12,10 @@ use crate::store::IdentityProviderRecord;
 
 impl From<RegistrationError> for AdminError {
     fn from(e: RegistrationError) -> Self {
-        if e.is_input() {
-            AdminError::Input(e.to_string())
-        } else {
-            AdminError::Internal(anyhow::anyhow!("{e}"))
+        match e {
+            RegistrationError::AlreadyRegistered(_) => AdminError::Conflict(e.to_string()),
+            RegistrationError::Store(e) => AdminError::Internal(e.into()),
+            other => AdminError::Input(other.to_string()),
         }
     }
 }

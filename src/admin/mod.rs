@@ -1,8 +1,8 @@
 //! The admin service layer: what an operator or a site administrator may do
 //! to sites, users, clients, identity providers, keys, legacy credentials,
-//! sessions and grants. The CLI (`src/cli/`) and the admin API
-//! (`src/routes/admin_api/`) both call these functions, so the two behave
-//! the same; each records an audit event naming who acted.
+//! sessions, grants and registration tokens. The CLI (`src/cli/`) and the
+//! admin API (`src/routes/admin_api/`) both call these functions, so the two
+//! behave the same; each records an audit event naming who acted.
 //!
 //! Requests and answers are plain serde types in [`types`].
 
@@ -10,6 +10,7 @@ pub mod clients;
 pub mod identity;
 pub mod keys;
 pub mod legacy;
+pub mod registration;
 pub mod sessions;
 pub mod sites;
 pub mod types;

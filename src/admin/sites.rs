@@ -94,11 +94,19 @@ impl Admin {
 
     pub async fn site_settings(&self, site: &Site) -> AdminResult<SiteSettingsView> {
         let limits = self.store.anonymous_client_limits(site.id).await?;
+        // From the store, not `site`: it may predate a change just made.
+        let record = self
+            .store
+            .find_site_by_slug(&site.slug)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("no site `{}`", site.slug)))?;
         Ok(SiteSettingsView {
             site: site_view(site),
             registration_policy: self.store.registration_policy(site.id).await?,
             registrable_scopes: ScopeSet::from_stored(&limits.registrable_scopes).names(),
             anonymous_client_credentials: limits.anonymous_client_credentials,
+            require_pushed_authorization_requests: self.store.site_par_required(site.id).await?,
+            dpop_nonce_required: record.dpop_nonce_required,
         })
     }
 

@@ -1,11 +1,13 @@
 //! Requests and answers of the admin service, as plain serde types: the
 //! admin API reads and writes them as JSON and the CLI prints them with
-//! `--json`. Kept in one place so they can be described (OpenAPI) later.
+//! `--json`. Kept in one place, and described for `/openapi.json` through
+//! `utoipa::ToSchema` (the admin API's handlers name them in their
+//! `#[utoipa::path]`).
 
 use serde::{Deserialize, Serialize};
 
 /// One page of a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: usize,
@@ -13,14 +15,19 @@ pub struct Page<T> {
     pub next_offset: Option<usize>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Which page of a list: `limit` items from `offset`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
+    /// Items to skip (default 0): the previous page's `next_offset`.
     pub offset: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SiteView {
     pub id: i64,
     pub slug: String,
@@ -29,16 +36,21 @@ pub struct SiteView {
     pub hosts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SiteSettingsView {
     #[serde(flatten)]
     pub site: SiteView,
+    /// `closed`, `open` or `token`.
     pub registration_policy: String,
     pub registrable_scopes: Vec<&'static str>,
     pub anonymous_client_credentials: bool,
+    /// Whether every authorization request must be pushed first (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8).
+    pub dpop_nonce_required: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSiteRequest {
     pub slug: String,
@@ -49,7 +61,7 @@ pub struct NewSiteRequest {
 }
 
 /// Site settings to change; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSettingsRequest {
     /// `closed`, `open` or `token`.
@@ -61,7 +73,7 @@ pub struct SiteSettingsRequest {
     pub dpop_nonce_required: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -71,7 +83,7 @@ pub struct UserView {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     pub username: String,
@@ -83,7 +95,7 @@ pub struct NewUserRequest {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedUser {
     #[serde(flatten)]
     pub user: UserView,
@@ -92,7 +104,7 @@ pub struct CreatedUser {
 }
 
 /// User changes; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChangeRequest {
     pub role: Option<String>,
@@ -101,7 +113,7 @@ pub struct UserChangeRequest {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub name: String,
@@ -117,10 +129,13 @@ pub struct ClientView {
     pub granted_permissions: Vec<&'static str>,
     pub introspect: bool,
     pub dpop_bound_access_tokens: bool,
+    /// Whether the client must push its authorization requests (RFC 9126);
+    /// the site may require it of every client.
+    pub require_pushed_authorization_requests: bool,
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClientRequest {
     pub name: String,
@@ -139,7 +154,7 @@ pub struct NewClientRequest {
     pub permissions: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
     #[serde(flatten)]
     pub client: ClientView,
@@ -148,7 +163,7 @@ pub struct CreatedClient {
 }
 
 /// Client changes; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientChangeRequest {
     pub name: Option<String>,
@@ -160,15 +175,38 @@ pub struct ClientChangeRequest {
     pub introspect: Option<bool>,
     /// Replaces the granted permissions (`""` for none).
     pub permissions: Option<String>,
+    /// Whether the client must push its authorization requests (RFC 9126).
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClientSecretView {
     pub client_id: String,
     pub client_secret: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An initial access token to mint (RFC 7591).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistrationTokenRequest {
+    /// The username of the user who owns the clients registered with the
+    /// token; absent, they have no owner.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationTokenView {
+    /// Sent as `Authorization: Bearer …` to `POST /oauth/register`; shown
+    /// only this once.
+    pub initial_access_token: String,
+    /// The owner of the clients registered with it.
+    pub user_id: Option<i64>,
+    /// The site's registration policy: `closed`, `open` or `token` (the
+    /// token is required only under `token`, and useless under `closed`).
+    pub registration_policy: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IdentityProviderView {
     pub issuer: String,
     pub audience: String,
@@ -178,7 +216,7 @@ pub struct IdentityProviderView {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIdentityProviderRequest {
     pub issuer: String,
@@ -190,7 +228,7 @@ pub struct NewIdentityProviderRequest {
     pub algorithms: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SigningKeyView {
     pub kid: String,
     pub alg: String,
@@ -200,14 +238,14 @@ pub struct SigningKeyView {
     pub publish_until: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RotatedKeysView {
     pub current: String,
     pub retired: String,
     pub next: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LegacyUsageView {
     pub key_id: i64,
     pub current: bool,
@@ -217,7 +255,7 @@ pub struct LegacyUsageView {
     pub last_seen: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LegacyView {
     /// `enabled`, `disabled` or `never enabled`.
     pub state: &'static str,
@@ -227,13 +265,13 @@ pub struct LegacyView {
     pub usage: Vec<LegacyUsageView>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyChangeRequest {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: i64,
     pub method: String,
@@ -243,7 +281,7 @@ pub struct SessionView {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     pub client_id: String,
     pub client_name: String,
@@ -252,14 +290,25 @@ pub struct GrantView {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Which audit events: all filters are optional and combine.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQueryParams {
+    /// Events at or after: unix seconds, `YYYY-MM-DD`, or an age such as
+    /// `30m`, `24h`, `7d`.
     pub since: Option<String>,
+    /// Events before: same forms as `since`.
     pub until: Option<String>,
+    /// Events by or about this username.
     pub user: Option<String>,
+    /// Events by or about this client id.
     pub client: Option<String>,
+    /// One event kind, e.g. `signin.failed`, `client.created`.
     pub kind: Option<String>,
+    /// Events with a smaller id: the previous page's `next_before_id`.
     pub before_id: Option<i64>,
+    /// Events per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }

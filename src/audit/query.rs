@@ -128,10 +128,11 @@ impl AuditFilter {
 }
 
 /// An event as the CLI, the API and the page show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEventView {
     pub id: i64,
     pub occurred_at: i64,
+    /// E.g. `signin.failed`, `client.created`, `site.changed`.
     pub kind: String,
     /// `user`, `client`, `cli`, `system` or `anonymous`.
     pub actor: &'static str,
@@ -142,6 +143,8 @@ pub struct AuditEventView {
     pub subject_username: Option<String>,
     pub subject_client_id: Option<String>,
     pub ip: Option<String>,
+    /// What the event kind records, as an object, e.g. `{"setting": …,
+    /// "value": …}` (`null` if the stored details are unreadable).
     pub details: Value,
 }
 
@@ -184,9 +187,10 @@ impl AuditEventView {
 }
 
 /// One page of events, newest first, and the cursor of the next page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub events: Vec<AuditEventView>,
+    /// The `before_id` of the next page; `null` on the last one.
     pub next_before_id: Option<i64>,
 }
 

@@ -211,27 +211,22 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
             Ok(())
         }
         ClientCommand::RegistrationToken { site, user } => {
-            super::registration::mint_initial_access_token(
-                &admin.store,
-                &site,
-                user.as_deref(),
-                out,
-            )
-            .await
+            super::registration::mint_initial_access_token(admin, &site, user.as_deref(), out).await
         }
         ClientCommand::SetParRequired {
             site,
             client_id,
             required,
         } => {
-            super::registration::set_client_par_required(
-                &admin.store,
-                &site,
-                &client_id,
-                required,
-                out,
-            )
-            .await
+            let human = format!(
+                "client `{client_id}` {} push its authorization requests",
+                must(required)
+            );
+            let request = ClientChangeRequest {
+                require_pushed_authorization_requests: Some(required),
+                ..ClientChangeRequest::default()
+            };
+            change(admin, &site, &client_id, request, human, out).await
         }
         ClientCommand::SetDpopRequired {
             site,

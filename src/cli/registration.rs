@@ -3,11 +3,8 @@
 
 use serde_json::json;
 
-use super::{CliError, CliResult, Output, find_site};
-use crate::clock::{Clock, SystemClock};
+use super::{CliResult, Output};
 use crate::oauth::registration::RegistrationPolicy;
-use crate::oauth::tokens;
-use crate::store::SharedStore;
 
 pub fn policy_arg(raw: &str) -> Result<String, String> {
     RegistrationPolicy::parse(raw)
@@ -18,32 +15,20 @@ pub fn policy_arg(raw: &str) -> Result<String, String> {
 /// Mints an initial access token, printed once; with `user`, that user owns
 /// the clients registered with it.
 pub async fn mint_initial_access_token(
-    store: &SharedStore,
+    admin: &crate::admin::Admin,
     slug: &str,
     user: Option<&str>,
     out: &Output,
 ) -> CliResult {
-    let site = find_site(store, slug).await?;
-    let user_id = match user {
-        None => None,
-        Some(username) => Some(
-            store
-                .find_user_by_username(site.id, username)
-                .await?
-                .ok_or_else(|| {
-                    CliError::Failure(anyhow::anyhow!("no user `{username}` on site `{slug}`"))
-                })?
-                .id,
-        ),
+    let site = admin.site(slug).await?;
+    let request = crate::admin::types::NewRegistrationTokenRequest {
+        user: user.map(str::to_string),
     };
-    let token = tokens::mint_initial_access_token();
-    store
-        .create_initial_access_token(site.id, &token.hash(), user_id, SystemClock.now())
-        .await?;
-    let policy = store.registration_policy(site.id).await?;
+    let minted = admin.mint_registration_token(&site, request).await?;
+    let policy = &minted.registration_policy;
     let mut human = format!(
         "initial access token: {}\n(shown only this once; send it as `Authorization: Bearer …` to POST /oauth/register)",
-        token.expose()
+        minted.initial_access_token
     );
     if policy != RegistrationPolicy::Token.as_str() {
         human.push_str(&format!(
@@ -52,7 +37,7 @@ pub async fn mint_initial_access_token(
     }
     out.done(
         &human,
-        json!({"initial_access_token": token.expose(), "site": slug, "user_id": user_id, "policy": policy}),
+        json!({"initial_access_token": minted.initial_access_token, "site": slug, "user_id": minted.user_id, "policy": policy}),
     );
     Ok(())
 }
@@ -94,37 +79,6 @@ pub async fn set_par_required(
             if required { "required" } else { "optional" }
         ),
         json!({"site": slug, "require_pushed_authorization_requests": required}),
-    );
-    Ok(())
-}
-
-pub async fn set_client_par_required(
-    store: &SharedStore,
-    slug: &str,
-    client_id: &str,
-    required: bool,
-    out: &Output,
-) -> CliResult {
-    let site = find_site(store, slug).await?;
-    let client = store
-        .find_client(site.id, client_id)
-        .await?
-        .ok_or_else(|| {
-            CliError::Failure(anyhow::anyhow!("no client `{client_id}` on site `{slug}`"))
-        })?;
-    store
-        .set_client_par_required(site.id, client.id, required)
-        .await?;
-    out.done(
-        &format!(
-            "client `{client_id}` {} push its authorization requests",
-            if required {
-                "must now"
-            } else {
-                "no longer has to"
-            }
-        ),
-        json!({"client_id": client_id, "require_pushed_authorization_requests": required}),
     );
     Ok(())
 }

@@ -157,13 +157,15 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
                     settings.registration_policy,
                     settings.registrable_scopes.join(" "),
-                    settings.anonymous_client_credentials
+                    settings.anonymous_client_credentials,
+                    settings.require_pushed_authorization_requests,
+                    settings.dpop_nonce_required
                 ),
                 json!(settings),
             );

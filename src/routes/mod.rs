@@ -41,9 +41,9 @@ pub fn configure(cfg: &mut ApiConfig) {
         static_files::configure(cfg);
         login::configure(cfg);
         account::configure(cfg);
-        admin_api::configure(cfg);
         cfg
     });
+    admin_api::configure(cfg);
     api::configure(cfg);
     oauth::configure(cfg);
     cfg.map(|cfg| {

@@ -127,6 +127,8 @@ pub trait PushedRequestStore {
         client_pk: i64,
         required: bool,
     ) -> StoreResult<bool>;
+    /// The clients of the site that must push their authorization requests.
+    async fn par_required_clients(&self, site_id: i64) -> StoreResult<Vec<i64>>;
     /// RFC 9449: whether DPoP proofs on the site must carry a server nonce.
     /// Announced on the change feed, since every process keeps the site.
     async fn set_site_dpop_nonce_required(

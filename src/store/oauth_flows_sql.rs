@@ -273,6 +273,19 @@ macro_rules! impl_oauth_flows_store {
                 )
             }
 
+            async fn par_required_clients(
+                &self,
+                site_id: i64,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar::<$db, i64>(
+                    "SELECT id FROM oauth_clients WHERE site_id = $1 AND par_required = $2 ORDER BY id",
+                )
+                .bind(site_id)
+                .bind(true)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn set_site_dpop_nonce_required(
                 &self,
                 site_id: i64,

@@ -170,7 +170,7 @@ async fn the_push_is_validated_like_an_authorization_request() {
     assert_eq!(error_of(response).await, (401, "invalid_client".into()));
 }
 
-async fn plain_authorize_is_refused(app: &TestApp, client: &App) {
+pub async fn plain_authorize_is_refused(app: &TestApp, client: &App) {
     let browser = signed_in_browser(app).await;
     let (_, challenge) = pkce();
     let path = crate::oauth::support::authorize_path(client, None, &challenge, &[]);

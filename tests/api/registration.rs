@@ -26,7 +26,7 @@ async fn mint_token(app: &TestApp, user: Option<i64>) -> String {
         .into_inner()
 }
 
-async fn post_register(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
+pub async fn post_register(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
     let request = new_client(app.port)
         .post(app.url("/oauth/register"))
         .json(body);
@@ -37,7 +37,7 @@ async fn post_register(app: &TestApp, token: Option<&str>, body: &Value) -> reqw
     request.send().await.unwrap()
 }
 
-fn metadata() -> Value {
+pub fn metadata() -> Value {
     json!({
         "client_name": "Tidy CLI",
         "client_uri": "https://tidy.example.com/",

@@ -5,13 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::{admin_of, ok, reply};
 use crate::admin::Paging;
-use crate::admin::clients::view;
-use crate::admin::types::{ClientChangeRequest, NewClientRequest, PageQuery};
-use crate::error::ApiError;
+use crate::admin::types::{
+    ClientChangeRequest, ClientSecretView, ClientView, CreatedClient, NewClientRequest, Page,
+    PageQuery,
+};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::routes::ApiConfig;
 use crate::state::AppState;
 use crate::tokens::ApiCaller;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(list_clients)
         .service(create_client)
         .service(show_client)
@@ -20,6 +23,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(rotate_secret);
 }
 
+/// List clients
+///
+/// The site's OAuth clients.
+#[utoipa::path(
+    tag = "admin",
+    params(PageQuery),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 200, description = "One page of clients", body = Page<ClientView>),
+        (status = 400, description = "`invalid_request`: `limit` out of range, or an unknown query parameter", body = ApiErrorBody),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[get("/api/admin/clients")]
 async fn list_clients(
@@ -33,6 +50,21 @@ async fn list_clients(
     ok(&admin.list_clients(&caller.site, paging).await?)
 }
 
+/// Create a client
+///
+/// Registers an OAuth client owned by no user; a confidential client's
+/// secret is returned once.
+#[utoipa::path(
+    tag = "admin",
+    request_body(content = NewClientRequest, description = "The new client"),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 201, description = "Created; `client_secret` is shown only this once", body = CreatedClient),
+        (status = 400, description = "`invalid_request`: a redirect URI, scope, grant type or permission that is not accepted, or not the expected JSON", body = ApiErrorBody),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[post("/api/admin/clients")]
 async fn create_client(
@@ -46,6 +78,18 @@ async fn create_client(
     Ok(reply(StatusCode::CREATED, &created))
 }
 
+/// Show a client
+#[utoipa::path(
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 200, description = "The client", body = ClientView),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no client with this id on this site", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[get("/api/admin/clients/{client_id}")]
 async fn show_client(
@@ -55,9 +99,25 @@ async fn show_client(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let admin = admin_of(&state, &caller, &req)?;
-    ok(&view(&*admin.show_client(&caller.site, &path).await?))
+    ok(&admin.client_view(&caller.site, &path).await?)
 }
 
+/// Change a client
+///
+/// Applies the changes given, each audited; absent fields stay as they are.
+#[utoipa::path(
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    request_body(content = ClientChangeRequest, description = "The changes"),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 200, description = "The client after the change", body = ClientView),
+        (status = 400, description = "`invalid_request`: a redirect URI, scope, grant type or permission that is not accepted, or not the expected JSON", body = ApiErrorBody),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no client with this id on this site", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[patch("/api/admin/clients/{client_id}")]
 async fn change_client(
@@ -73,6 +133,20 @@ async fn change_client(
         .await?)
 }
 
+/// Delete a client
+///
+/// Deletes the client and revokes every token issued to it.
+#[utoipa::path(
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no client with this id on this site", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[delete("/api/admin/clients/{client_id}")]
 async fn delete_client(
@@ -86,6 +160,21 @@ async fn delete_client(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Rotate a client's secret
+///
+/// A new secret, returned once; the old one stops working at once.
+#[utoipa::path(
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 200, description = "The new secret, shown only this once", body = ClientSecretView),
+        (status = 400, description = "`invalid_request`: a public client has no secret", body = ApiErrorBody),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no client with this id on this site", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
 #[post("/api/admin/clients/{client_id}/secret")]
 async fn rotate_secret(

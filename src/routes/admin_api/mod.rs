@@ -3,31 +3,35 @@
 //! site the request is for, presenting an OAuth access token with the
 //! `admin` scope or a server token; everyone else gets a 403. Handlers call
 //! the admin service (`crate::admin`), the same functions the CLI calls, as
-//! the acting user, so every change is audited with their name.
+//! the acting user, so every change is audited with their name. Every
+//! handler is described in `/openapi.json` (tag `admin`, see `api_doc`).
 
 mod access;
 mod audit;
 mod clients;
+mod registration;
 mod sites;
 mod users;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::admin::Admin;
 use crate::audit::Actor;
 use crate::error::ApiError;
+use crate::routes::ApiConfig;
 use crate::routes::extract::client_info;
 use crate::state::AppState;
 use crate::tokens::{ApiCaller, CredentialKind};
 use crate::users::Permission;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ApiConfig) {
     sites::configure(cfg);
     users::configure(cfg);
     clients::configure(cfg);
     access::configure(cfg);
+    registration::configure(cfg);
     audit::configure(cfg);
 }
 

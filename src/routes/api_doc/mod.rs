@@ -56,6 +56,13 @@ use crate::routes::extract::CurrentSite;
         (name = "openid", description = "OpenID Connect and server metadata (RFC 8414)"),
         (name = "api", description = "The user and content API: any token kind of the site"),
         (name = "forward-auth", description = "One decision point for reverse proxies"),
+        (name = "admin", description = "The admin REST API: the caller's site, its users, clients, identity \
+            providers, keys, legacy credentials and audit log (and every site, for administrators of the \
+            instance's first site). The caller is an administrator of the site presenting an OAuth access \
+            token with the `admin` scope (bearer or DPoP-bound) or a server token acting as one; anyone \
+            else gets a 403. The same operations as the `tessera` command line, each recorded in the audit \
+            log under the acting administrator's name. Answers are `Cache-Control: no-store`; secrets are \
+            shown once."),
         (name = "operations", description = "Health and this description"),
     ),
     modifiers(&SecuritySchemes),

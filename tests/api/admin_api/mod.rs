@@ -1,7 +1,11 @@
-//! The admin REST API: who may call it, its errors, and (parity.rs) the
-//! same operations through the CLI and over HTTP with the same outcome.
+//! The admin REST API: who may call it, its errors, (parity.rs) the same
+//! operations through the CLI and over HTTP with the same outcome,
+//! (documented.rs) its answers against its description in `/openapi.json`,
+//! and (registration.rs) registration tokens and pushed requests.
 
+mod documented;
 mod parity;
+mod registration;
 
 use reqwest::Method;
 use serde_json::Value;
