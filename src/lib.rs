@@ -13,6 +13,7 @@ pub mod error;
 pub mod identity;
 pub mod invalidation;
 pub mod janitor;
+pub mod memory;
 pub mod metrics;
 pub mod next_path;
 pub mod oauth;

@@ -60,8 +60,12 @@ impl Application {
         if bootstrap.is_some() {
             state.sites.reload().await?;
         }
-        // Warm the dummy hash so the first unknown-user sign-in costs the same.
-        tokio::task::spawn_blocking(crate::crypto::password::dummy_hash);
+        // Warm the dummy hash so the first unknown-user sign-in costs the
+        // same, then hand argon2's memory back at once.
+        tokio::task::spawn_blocking(|| {
+            crate::crypto::password::dummy_hash();
+            crate::memory::collect_now();
+        });
 
         let state = web::Data::new(state);
         spawn_background_tasks(&state, &store, &settings);
@@ -173,6 +177,7 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
         );
         tokio::spawn(delivery.run());
     }
+    tokio::spawn(crate::memory::run_collector());
     // Drops rate-limit leases and idle GCRA state of keys no longer in use.
     tokio::spawn(
         state
