@@ -14,7 +14,9 @@ use crate::users::{Permission, Permissions};
 impl From<ClientError> for AdminError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Input(_) | ClientError::PublicClient => AdminError::Input(e.to_string()),
+            ClientError::Input(_) | ClientError::PublicClient | ClientError::KeyClient => {
+                AdminError::Input(e.to_string())
+            }
             ClientError::NotFound(_) => AdminError::NotFound(e.to_string()),
             ClientError::Internal(e) => AdminError::Internal(e),
         }

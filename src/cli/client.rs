@@ -110,7 +110,9 @@ pub enum ClientCommand {
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Input(_) | ClientError::PublicClient => CliError::Usage(e.to_string()),
+            ClientError::Input(_) | ClientError::PublicClient | ClientError::KeyClient => {
+                CliError::Usage(e.to_string())
+            }
             ClientError::NotFound(_) | ClientError::Internal(_) => CliError::Failure(e.into()),
         }
     }

@@ -101,6 +101,7 @@ pub async fn rotate(
             "server_token_secrets": count(SealedColumn::ServerTokenSecret),
             "legacy_keys": count(SealedColumn::LegacyKey),
             "signing_keys": count(SealedColumn::SigningPrivateKey),
+            "client_secret_jwt_secrets": count(SealedColumn::ClientSecret),
             "old_key_id": old.key_id(),
             "new_key_id": new.key_id(),
             "next": "set TESSERA_MASTER_KEY to the new key and restart every process",
