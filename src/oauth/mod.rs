@@ -24,6 +24,7 @@ pub mod jwt_access;
 pub mod metadata;
 pub mod par;
 pub mod pkce;
+pub mod public_key;
 pub mod registration;
 pub mod revoke;
 pub mod scopes;

@@ -647,3 +647,86 @@ async fn with_the_development_setting_a_loopback_jwks_uri_may_be_registered() {
     let info: Value = response.json().await.unwrap();
     assert_eq!(info["jwks_uri"], server.jwks_uri.as_str());
 }
+
+/// Runs `tessera client …` with `--json` and returns what it printed.
+fn cli_json(app: &TestApp, args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.push("--json");
+    let out = app.cli(&args, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_registers_a_pem_public_key_and_replaces_it() {
+    use p256::pkcs8::{EncodePublicKey, LineEnding};
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The developer's key pair; only the public half is given to Tessera.
+    let write_pem = |name: &str| {
+        let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+        let pem = secret
+            .public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        let der = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&secret).unwrap();
+        (path, EncodingKey::from_ec_der(der.as_bytes()))
+    };
+    let sign = |key: &EncodingKey, client_id: &str| {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::ES256),
+            &claims(&app, client_id),
+            key,
+        )
+        .unwrap()
+    };
+    let (first_path, first) = write_pem("first.pem");
+    let created = cli_json(
+        &app,
+        &[
+            "client",
+            "create",
+            "--site",
+            "default",
+            "--name",
+            "Batch Job",
+            "--scopes",
+            "content:read",
+            "--grant-types",
+            "client_credentials",
+            "--auth-method",
+            "private_key_jwt",
+            "--public-key-file",
+            first_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(created["token_endpoint_auth_method"], "private_key_jwt");
+    assert!(created["client_secret"].is_null(), "{created}");
+    let client_id = created["client_id"].as_str().unwrap().to_string();
+    issued(token_with(&app, &sign(&first, &client_id)).await).await;
+
+    let (second_path, second) = write_pem("second.pem");
+    cli_json(
+        &app,
+        &[
+            "client",
+            "set-keys",
+            "--site",
+            "default",
+            &client_id,
+            "--public-key-file",
+            second_path.to_str().unwrap(),
+        ],
+    );
+    // The CLI is another process: this one learns of the change through
+    // the change feed.
+    app.state.cache.clear();
+    refused(token_with(&app, &sign(&first, &client_id)).await).await;
+    issued(token_with(&app, &sign(&second, &client_id)).await).await;
+}
