@@ -180,3 +180,29 @@ async fn a_secret_client_cannot_authenticate_with_an_assertion() {
         refused(token_with(&app, &key.sign(&claims(&app, &secret_client.client_id))).await).await;
     assert!(description.contains("client secret"), "{description}");
 }
+
+#[tokio::test]
+async fn an_assertion_replayed_to_another_process_is_refused() {
+    let app = spawn_app().await;
+    let key = Key::ec("k1");
+    let client_id = inline_client(&app, &key).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A second server on the same database, as in a deployment.
+    let other =
+        crate::helpers::spawn_app_on(app.database_url.clone(), app.master_key.clone(), dir).await;
+    let assertion = key.sign(&claims(&app, &client_id));
+    issued(token_with(&app, &assertion).await).await;
+    let replayed = new_client(other.port)
+        .post(other.url("/oauth/token"))
+        .header("host", format!("localhost:{}", app.port))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", ASSERTION_TYPE),
+            ("client_assertion", &assertion),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let description = refused(replayed).await;
+    assert!(description.contains("jti"), "{description}");
+}
