@@ -9,9 +9,9 @@ use crate::clock::SharedClock;
 use crate::identity::registry::IdentityProviders;
 use crate::invalidation::FeedProgress;
 use crate::metrics::Metrics;
-use crate::oauth::OAuth;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
+use crate::oauth::{Clients, OAuth};
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::ratelimit::{RateLimits, SharedCounter};
 use crate::readiness::ReadinessProbe;
@@ -82,6 +82,16 @@ impl AppState {
             settings.master_key.clone(),
             clock.clone(),
         );
+        let outbound = Outbound::new(OutboundPolicy::from_settings(&settings))?;
+        let clients = Clients::new(
+            store.clone(),
+            cache.oauth.clone(),
+            clock.clone(),
+            settings.master_key.clone(),
+            outbound.policy(),
+        )
+        .limited_by(rate_limits.clone())
+        .fetching_keys_with(outbound.clone());
         let oauth = OAuth::new(
             store.clone(),
             cache.oauth.clone(),
@@ -89,7 +99,7 @@ impl AppState {
             clock.clone(),
             signing.clone(),
             &metrics,
-            rate_limits.clone(),
+            clients,
         );
         let token_kinds = TokenKinds::new(
             store.clone(),
@@ -98,7 +108,6 @@ impl AppState {
             settings.master_key.clone(),
             Window::symmetric(settings.server_token_window_secs),
         );
-        let outbound = Outbound::new(OutboundPolicy::from_settings(&settings))?;
         let token_exchange = TokenExchange::new(
             oauth.clients.clone(),
             IdentityProviders::new(store.clone(), cache.identity.clone(), outbound.clone()),

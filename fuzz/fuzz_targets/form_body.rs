@@ -35,6 +35,7 @@ fn check_client(authorization: &str, client_id: Option<&str>, client_secret: Opt
             authorization: header,
             client_id,
             client_secret,
+            ..PresentedClient::default()
         };
         let Ok((id, secret)) = presented.fuzz_credentials() else {
             continue;
@@ -54,8 +55,7 @@ fn check_client(authorization: &str, client_id: Option<&str>, client_secret: Opt
         );
         let presented = PresentedClient {
             authorization: Some(&again),
-            client_id: None,
-            client_secret: None,
+            ..PresentedClient::default()
         };
         assert_eq!(presented.fuzz_credentials().ok(), Some((id, Some(secret))));
     }

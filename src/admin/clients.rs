@@ -1,6 +1,6 @@
 //! OAuth clients of a site: list, show, create, change (settings, DPoP,
-//! introspection, granted permissions, pushed authorization requests),
-//! delete, rotate the secret.
+//! introspection, granted permissions, keys, pushed authorization
+//! requests), delete, rotate the secret.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,6 +9,8 @@ use super::types::{
     ClientChangeRequest, ClientSecretView, ClientView, CreatedClient, NewClientRequest, Page,
 };
 use super::{Admin, AdminError, AdminResult, Paging};
+use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
+use crate::oauth::public_key;
 use crate::oauth::{Client, ClientError, ClientSettings};
 use crate::sites::Site;
 use crate::users::{Permission, Permissions};
@@ -16,7 +18,9 @@ use crate::users::{Permission, Permissions};
 impl From<ClientError> for AdminError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Input(_) | ClientError::PublicClient => AdminError::Input(e.to_string()),
+            ClientError::Input(_) | ClientError::PublicClient | ClientError::KeyClient => {
+                AdminError::Input(e.to_string())
+            }
             ClientError::NotFound(_) => AdminError::NotFound(e.to_string()),
             ClientError::Internal(e) => AdminError::Internal(e),
         }
@@ -40,6 +44,52 @@ pub fn parse_permissions(raw: &str) -> Result<Permissions, String> {
 
 fn permissions(raw: &str) -> AdminResult<Permissions> {
     parse_permissions(raw).map_err(AdminError::Input)
+}
+
+/// The keys given as a public key (converted to a JWK Set) or a URL.
+fn key_source(
+    public_key: Option<&str>,
+    jwks_uri: Option<String>,
+) -> AdminResult<Option<ClientKeySource>> {
+    match (public_key, jwks_uri) {
+        (Some(_), Some(_)) => Err(AdminError::Input(
+            "give a public key or a JWK Set URL, not both".into(),
+        )),
+        (Some(key), None) => Ok(Some(ClientKeySource::Jwks(
+            public_key::to_jwk_set(key).map_err(|e| AdminError::Input(e.to_string()))?,
+        ))),
+        (None, Some(uri)) => Ok(Some(ClientKeySource::JwksUri(uri))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// How a new client authenticates: a secret unless it asks for another method.
+fn auth_settings(request: &NewClientRequest) -> AdminResult<ClientAuthSettings> {
+    let method = match (
+        request.public,
+        request.token_endpoint_auth_method.as_deref(),
+    ) {
+        (true, None | Some("none")) => ClientAuthMethod::None,
+        (true, Some(_)) => {
+            return Err(AdminError::Input(
+                "a public client authenticates with no credential (none)".into(),
+            ));
+        }
+        (false, None) => ClientAuthMethod::ClientSecret,
+        (false, Some(name)) => ClientAuthMethod::parse(name)
+            .filter(|m| m.is_confidential())
+            .ok_or_else(|| {
+                AdminError::Input(format!(
+                    "`{name}` is not a confidential client's method: use client_secret_basic, \
+                     client_secret_jwt or private_key_jwt"
+                ))
+            })?,
+    };
+    Ok(ClientAuthSettings {
+        method,
+        keys: key_source(request.public_key.as_deref(), request.jwks_uri.clone())?,
+        signing_alg: request.token_endpoint_auth_signing_alg.clone(),
+    })
 }
 
 /// The client as the CLI and the API show it; `par_required` is kept apart
@@ -67,6 +117,8 @@ fn view(client: &Client, par_required: bool) -> ClientView {
         introspect: client.introspect,
         dpop_bound_access_tokens: client.dpop_required,
         require_pushed_authorization_requests: par_required,
+        token_endpoint_auth_method: client.auth_method.registered_name(),
+        jwks_uri: client.jwks_uri.clone(),
         created_at: client.created_at,
     }
 }
@@ -113,6 +165,7 @@ impl Admin {
             .map(permissions)
             .transpose()?;
         let clients = self.clients();
+        let auth = auth_settings(&request)?;
         let settings = ClientSettings {
             name: request.name,
             homepage_url: request.homepage_url,
@@ -121,7 +174,7 @@ impl Admin {
             grant_types: request.grant_types,
         };
         let registered = clients
-            .register(site, settings, !request.public, None, &self.actor)
+            .register_with(site, settings, &auth, None, &self.actor)
             .await?;
         let client_id = registered.client.client_id.clone();
         if request.jwt_access_tokens {
@@ -165,6 +218,21 @@ impl Admin {
         let clients = self.clients();
         let client = self.show_client(site, client_id).await?;
         let granted = change.permissions.as_deref().map(permissions).transpose()?;
+        let keys = key_source(change.public_key.as_deref(), change.jwks_uri.clone())?;
+        if keys.is_some() || change.token_endpoint_auth_signing_alg.is_some() {
+            clients
+                .set_keys(
+                    site,
+                    client_id,
+                    keys.or_else(|| client.key_source()),
+                    change
+                        .token_endpoint_auth_signing_alg
+                        .clone()
+                        .or_else(|| client.auth_signing_alg.map(|a| format!("{a:?}"))),
+                    &self.actor,
+                )
+                .await?;
+        }
         let settings_changed = change.name.is_some()
             || change.homepage_url.is_some()
             || change.redirect_uris.is_some()

@@ -123,6 +123,8 @@ impl Admin {
             self.store.clone(),
             self.cache.oauth.clone(),
             self.clock.clone(),
+            self.master.clone(),
+            self.outbound,
         )
     }
 

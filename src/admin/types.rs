@@ -132,6 +132,12 @@ pub struct ClientView {
     /// Whether the client must push its authorization requests (RFC 9126);
     /// the site may require it of every client.
     pub require_pushed_authorization_requests: bool,
+    /// `client_secret_basic` (Basic or form), `client_secret_jwt`,
+    /// `private_key_jwt` or `none`.
+    pub token_endpoint_auth_method: &'static str,
+    /// private_key_jwt: where its keys are fetched, when not given inline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     pub created_at: i64,
 }
 
@@ -152,6 +158,15 @@ pub struct NewClientRequest {
     pub dpop_required: bool,
     /// Permissions of an ownerless client's client_credentials tokens.
     pub permissions: Option<String>,
+    /// A confidential client's method: `client_secret_basic` (the default),
+    /// `client_secret_jwt` or `private_key_jwt`.
+    pub token_endpoint_auth_method: Option<String>,
+    /// private_key_jwt: its public key (a JWK, a JWK Set or PEM) ...
+    pub public_key: Option<String>,
+    /// ... or the URL of its JWK Set.
+    pub jwks_uri: Option<String>,
+    /// The one algorithm its assertions use (optional).
+    pub token_endpoint_auth_signing_alg: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -177,6 +192,12 @@ pub struct ClientChangeRequest {
     pub permissions: Option<String>,
     /// Whether the client must push its authorization requests (RFC 9126).
     pub require_pushed_authorization_requests: Option<bool>,
+    /// private_key_jwt: replaces its public keys (a JWK, a JWK Set or PEM) ...
+    pub public_key: Option<String>,
+    /// ... or the URL they are fetched from.
+    pub jwks_uri: Option<String>,
+    /// Replaces the algorithm of an assertion client (`""`: any allowed).
+    pub token_endpoint_auth_signing_alg: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -1,5 +1,7 @@
 //! `tessera client …`: OAuth clients of a site, for operators.
 
+use std::path::PathBuf;
+
 use clap::Subcommand;
 use serde_json::json;
 
@@ -45,6 +47,17 @@ pub enum ClientCommand {
         /// their scopes; none by default.
         #[arg(long, value_parser = super::client_powers::permissions_arg)]
         permissions: Option<Permissions>,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Replace the public keys (or the signing algorithm) of a
+    /// private_key_jwt client; the old keys stop working at once.
+    SetKeys {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// List the clients of a site.
     List {
@@ -107,10 +120,45 @@ pub enum ClientCommand {
     },
 }
 
+/// How a confidential client authenticates, and its keys.
+#[derive(Debug, clap::Args)]
+pub struct KeyArgs {
+    /// `client_secret_basic` (the default), `client_secret_jwt` (an HMAC
+    /// assertion over the secret) or `private_key_jwt` (an assertion signed
+    /// with the client's own key).
+    #[arg(long)]
+    auth_method: Option<String>,
+    /// private_key_jwt: a file with the client's public key: a JWK, a JWK
+    /// Set or a PEM public key.
+    #[arg(long, conflicts_with = "jwks_uri")]
+    public_key_file: Option<PathBuf>,
+    /// private_key_jwt: the https URL of the client's JWK Set.
+    #[arg(long)]
+    jwks_uri: Option<String>,
+    /// The one algorithm the client's assertions use (ES256, RS256, PS256,
+    /// EdDSA; HS256 for client_secret_jwt). Default: any of them.
+    #[arg(long)]
+    signing_alg: Option<String>,
+}
+
+impl KeyArgs {
+    async fn public_key(&self) -> Result<Option<String>, CliError> {
+        match &self.public_key_file {
+            None => Ok(None),
+            Some(path) => tokio::fs::read_to_string(path)
+                .await
+                .map(Some)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+}
+
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Input(_) | ClientError::PublicClient => CliError::Usage(e.to_string()),
+            ClientError::Input(_) | ClientError::PublicClient | ClientError::KeyClient => {
+                CliError::Usage(e.to_string())
+            }
             ClientError::NotFound(_) | ClientError::Internal(_) => CliError::Failure(e.into()),
         }
     }
@@ -165,9 +213,14 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
             jwt_access_tokens,
             dpop_required,
             permissions,
+            keys,
         } => {
             let site = admin.site(&site).await?;
             let request = NewClientRequest {
+                token_endpoint_auth_method: keys.auth_method.clone(),
+                public_key: keys.public_key().await?,
+                jwks_uri: keys.jwks_uri.clone(),
+                token_endpoint_auth_signing_alg: keys.signing_alg.clone(),
                 name,
                 redirect_uris,
                 public,
@@ -189,6 +242,10 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
                     "\nclient_secret: {secret}\n(the secret is shown only this once)"
                 ));
             }
+            human.push_str(&format!(
+                "\nauthenticates with: {}",
+                client.token_endpoint_auth_method
+            ));
             if jwt_access_tokens {
                 human.push_str("\naccess tokens: JWT (RFC 9068)");
             }
@@ -273,6 +330,33 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
                 json!({"client_id": client_id, "granted_permissions": names, "effective_permissions": within}),
             );
             Ok(())
+        }
+        ClientCommand::SetKeys {
+            site,
+            client_id,
+            keys,
+        } => {
+            if keys.auth_method.is_some() {
+                return Err(CliError::Usage(
+                    "a client's authentication method cannot change; register a new client".into(),
+                ));
+            }
+            let request = ClientChangeRequest {
+                public_key: keys.public_key().await?,
+                jwks_uri: keys.jwks_uri.clone(),
+                token_endpoint_auth_signing_alg: keys.signing_alg.clone(),
+                ..ClientChangeRequest::default()
+            };
+            if request.public_key.is_none()
+                && request.jwks_uri.is_none()
+                && request.token_endpoint_auth_signing_alg.is_none()
+            {
+                return Err(CliError::Usage(
+                    "give --public-key-file, --jwks-uri or --signing-alg".into(),
+                ));
+            }
+            let human = format!("client `{client_id}` has new keys; the old ones no longer work");
+            change(admin, &site, &client_id, request, human, out).await
         }
         ClientCommand::SetIntrospect {
             site,

@@ -101,6 +101,7 @@ pub async fn rotate(
             "server_token_secrets": count(SealedColumn::ServerTokenSecret),
             "legacy_keys": count(SealedColumn::LegacyKey),
             "signing_keys": count(SealedColumn::SigningPrivateKey),
+            "client_secret_jwt_secrets": count(SealedColumn::ClientSecret),
             "old_key_id": old.key_id(),
             "new_key_id": new.key_id(),
             "next": "set TESSERA_MASTER_KEY to the new key and restart every process",
@@ -124,12 +125,15 @@ async fn read_new_key(file: Option<PathBuf>) -> Result<MasterKey, CliError> {
         .map_err(|e| CliError::Usage(format!("the new master key is {e}")))
 }
 
-/// (site slug, client id) of every client whose secret is a keyed hash.
+/// (site slug, client id) of every client authenticated by its secret's
+/// keyed hash.
 async fn confidential_clients(store: &SharedStore) -> Result<Vec<(String, String)>, CliError> {
     let mut found = Vec::new();
     for site in store.list_sites().await? {
         for client in store.list_clients(site.id, None).await? {
-            if client.secret_hash.is_some() {
+            // A client_secret_jwt client's assertions are checked with its
+            // sealed secret, which is re-sealed: it keeps working.
+            if client.secret_hash.is_some() && client.auth_method != "client_secret_jwt" {
                 found.push((site.slug.clone(), client.client_id));
             }
         }

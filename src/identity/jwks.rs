@@ -1,4 +1,5 @@
-//! An identity provider's signing keys (JWKS), cached by `kid`.
+//! An identity provider's signing keys (JWKS), cached by `kid`; the same
+//! cache holds the keys of private_key_jwt clients (`oauth::client_auth`).
 //!
 //! The cache fetches through a [`JwksFetcher`] (an HTTP client for a
 //! `jwks_uri`, or [`InlineJwks`] for keys an admin pasted in). It refetches
@@ -305,7 +306,7 @@ impl JwksCache {
                     state.last_error = None;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "identity provider keys could not be refreshed");
+                    tracing::warn!(error = %e, "signing keys (JWKS) could not be refreshed");
                     state.last_error = Some(e);
                     // A stale key still beats refusing everyone while the
                     // IdP is unreachable.

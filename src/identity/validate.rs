@@ -180,14 +180,14 @@ pub fn peek_issuer(token: &str) -> Option<String> {
     claims.get("iss")?.as_str().map(str::to_owned)
 }
 
-struct JoseHeader {
-    alg: String,
-    kid: Option<String>,
+pub(crate) struct JoseHeader {
+    pub alg: String,
+    pub kid: Option<String>,
 }
 
 /// Reads the header ourselves, so that `none` and unknown algorithms get a
 /// precise refusal instead of a parse error.
-fn read_header(token: &str) -> Result<JoseHeader, IdentityError> {
+pub(crate) fn read_header(token: &str) -> Result<JoseHeader, IdentityError> {
     let mut parts = token.split('.');
     let (Some(header), Some(_), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -219,7 +219,7 @@ fn read_header(token: &str) -> Result<JoseHeader, IdentityError> {
 
 /// Verifies the signature with jsonwebtoken, leaving every claim check to
 /// us: its own time checks read the system clock, and ours take `now`.
-fn verify_signature(
+pub(crate) fn verify_signature(
     token: &str,
     alg: Algorithm,
     key: &jsonwebtoken::DecodingKey,
@@ -243,7 +243,7 @@ fn verify_signature(
 }
 
 /// A NumericDate claim, in whole seconds; `None` when absent.
-fn time_claim(
+pub(crate) fn time_claim(
     claims: &Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<i64>, IdentityError> {

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
+use super::client_auth::ClientKeyCache;
 use super::clients::Client;
 use super::scopes::ScopeSet;
 use crate::cache::HitCount;
@@ -39,6 +40,8 @@ pub struct OAuthCache {
     tokens: DashMap<String, Arc<CachedToken>>,
     /// Remembered consent by (site, user, client row id).
     consents: DashMap<(i64, i64, i64), ScopeSet>,
+    /// The parsed public keys of private_key_jwt clients.
+    pub client_keys: ClientKeyCache,
     epoch: AtomicU64,
     client_lookups: HitCount,
     token_lookups: HitCount,
@@ -131,6 +134,7 @@ impl OAuthCache {
     pub fn evict_client(&self, client_pk: i64) {
         self.bump();
         self.clients.retain(|_, c| c.pk != client_pk);
+        self.client_keys.evict(client_pk);
         self.tokens.retain(|_, t| t.client_pk != client_pk);
         self.consents
             .retain(|(_, _, client), _| *client != client_pk);
@@ -162,6 +166,7 @@ impl OAuthCache {
     pub fn clear(&self) {
         self.bump();
         self.clients.clear();
+        self.client_keys.clear();
         self.tokens.clear();
         self.consents.clear();
     }

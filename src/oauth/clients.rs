@@ -1,28 +1,33 @@
-//! OAuth clients: registration rules, secrets, redirect URI matching and
-//! client authentication at the token, revocation and introspection endpoints.
+//! OAuth clients: registration rules, secrets, keys and redirect URI
+//! matching. Authentication is in `client_authentication.rs`.
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use jsonwebtoken::Algorithm;
 use url::Url;
 
 use super::cache::OAuthCache;
-use super::error::{OAuthError, OAuthResult};
+use super::client_auth::{
+    ClientAuthMethod, ClientAuthSettings, ClientKeyCache, ClientKeySource, check_auth,
+};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
 use crate::clock::SharedClock;
-use crate::ratelimit::{Admission, Endpoint, RateLimits, Subject};
+use crate::crypto::{MasterKey, aead};
+use crate::outbound::{Outbound, OutboundPolicy};
+use crate::ratelimit::RateLimits;
 use crate::sites::Site;
-use crate::store::{ClientChanges, ClientRecord, NewClient, SharedStore, StoreError};
-use crate::throttle::{Attempt, Throttle, ThrottleKey};
+use crate::store::{
+    ClientChanges, ClientKeyColumns, ClientRecord, NewClient, SharedStore, StoreError,
+};
+use crate::throttle::Throttle;
 use crate::users::{Permission, Permissions};
 
 pub const MAX_REDIRECT_URIS: usize = 10;
 /// No client id is longer (ours are much shorter); longer ones are not looked up.
-const MAX_CLIENT_ID_LEN: usize = 100;
+pub(super) const MAX_CLIENT_ID_LEN: usize = 100;
 const MAX_NAME_CHARS: usize = 100;
 const MAX_URL_LEN: usize = 2000;
 
@@ -158,6 +163,15 @@ pub struct Client {
     /// A resource server: may introspect every token of its site, not only
     /// its own.
     pub introspect: bool,
+    /// How it must authenticate (`client_auth`).
+    pub auth_method: ClientAuthMethod,
+    /// private_key_jwt: its JWK Set, or the URL of one.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// `token_endpoint_auth_signing_alg`: the one algorithm its assertions use.
+    pub auth_signing_alg: Option<Algorithm>,
+    /// client_secret_jwt: its secret, sealed under the master key.
+    sealed_secret: Option<String>,
 }
 
 impl fmt::Debug for Client {
@@ -199,6 +213,32 @@ impl Client {
             registered_anonymously: record.registered_anonymously,
             granted_permissions: parse_permissions(&record.granted_permissions),
             introspect: record.introspect,
+            auth_method: ClientAuthMethod::from_stored(&record.auth_method, record.confidential),
+            jwks: record.jwks,
+            jwks_uri: record.jwks_uri,
+            // Stored only after `check_auth` accepted it.
+            auth_signing_alg: record
+                .auth_signing_alg
+                .as_deref()
+                .and_then(|a| a.parse().ok()),
+            sealed_secret: record.sealed_secret,
+        }
+    }
+
+    pub(super) fn secret_hash(&self) -> Option<&str> {
+        self.secret_hash.as_deref()
+    }
+
+    pub(super) fn sealed_secret(&self) -> Option<&str> {
+        self.sealed_secret.as_deref()
+    }
+
+    /// The registered keys, for display.
+    pub fn key_source(&self) -> Option<ClientKeySource> {
+        match (&self.jwks, &self.jwks_uri) {
+            (Some(json), _) => Some(ClientKeySource::Jwks(json.clone())),
+            (None, Some(uri)) => Some(ClientKeySource::JwksUri(uri.clone())),
+            (None, None) => None,
         }
     }
 
@@ -255,6 +295,10 @@ pub enum ClientInputError {
     GrantTypes(String),
     #[error("{0}")]
     Permissions(String),
+    #[error("{0}")]
+    AuthMethod(String),
+    #[error("{0}")]
+    Keys(String),
 }
 
 impl ClientInputError {
@@ -269,6 +313,8 @@ impl ClientInputError {
             ClientInputError::Scopes(_) => "scopes",
             ClientInputError::GrantTypes(_) => "grant_types",
             ClientInputError::Permissions(_) => "permissions",
+            ClientInputError::AuthMethod(_) => "token_endpoint_auth_method",
+            ClientInputError::Keys(_) => "jwks",
         }
     }
 }
@@ -281,6 +327,9 @@ pub enum ClientError {
     NotFound(String),
     #[error("public clients have no secret")]
     PublicClient,
+    /// A private_key_jwt client authenticates with its keys.
+    #[error("this client authenticates with its keys (private_key_jwt) and has no secret")]
+    KeyClient,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -428,119 +477,57 @@ pub struct RegisteredClient {
     pub secret: Option<Secret>,
 }
 
-/// How a client proved who it is at the token endpoint (RFC 6749 2.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    ClientSecretBasic,
-    ClientSecretPost,
-    None,
-}
-
-/// The client credentials a request carried (no `Debug`: it holds a secret).
-#[derive(Default)]
-pub struct PresentedClient<'a> {
-    /// The raw `Authorization` header, if any.
-    pub authorization: Option<&'a str>,
-    pub client_id: Option<&'a str>,
-    pub client_secret: Option<&'a str>,
-}
-
-struct Credentials {
-    client_id: String,
-    secret: Option<String>,
-    method: AuthMethod,
-}
-
-fn form_decode(raw: &str) -> Option<String> {
-    url::form_urlencoded::parse(format!("x={raw}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-}
-
-impl PresentedClient<'_> {
-    /// The client id and secret, read as the token endpoint reads them.
-    /// Only for the fuzz targets in `fuzz/`.
-    #[doc(hidden)]
-    pub fn fuzz_credentials(&self) -> OAuthResult<(String, Option<String>)> {
-        self.credentials().map(|c| (c.client_id, c.secret))
-    }
-
-    fn credentials(&self) -> OAuthResult<Credentials> {
-        if let Some(header) = self.authorization {
-            let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(OAuthError::InvalidClient("use HTTP Basic authentication"));
-            }
-            if self.client_secret.is_some() {
-                return Err(OAuthError::invalid_request(
-                    "use one client authentication method, not two",
-                ));
-            }
-            let decoded = STANDARD
-                .decode(value.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
-            // RFC 6749 2.3.1: both parts are form-urlencoded first.
-            let (id, secret) = form_decode(id)
-                .zip(form_decode(secret))
-                .ok_or(OAuthError::InvalidClient("malformed Basic credentials"))?;
-            if self.client_id.is_some_and(|form_id| form_id != id) {
-                return Err(OAuthError::InvalidClient(
-                    "the client ids in header and body differ",
-                ));
-            }
-            return Ok(Credentials {
-                client_id: id,
-                secret: Some(secret),
-                method: AuthMethod::ClientSecretBasic,
-            });
-        }
-        let client_id =
-            self.client_id
-                .filter(|id| !id.is_empty())
-                .ok_or(OAuthError::InvalidClient(
-                    "client authentication is required",
-                ))?;
-        Ok(Credentials {
-            client_id: client_id.to_string(),
-            secret: self.client_secret.map(str::to_string),
-            method: if self.client_secret.is_some() {
-                AuthMethod::ClientSecretPost
-            } else {
-                AuthMethod::None
-            },
-        })
-    }
-}
-
 #[derive(Clone)]
 pub struct Clients {
     pub(super) store: SharedStore,
     pub(super) cache: Arc<OAuthCache>,
     pub(super) clock: SharedClock,
     /// Failed client authentications, counted in the shared store.
-    throttle: Throttle,
+    pub(super) throttle: Throttle,
     /// Client changes and the OAuth events of this service are audited.
     pub(crate) audit: crate::audit::Audit,
     /// Requests per authenticated client; none where no request is served
     /// (the command line).
-    rate_limits: Option<RateLimits>,
+    pub(super) rate_limits: Option<RateLimits>,
+    /// Seals the secrets of client_secret_jwt clients.
+    pub(super) master: MasterKey,
+    /// Which `jwks_uri`s may be registered.
+    outbound_policy: OutboundPolicy,
+    /// Fetches `jwks_uri`s; none where no request is served.
+    outbound: Option<Outbound>,
 }
 
 impl Clients {
-    pub fn new(store: SharedStore, cache: Arc<OAuthCache>, clock: SharedClock) -> Self {
+    pub fn new(
+        store: SharedStore,
+        cache: Arc<OAuthCache>,
+        clock: SharedClock,
+        master: MasterKey,
+        outbound_policy: OutboundPolicy,
+    ) -> Self {
         Self {
             throttle: Throttle::new(store.clone()),
             audit: crate::audit::Audit::new(store.clone(), clock.clone()),
             rate_limits: None,
+            master,
+            outbound_policy,
+            outbound: None,
             store,
             cache,
             clock,
         }
+    }
+
+    /// Fetches the `jwks_uri` of private_key_jwt clients with `outbound`.
+    pub fn fetching_keys_with(mut self, outbound: Outbound) -> Self {
+        self.outbound_policy = outbound.policy();
+        self.outbound = Some(outbound);
+        self
+    }
+
+    /// The cache of client keys, and the client to fetch them with.
+    pub(super) fn key_cache(&self) -> Option<(&ClientKeyCache, &Outbound)> {
+        Some((&self.cache.client_keys, self.outbound.as_ref()?))
     }
 
     /// Counts every authenticated request against the client's rate limit.
@@ -557,7 +544,22 @@ impl Clients {
         owner_user_id: Option<i64>,
         actor: &Actor,
     ) -> Result<RegisteredClient, ClientError> {
-        self.create(site, settings, confidential, owner_user_id, false, actor)
+        let auth = ClientAuthSettings::secret_or_none(confidential);
+        self.create(site, settings, &auth, owner_user_id, false, actor)
+            .await
+    }
+
+    /// Registers a client that authenticates as `auth` says (a secret, an
+    /// assertion, or none).
+    pub async fn register_with(
+        &self,
+        site: &Site,
+        settings: ClientSettings,
+        auth: &ClientAuthSettings,
+        owner_user_id: Option<i64>,
+        actor: &Actor,
+    ) -> Result<RegisteredClient, ClientError> {
+        self.create(site, settings, auth, owner_user_id, false, actor)
             .await
     }
 
@@ -567,9 +569,9 @@ impl Clients {
         &self,
         site: &Site,
         settings: ClientSettings,
-        confidential: bool,
+        auth: &ClientAuthSettings,
     ) -> Result<RegisteredClient, ClientError> {
-        self.create(site, settings, confidential, None, true, &Actor::Anonymous)
+        self.create(site, settings, auth, None, true, &Actor::Anonymous)
             .await
     }
 
@@ -577,14 +579,17 @@ impl Clients {
         &self,
         site: &Site,
         settings: ClientSettings,
-        confidential: bool,
+        auth: &ClientAuthSettings,
         owner_user_id: Option<i64>,
         registered_anonymously: bool,
         actor: &Actor,
     ) -> Result<RegisteredClient, ClientError> {
+        let confidential = auth.method.is_confidential();
         let checked = check(&settings, confidential)?;
+        let mut keys = check_auth(auth, self.outbound_policy)?;
         let client_id = tokens::mint_client_id();
-        let secret = confidential.then(tokens::mint_client_secret);
+        let secret = auth.method.has_secret().then(tokens::mint_client_secret);
+        keys.sealed_secret = self.sealed_secret(site, auth.method, secret.as_ref())?;
         let record = self
             .store
             .create_client(&NewClient {
@@ -601,6 +606,7 @@ impl Clients {
                 grant_types: join_grants(&checked.grant_types),
                 owner_user_id,
                 registered_anonymously,
+                keys,
                 now: self.clock.now(),
             })
             .await?;
@@ -611,7 +617,8 @@ impl Clients {
             .detail("name", record.name.as_str())
             .detail("confidential", confidential)
             .detail("scopes", record.scopes.as_str())
-            .detail("anonymous", registered_anonymously);
+            .detail("anonymous", registered_anonymously)
+            .detail("auth_method", auth.method.as_stored());
         self.audit.record(site.id, event).await;
         Ok(RegisteredClient {
             client: Arc::new(Client::from_record(record)),
@@ -744,14 +751,23 @@ impl Clients {
         actor: &Actor,
     ) -> Result<Secret, ClientError> {
         let client = self.existing(site, client_id).await?;
-        if !client.confidential {
-            return Err(ClientError::PublicClient);
+        match client.auth_method {
+            ClientAuthMethod::None => return Err(ClientError::PublicClient),
+            ClientAuthMethod::PrivateKeyJwt => return Err(ClientError::KeyClient),
+            ClientAuthMethod::ClientSecret | ClientAuthMethod::ClientSecretJwt => {}
         }
         let secret = tokens::mint_client_secret();
         let hash = tokens::client_secret_hash(site, &client.client_id, secret.expose());
+        let sealed = self.sealed_secret(site, client.auth_method, Some(&secret))?;
         let changed = self
             .store
-            .set_client_secret(site.id, client.pk, &hash, self.clock.now())
+            .set_client_secret(
+                site.id,
+                client.pk,
+                &hash,
+                sealed.as_deref(),
+                self.clock.now(),
+            )
             .await?;
         self.cache.evict_client(client.pk);
         if !changed {
@@ -762,6 +778,56 @@ impl Clients {
             AuditEvent::new(AuditKind::ClientSecretRotated, actor.clone()).client(client_id);
         self.audit.record(site.id, event).await;
         Ok(secret)
+    }
+
+    /// The secret sealed under the master key, for a client_secret_jwt
+    /// client only: every other client keeps just its hash.
+    fn sealed_secret(
+        &self,
+        site: &Site,
+        method: ClientAuthMethod,
+        secret: Option<&Secret>,
+    ) -> Result<Option<String>, ClientError> {
+        match (method, secret) {
+            (ClientAuthMethod::ClientSecretJwt, Some(secret)) => {
+                let sealed = aead::seal(&self.master, site.id, secret.expose().as_bytes())
+                    .map_err(|e| ClientError::Internal(e.into()))?;
+                Ok(Some(sealed))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Replaces the public keys of a private_key_jwt client and the
+    /// signing algorithm of an assertion client (checked as at
+    /// registration); its cached keys are dropped in every process.
+    pub async fn set_keys(
+        &self,
+        site: &Site,
+        client_id: &str,
+        keys: Option<ClientKeySource>,
+        signing_alg: Option<String>,
+        actor: &Actor,
+    ) -> Result<Arc<Client>, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        let auth = ClientAuthSettings {
+            method: client.auth_method,
+            keys,
+            signing_alg,
+        };
+        let columns: ClientKeyColumns = check_auth(&auth, self.outbound_policy)?;
+        let changed = self
+            .store
+            .set_client_keys(site.id, client.pk, &columns, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !changed {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        let shown = columns.jwks_uri.clone().unwrap_or_else(|| "inline".into());
+        self.record_change(site, client_id, actor, "keys", shown.into())
+            .await;
+        self.existing(site, client_id).await
     }
 
     /// Deletes the client; its consents, codes and tokens go with it.
@@ -786,80 +852,6 @@ impl Clients {
             .detail("name", client.name.as_str());
         self.audit.record(site.id, event).await;
         Ok(())
-    }
-
-    /// Authenticates the client of a token, revocation or introspection
-    /// request: client_secret_basic, client_secret_post, or none for public
-    /// clients. Every failure is `invalid_client`, until a client id has
-    /// failed too often: then `temporarily_unavailable` (429) for a while.
-    ///
-    /// Only failures are counted, so a good authentication costs no write
-    /// on this hot path, and an attacker failing on purpose cannot lock the
-    /// real client out (its secrets are long random strings, not guessable
-    /// in any number of tries; the count bounds the noise and the work).
-    async fn authenticate(
-        &self,
-        site: &Site,
-        presented: &PresentedClient<'_>,
-    ) -> OAuthResult<Arc<Client>> {
-        let credentials = presented.credentials()?;
-        let found = self.find(site, &credentials.client_id).await?;
-        let authenticated = found.filter(|client| {
-            match (
-                client.confidential,
-                &credentials.secret,
-                &client.secret_hash,
-            ) {
-                (true, Some(secret), Some(stored)) => {
-                    tokens::client_secret_matches(site, &client.client_id, secret, stored)
-                }
-                (false, None, _) => credentials.method == AuthMethod::None,
-                _ => false,
-            }
-        });
-        match authenticated {
-            Some(client) => Ok(client),
-            None => Err(self
-                .failed_authentication(site, &credentials.client_id)
-                .await),
-        }
-    }
-
-    /// Authenticates the client of a request to `endpoint` (see
-    /// `authenticate`), then counts the request against the client's rate
-    /// limit there: over it, `temporarily_unavailable` (429).
-    pub async fn authenticate_at(
-        &self,
-        site: &Site,
-        presented: &PresentedClient<'_>,
-        endpoint: Endpoint,
-    ) -> OAuthResult<Arc<Client>> {
-        let client = self.authenticate(site, presented).await?;
-        if let Some(limits) = &self.rate_limits
-            && let Admission::Refused { retry_after } = limits
-                .admit(site, endpoint, Subject::Client(&client.client_id))
-                .await
-        {
-            return Err(OAuthError::RateLimited(retry_after));
-        }
-        Ok(client)
-    }
-
-    async fn failed_authentication(&self, site: &Site, client_id: &str) -> OAuthError {
-        let refused = OAuthError::InvalidClient("unknown client or wrong secret");
-        // Ids no client can have are not worth a row.
-        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_LEN {
-            return refused;
-        }
-        let key = ThrottleKey::client(site.id, client_id);
-        match self.throttle.attempt(&[key], self.clock.now()).await {
-            Ok(Attempt::Allowed) => refused,
-            Ok(Attempt::Refused { retry_after }) => {
-                tracing::warn!(site = %site.slug, client_id, "client authentication throttled");
-                OAuthError::TemporarilyUnavailable(retry_after)
-            }
-            Err(e) => e.into(),
-        }
     }
 }
 
@@ -932,23 +924,5 @@ mod tests {
             Err(ClientInputError::GrantTypes(_))
         ));
         assert!(check(&settings, true).is_ok());
-    }
-
-    #[test]
-    fn basic_credentials_are_form_decoded() {
-        let header = format!("Basic {}", STANDARD.encode("tc_a:tcs_%2Bx"));
-        let presented = PresentedClient {
-            authorization: Some(&header),
-            ..PresentedClient::default()
-        };
-        let credentials = presented.credentials().ok();
-        assert_eq!(
-            credentials.as_ref().map(|c| c.client_id.as_str()),
-            Some("tc_a")
-        );
-        assert_eq!(
-            credentials.and_then(|c| c.secret).as_deref(),
-            Some("tcs_+x")
-        );
     }
 }

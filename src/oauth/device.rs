@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::OAuth;
 use super::authorize::{ConsentPage, ScopeLine};
-use super::clients::{Client, GrantType, PresentedClient};
+use super::client_authentication::PresentedClient;
+use super::clients::{Client, GrantType};
 use super::consent::{CONSENT_TTL_SECS, Decision};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
@@ -40,6 +41,9 @@ const USER_CODE_LEN: usize = 8;
 pub struct DeviceAuthorizationRequest {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// RFC 7523 2.2: private_key_jwt and client_secret_jwt.
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
     pub scope: Option<String>,
 }
 
@@ -183,6 +187,8 @@ impl OAuth {
             authorization,
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
+            client_assertion_type: request.client_assertion_type.as_deref(),
+            client_assertion: request.client_assertion.as_deref(),
         };
         let client = self
             .clients

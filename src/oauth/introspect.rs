@@ -8,7 +8,7 @@ use crate::ratelimit::Endpoint;
 use serde::Serialize;
 
 use super::OAuth;
-use super::clients::PresentedClient;
+use super::client_authentication::PresentedClient;
 use super::dpop::{self, Confirmation};
 use super::error::{OAuthError, OAuthResult};
 use super::jwt_access;

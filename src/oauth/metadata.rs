@@ -3,16 +3,29 @@
 
 use serde::Serialize;
 
+use super::client_auth::ASSERTION_ALG_NAMES;
 use super::clients::GrantType;
 use super::dpop;
 use super::grants::token_exchange;
 use super::scopes::Scope;
 use crate::sites::Site;
 
-/// Client authentication methods the token endpoint accepts.
-pub const TOKEN_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// Client authentication methods the token endpoint accepts (also PAR and
+/// device authorization: `oauth::client_authentication` serves them all).
+pub const TOKEN_AUTH_METHODS: [&str; 5] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+];
 /// Revocation accepts public clients (`none`) too; introspection does not.
-pub const INTROSPECTION_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+pub const INTROSPECTION_AUTH_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Metadata {
@@ -32,9 +45,14 @@ pub struct Metadata {
     pub response_types_supported: [&'static str; 1],
     pub response_modes_supported: [&'static str; 1],
     pub grant_types_supported: Vec<&'static str>,
-    pub token_endpoint_auth_methods_supported: [&'static str; 3],
-    pub revocation_endpoint_auth_methods_supported: [&'static str; 3],
-    pub introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    pub token_endpoint_auth_methods_supported: [&'static str; 5],
+    pub revocation_endpoint_auth_methods_supported: [&'static str; 5],
+    pub introspection_endpoint_auth_methods_supported: [&'static str; 4],
+    /// The algorithms of client assertions (private_key_jwt and
+    /// client_secret_jwt), at every endpoint that authenticates clients.
+    pub token_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
+    pub revocation_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
+    pub introspection_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
     pub code_challenge_methods_supported: [&'static str; 1],
     pub scopes_supported: Vec<&'static str>,
     pub authorization_response_iss_parameter_supported: bool,
@@ -67,6 +85,9 @@ pub fn metadata(site: &Site) -> Metadata {
         token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
         revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
         introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS,
+        token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
+        revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
+        introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
         code_challenge_methods_supported: ["S256"],
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
         authorization_response_iss_parameter_supported: true,

@@ -6,6 +6,9 @@
 
 pub mod authorize;
 pub mod cache;
+pub mod client_assertion;
+pub mod client_auth;
+pub mod client_authentication;
 pub mod client_powers;
 pub mod clients;
 pub mod consent;
@@ -21,6 +24,7 @@ pub mod jwt_access;
 pub mod metadata;
 pub mod par;
 pub mod pkce;
+pub mod public_key;
 pub mod registration;
 pub mod revoke;
 pub mod scopes;
@@ -31,9 +35,9 @@ pub mod writer;
 use std::sync::Arc;
 
 pub use authorize::{AuthorizationRequest, Authorize, ConsentPage, UserFacingError};
+pub use client_authentication::PresentedClient;
 pub use clients::{
-    Client, ClientError, ClientInputError, ClientSettings, Clients, PresentedClient,
-    RegisteredClient,
+    Client, ClientError, ClientInputError, ClientSettings, Clients, RegisteredClient,
 };
 pub use error::{OAuthError, OAuthResult};
 pub use scopes::{Scope, ScopeSet};
@@ -41,7 +45,6 @@ pub use scopes::{Scope, ScopeSet};
 use self::cache::{CachedToken, OAuthCache};
 use self::writer::{GrantWriter, Redeemer};
 use crate::clock::SharedClock;
-use crate::ratelimit::RateLimits;
 use crate::signing::SigningKeys;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError, TokenKind};
@@ -77,6 +80,8 @@ impl OAuth {
     }
 
     /// Starts the group-commit writer, so it must run inside the runtime.
+    /// `clients` is built by the caller, with its rate limits and the
+    /// outbound client that fetches client keys.
     pub fn new(
         store: SharedStore,
         cache: Arc<OAuthCache>,
@@ -84,11 +89,10 @@ impl OAuth {
         clock: SharedClock,
         signing: SigningKeys,
         metrics: &crate::metrics::Metrics,
-        rate_limits: RateLimits,
+        clients: Clients,
     ) -> Self {
         Self {
-            clients: Clients::new(store.clone(), cache.clone(), clock.clone())
-                .limited_by(rate_limits),
+            clients,
             writer: GrantWriter::spawn(store.clone(), metrics.grant_writer.clone()),
             redeemer: Redeemer::spawn(store.clone(), metrics.redeemer.clone()),
             signing,

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use super::OAuth;
 use super::authorize::{AuthorizationRequest, UserFacingError, check_parameters, parse_prompt};
-use super::clients::{Client, PresentedClient};
+use super::client_authentication::PresentedClient;
+use super::clients::Client;
 use super::dpop::{self, Jkt};
 use super::error::{OAuthError, OAuthResult};
 use super::metadata::{Metadata, metadata};
@@ -48,6 +49,8 @@ impl OAuth {
             authorization,
             client_id: field("client_id"),
             client_secret: field("client_secret"),
+            client_assertion_type: field("client_assertion_type"),
+            client_assertion: field("client_assertion"),
         };
         let client = self
             .clients
@@ -61,7 +64,12 @@ impl OAuth {
         // Every parameter the authorization endpoint knows, and only those.
         let params: serde_json::Map<String, serde_json::Value> = form
             .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "client_secret"))
+            .filter(|(name, _)| {
+                !matches!(
+                    name.as_str(),
+                    "client_secret" | "client_assertion" | "client_assertion_type"
+                )
+            })
             .map(|(name, value)| (name.clone(), value.clone().into()))
             .collect();
         let mut request: AuthorizationRequest =

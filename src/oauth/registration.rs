@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
+use super::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
 use super::clients::{Client, ClientError, ClientInputError, ClientSettings, GrantType};
 use super::metadata::TOKEN_AUTH_METHODS;
 use super::scopes::{Scope, ScopeSet};
@@ -71,6 +72,14 @@ pub struct ClientMetadata {
     pub dpop_bound_access_tokens: Option<bool>,
     /// RFC 7592 4: an update names the client it updates.
     pub client_id: Option<String>,
+    /// private_key_jwt: the client's public keys (a JWK Set) ...
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
+    /// ... or the https URL of one.
+    pub jwks_uri: Option<String>,
+    /// The one algorithm of the client's assertions (private_key_jwt:
+    /// ES256, RS256, PS256 or EdDSA; client_secret_jwt: HS256).
+    pub token_endpoint_auth_signing_alg: Option<String>,
 }
 
 /// RFC 7591 3.2.1 / RFC 7592 3.
@@ -94,6 +103,13 @@ pub struct ClientInformation {
     pub scope: String,
     pub token_endpoint_auth_method: String,
     pub dpop_bound_access_tokens: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg: Option<String>,
 }
 
 impl std::fmt::Debug for ClientInformation {
@@ -155,7 +171,9 @@ impl From<ClientError> for RegistrationError {
                 "give between one and ten redirect URIs for the authorization code grant".into(),
             ),
             ClientError::Input(input) => Self::InvalidClientMetadata(input.to_string()),
-            ClientError::PublicClient => Self::InvalidClientMetadata(e.to_string()),
+            ClientError::PublicClient | ClientError::KeyClient => {
+                Self::InvalidClientMetadata(e.to_string())
+            }
             ClientError::NotFound(_) => Self::InvalidToken("unknown client or wrong token"),
             ClientError::Internal(e) => Self::Internal(e),
         }
@@ -241,6 +259,30 @@ fn settings_of(metadata: &ClientMetadata) -> RegistrationResult<(ClientSettings,
     Ok((settings, method))
 }
 
+/// The authentication the metadata asks for (`method` already checked).
+fn auth_of(metadata: &ClientMetadata, method: &str) -> RegistrationResult<ClientAuthSettings> {
+    let method = ClientAuthMethod::parse(method).ok_or_else(|| {
+        RegistrationError::InvalidClientMetadata(format!(
+            "token_endpoint_auth_method `{method}` is not supported"
+        ))
+    })?;
+    let keys = match (&metadata.jwks, &metadata.jwks_uri) {
+        (Some(_), Some(_)) => {
+            return Err(RegistrationError::InvalidClientMetadata(
+                "give jwks or jwks_uri, not both".into(),
+            ));
+        }
+        (Some(jwks), None) => Some(ClientKeySource::Jwks(jwks.to_string())),
+        (None, Some(uri)) => Some(ClientKeySource::JwksUri(uri.clone())),
+        (None, None) => None,
+    };
+    Ok(ClientAuthSettings {
+        method,
+        keys,
+        signing_alg: metadata.token_endpoint_auth_signing_alg.clone(),
+    })
+}
+
 fn information(site: &Site, client: &Client, method: &str) -> ClientInformation {
     ClientInformation {
         registration_client_uri: site.url(&format!("/oauth/register/{}", client.client_id)),
@@ -265,6 +307,12 @@ fn information(site: &Site, client: &Client, method: &str) -> ClientInformation 
         scope: client.scopes.to_string(),
         token_endpoint_auth_method: method.to_string(),
         dpop_bound_access_tokens: client.dpop_required,
+        jwks: client
+            .jwks
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
+        jwks_uri: client.jwks_uri.clone(),
+        token_endpoint_auth_signing_alg: client.auth_signing_alg.map(|alg| format!("{alg:?}")),
     }
 }
 
@@ -326,20 +374,20 @@ impl OAuth {
     ) -> RegistrationResult<ClientInformation> {
         let registrant = self.registrant(site, authorization).await?;
         let (mut settings, method) = settings_of(metadata)?;
-        let confidential = method != "none";
+        let auth = auth_of(metadata, &method)?;
         let mut registered = match registrant {
             Registrant::Anonymous => {
                 self.hold_to_anonymous_limits(site, &mut settings).await?;
                 self.clients
-                    .register_anonymous(site, settings, confidential)
+                    .register_anonymous(site, settings, &auth)
                     .await?
             }
             Registrant::Vouched { owner } => {
                 self.clients
-                    .register(
+                    .register_with(
                         site,
                         settings,
-                        confidential,
+                        &auth,
                         owner,
                         &owner.map_or(Actor::Anonymous, Actor::User),
                     )
@@ -491,9 +539,10 @@ impl OAuth {
             ));
         }
         let (mut settings, new_method) = settings_of(metadata)?;
-        if (new_method == "none") != (method == "none") {
+        let auth = auth_of(metadata, &new_method)?;
+        if auth.method != client.auth_method {
             return Err(RegistrationError::InvalidClientMetadata(
-                "a client cannot change between public and confidential".into(),
+                "a client cannot change its token_endpoint_auth_method".into(),
             ));
         }
         if client.registered_anonymously {
@@ -507,6 +556,23 @@ impl OAuth {
                 &Actor::Client(client.client_id.clone()),
             )
             .await?;
+        // Keys and signing algorithm are replaced like the rest (RFC 7592
+        // 2.2); `set_keys` refuses them for a client that has none.
+        if auth.keys.is_some()
+            || auth.signing_alg.is_some()
+            || auth.method == ClientAuthMethod::PrivateKeyJwt
+            || client.auth_signing_alg.is_some()
+        {
+            self.clients
+                .set_keys(
+                    site,
+                    &client.client_id,
+                    auth.keys,
+                    auth.signing_alg,
+                    &Actor::Client(client.client_id.clone()),
+                )
+                .await?;
+        }
         let dpop_required = metadata.dpop_bound_access_tokens.unwrap_or(false);
         let updated = self
             .clients

@@ -2,7 +2,7 @@
 //! token was known, so the endpoint tells an attacker nothing.
 
 use super::OAuth;
-use super::clients::PresentedClient;
+use super::client_authentication::PresentedClient;
 use super::error::OAuthResult;
 use super::jwt_access;
 use super::tokens;

@@ -1,6 +1,6 @@
 //! Every HTTP request Tessera makes to another server (identity providers'
-//! JWKS today; clients' JWKS, metadata documents, back-channel logout and
-//! webhooks later) goes through [`Outbound`], because the URLs come from
+//! and private_key_jwt clients' JWKS today; metadata documents, back-channel
+//! logout and webhooks later) goes through [`Outbound`], because the URLs come from
 //! admins and a fetch runs inside the network Tessera sits in.
 //!
 //! - A URL is checked when it is registered ([`Outbound::parse_url`]) and

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 
 use super::{
-    AuthorizationRecord, ClientChanges, ClientRecord, CodeClaim, CodeRecord, Committed, NewClient,
-    NewToken, PendingWrite, Redeemed, Rotation, StoreResult, TokenIds, TokenRecord,
+    AuthorizationRecord, ClientChanges, ClientKeyColumns, ClientRecord, CodeClaim, CodeRecord,
+    Committed, NewClient, NewToken, PendingWrite, Redeemed, Rotation, StoreResult, TokenIds,
+    TokenRecord,
 };
 
 #[async_trait]
@@ -32,6 +33,16 @@ pub trait ClientStore {
         site_id: i64,
         client_pk: i64,
         secret_hash: &str,
+        sealed_secret: Option<&str>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Replaces the keys (JWK Set or its URL) and the signing algorithm of
+    /// a private_key_jwt client; false when there is no such client.
+    async fn set_client_keys(
+        &self,
+        site_id: i64,
+        client_pk: i64,
+        keys: &ClientKeyColumns,
         now: i64,
     ) -> StoreResult<bool>;
     /// Deletes the client with its consents, codes, grants and tokens.

@@ -31,6 +31,21 @@ pub struct ClientRecord {
     /// A resource server: may introspect every token of its site.
     #[sqlx(default)]
     pub introspect: bool,
+    /// `client_secret`, `client_secret_jwt`, `private_key_jwt` or `none`
+    /// (migration 0016).
+    #[sqlx(default)]
+    pub auth_method: String,
+    /// private_key_jwt: the client's JWK Set, or where to fetch it.
+    #[sqlx(default)]
+    pub jwks: Option<String>,
+    #[sqlx(default)]
+    pub jwks_uri: Option<String>,
+    /// The one JWS algorithm of its assertions, if it named one.
+    #[sqlx(default)]
+    pub auth_signing_alg: Option<String>,
+    /// client_secret_jwt: the secret sealed under the master key.
+    #[sqlx(default)]
+    pub sealed_secret: Option<String>,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -59,7 +74,19 @@ pub struct NewClient {
     pub owner_user_id: Option<i64>,
     /// Registered dynamically without an initial access token.
     pub registered_anonymously: bool,
+    pub keys: ClientKeyColumns,
     pub now: i64,
+}
+
+/// How a client authenticates, as stored (migration 0016); see
+/// `ClientRecord` for the columns.
+#[derive(Clone, Default)]
+pub struct ClientKeyColumns {
+    pub auth_method: String,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub auth_signing_alg: Option<String>,
+    pub sealed_secret: Option<String>,
 }
 
 /// The parts of a client its developer may edit.

@@ -6,7 +6,8 @@ macro_rules! client_columns {
     () => {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
          grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required, \
-         registered_anonymously, granted_permissions, introspect"
+         registered_anonymously, granted_permissions, introspect, auth_method, jwks, jwks_uri, \
+         auth_signing_alg, sealed_secret"
     };
 }
 
@@ -164,8 +165,10 @@ macro_rules! impl_oauth_store {
             ) -> $crate::store::StoreResult<$crate::store::ClientRecord> {
                 Ok(sqlx::query_as::<$db, $crate::store::ClientRecord>(concat!(
                     "INSERT INTO oauth_clients (site_id, client_id, name, homepage_url, redirect_uris, confidential, \
-                     secret_hash, scopes, grant_types, owner_user_id, created_at, updated_at, registered_anonymously) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING ",
+                     secret_hash, scopes, grant_types, owner_user_id, created_at, updated_at, registered_anonymously, \
+                     auth_method, jwks, jwks_uri, auth_signing_alg, sealed_secret) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17) \
+                     RETURNING ",
                     client_columns!()
                 ))
                 .bind(client.site_id)
@@ -180,6 +183,11 @@ macro_rules! impl_oauth_store {
                 .bind(client.owner_user_id)
                 .bind(client.now)
                 .bind(client.registered_anonymously)
+                .bind(&client.keys.auth_method)
+                .bind(&client.keys.jwks)
+                .bind(&client.keys.jwks_uri)
+                .bind(&client.keys.auth_signing_alg)
+                .bind(&client.keys.sealed_secret)
                 .fetch_one(&self.pool)
                 .await?)
             }
@@ -253,17 +261,49 @@ macro_rules! impl_oauth_store {
                 site_id: i64,
                 client_pk: i64,
                 secret_hash: &str,
+                sealed_secret: Option<&str>,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 let updated = sqlx::query(
-                    "UPDATE oauth_clients SET secret_hash = $1, updated_at = $2 \
-                     WHERE site_id = $3 AND id = $4 AND confidential",
+                    "UPDATE oauth_clients SET secret_hash = $1, sealed_secret = $2, updated_at = $3 \
+                     WHERE site_id = $4 AND id = $5 AND confidential",
                 )
                 .bind(secret_hash)
+                .bind(sealed_secret)
                 .bind(now)
                 .bind(site_id)
                 .bind(client_pk)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(false);
+                }
+                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Client, client_pk, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn set_client_keys(
+                &self,
+                site_id: i64,
+                client_pk: i64,
+                keys: &$crate::store::ClientKeyColumns,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE oauth_clients SET jwks = $1, jwks_uri = $2, auth_signing_alg = $3, updated_at = $4 \
+                     WHERE site_id = $5 AND id = $6 AND auth_method = $7",
+                )
+                .bind(&keys.jwks)
+                .bind(&keys.jwks_uri)
+                .bind(&keys.auth_signing_alg)
+                .bind(now)
+                .bind(site_id)
+                .bind(client_pk)
+                .bind(&keys.auth_method)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -24,6 +24,8 @@ pub enum SealedColumn {
     ServerTokenSecret,
     LegacyKey,
     SigningPrivateKey,
+    /// The secret of a client_secret_jwt client (migration 0016).
+    ClientSecret,
 }
 
 impl SealedColumn {
@@ -32,6 +34,7 @@ impl SealedColumn {
             SealedColumn::ServerTokenSecret => "server-token secret",
             SealedColumn::LegacyKey => "legacy site API key",
             SealedColumn::SigningPrivateKey => "signing private key",
+            SealedColumn::ClientSecret => "client secret (client_secret_jwt)",
         }
     }
 }

@@ -54,6 +54,11 @@ macro_rules! impl_one_time_store {
                         SealedColumn::SigningPrivateKey,
                         "SELECT id, site_id, sealed_private_key FROM signing_keys ORDER BY id",
                     ),
+                    (
+                        SealedColumn::ClientSecret,
+                        "SELECT id, site_id, sealed_secret FROM oauth_clients \
+                         WHERE sealed_secret IS NOT NULL ORDER BY id",
+                    ),
                 ] {
                     let rows = sqlx::query_as::<$db, (i64, i64, String)>(sql)
                         .fetch_all(&self.pool)
@@ -90,6 +95,9 @@ macro_rules! impl_one_time_store {
                             "UPDATE signing_keys SET sealed_private_key = $1 WHERE id = $2 \
                              AND sealed_private_key = $3"
                         }
+                        SealedColumn::ClientSecret => {
+                            "UPDATE oauth_clients SET sealed_secret = $1 WHERE id = $2 AND sealed_secret = $3"
+                        }
                     };
                     let done = sqlx::query(sql)
                         .bind(&change.new_sealed)
@@ -102,16 +110,22 @@ macro_rules! impl_one_time_store {
                         // Dropping the transaction rolls everything back.
                         return Ok(false);
                     }
-                    sites.insert((change.old.site_id, change.old.column));
+                    // A client's change names the client row; the others the site.
+                    let subject = match change.old.column {
+                        SealedColumn::ClientSecret => change.old.row_id,
+                        _ => change.old.site_id,
+                    };
+                    sites.insert((change.old.site_id, change.old.column, subject));
                 }
                 // Running processes drop what they opened under the old key.
-                for (site_id, column) in sites {
+                for (site_id, column, subject) in sites {
                     let kind = match column {
                         SealedColumn::ServerTokenSecret => $crate::store::ChangeKind::ServerToken,
                         SealedColumn::LegacyKey => $crate::store::ChangeKind::LegacyKey,
                         SealedColumn::SigningPrivateKey => $crate::store::ChangeKind::SigningKey,
+                        SealedColumn::ClientSecret => $crate::store::ChangeKind::Client,
                     };
-                    Self::record_change(&mut *tx, site_id, kind, site_id, now).await?;
+                    Self::record_change(&mut *tx, site_id, kind, subject, now).await?;
                 }
                 tx.commit().await?;
                 Ok(true)

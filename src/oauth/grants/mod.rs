@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::OAuth;
 use super::cache::CachedToken;
-use super::clients::{Client, GrantType, PresentedClient};
+use super::client_authentication::PresentedClient;
+use super::clients::{Client, GrantType};
 use super::dpop::{self, Jkt, Proof, ProofError};
 use super::error::{OAuthError, OAuthResult};
 use super::scopes::{Scope, ScopeSet};
@@ -31,6 +32,9 @@ pub struct TokenRequest {
     pub scope: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// RFC 7523 2.2: private_key_jwt and client_secret_jwt.
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
     /// RFC 8628 (`device_code.rs`).
     pub device_code: Option<String>,
     /// RFC 8693 token exchange (`token_exchange.rs`).
@@ -180,6 +184,8 @@ impl OAuth {
             authorization,
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
+            client_assertion_type: request.client_assertion_type.as_deref(),
+            client_assertion: request.client_assertion.as_deref(),
         };
         let client = self
             .clients

@@ -27,7 +27,8 @@ use crate::clock::SharedClock;
 use crate::identity::IdentityError;
 use crate::identity::registry::IdentityProviders;
 use crate::identity::{IdentityClaims, peek_issuer};
-use crate::oauth::clients::{Clients, PresentedClient};
+use crate::oauth::client_authentication::PresentedClient;
+use crate::oauth::clients::Clients;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::sessions::{ClientInfo, Sessions, SignInMethod};
 use crate::sites::Site;
@@ -140,15 +141,16 @@ impl TokenExchange {
         authorization: Option<&str>,
         request: &TokenRequest,
     ) -> OAuthResult<Option<String>> {
-        if authorization.is_none() && request.client_id.is_none() && request.client_secret.is_none()
-        {
-            return Ok(None);
-        }
         let presented = PresentedClient {
             authorization,
             client_id: request.client_id.as_deref(),
             client_secret: request.client_secret.as_deref(),
+            client_assertion_type: request.client_assertion_type.as_deref(),
+            client_assertion: request.client_assertion.as_deref(),
         };
+        if !presented.carries_credentials() && presented.client_id.is_none() {
+            return Ok(None);
+        }
         let client = self
             .clients
             .authenticate_at(site, &presented, Endpoint::Exchange)

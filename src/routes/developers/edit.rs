@@ -6,9 +6,10 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
 use super::register::CredentialsPage;
-use super::{ClientForm, FormView, check_scope_rights, developer, may_manage};
+use super::{ClientForm, FormView, check_scope_rights, developer, may_manage, shown_keys};
 use crate::cache::CachedUser;
 use crate::error::ApiError;
+use crate::oauth::client_auth::ClientAuthMethod;
 use crate::oauth::{Client, ClientError, ClientInputError};
 use crate::routes::bodies::FormBody;
 use crate::routes::browser_session::BrowserSession;
@@ -105,6 +106,7 @@ async fn update_app(
     let mut form = ClientForm::parse(&body);
     // The client type is fixed at registration.
     form.confidential = client.confidential;
+    form.key_client = client.auth_method == ClientAuthMethod::PrivateKeyJwt;
     let again = |status, error: Option<&ClientInputError>, form_error| {
         let view = FormView::new(&form, &user, error);
         render_edit(&browser, status, client_id.clone(), view, form_error)
@@ -134,6 +136,30 @@ async fn update_app(
         Err(ClientError::Input(e)) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
         Err(e) => return Err(internal(e)),
     };
+    if form.key_client && form.public_key.trim() != shown_keys(&client) {
+        let keys = match form.key_source() {
+            Ok(keys) => keys,
+            Err(e) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
+        };
+        match state
+            .oauth
+            .clients
+            .set_keys(
+                &browser.site,
+                &client_id,
+                Some(keys),
+                client.auth_signing_alg.map(|a| format!("{a:?}")),
+                &Actor::User(user.id),
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(ClientError::Input(e)) => {
+                return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
+            }
+            Err(e) => return Err(internal(e)),
+        }
+    }
     state
         .oauth
         .clients
@@ -165,12 +191,19 @@ async fn rotate_secret(
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other(&format!("/developers/apps/{client_id}")));
     }
-    let secret = state
+    let secret = match state
         .oauth
         .clients
         .rotate_secret(&browser.site, &client_id, &Actor::User(user.id))
         .await
-        .map_err(internal)?;
+    {
+        Ok(secret) => secret,
+        // Apps with a key or no credential have no secret to rotate.
+        Err(ClientError::KeyClient | ClientError::PublicClient) => {
+            return Ok(see_other(&format!("/developers/apps/{client_id}")));
+        }
+        Err(e) => return Err(internal(e)),
+    };
     let chrome = Chrome::new(&browser);
     Ok(html(
         StatusCode::OK,

@@ -11,6 +11,8 @@ use actix_web::web;
 
 use super::pages::Elsewhere;
 use crate::cache::CachedUser;
+use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
+use crate::oauth::public_key;
 use crate::oauth::{Client, ClientInputError, ClientSettings, Scope};
 use crate::routes::browser_session::BrowserSession;
 use crate::users::Role;
@@ -47,6 +49,11 @@ struct ClientForm {
     grant_types: Vec<String>,
     /// RFC 9449 `dpop_bound_access_tokens`: token requests need a proof.
     dpop_required: bool,
+    /// A confidential app that authenticates with its key (private_key_jwt).
+    key_client: bool,
+    /// Its public key as pasted (a JWK, a JWK Set or PEM), or the https URL
+    /// of its JWK Set.
+    public_key: String,
 }
 
 impl ClientForm {
@@ -59,7 +66,11 @@ impl ClientForm {
                 "name" => form.name = value,
                 "homepage_url" => form.homepage_url = value,
                 "redirect_uris" => form.redirect_uris = value,
-                "client_type" => form.confidential = value != "public",
+                "client_type" => {
+                    form.confidential = value != "public";
+                    form.key_client = value == "key";
+                }
+                "public_key" => form.public_key = value,
                 "scope" => form.scopes.push(value),
                 "grant_type" => form.grant_types.push(value),
                 "dpop_required" => form.dpop_required = true,
@@ -107,6 +118,30 @@ impl ClientForm {
                 .map(str::to_string)
                 .collect(),
             dpop_required: client.dpop_required,
+            key_client: client.auth_method == ClientAuthMethod::PrivateKeyJwt,
+            public_key: shown_keys(client),
+        }
+    }
+
+    /// How the app authenticates: its key, a secret, or nothing.
+    fn auth(&self) -> Result<ClientAuthSettings, ClientInputError> {
+        if !self.key_client {
+            return Ok(ClientAuthSettings::secret_or_none(self.confidential));
+        }
+        Ok(ClientAuthSettings {
+            method: ClientAuthMethod::PrivateKeyJwt,
+            keys: Some(self.key_source()?),
+            signing_alg: None,
+        })
+    }
+
+    /// The pasted key as a JWK Set, or the URL of one.
+    fn key_source(&self) -> Result<ClientKeySource, ClientInputError> {
+        let raw = self.public_key.trim();
+        if raw.starts_with("https://") || raw.starts_with("http://") {
+            Ok(ClientKeySource::JwksUri(raw.to_string()))
+        } else {
+            public_key::to_jwk_set(raw).map(ClientKeySource::Jwks)
         }
     }
 
@@ -117,6 +152,16 @@ impl ClientForm {
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             ..ClientForm::default()
         }
+    }
+}
+
+/// A key app's registered keys as the form shows them: the URL, or the
+/// JWK Set.
+fn shown_keys(client: &Client) -> String {
+    match client.key_source() {
+        Some(ClientKeySource::JwksUri(uri)) => uri,
+        Some(ClientKeySource::Jwks(json)) => json,
+        None => String::new(),
     }
 }
 
@@ -136,6 +181,8 @@ struct FormView {
     scopes: Vec<Choice>,
     grant_types: Vec<Choice>,
     dpop_required: bool,
+    key_client: bool,
+    public_key: String,
     error_field: &'static str,
     error: String,
 }
@@ -180,6 +227,8 @@ impl FormView {
             scopes,
             grant_types,
             dpop_required: form.dpop_required,
+            key_client: form.key_client,
+            public_key: form.public_key.clone(),
             error_field: error.map_or("", ClientInputError::field),
             error: error.map(ToString::to_string).unwrap_or_default(),
         }

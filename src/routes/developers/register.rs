@@ -88,13 +88,17 @@ async fn register_app(
     if let Err(e) = check_scope_rights(&form, &user) {
         return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
     }
+    let auth = match form.auth() {
+        Ok(auth) => auth,
+        Err(e) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
+    };
     let registered = state
         .oauth
         .clients
-        .register(
+        .register_with(
             &browser.site,
             form.settings(),
-            form.confidential,
+            &auth,
             Some(user.id),
             &Actor::User(user.id),
         )

@@ -53,7 +53,10 @@ async fn device_authorization(
     site: CurrentSite,
     form: OAuthForm<DeviceAuthorizationRequest>,
 ) -> Result<HttpResponse, OAuthError> {
-    let secret = form.client_secret.as_deref();
+    let secret = form
+        .client_secret
+        .as_deref()
+        .or(form.client_assertion.as_deref());
     limit_anonymous(&req, &state, &site.0, Endpoint::Device, secret).await?;
     let started = state
         .oauth

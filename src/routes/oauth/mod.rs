@@ -161,17 +161,18 @@ async fn limit_address(
     }
 }
 
-/// `limit_address` for a request that carries no client secret (in the
-/// `Authorization` header or as `client_secret`): one with a secret counts
-/// against its client instead, once authenticated.
+/// `limit_address` for a request that carries no client credential (in
+/// the `Authorization` header, as `client_secret` or `client_assertion`):
+/// one with a credential counts against its client instead, once
+/// authenticated.
 async fn limit_anonymous(
     req: &HttpRequest,
     state: &AppState,
     site: &Site,
     endpoint: Endpoint,
-    client_secret: Option<&str>,
+    client_credential: Option<&str>,
 ) -> Result<(), OAuthError> {
-    if authorization(req).is_some() || client_secret.is_some() {
+    if authorization(req).is_some() || client_credential.is_some() {
         return Ok(());
     }
     limit_address(req, state, site, endpoint)

@@ -42,7 +42,10 @@ async fn push(
     site: CurrentSite,
     form: OAuthForm<HashMap<String, String>, PAR_FORM_LIMIT>,
 ) -> Result<HttpResponse, OAuthError> {
-    let secret = form.get("client_secret").map(String::as_str);
+    let secret = form
+        .get("client_secret")
+        .or_else(|| form.get("client_assertion"))
+        .map(String::as_str);
     limit_anonymous(&req, &state, &site.0, Endpoint::Par, secret).await?;
     let proof = state
         .dpop

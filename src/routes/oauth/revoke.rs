@@ -22,6 +22,9 @@ struct RevokeForm {
     token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    /// RFC 7523 2.2: private_key_jwt and client_secret_jwt.
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
 }
 
 /// Revoke a token
@@ -52,6 +55,8 @@ async fn revoke(
         authorization: authorization(&req),
         client_id: form.client_id.as_deref(),
         client_secret: form.client_secret.as_deref(),
+        client_assertion_type: form.client_assertion_type.as_deref(),
+        client_assertion: form.client_assertion.as_deref(),
     };
     let token = form
         .token

@@ -19,7 +19,10 @@ pub(super) async fn respond(
     site: &Site,
     form: &TokenRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let secret = form.client_secret.as_deref();
+    let secret = form
+        .client_secret
+        .as_deref()
+        .or(form.client_assertion.as_deref());
     limit_anonymous(req, state, site, Endpoint::Exchange, secret).await?;
     let exchanged = state
         .token_exchange

@@ -32,7 +32,26 @@ async fn metadata_advertises_what_is_enforced() {
     );
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post", "none"])
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "private_key_jwt",
+            "none"
+        ])
+    );
+    assert_eq!(
+        meta["token_endpoint_auth_signing_alg_values_supported"],
+        json!(["ES256", "RS256", "PS256", "EdDSA", "HS256"])
+    );
+    assert_eq!(
+        meta["introspection_endpoint_auth_methods_supported"],
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "private_key_jwt"
+        ])
     );
     assert_eq!(
         meta["scopes_supported"],
