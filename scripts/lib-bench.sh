@@ -169,13 +169,13 @@ bench_login() {
     local base_url=$1 username=$2 password=$3
     local jar="$BENCH_WORKDIR/cookies" page csrf status token
     rm -f "$jar"
-    page=$(curl -fsS -c "$jar" -b "$jar" "$base_url/login") \
+    page=$(curl -fsS --max-time 10 -c "$jar" -b "$jar" "$base_url/login") \
         || bench_die "GET $base_url/login failed"
     # The csrf input's attributes may come in any order: take the tag, then its value.
     csrf=$(grep -o '<input[^>]*name="csrf_token"[^>]*>' <<<"$page" | head -n 1 \
         | sed -n 's/.*value="\([^"]*\)".*/\1/p' || true)
     [[ -n "$csrf" ]] || bench_die "no csrf_token field on $base_url/login"
-    status=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+    status=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
         -H "Origin: $base_url" \
         --data-urlencode "username=$username" \
         --data-urlencode "password=$password" \
