@@ -36,7 +36,16 @@ pub fn configure(cfg: &mut ApiConfig) {
         bodies::page_defaults(cfg);
         cfg
     });
+    // actix tries routes in the order they are registered, and a pattern
+    // with a dynamic segment costs a regex match: the hot paths (probes,
+    // forward-auth, the OAuth endpoints, the user API) come first, so they
+    // are found before the admin API's and the pages' patterns are tried.
+    // No two of these patterns match the same path, so the order changes
+    // nothing else.
     health::configure(cfg);
+    forward_auth::configure(cfg);
+    oauth::configure(cfg);
+    api::configure(cfg);
     cfg.map(|cfg| {
         static_files::configure(cfg);
         login::configure(cfg);
@@ -44,13 +53,10 @@ pub fn configure(cfg: &mut ApiConfig) {
         cfg
     });
     admin_api::configure(cfg);
-    api::configure(cfg);
-    oauth::configure(cfg);
     cfg.map(|cfg| {
         developers::configure(cfg);
         cfg
     });
-    forward_auth::configure(cfg);
     cfg.map(|cfg| {
         admin::configure(cfg);
         cfg
