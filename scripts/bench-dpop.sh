@@ -136,8 +136,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     ROWS+=("$(printf '%-6s | %10s %9s | %10s %9s | %s' "$round" "$plain_rps" "$plain_p99" "$dpop_rps" "$dpop_p99" "$ratio")")
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-RATIO=$(median "${RATIOS[@]}")
+RATIO=$(bench_median "${RATIOS[@]}")
 VERDICT=$(awk -v r="$RATIO" 'BEGIN {
     printf "DPoP costs %.0f %% of the throughput (target: ratio at least 0.80): %s\n", (1 - r) * 100, (r >= 0.80) ? "met" : "NOT met"
 }')
@@ -157,23 +156,14 @@ RESULT="bench-results/dpop-$(date -u +%Y%m%dT%H%M%SZ).txt"
     printf '%-6s | %10s %9s | %10s %9s | %s\n' "round" "Bearer" "p99 ms" "DPoP" "p99 ms" "ratio"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "median Bearer $(median "${PLAIN_RATES[@]}") req/s, median DPoP $(median "${DPOP_RATES[@]}") req/s"
+    echo "median Bearer $(bench_median "${PLAIN_RATES[@]}") req/s, median DPoP $(bench_median "${DPOP_RATES[@]}") req/s"
     echo "ratio with/without (median of the rounds): $RATIO; $VERDICT"
     echo "wrk script checks: ${CHECKS[*]}"
     echo "1-minute load average at the end: $(cut -d ' ' -f 1 /proc/loadavg)"
 } | tee "$RESULT"
 for ((round = 1; round <= ROUNDS; round++)); do
-    for label in "plain-$round" "dpop-$round"; do
-        {
-            echo
-            echo "---- raw wrk output: $label ----"
-            cat "$BENCH_WORKDIR/wrk-$label.txt"
-        } >>"$RESULT"
-    done
+    bench_append_raw "$RESULT" "plain-$round" "dpop-$round"
 done
 bench_log "written to $RESULT"
 
-for check in "${CHECKS[@]}"; do
-    [[ $check == *"failed=0 "* || $check == *"failed=0" ]] \
-        || bench_die "some responses were not tokens of the expected type: $check"
-done
+bench_require_checks "tokens of the expected type" "${CHECKS[@]}"

@@ -136,8 +136,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     ROWS+=("$(printf '%-6s | %10s %9s | %10s %9s | %s' "$round" "$plain_rps" "$plain_p99" "$scraped_rps" "$scraped_p99" "$ratio")")
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-RATIO=$(median "${RATIOS[@]}")
+RATIO=$(bench_median "${RATIOS[@]}")
 VERDICT=$(awk -v r="$RATIO" 'BEGIN {
     printf "scraping costs %.1f %% of the throughput (target: at most 2 %%): %s\n", (1 - r) * 100, (r >= 0.98) ? "met" : "NOT met"
 }')
@@ -154,7 +153,7 @@ RESULT="bench-results/metrics-$(date -u +%Y%m%dT%H%M%SZ).txt"
     printf '%-6s | %10s %9s | %10s %9s | %s\n' "round" "unscraped" "p99 ms" "scraped" "p99 ms" "ratio"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "median unscraped $(median "${PLAIN_RATES[@]}") req/s, median scraped $(median "${SCRAPED_RATES[@]}") req/s"
+    echo "median unscraped $(bench_median "${PLAIN_RATES[@]}") req/s, median scraped $(bench_median "${SCRAPED_RATES[@]}") req/s"
     echo "ratio scraped/unscraped (median of the rounds): $RATIO; $VERDICT"
     for ((round = 1; round <= ROUNDS; round++)); do
         echo "round $round scraper: ${SCRAPES[round - 1]}"
@@ -163,17 +162,8 @@ RESULT="bench-results/metrics-$(date -u +%Y%m%dT%H%M%SZ).txt"
     echo "1-minute load average at the end: $(cut -d ' ' -f 1 /proc/loadavg)"
 } | tee "$RESULT"
 for ((round = 1; round <= ROUNDS; round++)); do
-    for label in "plain-$round" "scraped-$round"; do
-        {
-            echo
-            echo "---- raw wrk output: $label ----"
-            cat "$BENCH_WORKDIR/wrk-$label.txt"
-        } >>"$RESULT"
-    done
+    bench_append_raw "$RESULT" "plain-$round" "scraped-$round"
 done
 bench_log "written to $RESULT"
 
-for check in "${CHECKS[@]}"; do
-    [[ $check == *"failed=0 "* || $check == *"failed=0" ]] \
-        || bench_die "some responses were not tokens: $check"
-done
+bench_require_checks "tokens" "${CHECKS[@]}"

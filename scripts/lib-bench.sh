@@ -299,6 +299,37 @@ bench_ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
 }
 
+# bench_median N...: the median of the numbers.
+bench_median() {
+    printf '%s\n' "$@" | sort -g \
+        | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# bench_append_raw FILE LABEL...: appends the raw wrk output of each
+# bench_wrk LABEL to FILE.
+bench_append_raw() {
+    local file=$1 label
+    shift
+    for label in "$@"; do
+        {
+            echo
+            echo "---- raw wrk output: $label ----"
+            cat "$BENCH_WORKDIR/wrk-$label.txt"
+        } >>"$file"
+    done
+}
+
+# bench_require_checks WHAT CHECK...: dies unless every wrk script's check
+# line ("ok=N failed=0 ...") counted no failure; WHAT says what was expected.
+bench_require_checks() {
+    local what=$1 check
+    shift
+    for check in "$@"; do
+        [[ $check == *"failed=0 "* || $check == *"failed=0" ]] \
+            || bench_die "some responses were not $what: $check"
+    done
+}
+
 bench_mib() {
     awk -v kb="${1:-0}" 'BEGIN { printf "%.1f MiB\n", kb / 1024 }'
 }
