@@ -58,6 +58,72 @@ macro_rules! impl_oauth_store {
                 Ok(ids)
             }
 
+            /// Stores a group commit's batch on `conn`; see `commit_writes`.
+            async fn write_batch(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                writes: &[$crate::store::PendingWrite],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Committed>> {
+                use $crate::store::{Committed, PendingWrite};
+                let proofs: Vec<&$crate::store::ProofUse> = writes
+                    .iter()
+                    .filter_map(|write| match write {
+                        PendingWrite::ProvedToken(_, proof) | PendingWrite::Proof(proof) => Some(proof),
+                        PendingWrite::Code(_) | PendingWrite::Token(_) => None,
+                    })
+                    .collect();
+                let mut fresh = if proofs.is_empty() {
+                    Vec::new()
+                } else {
+                    Self::insert_proof_uses(&mut *conn, &proofs).await?
+                }
+                .into_iter();
+                let mut codes = Vec::new();
+                let mut tokens = Vec::new();
+                // `Err(token)`: a stored token, answered once its id is known.
+                let mut answers = Vec::with_capacity(writes.len());
+                for write in writes {
+                    answers.push(match write {
+                        PendingWrite::Code(code) => {
+                            codes.push(code);
+                            Ok(Committed::Code)
+                        }
+                        PendingWrite::Token(token) => {
+                            tokens.push(token);
+                            Err(token)
+                        }
+                        PendingWrite::ProvedToken(token, _) => {
+                            if fresh.next().unwrap_or(false) {
+                                tokens.push(token);
+                                Err(token)
+                            } else {
+                                Ok(Committed::ProofReplayed)
+                            }
+                        }
+                        PendingWrite::Proof(_) => Ok(if fresh.next().unwrap_or(false) {
+                            Committed::Proof
+                        } else {
+                            Committed::ProofReplayed
+                        }),
+                    });
+                }
+                Self::insert_codes(&mut *conn, &codes).await?;
+                let ids: std::collections::HashMap<String, i64> =
+                    Self::insert_tokens(&mut *conn, &tokens, None).await?.into_iter().collect();
+                answers
+                    .into_iter()
+                    .map(|answer| {
+                        answer.or_else(|token| {
+                            ids.get(&token.token_hash)
+                                .map(|id| Committed::Token(*id))
+                                .ok_or_else(|| {
+                                    sqlx::Error::Protocol("a stored token got no row id".into())
+                                        .into()
+                                })
+                        })
+                    })
+                    .collect()
+            }
+
             async fn insert_codes(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 codes: &[&$crate::store::NewCode],
@@ -436,69 +502,34 @@ macro_rules! impl_oauth_store {
                 &self,
                 writes: &[$crate::store::PendingWrite],
             ) -> $crate::store::StoreResult<Vec<$crate::store::Committed>> {
-                use $crate::store::{Committed, PendingWrite};
+                use $crate::store::PendingWrite;
                 // Rows of a batch belong to different requests and need not
-                // commit together: each multi-row INSERT is its own atomic,
-                // durable statement, one round trip per table.
-                let mut conn = self.pool.acquire().await?;
-                let proofs: Vec<&$crate::store::ProofUse> = writes
-                    .iter()
-                    .filter_map(|write| match write {
-                        PendingWrite::ProvedToken(_, proof) | PendingWrite::Proof(proof) => Some(proof),
-                        PendingWrite::Code(_) | PendingWrite::Token(_) => None,
-                    })
-                    .collect();
-                let mut fresh = if proofs.is_empty() {
-                    Vec::new()
-                } else {
-                    Self::insert_proof_uses(&mut conn, &proofs).await?
-                }
-                .into_iter();
-                let mut codes = Vec::new();
-                let mut tokens = Vec::new();
-                // `Err(token)`: a stored token, answered once its id is known.
-                let mut answers = Vec::with_capacity(writes.len());
+                // commit together: a batch of one table's rows is one
+                // multi-row INSERT, atomic and durable by itself. A batch
+                // that writes to more than one table (proof uses and the
+                // tokens they pay for) runs in one transaction instead, so
+                // that it waits for one durable commit, not one per table.
+                let mut tables = [false; 3];
                 for write in writes {
-                    answers.push(match write {
-                        PendingWrite::Code(code) => {
-                            codes.push(code);
-                            Ok(Committed::Code)
+                    match write {
+                        PendingWrite::Code(_) => tables[0] = true,
+                        PendingWrite::Token(_) => tables[1] = true,
+                        PendingWrite::ProvedToken(..) => {
+                            tables[1] = true;
+                            tables[2] = true;
                         }
-                        PendingWrite::Token(token) => {
-                            tokens.push(token);
-                            Err(token)
-                        }
-                        PendingWrite::ProvedToken(token, _) => {
-                            if fresh.next().unwrap_or(false) {
-                                tokens.push(token);
-                                Err(token)
-                            } else {
-                                Ok(Committed::ProofReplayed)
-                            }
-                        }
-                        PendingWrite::Proof(_) => Ok(if fresh.next().unwrap_or(false) {
-                            Committed::Proof
-                        } else {
-                            Committed::ProofReplayed
-                        }),
-                    });
+                        PendingWrite::Proof(_) => tables[2] = true,
+                    }
                 }
-                Self::insert_codes(&mut *conn, &codes).await?;
-                let ids: std::collections::HashMap<String, i64> =
-                    Self::insert_tokens(&mut *conn, &tokens, None).await?.into_iter().collect();
-                answers
-                    .into_iter()
-                    .map(|answer| {
-                        answer.or_else(|token| {
-                            ids.get(&token.token_hash)
-                                .map(|id| Committed::Token(*id))
-                                .ok_or_else(|| {
-                                    sqlx::Error::Protocol("a stored token got no row id".into())
-                                        .into()
-                                })
-                        })
-                    })
-                    .collect()
+                if tables.iter().filter(|t| **t).count() > 1 {
+                    let mut tx = self.begin_write().await?;
+                    let committed = Self::write_batch(&mut *tx, writes).await?;
+                    tx.commit().await?;
+                    Ok(committed)
+                } else {
+                    let mut conn = self.pool.acquire().await?;
+                    Self::write_batch(&mut *conn, writes).await
+                }
             }
 
             async fn insert_tokens_of_grant(
