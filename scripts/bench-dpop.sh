@@ -63,15 +63,6 @@ if [[ -z "${SKIP_MICRO:-}" ]]; then
     [[ -n "$MICRO" ]] || MICRO="(no DPoP lines in the bench output)"
 fi
 
-# seconds DURATION: 10s -> 10, 2m -> 120.
-seconds() {
-    case $1 in
-        *m) echo $((${1%m} * 60)) ;;
-        *s) echo "${1%s}" ;;
-        *) echo "$1" ;;
-    esac
-}
-
 # 2. Over HTTP.
 bench_ensure_postgres
 bench_recreate_db "$DB_NAME"
@@ -122,7 +113,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     CHECKS+=("$(bench_wrk_value "plain-$round" ok)")
 
     # Proofs for the DPoP run: this round's plain rate, with half again to spare.
-    count=$(awk -v r="$plain_rps" -v s="$(seconds "$DURATION")" 'BEGIN { printf "%d\n", r * s * 1.5 + 2000 }')
+    count=$(awk -v r="$plain_rps" -v s="$(bench_seconds "$DURATION")" 'BEGIN { printf "%d\n", r * s * 1.5 + 2000 }')
     bench_log "signing $count $ALG proofs"
     "$PROOF_TOOL" "$URL/oauth/token" "$count" "$ALG" >"$BENCH_WORKDIR/proofs.txt" \
         || bench_die "the proof generator failed"

@@ -295,6 +295,15 @@ bench_wrk_value() {
 }
 
 # bench_ratio A B: A / B with two decimals.
+# A wrk duration in seconds: 10s -> 10, 2m -> 120.
+bench_seconds() {
+    case $1 in
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
+
 bench_ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
 }

@@ -21,11 +21,13 @@ use super::client_auth::ClientAuthMethod;
 use super::clients::{Client, Clients, MAX_CLIENT_ID_LEN};
 use super::error::{OAuthError, OAuthResult};
 use super::tokens;
-use crate::crypto::{aead, sha256_hex};
+use crate::crypto::aead;
 use crate::identity::jwks::KeyError;
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::sites::Site;
+use crate::store::{Committed, NewToken, PendingWrite, ProofUse};
 use crate::throttle::{Attempt, ThrottleKey};
+use sha2::{Digest, Sha256};
 
 /// The client credentials a request carried (no `Debug`: it holds a secret).
 #[derive(Default)]
@@ -187,6 +189,37 @@ impl Refusal {
     }
 }
 
+/// A client assertion's `jti`, checked and not yet recorded as used. It is
+/// kept with the DPoP proofs' (`dpop_proofs`): a single-use JWT id per
+/// site and holder, here `client:<client_id>`, which no key thumbprint
+/// can equal (thumbprints are base64url, without `:`).
+#[derive(Debug, Clone)]
+pub struct UnspentJti(ProofUse);
+
+impl UnspentJti {
+    fn of(site: &Site, client: &Client, checked: &CheckedAssertion) -> Self {
+        Self(ProofUse {
+            site_id: site.id,
+            jkt: format!("client:{}", client.client_id),
+            jti_hash: Sha256::digest(checked.jti.as_bytes()).to_vec(),
+            expires_at: checked.expires_at,
+        })
+    }
+
+    /// The group-commit item that stores `token` if, and only if, this is
+    /// the assertion's first use; otherwise the write is
+    /// [`Committed::ProofReplayed`] and the request is answered with
+    /// [`Self::replayed`].
+    pub fn with_token(&self, token: NewToken) -> PendingWrite {
+        PendingWrite::ProvedToken(token, self.0.clone())
+    }
+
+    /// The answer to an assertion used before.
+    pub fn replayed() -> OAuthError {
+        Refusal::Assertion(AssertionError::Replayed).error()
+    }
+}
+
 impl Clients {
     /// Authenticates the client of a request to `endpoint` (see the
     /// module), then counts the request against the client's rate limit
@@ -205,16 +238,34 @@ impl Clients {
         presented: &PresentedClient<'_>,
         endpoint: Endpoint,
     ) -> OAuthResult<Arc<Client>> {
+        let (client, jti) = self.authenticate_unspent(site, presented, endpoint).await?;
+        if let Some(jti) = jti {
+            self.spend_jti(&jti).await?;
+        }
+        Ok(client)
+    }
+
+    /// [`Self::authenticate_at`], but the `jti` of a client assertion is
+    /// not recorded yet: the caller records it with the write the request
+    /// makes anyway ([`UnspentJti::with_token`]), or with
+    /// [`Self::spend_jti`] before it acts. Until then the assertion is
+    /// not known to be a first use.
+    pub async fn authenticate_unspent(
+        &self,
+        site: &Site,
+        presented: &PresentedClient<'_>,
+        endpoint: Endpoint,
+    ) -> OAuthResult<(Arc<Client>, Option<UnspentJti>)> {
         let credentials = presented.credentials()?;
-        let client = match self.find(site, &credentials.client_id).await? {
+        let verified = match self.find(site, &credentials.client_id).await? {
             None => Err(Refusal::Credentials),
             Some(client) => self
                 .verify(site, &client, &credentials, endpoint)
                 .await
-                .map(|()| client),
+                .map(|jti| (client, jti)),
         };
-        let client = match client {
-            Ok(client) => client,
+        let (client, jti) = match verified {
+            Ok(verified) => verified,
             Err(Refusal::Failed(e)) => return Err(e),
             Err(Refusal::Assertion(AssertionError::KeysUnavailable)) => {
                 // Not a guess at the client's keys: not counted.
@@ -233,7 +284,7 @@ impl Clients {
         {
             return Err(OAuthError::RateLimited(retry_after));
         }
-        Ok(client)
+        Ok((client, jti))
     }
 
     /// Whether the credentials prove `client`, by the method it registered.
@@ -243,15 +294,15 @@ impl Clients {
         client: &Client,
         credentials: &Credentials,
         endpoint: Endpoint,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Option<UnspentJti>, Refusal> {
         match (client.auth_method, &credentials.proof) {
             (ClientAuthMethod::ClientSecret, Proof::Secret(secret)) => {
                 let matches = client.secret_hash().is_some_and(|stored| {
                     tokens::client_secret_matches(site, &client.client_id, secret, stored)
                 });
-                matches.then_some(()).ok_or(Refusal::Credentials)
+                matches.then_some(None).ok_or(Refusal::Credentials)
             }
-            (ClientAuthMethod::None, Proof::None) => Ok(()),
+            (ClientAuthMethod::None, Proof::None) => Ok(None),
             (
                 ClientAuthMethod::ClientSecretJwt | ClientAuthMethod::PrivateKeyJwt,
                 Proof::Assertion(assertion),
@@ -260,7 +311,7 @@ impl Clients {
                     .check_assertion(site, client, assertion, endpoint)
                     .await
                     .map_err(Refusal::Assertion)?;
-                self.spend_jti(site, client, &checked).await
+                Ok(Some(UnspentJti::of(site, client, &checked)))
             }
             (ClientAuthMethod::None, _) => Err(Refusal::WrongMethod(
                 "this public client authenticates with its client_id alone (none)",
@@ -335,30 +386,27 @@ impl Clients {
         check(key.decoding_key())
     }
 
-    /// Records the assertion's `jti` in the shared store until it expires:
-    /// the second use, in any process, is refused.
-    async fn spend_jti(
-        &self,
-        site: &Site,
-        client: &Client,
-        checked: &CheckedAssertion,
-    ) -> Result<(), Refusal> {
-        let key = sha256_hex(
-            format!(
-                "client-assertion\n{}\n{}\n{}",
-                site.id, client.client_id, checked.jti
-            )
-            .as_bytes(),
-        );
-        match self
-            .store
-            .use_once(&key, checked.expires_at, self.clock.now())
-            .await
-        {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Refusal::Assertion(AssertionError::Replayed)),
-            // Without the record a replay cannot be told apart: refuse.
-            Err(e) => Err(Refusal::Failed(e.into())),
+    /// Records an assertion's `jti` as used, in the shared store until the
+    /// assertion expires: its second use, in any process, is refused
+    /// (`invalid_client`). Goes out with the group commit where requests
+    /// are served.
+    pub async fn spend_jti(&self, jti: &UnspentJti) -> OAuthResult<()> {
+        let first_use = match &self.jti_writer {
+            Some(writer) => {
+                writer.write(PendingWrite::Proof(jti.0.clone())).await? != Committed::ProofReplayed
+            }
+            None => self
+                .store
+                .record_proof_uses(std::slice::from_ref(&jti.0))
+                .await?
+                .first()
+                .copied()
+                .unwrap_or(false),
+        };
+        if first_use {
+            Ok(())
+        } else {
+            Err(UnspentJti::replayed())
         }
     }
 

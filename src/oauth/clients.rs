@@ -495,6 +495,9 @@ pub struct Clients {
     outbound_policy: OutboundPolicy,
     /// Fetches `jwks_uri`s; none where no request is served.
     outbound: Option<Outbound>,
+    /// Records the `jti` of client assertions with the group commit; none
+    /// where no request is served (then straight in the store).
+    pub(super) jti_writer: Option<crate::oauth::writer::GrantWriter>,
 }
 
 impl Clients {
@@ -512,6 +515,7 @@ impl Clients {
             master,
             outbound_policy,
             outbound: None,
+            jti_writer: None,
             store,
             cache,
             clock,

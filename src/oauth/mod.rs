@@ -89,11 +89,13 @@ impl OAuth {
         clock: SharedClock,
         signing: SigningKeys,
         metrics: &crate::metrics::Metrics,
-        clients: Clients,
+        mut clients: Clients,
     ) -> Self {
+        let writer = GrantWriter::spawn(store.clone(), metrics.grant_writer.clone());
+        clients.jti_writer = Some(writer.clone());
         Self {
             clients,
-            writer: GrantWriter::spawn(store.clone(), metrics.grant_writer.clone()),
+            writer,
             redeemer: Redeemer::spawn(store.clone(), metrics.redeemer.clone()),
             signing,
             throttle: Throttle::new(store.clone()),

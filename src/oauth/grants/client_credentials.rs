@@ -5,20 +5,72 @@
 
 use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
 use crate::oauth::OAuth;
+use crate::oauth::client_authentication::UnspentJti;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::Proof;
 use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::oauth::scopes::ScopeSet;
 use crate::sites::Site;
 use crate::store::{Committed, PendingWrite};
 
 impl OAuth {
+    /// `jti`: the request's client assertion, not recorded as used yet
+    /// (never together with a DPoP `proof`, whose use is recorded instead).
     pub(super) async fn client_credentials(
         &self,
         site: &Site,
         client: &Client,
         request: &TokenRequest,
         proof: Option<&Proof<'_>>,
+        jti: Option<&UnspentJti>,
     ) -> OAuthResult<TokenResponse> {
+        let scopes = match self.client_credentials_scopes(site, client, request).await {
+            Ok(scopes) => scopes,
+            Err(refused) => {
+                // A refused request still used up its assertion.
+                if let Some(jti) = jti {
+                    self.clients.spend_jti(jti).await?;
+                }
+                return Err(refused);
+            }
+        };
+        let now = self.clock.now();
+        let binding = Binding {
+            client,
+            user_id: None,
+            grant_id: None,
+            scopes,
+            access_jkt: proof.map(Proof::jkt),
+            refresh_jkt: None,
+        };
+        let minted = mint(site, &binding, None, now);
+        // A proof's or an assertion's use is stored with the token it pays
+        // for, in the same batch: the token is stored only if it is new.
+        let row = minted.access_row.clone();
+        let write = match (proof, jti) {
+            (Some(proof), _) => proof.with_token(row),
+            (None, Some(jti)) => jti.with_token(row),
+            (None, None) => PendingWrite::Token(row),
+        };
+        let committed = self.writer.write(write).await?;
+        if let Some(proof) = proof {
+            proof.settle(committed)?;
+        } else if jti.is_some() && committed == Committed::ProofReplayed {
+            return Err(UnspentJti::replayed());
+        }
+        if let Committed::Token(id) = committed {
+            self.remember_access(client, &minted.access_row, id);
+        }
+        Ok(respond(site, minted, scopes))
+    }
+
+    /// The scopes a client_credentials request gets, or why it gets none.
+    async fn client_credentials_scopes(
+        &self,
+        site: &Site,
+        client: &Client,
+        request: &TokenRequest,
+    ) -> OAuthResult<ScopeSet> {
         if !client.confidential {
             return Err(OAuthError::UnauthorizedClient(
                 "public clients cannot use client_credentials",
@@ -41,31 +93,6 @@ impl OAuth {
             }
             allowed = allowed.intersect(limits.registrable_scopes);
         }
-        let scopes = requested_scopes(request.scope.as_deref(), allowed)?;
-        let now = self.clock.now();
-        let binding = Binding {
-            client,
-            user_id: None,
-            grant_id: None,
-            scopes,
-            access_jkt: proof.map(Proof::jkt),
-            refresh_jkt: None,
-        };
-        let minted = mint(site, &binding, None, now);
-        // A proof's use is stored with the token it pays for, in the same
-        // batch: the token is stored only if the proof is new.
-        let row = minted.access_row.clone();
-        let write = match proof {
-            Some(proof) => proof.with_token(row),
-            None => PendingWrite::Token(row),
-        };
-        let committed = self.writer.write(write).await?;
-        if let Some(proof) = proof {
-            proof.settle(committed)?;
-        }
-        if let Committed::Token(id) = committed {
-            self.remember_access(client, &minted.access_row, id);
-        }
-        Ok(respond(site, minted, scopes))
+        requested_scopes(request.scope.as_deref(), allowed)
     }
 }

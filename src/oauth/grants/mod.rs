@@ -187,14 +187,32 @@ impl OAuth {
             client_assertion_type: request.client_assertion_type.as_deref(),
             client_assertion: request.client_assertion.as_deref(),
         };
-        let client = self
+        let (client, jti) = self
             .clients
-            .authenticate_at(site, &presented, Endpoint::Token)
+            .authenticate_unspent(site, &presented, Endpoint::Token)
             .await?;
+        let grant_type = request.grant_type.as_deref();
+        // A client assertion's `jti` is recorded as used before anything is
+        // done, but for client_credentials without DPoP, where it goes out
+        // in the one write the grant makes: with the token, which is stored
+        // only if the assertion was new.
+        let deferred_jti = match jti {
+            Some(jti)
+                if grant_type == Some("client_credentials")
+                    && proof.is_none()
+                    && !client.dpop_required =>
+            {
+                Some(jti)
+            }
+            Some(jti) => {
+                self.clients.spend_jti(&jti).await?;
+                None
+            }
+            None => None,
+        };
         if client.dpop_required && proof.is_none() {
             return Err(ProofError::Missing.into());
         }
-        let grant_type = request.grant_type.as_deref();
         if grant_type != Some("client_credentials")
             && let Some(proof) = proof
         {
@@ -206,7 +224,8 @@ impl OAuth {
             Some("authorization_code") => self.exchange_code(site, &client, request, jkt).await,
             Some("refresh_token") => self.refresh(site, &client, request, jkt).await,
             Some("client_credentials") => {
-                self.client_credentials(site, &client, request, proof).await
+                self.client_credentials(site, &client, request, proof, deferred_jti.as_ref())
+                    .await
             }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
                 self.poll_device_code(site, &client, request, jkt).await

@@ -206,3 +206,77 @@ async fn an_assertion_replayed_to_another_process_is_refused() {
     let description = refused(replayed).await;
     assert!(description.contains("jti"), "{description}");
 }
+
+#[tokio::test]
+async fn an_assertion_used_at_introspection_is_refused_at_the_token_endpoint() {
+    let app = spawn_app().await;
+    let key = Key::ec("k1");
+    let client_id = inline_client(&app, &key).await;
+    // `aud` the issuer: good at every endpoint, and still good only once.
+    let issuer = app
+        .state
+        .sites
+        .by_id(app.default_site_id())
+        .unwrap()
+        .issuer
+        .clone();
+    let assertion = key.sign(&with(claims(&app, &client_id), "aud", json!(issuer)));
+    let introspected = post_form(
+        &app,
+        "/oauth/introspect",
+        &[
+            ("token", "not-a-token"),
+            ("client_assertion_type", ASSERTION_TYPE),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await;
+    assert_eq!(introspected.status(), 200);
+    let description = refused(token_with(&app, &assertion).await).await;
+    assert!(description.contains("jti"), "{description}");
+}
+
+#[tokio::test]
+async fn a_client_credentials_request_refused_after_authentication_uses_up_its_assertion() {
+    let app = spawn_app().await;
+    let key = Key::ec("k1");
+    let client_id = inline_client(&app, &key).await;
+    let assertion = key.sign(&claims(&app, &client_id));
+    let first = post_form(
+        &app,
+        "/oauth/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "no-such-scope"),
+            ("client_assertion_type", ASSERTION_TYPE),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await;
+    assert_eq!(first.status(), 400);
+    let description = refused(token_with(&app, &assertion).await).await;
+    assert!(description.contains("jti"), "{description}");
+}
+
+#[tokio::test]
+async fn one_assertion_sent_many_times_at_once_gets_one_token() {
+    let app = spawn_app().await;
+    let key = Key::ec("k1");
+    let client_id = inline_client(&app, &key).await;
+    let assertion = key.sign(&claims(&app, &client_id));
+    let statuses = futures_util::future::join_all((0..8).map(|_| token_with(&app, &assertion)))
+        .await
+        .into_iter()
+        .map(|r| r.status().as_u16())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        7,
+        "{statuses:?}"
+    );
+}
