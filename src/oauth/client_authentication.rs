@@ -174,8 +174,6 @@ enum Refusal {
     /// The request used another method than the client registered.
     WrongMethod(&'static str),
     Assertion(AssertionError),
-    /// Not a refusal: something of ours failed (not counted).
-    Failed(OAuthError),
 }
 
 impl Refusal {
@@ -184,7 +182,6 @@ impl Refusal {
             Refusal::Credentials => "unknown client or wrong secret",
             Refusal::WrongMethod(message) => message,
             Refusal::Assertion(e) => e.description(),
-            Refusal::Failed(_) => "client authentication failed",
         })
     }
 }
@@ -266,7 +263,6 @@ impl Clients {
         };
         let (client, jti) = match verified {
             Ok(verified) => verified,
-            Err(Refusal::Failed(e)) => return Err(e),
             Err(Refusal::Assertion(AssertionError::KeysUnavailable)) => {
                 // Not a guess at the client's keys: not counted.
                 return Err(Refusal::Assertion(AssertionError::KeysUnavailable).error());

@@ -79,9 +79,10 @@ impl OAuth {
         self.writer.pending() + self.redeemer.pending()
     }
 
-    /// Starts the group-commit writer, so it must run inside the runtime.
-    /// `clients` is built by the caller, with its rate limits and the
-    /// outbound client that fetches client keys.
+    /// Starts the group-commit writers, so it must run inside the runtime
+    /// (the main one: see `store::group_commit_store`); they write through
+    /// `commit_store`. `clients` is built by the caller, with its rate
+    /// limits and the outbound client that fetches client keys.
     pub fn new(
         store: SharedStore,
         cache: Arc<OAuthCache>,
@@ -90,13 +91,14 @@ impl OAuth {
         signing: SigningKeys,
         metrics: &crate::metrics::Metrics,
         mut clients: Clients,
+        commit_store: SharedStore,
     ) -> Self {
-        let writer = GrantWriter::spawn(store.clone(), metrics.grant_writer.clone());
+        let writer = GrantWriter::spawn(commit_store.clone(), metrics.grant_writer.clone());
         clients.jti_writer = Some(writer.clone());
         Self {
             clients,
             writer,
-            redeemer: Redeemer::spawn(store.clone(), metrics.redeemer.clone()),
+            redeemer: Redeemer::spawn(commit_store, metrics.redeemer.clone()),
             signing,
             throttle: Throttle::new(store.clone()),
             issued_codes: Arc::default(),

@@ -41,6 +41,7 @@ mod one_time;
 #[macro_use]
 mod one_time_sql;
 mod postgres;
+mod postgres_batch;
 mod records;
 mod sqlite;
 mod unavailable;
@@ -270,6 +271,24 @@ pub async fn connect(
         Ok(Arc::new(
             SqliteStore::connect(database_url, acquire_timeout).await?,
         ))
+    }
+}
+
+/// The store the group-commit writers use: on Postgres one with its own
+/// connections (`PgStore::group_commit_store` says why); on SQLite `store`
+/// itself, which has the one writing connection there is.
+pub fn group_commit_store(
+    store: &SharedStore,
+    database_url: &str,
+    acquire_timeout: std::time::Duration,
+) -> anyhow::Result<SharedStore> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::group_commit_store(
+            database_url,
+            acquire_timeout,
+        )?))
+    } else {
+        Ok(store.clone())
     }
 }
 

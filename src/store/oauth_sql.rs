@@ -124,7 +124,7 @@ macro_rules! impl_oauth_store {
                     .collect()
             }
 
-            async fn insert_codes(
+            pub(super) async fn insert_codes(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 codes: &[&$crate::store::NewCode],
             ) -> $crate::store::StoreResult<()> {
@@ -503,6 +503,10 @@ macro_rules! impl_oauth_store {
                 writes: &[$crate::store::PendingWrite],
             ) -> $crate::store::StoreResult<Vec<$crate::store::Committed>> {
                 use $crate::store::PendingWrite;
+                // A backend may store batches with proof uses its own way.
+                if let Some(committed) = self.write_proved_batch(writes).await? {
+                    return Ok(committed);
+                }
                 // Rows of a batch belong to different requests and need not
                 // commit together: a batch of one table's rows is one
                 // multi-row INSERT, atomic and durable by itself. A batch
