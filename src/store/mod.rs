@@ -40,6 +40,9 @@ mod oauth_records;
 mod one_time;
 #[macro_use]
 mod one_time_sql;
+mod resource;
+#[macro_use]
+mod resource_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -68,6 +71,7 @@ pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use rate_window::RateLimitStore;
 pub use records::*;
+pub use resource::{NewResource, ResourceRecord, ResourceStore};
 pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
 };
@@ -218,6 +222,7 @@ pub trait Store:
     + SealedValueStore
     + DpopProofStore
     + AuditStore
+    + ResourceStore
     + Send
     + Sync
     + 'static

@@ -8,6 +8,7 @@ use crate::oauth::OAuth;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::Proof;
 use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::oauth::resources;
 use crate::sites::Site;
 use crate::store::{Committed, PendingWrite};
 
@@ -41,7 +42,17 @@ impl OAuth {
             }
             allowed = allowed.intersect(limits.registrable_scopes);
         }
+        let resource = self
+            .resolve_resource(site, request.resource.as_deref())
+            .await?;
+        // Without `scope`, a token for a resource carries what both allow.
+        if let Some(resource) = &resource
+            && request.scope.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            allowed = allowed.intersect(resource.scopes);
+        }
         let scopes = requested_scopes(request.scope.as_deref(), allowed)?;
+        resources::check_scopes(resource.as_ref(), scopes)?;
         let now = self.clock.now();
         let binding = Binding {
             client,
@@ -50,6 +61,7 @@ impl OAuth {
             scopes,
             access_jkt: proof.map(Proof::jkt),
             refresh_jkt: None,
+            resource: resource.as_ref(),
         };
         let minted = mint(site, &binding, None, now);
         // A proof's use is stored with the token it pays for, in the same
@@ -66,6 +78,6 @@ impl OAuth {
         if let Committed::Token(id) = committed {
             self.remember_access(client, &minted.access_row, id);
         }
-        Ok(respond(site, minted, scopes))
+        Ok(respond(site, minted, scopes, resource))
     }
 }
