@@ -11,6 +11,7 @@ pub mod identity;
 pub mod keys;
 pub mod legacy;
 pub mod registration;
+pub mod resources;
 pub mod sessions;
 pub mod sites;
 pub mod types;

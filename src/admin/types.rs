@@ -333,3 +333,26 @@ pub struct AuditQueryParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
+
+/// A registered resource (RFC 8707): an API the site's tokens may be for.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResourceView {
+    /// The resource indicator: an absolute URI without fragment, the `aud`
+    /// of its tokens.
+    pub uri: String,
+    /// The scopes a token for it may carry.
+    pub scopes: Vec<String>,
+    /// `opaque` or `jwt` (RFC 9068).
+    pub token_format: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewResourceRequest {
+    pub uri: String,
+    /// Space-separated scopes a token for it may carry.
+    pub scopes: String,
+    /// `opaque` (the default) or `jwt`.
+    pub token_format: Option<String>,
+}

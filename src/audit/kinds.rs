@@ -54,6 +54,8 @@ audit_kinds! {
     SessionRevoked => "session.revoked",
     GrantRevoked => "grant.revoked",
     RegistrationTokenIssued => "registration_token.issued",
+    ResourceAdded => "resource.added",
+    ResourceRemoved => "resource.removed",
 }
 
 impl std::fmt::Display for AuditKind {

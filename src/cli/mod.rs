@@ -14,6 +14,7 @@ mod master_key;
 mod output;
 mod rate_limits;
 mod registration;
+mod resource;
 mod serve;
 mod server_token;
 mod site;
@@ -69,6 +70,9 @@ enum Command {
     /// Manage the trusted identity providers of a site (token exchange).
     #[command(subcommand)]
     Idp(idp::IdpCommand),
+    /// Manage the resources (RFC 8707) a site issues access tokens for.
+    #[command(subcommand)]
+    Resource(resource::ResourceCommand),
     /// Manage the browser API tokens of a site.
     #[command(subcommand)]
     BrowserToken(browser_token::BrowserTokenCommand),
@@ -199,6 +203,11 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             idp::run(command, &cli_admin(&store, &settings), &out).await
+        }
+        Some(Command::Resource(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            resource::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::BrowserToken(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

@@ -13,6 +13,7 @@ use super::clients::{Client, GrantType};
 use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
+use super::resources::{self, ONE_RESOURCE, Resource};
 use super::scopes::{Scope, ScopeSet};
 use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
@@ -37,6 +38,13 @@ pub struct AuthorizationRequest {
     /// RFC 9449 section 10: the thumbprint of the DPoP key the code's
     /// tokens must be bound to.
     pub dpop_jkt: Option<String>,
+    /// RFC 8707: the one resource (audience) the code's tokens are for.
+    pub resource: Option<String>,
+    /// `resource` was given more than once (one audience per token), so
+    /// the request is refused once its redirect URI is known to be genuine.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub repeated_resource: bool,
 }
 
 /// What the authorization endpoint decided.
@@ -145,6 +153,8 @@ pub struct ValidatedRequest {
     pub auth_time: Option<i64>,
     /// RFC 9449 section 10: the DPoP key the code is bound to.
     pub dpop_jkt: Option<String>,
+    /// RFC 8707: the registered resource the code is for.
+    pub resource: Option<String>,
 }
 
 /// Nonces longer than this are refused rather than stored.
@@ -237,6 +247,24 @@ pub(super) fn check_parameters(
 }
 
 impl OAuth {
+    /// The one resource an authorization request names, registered and
+    /// allowing every scope asked for (RFC 8707 section 2).
+    pub(super) async fn check_resource(
+        &self,
+        site: &Site,
+        request: &AuthorizationRequest,
+        scopes: ScopeSet,
+    ) -> OAuthResult<Option<Resource>> {
+        if request.repeated_resource {
+            return Err(OAuthError::InvalidTarget(ONE_RESOURCE));
+        }
+        let resource = self
+            .resolve_resource(site, request.resource.as_deref())
+            .await?;
+        resources::check_scopes(resource.as_ref(), scopes)?;
+        Ok(resource)
+    }
+
     /// Validates the client and redirect URI; `Err` is what the user sees.
     async fn genuine_client(
         &self,
@@ -304,6 +332,11 @@ impl OAuth {
             Ok(checked) => checked,
             Err(e) => return refuse(e),
         };
+        let resource = match self.check_resource(site, request, scopes).await {
+            Ok(resource) => resource,
+            Err(e @ OAuthError::ServerError(_)) => return Err(e),
+            Err(e) => return refuse(e),
+        };
         let Some(user) = user else {
             return if prompt.none {
                 refuse(OAuthError::LoginRequired)
@@ -333,6 +366,7 @@ impl OAuth {
             nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt,
+            resource: resource.map(|r| r.uri),
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -399,6 +433,7 @@ impl OAuth {
             nonce: request.nonce.clone(),
             auth_time: request.auth_time,
             dpop_jkt: request.dpop_jkt.clone(),
+            resource: request.resource.clone(),
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };

@@ -30,6 +30,16 @@ pub struct CachedToken {
     pub revoked: bool,
     /// RFC 9449: the thumbprint of the key the token is bound to.
     pub jkt: Option<String>,
+    /// RFC 8707: the resource the token is for; `None`: the site's own API.
+    pub resource: Option<String>,
+}
+
+impl CachedToken {
+    /// Whether the token is for the site's own API (UserInfo, `/api`), not
+    /// for a registered resource elsewhere: a token has one audience.
+    pub fn is_for_own_api(&self) -> bool {
+        self.resource.is_none()
+    }
 }
 
 const MAX_ENTRIES: usize = 200_000;

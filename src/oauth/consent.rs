@@ -39,6 +39,8 @@ struct Sealed {
     nonce: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dpop_jkt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
 }
 
 pub struct ConsentToken;
@@ -56,6 +58,7 @@ impl ConsentToken {
             expires: now + CONSENT_TTL_SECS,
             nonce: request.nonce.clone(),
             dpop_jkt: request.dpop_jkt.clone(),
+            resource: request.resource.clone(),
         };
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
         let mac = site.oauth.consent_key.mac(body.as_bytes());
@@ -164,6 +167,7 @@ impl OAuth {
             nonce: sealed.nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt: sealed.dpop_jkt,
+            resource: sealed.resource,
         };
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,

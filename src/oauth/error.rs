@@ -20,6 +20,11 @@ pub enum OAuthError {
     UnsupportedGrantType,
     #[error("{0}")]
     InvalidScope(String),
+    /// RFC 8707 section 2: the `resource` is not one this server issues
+    /// tokens for, not an absolute URI without fragment, or not the one
+    /// granted.
+    #[error("{0}")]
+    InvalidTarget(&'static str),
     #[error("the resource owner denied the request")]
     AccessDenied,
     #[error("only response_type=code is supported")]
@@ -103,6 +108,7 @@ impl OAuthError {
             OAuthError::UnauthorizedClient(_) => "unauthorized_client",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
             OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::InvalidTarget(_) => "invalid_target",
             OAuthError::AccessDenied => "access_denied",
             OAuthError::UnsupportedResponseType => "unsupported_response_type",
             OAuthError::LoginRequired => "login_required",

@@ -37,6 +37,10 @@ pub struct Introspection {
     pub iat: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// The one audience of the token (RFC 8707): the resource it was
+    /// issued for, or the site's own API (the issuer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
     /// RFC 9449 section 6.2: the key a DPoP-bound token is bound to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
@@ -51,6 +55,7 @@ struct Facts {
     exp: i64,
     iat: i64,
     jkt: Option<String>,
+    resource: Option<String>,
 }
 
 impl OAuth {
@@ -98,6 +103,7 @@ impl OAuth {
             exp: Some(facts.exp),
             iat: Some(facts.iat),
             iss: Some(site.issuer.clone()),
+            aud: Some(jwt_access::audience(site, facts.resource.as_deref()).to_owned()),
             cnf: Confirmation::of(facts.jkt.as_deref()),
         })
     }
@@ -117,6 +123,7 @@ impl OAuth {
                 exp: t.expires_at,
                 iat: t.issued_at,
                 jkt: t.jkt.clone(),
+                resource: t.resource.clone(),
             }));
         }
         if !token.starts_with(tokens::REFRESH_PREFIX) || token.len() > tokens::MAX_LEN {
@@ -142,6 +149,7 @@ impl OAuth {
             exp: record.expires_at,
             iat: record.created_at,
             jkt: record.jkt,
+            resource: record.resource,
         }))
     }
 }

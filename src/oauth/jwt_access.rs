@@ -13,6 +13,7 @@ use super::grants::TokenResponse;
 use super::{OAuth, tokens};
 use crate::oauth::clients::Client;
 use crate::oauth::dpop::Confirmation;
+use crate::oauth::resources::TokenFormat;
 use crate::signing::SigningError;
 use crate::sites::Site;
 use crate::store::StoreError;
@@ -25,7 +26,8 @@ pub struct AccessTokenClaims {
     pub iss: String,
     /// The user, or the client itself for client credentials.
     pub sub: String,
-    /// The site's API: the issuer's origin.
+    /// The resource the token is for (RFC 8707), or the site's own API:
+    /// the issuer's origin.
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
@@ -36,6 +38,12 @@ pub struct AccessTokenClaims {
     /// RFC 9449 section 6.1: the key a DPoP-bound token is bound to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
+}
+
+/// The audience of a token for `resource`: the resource itself, or the
+/// site's own API (its issuer).
+pub fn audience<'a>(site: &'a Site, resource: Option<&'a str>) -> &'a str {
+    resource.unwrap_or(&site.issuer)
 }
 
 /// A compact JWS whose header is JSON (`eyJ`): never an opaque token.
@@ -57,7 +65,12 @@ impl OAuth {
         client: &Client,
         response: &mut TokenResponse,
     ) -> OAuthResult<()> {
-        if client.jwt_access_tokens {
+        // A resource's format decides; otherwise the client's setting.
+        let jwt = match &response.resource {
+            Some(resource) => resource.format == TokenFormat::Jwt,
+            None => client.jwt_access_tokens,
+        };
+        if jwt {
             let Some(issued) = self.find_access_token(site, &response.access_token).await? else {
                 return Err(OAuthError::ServerError(anyhow::anyhow!(
                     "an access token just issued cannot be found"
@@ -68,7 +81,7 @@ impl OAuth {
                 sub: issued
                     .user_id
                     .map_or_else(|| client.client_id.clone(), |id| id.to_string()),
-                aud: site.issuer.clone(),
+                aud: audience(site, issued.resource.as_deref()).to_owned(),
                 exp: issued.expires_at,
                 iat: issued.issued_at,
                 jti: tokens::hash_token(&response.access_token),
@@ -92,19 +105,20 @@ impl OAuth {
         Ok(())
     }
 
-    /// The stored hash a JWT access token wraps, if its signature, type,
-    /// issuer, audience and expiry check out.
+    /// The stored hash a JWT access token wraps and its audience, if its
+    /// signature, type, issuer and expiry check out. The caller holds the
+    /// audience against the stored token's resource.
     pub(crate) async fn verify_jwt_access_token(
         &self,
         site: &Site,
         value: &str,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<(String, String)>, StoreError> {
         match self
             .signing
-            .verify::<AccessTokenClaims>(site, TYP, value, Some(&site.issuer))
+            .verify::<AccessTokenClaims>(site, TYP, value, None)
             .await
         {
-            Ok(claims) => Ok(claims.map(|c| c.jti)),
+            Ok(claims) => Ok(claims.map(|c| (c.jti, c.aud))),
             Err(SigningError::Store(e)) => Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot check a JWT access token");

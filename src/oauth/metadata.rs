@@ -59,6 +59,9 @@ pub struct Metadata {
     /// RFC 9449 section 5.1: the algorithms DPoP proofs are checked with.
     pub dpop_signing_alg_values_supported: Vec<&'static str>,
     pub service_documentation: String,
+    /// RFC 9728 section 4: the resources tokens are issued for (RFC 8707
+    /// `resource`): the site's own API, then each registered resource.
+    pub protected_resources: Vec<String>,
 }
 
 pub fn metadata(site: &Site) -> Metadata {
@@ -93,5 +96,7 @@ pub fn metadata(site: &Site) -> Metadata {
         authorization_response_iss_parameter_supported: true,
         dpop_signing_alg_values_supported: dpop::signing_alg_names(),
         service_documentation: site.url("/developers"),
+        // Filled in by `OAuth::server_metadata`.
+        protected_resources: vec![site.issuer.clone()],
     }
 }

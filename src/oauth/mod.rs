@@ -24,8 +24,10 @@ pub mod jwt_access;
 pub mod metadata;
 pub mod par;
 pub mod pkce;
+pub mod protected_resource;
 pub mod public_key;
 pub mod registration;
+pub mod resources;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;
@@ -124,16 +126,16 @@ impl OAuth {
         value: &str,
     ) -> Result<Option<Arc<CachedToken>>, StoreError> {
         let now = self.clock.now();
-        let hash = if jwt_access::looks_like_jwt(value) {
+        let (hash, jwt_audience) = if jwt_access::looks_like_jwt(value) {
             match self.verify_jwt_access_token(site, value).await? {
-                Some(hash) => hash,
+                Some((hash, audience)) => (hash, Some(audience)),
                 None => return Ok(None),
             }
         } else {
             let Some(verified) = tokens::verify_access_token(site, value, now) else {
                 return Ok(None);
             };
-            verified.hash
+            (verified.hash, None)
         };
         let token = match self.cache.token(&hash) {
             Some(token) => token,
@@ -157,12 +159,17 @@ impl OAuth {
                     expires_at: record.expires_at,
                     revoked: record.revoked_at.is_some(),
                     jkt: record.jkt,
+                    resource: record.resource,
                 };
                 self.cache.put_token(hash, token.clone(), epoch);
                 Arc::new(token)
             }
         };
-        let live = token.site_id == site.id && !token.revoked && token.expires_at > now;
+        // A JWT says the audience the stored token was issued for.
+        let audience_holds = jwt_audience
+            .is_none_or(|aud| aud == jwt_access::audience(site, token.resource.as_deref()));
+        let live =
+            token.site_id == site.id && !token.revoked && token.expires_at > now && audience_holds;
         Ok(live.then_some(token))
     }
 }

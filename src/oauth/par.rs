@@ -98,7 +98,8 @@ impl OAuth {
         }
         // The same checks as the authorization endpoint, answered here as JSON.
         parse_prompt(request.prompt.as_deref())?;
-        check_parameters(&client, &request)?;
+        let (scopes, _) = check_parameters(&client, &request)?;
+        self.check_resource(site, &request, scopes).await?;
         let checked =
             serde_json::to_string(&request).map_err(|e| OAuthError::ServerError(e.into()))?;
         let now = self.clock.now();
@@ -178,6 +179,7 @@ impl OAuth {
     /// site's registration is closed. The same columns enforce both.
     pub async fn server_metadata(&self, site: &Site) -> OAuthResult<Metadata> {
         let mut document = metadata(site);
+        document.protected_resources = self.protected_resources(site).await?;
         document.require_pushed_authorization_requests =
             self.store.site_par_required(site.id).await?;
         if self.store.registration_policy(site.id).await? != "closed" {

@@ -32,7 +32,7 @@ impl OAuth {
             // An RFC 9068 JWT wraps a stored token: its `jti` is that
             // token's hash, trusted once the signature checks out.
             match self.verify_jwt_access_token(site, token).await? {
-                Some(hash) => hash,
+                Some((hash, _)) => hash,
                 None => return Ok(()),
             }
         } else {

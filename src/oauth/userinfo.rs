@@ -17,7 +17,11 @@ impl OAuth {
         dpop: &Dpop,
         presented: &Presentation<'_>,
     ) -> OAuthResult<UserClaims> {
-        let Some(token) = self.find_access_token(site, presented.token).await? else {
+        let Some(token) = self
+            .find_access_token(site, presented.token)
+            .await?
+            .filter(|t| t.is_for_own_api())
+        else {
             return Err(OAuthError::InvalidToken);
         };
         dpop.check_presentation(site, token.jkt.as_deref(), presented)

@@ -17,6 +17,7 @@ mod login;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;
+pub mod resource_challenge;
 mod static_files;
 pub mod unavailable;
 

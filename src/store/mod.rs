@@ -40,6 +40,9 @@ mod oauth_records;
 mod one_time;
 #[macro_use]
 mod one_time_sql;
+mod resource;
+#[macro_use]
+mod resource_sql;
 mod postgres;
 mod postgres_batch;
 mod records;
@@ -69,6 +72,7 @@ pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
 pub use postgres::PgStore;
 pub use rate_window::RateLimitStore;
 pub use records::*;
+pub use resource::{NewResource, ResourceRecord, ResourceStore};
 pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
 };
@@ -219,6 +223,7 @@ pub trait Store:
     + SealedValueStore
     + DpopProofStore
     + AuditStore
+    + ResourceStore
     + Send
     + Sync
     + 'static

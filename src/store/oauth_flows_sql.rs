@@ -131,8 +131,8 @@ macro_rules! impl_oauth_flows_store {
                     return Ok(None);
                 }
                 let grant_id = sqlx::query_scalar::<$db, i64>(
-                    "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at, resource) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(grant.site_id)
                 .bind(grant.client_pk)
@@ -140,6 +140,7 @@ macro_rules! impl_oauth_flows_store {
                 .bind(&grant.scopes)
                 .bind(grant.created_at)
                 .bind(grant.expires_at)
+                .bind(&grant.resource)
                 .fetch_one(&mut *tx)
                 .await?;
                 let tokens: Vec<&$crate::store::NewToken> = tokens.iter().collect();

@@ -130,6 +130,8 @@ pub struct CodeRecord {
     pub auth_time: Option<i64>,
     /// RFC 9449 section 10: the key the code's tokens must be bound to.
     pub dpop_jkt: Option<String>,
+    /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
+    pub resource: Option<String>,
 }
 
 impl From<NewCode> for CodeRecord {
@@ -149,6 +151,7 @@ impl From<NewCode> for CodeRecord {
             nonce: code.nonce,
             auth_time: code.auth_time,
             dpop_jkt: code.dpop_jkt,
+            resource: code.resource,
         }
     }
 }
@@ -165,6 +168,8 @@ pub struct NewCode {
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
     pub dpop_jkt: Option<String>,
+    /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
+    pub resource: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -175,6 +180,8 @@ pub struct NewGrant {
     pub client_pk: i64,
     pub user_id: Option<i64>,
     pub scopes: String,
+    /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
+    pub resource: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -211,6 +218,8 @@ pub struct TokenRecord {
     pub revoked_at: Option<i64>,
     /// RFC 9449: the thumbprint of the key the token is bound to.
     pub jkt: Option<String>,
+    /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
+    pub resource: Option<String>,
 }
 
 /// A token to store; `grant_id` is filled in by the store when the token is
@@ -228,6 +237,8 @@ pub struct NewToken {
     pub expires_at: i64,
     /// RFC 9449: DPoP-bound to the key with this thumbprint.
     pub jkt: Option<String>,
+    /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
+    pub resource: Option<String>,
 }
 
 /// One item for the group-commit writer.

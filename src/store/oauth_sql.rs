@@ -14,7 +14,7 @@ macro_rules! client_columns {
 macro_rules! code_columns {
     () => {
         "site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
-         consumed_at, grant_id, nonce, auth_time, dpop_jkt"
+         consumed_at, grant_id, nonce, auth_time, dpop_jkt, resource"
     };
 }
 
@@ -33,7 +33,7 @@ macro_rules! impl_oauth_store {
                 for chunk in tokens.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
-                         scopes, created_at, expires_at, jkt) ",
+                         scopes, created_at, expires_at, jkt, resource) ",
                     );
                     insert.push_values(chunk, |mut row, t| {
                         row.push_bind(t.site_id)
@@ -45,7 +45,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(t.scopes.clone())
                             .push_bind(t.created_at)
                             .push_bind(t.expires_at)
-                            .push_bind(t.jkt.clone());
+                            .push_bind(t.jkt.clone())
+                            .push_bind(t.resource.clone());
                     });
                     insert.push(" RETURNING token_hash, id");
                     ids.extend(
@@ -131,7 +132,7 @@ macro_rules! impl_oauth_store {
                 for chunk in codes.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_codes (site_id, code_hash, client_pk, user_id, redirect_uri, scopes, \
-                         code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt) ",
+                         code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt, resource) ",
                     );
                     insert.push_values(chunk, |mut row, c| {
                         row.push_bind(c.site_id)
@@ -145,7 +146,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(c.auth_time)
                             .push_bind(c.created_at)
                             .push_bind(c.expires_at)
-                            .push_bind(c.dpop_jkt.clone());
+                            .push_bind(c.dpop_jkt.clone())
+                            .push_bind(c.resource.clone());
                     });
                     insert.build().execute(&mut *conn).await?;
                 }
@@ -621,7 +623,7 @@ macro_rules! impl_oauth_store {
             ) -> $crate::store::StoreResult<Option<$crate::store::TokenRecord>> {
                 Ok(sqlx::query_as::<$db, $crate::store::TokenRecord>(
                     "SELECT t.id, t.site_id, t.kind, t.client_pk, c.client_id, t.user_id, t.grant_id, t.scopes, \
-                     t.created_at, t.expires_at, t.rotated_at, t.revoked_at, t.jkt \
+                     t.created_at, t.expires_at, t.rotated_at, t.revoked_at, t.jkt, t.resource \
                      FROM oauth_tokens t JOIN oauth_clients c ON c.id = t.client_pk \
                      WHERE t.site_id = $1 AND t.token_hash = $2",
                 )

@@ -70,6 +70,7 @@ impl PgStore {
         let (mut grant_scopes, mut created, mut expires) = (Vec::new(), Vec::new(), Vec::new());
         let (mut token_claim, mut token_hashes, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
         let (mut token_scopes, mut token_expires, mut jkts) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut grant_resources, mut token_resources) = (Vec::new(), Vec::new());
         for (n, claim) in (1_i64..).zip(claims) {
             code_hashes.push(claim.code_hash.as_str());
             sites.push(claim.grant.site_id);
@@ -78,6 +79,7 @@ impl PgStore {
             grant_scopes.push(claim.grant.scopes.as_str());
             created.push(claim.grant.created_at);
             expires.push(claim.grant.expires_at);
+            grant_resources.push(claim.grant.resource.as_deref());
             for token in &claim.tokens {
                 token_claim.push(n);
                 token_hashes.push(token.token_hash.as_str());
@@ -85,13 +87,14 @@ impl PgStore {
                 token_scopes.push(token.scopes.as_str());
                 token_expires.push(token.expires_at);
                 jkts.push(token.jkt.as_deref());
+                token_resources.push(token.resource.as_deref());
             }
         }
         let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, String, i64)>(
             "WITH claim AS ( \
                  SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], \
-                                      $5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY \
-                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, n) \
+                                      $5::text[], $6::bigint[], $7::bigint[], $14::text[]) WITH ORDINALITY \
+                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, resource, n) \
              ), claimed AS ( \
                  UPDATE oauth_codes o \
                  SET consumed_at = c.created_at, \
@@ -100,18 +103,18 @@ impl PgStore {
                  WHERE o.site_id = c.site_id AND o.code_hash = c.code_hash AND o.consumed_at IS NULL \
                  RETURNING c.n, o.grant_id \
              ), new_grants AS ( \
-                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at \
+                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at, resource) \
+                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at, c.resource \
                  FROM claimed d JOIN claim c ON c.n = d.n \
                  RETURNING id \
              ), new_tokens AS ( \
                  INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
-                                           scopes, created_at, expires_at, jkt) \
+                                           scopes, created_at, expires_at, jkt, resource) \
                  SELECT c.site_id, t.token_hash, t.kind, c.client_pk, c.user_id, d.grant_id, \
-                        t.scopes, c.created_at, t.expires_at, t.jkt \
+                        t.scopes, c.created_at, t.expires_at, t.jkt, t.resource \
                  FROM UNNEST($8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[], \
-                             $13::text[]) \
-                     AS t (n, token_hash, kind, scopes, expires_at, jkt) \
+                             $13::text[], $15::text[]) \
+                     AS t (n, token_hash, kind, scopes, expires_at, jkt, resource) \
                  JOIN claimed d ON d.n = t.n \
                  JOIN claim c ON c.n = t.n \
                  RETURNING grant_id, token_hash, id \
@@ -132,6 +135,8 @@ impl PgStore {
         .bind(&token_scopes)
         .bind(&token_expires)
         .bind(&jkts)
+        .bind(&grant_resources)
+        .bind(&token_resources)
         .fetch_all(&self.pool)
         .await?;
         let mut redeemed: Vec<Option<Redeemed>> = vec![None; claims.len()];
@@ -170,6 +175,7 @@ impl_rate_limit_store!(PgStore, sqlx::Postgres);
 impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 impl_audit_store!(PgStore, sqlx::Postgres);
+impl_resource_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

@@ -86,14 +86,14 @@ impl PgStore {
                      ON f.site_id = u.site_id AND f.jkt = u.jkt AND f.jti_hash = u.jti_hash \
              ), stored AS ( \
                  INSERT INTO oauth_tokens (site_id, token_hash, kind, client_pk, user_id, grant_id, \
-                                           scopes, created_at, expires_at, jkt) \
+                                           scopes, created_at, expires_at, jkt, resource) \
                  SELECT t.site_id, t.token_hash, t.kind, t.client_pk, t.user_id, t.grant_id, \
-                        t.scopes, t.created_at, t.expires_at, t.jkt \
+                        t.scopes, t.created_at, t.expires_at, t.jkt, t.resource \
                  FROM UNNEST($5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], \
                              $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], \
-                             $15::bigint[]) \
+                             $15::text[], $16::bigint[]) \
                      AS t (site_id, token_hash, kind, client_pk, user_id, grant_id, scopes, \
-                           created_at, expires_at, jkt, proof) \
+                           created_at, expires_at, jkt, resource, proof) \
                  WHERE t.proof IS NULL OR t.proof IN (SELECT n FROM accepted) \
                  RETURNING token_hash, id \
              ) \
@@ -114,6 +114,7 @@ impl PgStore {
         .bind(&tokens.created)
         .bind(&tokens.expires)
         .bind(&tokens.jkts)
+        .bind(&tokens.resources)
         .bind(&tokens.proofs)
         .fetch_all(self.pool())
         .await?;
@@ -191,6 +192,7 @@ struct TokenArrays<'a> {
     created: Vec<i64>,
     expires: Vec<i64>,
     jkts: Vec<Option<&'a str>>,
+    resources: Vec<Option<&'a str>>,
     proofs: Vec<Option<i64>>,
 }
 
@@ -206,6 +208,7 @@ impl<'a> TokenArrays<'a> {
         self.created.push(token.created_at);
         self.expires.push(token.expires_at);
         self.jkts.push(token.jkt.as_deref());
+        self.resources.push(token.resource.as_deref());
         self.proofs.push(proof);
     }
 }

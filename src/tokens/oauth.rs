@@ -20,7 +20,13 @@ pub async fn recognise(
     scheme: Scheme,
     presented: &Presented<'_>,
 ) -> Result<ApiCaller, RecogniseError> {
-    let Some(token) = state.oauth.find_access_token(&site, value).await? else {
+    // A token for another resource (RFC 8707) is not for this API.
+    let Some(token) = state
+        .oauth
+        .find_access_token(&site, value)
+        .await?
+        .filter(|t| t.is_for_own_api())
+    else {
         return Err(RecogniseError::InvalidToken);
     };
     state

@@ -205,7 +205,11 @@ async fn userinfo_answers_for_an_openid_access_token_only() {
     assert_eq!(missing.status(), 401);
     assert_eq!(
         missing.headers()["www-authenticate"],
-        r#"Bearer realm="tessera""#
+        format!(
+            r#"Bearer realm="tessera", resource_metadata="{}/.well-known/oauth-protected-resource""#,
+            app.address
+        )
+        .as_str()
     );
 
     let forged = http

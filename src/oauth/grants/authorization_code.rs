@@ -10,6 +10,7 @@ use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::pkce::{CodeChallenge, CodeVerifier};
+use crate::oauth::resources::Resource;
 use crate::oauth::scopes::{Scope, ScopeSet};
 use crate::oauth::{OAuth, tokens};
 use crate::sites::Site;
@@ -62,15 +63,18 @@ impl OAuth {
             .await?;
             return Err(invalid);
         }
-        if let Err(refusal) = self
+        let resource = match self
             .check_code(site, client, request, verifier, proof, &record, now)
             .await
         {
-            if self.store.burn_code(site.id, &code_hash, now).await? {
-                tracing::info!(site = %site.slug, client_id = %client.client_id, "failed code redemption; the code is spent");
+            Ok(resource) => resource,
+            Err(refusal) => {
+                if self.store.burn_code(site.id, &code_hash, now).await? {
+                    tracing::info!(site = %site.slug, client_id = %client.client_id, "failed code redemption; the code is spent");
+                }
+                return Err(refusal);
             }
-            return Err(refusal);
-        }
+        };
         let scopes = ScopeSet::from_stored(&record.scopes);
         let binding = Binding {
             client,
@@ -79,6 +83,7 @@ impl OAuth {
             scopes,
             access_jkt: proof,
             refresh_jkt: refresh_binding(client, proof),
+            resource: resource.as_ref(),
         };
         let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
         let mut minted = mint(site, &binding, refresh_scopes, now);
@@ -91,6 +96,7 @@ impl OAuth {
             scopes: scopes.to_string(),
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,
+            resource: record.resource.clone(),
         };
         let claim = CodeClaim {
             code_hash: code_hash.clone(),
@@ -104,7 +110,7 @@ impl OAuth {
             }) => {
                 minted.access_row.grant_id = Some(grant_id);
                 self.remember_issued(client, &minted.access_row, &token_ids);
-                let mut response = respond(site, minted, scopes);
+                let mut response = respond(site, minted, scopes, resource);
                 if scopes.contains(Scope::Openid) {
                     response.pending_id_token = Some(record);
                 }
@@ -126,7 +132,8 @@ impl OAuth {
         }
     }
 
-    /// Everything a found, unused code must match. Any `Err` burns the code.
+    /// Everything a found, unused code must match. Any `Err` burns the
+    /// code. `Ok`: the resource the code was issued for (RFC 8707).
     #[allow(clippy::too_many_arguments)]
     async fn check_code(
         &self,
@@ -137,7 +144,7 @@ impl OAuth {
         proof: Option<&Jkt>,
         record: &CodeRecord,
         now: i64,
-    ) -> OAuthResult<()> {
+    ) -> OAuthResult<Option<Resource>> {
         let invalid = OAuthError::InvalidGrant("the code is invalid, expired or was already used");
         if record.expires_at <= now || record.client_pk != client.pk {
             return Err(invalid);
@@ -166,8 +173,15 @@ impl OAuth {
             ));
         }
         match self.users.cached(site.id, record.user_id).await? {
-            Some(user) if !user.disabled => Ok(()),
-            _ => Err(invalid),
+            Some(user) if !user.disabled => {}
+            _ => return Err(invalid),
         }
+        // A `resource` here must be the one authorized (RFC 8707 2.2).
+        self.granted_resource(
+            site,
+            request.resource.as_deref(),
+            record.resource.as_deref(),
+        )
+        .await
     }
 }

@@ -9,6 +9,7 @@ use crate::oauth::client_authentication::UnspentJti;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::Proof;
 use crate::oauth::error::{OAuthError, OAuthResult};
+use crate::oauth::resources::{self, Resource};
 use crate::oauth::scopes::ScopeSet;
 use crate::sites::Site;
 use crate::store::{Committed, PendingWrite};
@@ -24,8 +25,8 @@ impl OAuth {
         proof: Option<&Proof<'_>>,
         jti: Option<&UnspentJti>,
     ) -> OAuthResult<TokenResponse> {
-        let scopes = match self.client_credentials_scopes(site, client, request).await {
-            Ok(scopes) => scopes,
+        let (scopes, resource) = match self.client_credentials_scopes(site, client, request).await {
+            Ok(granted) => granted,
             Err(refused) => {
                 // A refused request still used up its assertion.
                 if let Some(jti) = jti {
@@ -42,6 +43,7 @@ impl OAuth {
             scopes,
             access_jkt: proof.map(Proof::jkt),
             refresh_jkt: None,
+            resource: resource.as_ref(),
         };
         let minted = mint(site, &binding, None, now);
         // A proof's or an assertion's use is stored with the token it pays
@@ -61,16 +63,17 @@ impl OAuth {
         if let Committed::Token(id) = committed {
             self.remember_access(client, &minted.access_row, id);
         }
-        Ok(respond(site, minted, scopes))
+        Ok(respond(site, minted, scopes, resource))
     }
 
-    /// The scopes a client_credentials request gets, or why it gets none.
+    /// The scopes a client_credentials request gets and the resource its
+    /// token is for, or why it gets none.
     async fn client_credentials_scopes(
         &self,
         site: &Site,
         client: &Client,
         request: &TokenRequest,
-    ) -> OAuthResult<ScopeSet> {
+    ) -> OAuthResult<(ScopeSet, Option<Resource>)> {
         if !client.confidential {
             return Err(OAuthError::UnauthorizedClient(
                 "public clients cannot use client_credentials",
@@ -93,6 +96,17 @@ impl OAuth {
             }
             allowed = allowed.intersect(limits.registrable_scopes);
         }
-        requested_scopes(request.scope.as_deref(), allowed)
+        let resource = self
+            .resolve_resource(site, request.resource.as_deref())
+            .await?;
+        // Without `scope`, a token for a resource carries what both allow.
+        if let Some(resource) = &resource
+            && request.scope.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            allowed = allowed.intersect(resource.scopes);
+        }
+        let scopes = requested_scopes(request.scope.as_deref(), allowed)?;
+        resources::check_scopes(resource.as_ref(), scopes)?;
+        Ok((scopes, resource))
     }
 }

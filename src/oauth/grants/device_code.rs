@@ -86,6 +86,7 @@ impl OAuth {
             scopes,
             access_jkt: proof,
             refresh_jkt: refresh_binding(client, proof),
+            resource: None,
         };
         let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
         let mut minted = mint(site, &binding, refresh_scopes, now);
@@ -98,6 +99,7 @@ impl OAuth {
             scopes: scopes.to_string(),
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,
+            resource: None,
         };
         let Some((grant_id, token_ids)) = self
             .store
@@ -109,6 +111,6 @@ impl OAuth {
         minted.access_row.grant_id = Some(grant_id);
         self.remember_issued(client, &minted.access_row, &token_ids);
         tracing::info!(site = %site.slug, client_id = %client.client_id, "device code redeemed");
-        Ok(respond(site, minted, scopes))
+        Ok(respond(site, minted, scopes, None))
     }
 }

@@ -16,6 +16,7 @@ use super::client_authentication::PresentedClient;
 use super::clients::{Client, GrantType};
 use super::dpop::{self, Jkt, Proof, ProofError};
 use super::error::{OAuthError, OAuthResult};
+use super::resources::Resource;
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
 use crate::sites::Site;
@@ -42,6 +43,8 @@ pub struct TokenRequest {
     pub subject_token_type: Option<String>,
     pub requested_token_type: Option<String>,
     pub actor_token: Option<String>,
+    /// RFC 8707: the one resource the access token is for.
+    pub resource: Option<String>,
 }
 
 /// RFC 6749 section 5.1.
@@ -61,6 +64,11 @@ pub struct TokenResponse {
     #[serde(skip)]
     #[schema(ignore)]
     pub(crate) pending_id_token: Option<crate::store::CodeRecord>,
+    /// RFC 8707: the resource the access token is for, whose format
+    /// decides between the opaque and the JWT form.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub(crate) resource: Option<Resource>,
 }
 
 impl std::fmt::Debug for TokenResponse {
@@ -116,6 +124,8 @@ struct Binding<'a> {
     /// request's proof), and the one a refresh token is bound to.
     access_jkt: Option<&'a Jkt>,
     refresh_jkt: Option<&'a Jkt>,
+    /// RFC 8707: the audience of both tokens; `None`: the site's own API.
+    resource: Option<&'a Resource>,
 }
 
 /// RFC 9449 section 5: a public client's refresh tokens are bound to the
@@ -141,6 +151,7 @@ fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, no
                 created_at: now,
                 expires_at,
                 jkt: jkt.map(|j| j.as_str().to_owned()),
+                resource: binding.resource.map(|r| r.uri.clone()),
             }
         };
     let access_row = row(
@@ -228,6 +239,11 @@ impl OAuth {
                     .await
             }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
+                if request.resource.is_some() {
+                    return Err(OAuthError::InvalidTarget(
+                        "resource is not supported with the device code grant",
+                    ));
+                }
                 self.poll_device_code(site, &client, request, jkt).await
             }
             Some(_) => Err(OAuthError::UnsupportedGrantType),
@@ -266,6 +282,7 @@ impl OAuth {
                 expires_at: row.expires_at,
                 revoked: false,
                 jkt: row.jkt.clone(),
+                resource: row.resource.clone(),
             },
             epoch,
         );
@@ -320,7 +337,12 @@ impl OAuth {
     }
 }
 
-fn respond(site: &Site, minted: Minted, scopes: ScopeSet) -> TokenResponse {
+fn respond(
+    site: &Site,
+    minted: Minted,
+    scopes: ScopeSet,
+    resource: Option<Resource>,
+) -> TokenResponse {
     let bound = minted.access_row.jkt.is_some();
     TokenResponse {
         expires_in: access_ttl(site, scopes),
@@ -331,5 +353,6 @@ fn respond(site: &Site, minted: Minted, scopes: ScopeSet) -> TokenResponse {
         scope: scopes.to_string(),
         id_token: None,
         pending_id_token: None,
+        resource,
     }
 }

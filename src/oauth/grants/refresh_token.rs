@@ -66,6 +66,14 @@ impl OAuth {
         };
         let granted = ScopeSet::from_stored(&record.scopes);
         let scopes = requested_scopes(request.scope.as_deref(), granted)?;
+        // RFC 8707: the granted resource, named or implied; never another.
+        let resource = self
+            .granted_resource(
+                site,
+                request.resource.as_deref(),
+                record.resource.as_deref(),
+            )
+            .await?;
         let Some(user_id) = record.user_id else {
             return Err(invalid);
         };
@@ -96,6 +104,7 @@ impl OAuth {
             scopes,
             access_jkt: proof,
             refresh_jkt: refresh_jkt.as_ref(),
+            resource: resource.as_ref(),
         };
         // The new refresh token keeps the original grant's scopes, so a
         // narrowed request does not narrow later ones.
@@ -129,6 +138,6 @@ impl OAuth {
             }
         };
         self.remember_issued(client, &minted.access_row, &ids);
-        Ok(respond(site, minted, scopes))
+        Ok(respond(site, minted, scopes, resource))
     }
 }

@@ -10,6 +10,7 @@ mod access;
 mod audit;
 mod clients;
 mod registration;
+mod resources;
 mod sites;
 mod users;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ApiConfig) {
     clients::configure(cfg);
     access::configure(cfg);
     registration::configure(cfg);
+    resources::configure(cfg);
     audit::configure(cfg);
 }
 

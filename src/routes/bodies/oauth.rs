@@ -82,6 +82,16 @@ fn refused(unread: &Unread, wanted: &str) -> OAuthError {
 }
 
 fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, OAuthError> {
+    // RFC 8707 section 2: a token has one audience here, so a second
+    // `resource` is `invalid_target`, not just a repeated parameter.
+    let resources = url::form_urlencoded::parse(body)
+        .filter(|(name, _)| name == "resource")
+        .count();
+    if resources > 1 {
+        return Err(OAuthError::InvalidTarget(
+            crate::oauth::resources::ONE_RESOURCE,
+        ));
+    }
     check_parameters(body).map_err(OAuthError::invalid_request)?;
     // Checked above, serde_urlencoded's lenient decoding reads the same
     // parameters; what it still refuses is a value of the wrong type.

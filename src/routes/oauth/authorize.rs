@@ -133,14 +133,42 @@ fn respond(
     }
 }
 
+/// The query of an authorization request. `resource` may come more than
+/// once here: the request is refused with `invalid_target` (one audience
+/// per token) once its redirect URI is known to be genuine, so the first
+/// is kept and the repetition noted. `None`: the query cannot be read.
+fn authorization_request(query: &str) -> Option<AuthorizationRequest> {
+    let mut resources = 0;
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .filter(|(name, _)| {
+            if name == "resource" {
+                resources += 1;
+            }
+            name != "resource" || resources == 1
+        })
+        .collect();
+    let encoded = serde_urlencoded::to_string(&pairs).ok()?;
+    let mut request: AuthorizationRequest = serde_urlencoded::from_str(&encoded).ok()?;
+    request.repeated_resource = resources > 1;
+    Some(request)
+}
+
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/oauth/authorize")]
 async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
     browser: BrowserSession,
-    query: web::Query<AuthorizationRequest>,
 ) -> HttpResponse {
+    let Some(query) = authorization_request(req.query_string()) else {
+        return error_page(
+            &browser,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The application sent you here with a request that cannot be read.".into(),
+        );
+    };
     let outcome = state
         .oauth
         .authorize(

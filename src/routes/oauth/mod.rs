@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut ApiConfig) {
 pub struct OAuthErrorBody<'a> {
     /// `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`,
+    /// `invalid_target`,
     /// `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`,
     /// `authorization_pending`, `slow_down`, `expired_token`,
     /// `access_denied`, `temporarily_unavailable`, `invalid_redirect_uri`,

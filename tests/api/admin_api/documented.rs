@@ -169,8 +169,8 @@ async fn every_admin_operation_is_described_with_the_credentials_and_errors_it_r
         }
     }
     // Sites, users, sessions, grants, clients, registration tokens, identity
-    // providers, keys, legacy credentials and the audit log.
-    assert_eq!(operations, 28);
+    // providers, keys, legacy credentials, the audit log and resources.
+    assert_eq!(operations, 31);
     let tags = document["tags"].as_array().unwrap();
     assert!(tags.iter().any(|t| t["name"] == "admin"));
 }
@@ -208,6 +208,31 @@ async fn admin_answers_match_the_schemas_documented_for_them() {
         )
         .await;
     assert_eq!(status, 400);
+
+    // Resources (RFC 8707): registered, refused, listed, removed, missing.
+    let resource =
+        json!({"uri": "https://mcp.example.com/", "scopes": "profile", "token_format": "jwt"});
+    let resources = "/api/admin/resources";
+    let (status, _) = api
+        .call(Method::POST, resources, resources, Some(resource))
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            resources,
+            resources,
+            Some(json!({"uri": "relative", "scopes": "profile"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (_, listed) = api.call(Method::GET, resources, resources, None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let one = "/api/admin/resources?uri=https%3A%2F%2Fmcp.example.com%2F";
+    let (status, _) = api.call(Method::DELETE, resources, one, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = api.call(Method::DELETE, resources, one, None).await;
+    assert_eq!(status, 404);
 
     // Users, with a generated password, a conflict and a missing one.
     let new_user = json!({"username": "dora", "email": "dora@example.com"});

@@ -8,6 +8,7 @@ mod codes;
 mod flow;
 mod metadata;
 mod refresh;
+mod resources;
 mod revocation;
 pub mod support;
 mod token_endpoint;
