@@ -145,6 +145,8 @@ pub struct ValidatedRequest {
     pub auth_time: Option<i64>,
     /// RFC 9449 section 10: the DPoP key the code is bound to.
     pub dpop_jkt: Option<String>,
+    /// The sign-in session the request was approved in (`sid`).
+    pub session_id: Option<i64>,
 }
 
 /// Nonces longer than this are refused rather than stored.
@@ -333,6 +335,7 @@ impl OAuth {
             nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt,
+            session_id,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -399,6 +402,7 @@ impl OAuth {
             nonce: request.nonce.clone(),
             auth_time: request.auth_time,
             dpop_jkt: request.dpop_jkt.clone(),
+            session_id: request.session_id,
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };

@@ -164,6 +164,7 @@ impl OAuth {
             nonce: sealed.nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt: sealed.dpop_jkt,
+            session_id,
         };
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,

@@ -64,6 +64,7 @@ mod tests {
             nonce: None,
             auth_time: None,
             dpop_jkt: None,
+            session_id: None,
             created_at: expires_at - 60,
             expires_at,
         }

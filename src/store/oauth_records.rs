@@ -46,6 +46,16 @@ pub struct ClientRecord {
     /// client_secret_jwt: the secret sealed under the master key.
     #[sqlx(default)]
     pub sealed_secret: Option<String>,
+    /// RP-Initiated Logout: where the browser may go after logout, one
+    /// URI per line (migration 0018).
+    #[sqlx(default)]
+    pub post_logout_redirect_uris: String,
+    /// Back-Channel Logout: where logout tokens are POSTed.
+    #[sqlx(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid`.
+    #[sqlx(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -130,6 +140,9 @@ pub struct CodeRecord {
     pub auth_time: Option<i64>,
     /// RFC 9449 section 10: the key the code's tokens must be bound to.
     pub dpop_jkt: Option<String>,
+    /// The sign-in session the code was issued in (migration 0018).
+    #[sqlx(default)]
+    pub session_id: Option<i64>,
 }
 
 impl From<NewCode> for CodeRecord {
@@ -149,6 +162,7 @@ impl From<NewCode> for CodeRecord {
             nonce: code.nonce,
             auth_time: code.auth_time,
             dpop_jkt: code.dpop_jkt,
+            session_id: code.session_id,
         }
     }
 }
@@ -165,6 +179,8 @@ pub struct NewCode {
     pub nonce: Option<String>,
     pub auth_time: Option<i64>,
     pub dpop_jkt: Option<String>,
+    /// The sign-in session the code is issued in (`sid` of its ID token).
+    pub session_id: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -174,6 +190,8 @@ pub struct NewGrant {
     pub site_id: i64,
     pub client_pk: i64,
     pub user_id: Option<i64>,
+    /// The sign-in session the grant was made in (authorization codes).
+    pub session_id: Option<i64>,
     pub scopes: String,
     pub created_at: i64,
     pub expires_at: i64,

@@ -51,6 +51,7 @@ impl PgStore {
         let (mut grant_scopes, mut created, mut expires) = (Vec::new(), Vec::new(), Vec::new());
         let (mut token_claim, mut token_hashes, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
         let (mut token_scopes, mut token_expires, mut jkts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut sessions = Vec::with_capacity(claims.len());
         for (n, claim) in (1_i64..).zip(claims) {
             code_hashes.push(claim.code_hash.as_str());
             sites.push(claim.grant.site_id);
@@ -59,6 +60,7 @@ impl PgStore {
             grant_scopes.push(claim.grant.scopes.as_str());
             created.push(claim.grant.created_at);
             expires.push(claim.grant.expires_at);
+            sessions.push(claim.grant.session_id);
             for token in &claim.tokens {
                 token_claim.push(n);
                 token_hashes.push(token.token_hash.as_str());
@@ -71,8 +73,10 @@ impl PgStore {
         let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, String, i64)>(
             "WITH claim AS ( \
                  SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], \
-                                      $5::text[], $6::bigint[], $7::bigint[]) WITH ORDINALITY \
-                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, n) \
+                                      $5::text[], $6::bigint[], $7::bigint[], $14::bigint[]) \
+                     WITH ORDINALITY \
+                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                           session_id, n) \
              ), claimed AS ( \
                  UPDATE oauth_codes o \
                  SET consumed_at = c.created_at, \
@@ -81,8 +85,10 @@ impl PgStore {
                  WHERE o.site_id = c.site_id AND o.code_hash = c.code_hash AND o.consumed_at IS NULL \
                  RETURNING c.n, o.grant_id \
              ), new_grants AS ( \
-                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at \
+                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                                           session_id) \
+                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at, \
+                        c.session_id \
                  FROM claimed d JOIN claim c ON c.n = d.n \
                  RETURNING id \
              ), new_tokens AS ( \
@@ -113,6 +119,7 @@ impl PgStore {
         .bind(&token_scopes)
         .bind(&token_expires)
         .bind(&jkts)
+        .bind(&sessions)
         .fetch_all(&self.pool)
         .await?;
         let mut redeemed: Vec<Option<Redeemed>> = vec![None; claims.len()];
@@ -151,6 +158,7 @@ impl_rate_limit_store!(PgStore, sqlx::Postgres);
 impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 impl_audit_store!(PgStore, sqlx::Postgres);
+impl_logout_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

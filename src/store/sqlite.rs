@@ -64,8 +64,8 @@ impl SqliteStore {
                 continue;
             }
             let grant_id = sqlx::query_scalar::<sqlx::Sqlite, i64>(
-                "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                 session_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(grant.site_id)
             .bind(grant.client_pk)
@@ -73,6 +73,7 @@ impl SqliteStore {
             .bind(&grant.scopes)
             .bind(grant.created_at)
             .bind(grant.expires_at)
+            .bind(grant.session_id)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(
@@ -108,6 +109,7 @@ impl_rate_limit_store!(SqliteStore, sqlx::Sqlite);
 impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
 impl_audit_store!(SqliteStore, sqlx::Sqlite);
+impl_logout_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -1,0 +1,6 @@
+//! OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0,
+//! end to end.
+
+mod backchannel;
+mod rp_initiated;
+mod support;
