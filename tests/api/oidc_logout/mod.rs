@@ -2,5 +2,6 @@
 //! end to end.
 
 mod backchannel;
+mod registration;
 mod rp_initiated;
 mod support;
