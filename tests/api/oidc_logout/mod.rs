@@ -2,6 +2,7 @@
 //! end to end.
 
 mod backchannel;
+mod portal;
 mod registration;
 mod rp_initiated;
 mod support;
