@@ -1,6 +1,7 @@
 //! OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0,
 //! end to end.
 
+mod admin;
 mod backchannel;
 mod portal;
 mod registration;
