@@ -583,6 +583,8 @@ impl OAuth {
         }
         let (mut settings, new_method) = settings_of(metadata)?;
         let auth = auth_of(metadata, &new_method)?;
+        check_logout(&metadata.logout(), self.clients.outbound_policy)
+            .map_err(ClientError::from)?;
         if auth.method != client.auth_method {
             return Err(RegistrationError::InvalidClientMetadata(
                 "a client cannot change its token_endpoint_auth_method".into(),

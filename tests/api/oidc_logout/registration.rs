@@ -144,3 +144,34 @@ async fn the_cli_sets_a_clients_logout_settings() {
         Some("https://tidy.example.com/bc")
     );
 }
+
+#[tokio::test]
+async fn an_update_with_a_private_back_channel_logout_uri_changes_nothing() {
+    let app = spawn_app().await;
+    open(&app).await;
+    let info: Value = post_register(&app, None, &metadata())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut update = with_logout("https://10.1.2.3/bc");
+    update["client_id"] = info["client_id"].clone();
+    update["client_name"] = json!("Renamed");
+    let response = new_client(app.port)
+        .put(info["registration_client_uri"].as_str().unwrap())
+        .bearer_auth(info["registration_access_token"].as_str().unwrap())
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let record = app
+        .state
+        .store
+        .find_client(app.default_site_id(), info["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.name, "Tidy CLI", "the update did not half-apply");
+    assert!(record.backchannel_logout_uri.is_none());
+}
