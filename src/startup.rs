@@ -177,6 +177,8 @@ fn spawn_background_tasks(state: &web::Data<AppState>, store: &SharedStore, sett
         );
         tokio::spawn(delivery.run());
     }
+    // Logout tokens queued when sessions end, retried with back-off.
+    tokio::spawn(state.backchannel.clone().run());
     tokio::spawn(crate::memory::run_collector());
     // Drops rate-limit leases and idle GCRA state of keys no longer in use.
     tokio::spawn(

@@ -11,6 +11,7 @@ use crate::invalidation::FeedProgress;
 use crate::metrics::Metrics;
 use crate::oauth::dpop::{Dpop, ProofWindow};
 use crate::oauth::grants::token_exchange::TokenExchange;
+use crate::oauth::logout::backchannel::BackchannelLogout;
 use crate::oauth::{Clients, OAuth};
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::ratelimit::{RateLimits, SharedCounter};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub readiness: ReadinessProbe,
     /// Security-relevant events, appended to the store.
     pub audit: Audit,
+    /// Delivers queued back-channel logout tokens.
+    pub backchannel: BackchannelLogout,
 }
 
 impl AppState {
@@ -129,7 +132,15 @@ impl AppState {
             clock.clone(),
             oauth.writer(),
         ));
+        let backchannel = BackchannelLogout::new(
+            store.clone(),
+            sites.clone(),
+            signing.clone(),
+            outbound.clone(),
+            clock.clone(),
+        );
         Ok(Self {
+            backchannel,
             metrics,
             change_feed: Arc::default(),
             readiness: ReadinessProbe::new(store.clone()),

@@ -1,6 +1,6 @@
 //! OAuth clients of a site: list, show, create, change (settings, DPoP,
 //! introspection, granted permissions, keys, pushed authorization
-//! requests), delete, rotate the secret.
+//! requests, logout), delete, rotate the secret.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use super::types::{
 };
 use super::{Admin, AdminError, AdminResult, Paging};
 use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
+use crate::oauth::logout::{ClientLogoutSettings, check_logout};
 use crate::oauth::public_key;
 use crate::oauth::{Client, ClientError, ClientSettings};
 use crate::sites::Site;
@@ -119,6 +120,9 @@ fn view(client: &Client, par_required: bool) -> ClientView {
         require_pushed_authorization_requests: par_required,
         token_endpoint_auth_method: client.auth_method.registered_name(),
         jwks_uri: client.jwks_uri.clone(),
+        post_logout_redirect_uris: client.logout_settings().post_logout_redirect_uris,
+        backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+        backchannel_logout_session_required: client.backchannel_logout_session_required,
         created_at: client.created_at,
     }
 }
@@ -166,6 +170,13 @@ impl Admin {
             .transpose()?;
         let clients = self.clients();
         let auth = auth_settings(&request)?;
+        let logout = ClientLogoutSettings {
+            post_logout_redirect_uris: request.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: request.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: request.backchannel_logout_session_required,
+        };
+        // Checked before the client exists, so a refusal leaves nothing behind.
+        check_logout(&logout, clients.outbound_policy).map_err(ClientError::from)?;
         let settings = ClientSettings {
             name: request.name,
             homepage_url: request.homepage_url,
@@ -195,6 +206,11 @@ impl Admin {
         if request.dpop_required {
             clients
                 .set_dpop_required(site, &client_id, true, &self.actor)
+                .await?;
+        }
+        if logout != ClientLogoutSettings::default() {
+            clients
+                .set_logout(site, &client_id, &logout, &self.actor)
                 .await?;
         }
         if let Some(granted) = granted {
@@ -265,6 +281,28 @@ impl Admin {
         if let Some(required) = change.dpop_required {
             clients
                 .set_dpop_required(site, client_id, required, &self.actor)
+                .await?;
+        }
+        if change.post_logout_redirect_uris.is_some()
+            || change.backchannel_logout_uri.is_some()
+            || change.backchannel_logout_session_required.is_some()
+        {
+            let current = client.logout_settings();
+            let logout = ClientLogoutSettings {
+                post_logout_redirect_uris: change
+                    .post_logout_redirect_uris
+                    .clone()
+                    .unwrap_or(current.post_logout_redirect_uris),
+                backchannel_logout_uri: change
+                    .backchannel_logout_uri
+                    .clone()
+                    .or(current.backchannel_logout_uri),
+                backchannel_logout_session_required: change
+                    .backchannel_logout_session_required
+                    .unwrap_or(current.backchannel_logout_session_required),
+            };
+            clients
+                .set_logout(site, client_id, &logout, &self.actor)
                 .await?;
         }
         if let Some(allowed) = change.introspect {

@@ -138,6 +138,13 @@ pub struct ClientView {
     /// private_key_jwt: where its keys are fetched, when not given inline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// RP-Initiated Logout: where the browser may go after logout (exact).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Back-Channel Logout: where logout tokens are POSTed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid`.
+    pub backchannel_logout_session_required: bool,
     pub created_at: i64,
 }
 
@@ -167,6 +174,14 @@ pub struct NewClientRequest {
     pub jwks_uri: Option<String>,
     /// The one algorithm its assertions use (optional).
     pub token_endpoint_auth_signing_alg: Option<String>,
+    /// RP-Initiated Logout: where the browser may go after logout (exact).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Back-Channel Logout: where logout tokens are POSTed (https).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid`.
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -198,6 +213,11 @@ pub struct ClientChangeRequest {
     pub jwks_uri: Option<String>,
     /// Replaces the algorithm of an assertion client (`""`: any allowed).
     pub token_endpoint_auth_signing_alg: Option<String>,
+    /// Replaces the post-logout redirect URIs (`[]` for none).
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// Replaces the back-channel logout URI (`""` for none).
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -49,6 +49,17 @@ pub enum ClientCommand {
         permissions: Option<Permissions>,
         #[command(flatten)]
         keys: KeyArgs,
+        #[command(flatten)]
+        logout: LogoutArgs,
+    },
+    /// Set where the browser may go after RP-initiated logout and where
+    /// back-channel logout tokens are sent (OpenID Connect logout).
+    SetLogout {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[command(flatten)]
+        logout: LogoutArgs,
     },
     /// Replace the public keys (or the signing algorithm) of a
     /// private_key_jwt client; the old keys stop working at once.
@@ -141,6 +152,20 @@ pub struct KeyArgs {
     signing_alg: Option<String>,
 }
 
+/// A client's OpenID Connect logout settings.
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// A post-logout redirect URI, matched exactly (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// The https URL back-channel logout tokens are POSTed to ("" for none).
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// The client needs `sid` in its logout tokens.
+    #[arg(long)]
+    backchannel_logout_session_required: bool,
+}
+
 impl KeyArgs {
     async fn public_key(&self) -> Result<Option<String>, CliError> {
         match &self.public_key_file {
@@ -214,9 +239,13 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
             dpop_required,
             permissions,
             keys,
+            logout,
         } => {
             let site = admin.site(&site).await?;
             let request = NewClientRequest {
+                post_logout_redirect_uris: logout.post_logout_redirect_uris,
+                backchannel_logout_uri: logout.backchannel_logout_uri,
+                backchannel_logout_session_required: logout.backchannel_logout_session_required,
                 token_endpoint_auth_method: keys.auth_method.clone(),
                 public_key: keys.public_key().await?,
                 jwks_uri: keys.jwks_uri.clone(),
@@ -356,6 +385,22 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
                 ));
             }
             let human = format!("client `{client_id}` has new keys; the old ones no longer work");
+            change(admin, &site, &client_id, request, human, out).await
+        }
+        ClientCommand::SetLogout {
+            site,
+            client_id,
+            logout,
+        } => {
+            let request = ClientChangeRequest {
+                post_logout_redirect_uris: Some(logout.post_logout_redirect_uris),
+                backchannel_logout_uri: Some(logout.backchannel_logout_uri.unwrap_or_default()),
+                backchannel_logout_session_required: Some(
+                    logout.backchannel_logout_session_required,
+                ),
+                ..ClientChangeRequest::default()
+            };
+            let human = format!("client `{client_id}` has new logout settings");
             change(admin, &site, &client_id, request, human, out).await
         }
         ClientCommand::SetIntrospect {

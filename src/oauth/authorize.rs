@@ -155,6 +155,8 @@ pub struct ValidatedRequest {
     pub dpop_jkt: Option<String>,
     /// RFC 8707: the registered resource the code is for.
     pub resource: Option<String>,
+    /// The sign-in session the request was approved in (`sid`).
+    pub session_id: Option<i64>,
 }
 
 /// Nonces longer than this are refused rather than stored.
@@ -367,6 +369,7 @@ impl OAuth {
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt,
             resource: resource.map(|r| r.uri),
+            session_id,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -434,6 +437,7 @@ impl OAuth {
             auth_time: request.auth_time,
             dpop_jkt: request.dpop_jkt.clone(),
             resource: request.resource.clone(),
+            session_id: request.session_id,
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };

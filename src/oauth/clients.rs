@@ -172,6 +172,13 @@ pub struct Client {
     pub auth_signing_alg: Option<Algorithm>,
     /// client_secret_jwt: its secret, sealed under the master key.
     sealed_secret: Option<String>,
+    /// RP-Initiated Logout: where the browser may be sent after logout
+    /// (matched exactly, `oauth::logout`).
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    /// Back-Channel Logout: where its logout tokens are POSTed.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid`.
+    pub backchannel_logout_session_required: bool,
 }
 
 impl fmt::Debug for Client {
@@ -222,6 +229,13 @@ impl Client {
                 .as_deref()
                 .and_then(|a| a.parse().ok()),
             sealed_secret: record.sealed_secret,
+            post_logout_redirect_uris: record
+                .post_logout_redirect_uris
+                .lines()
+                .filter_map(|u| RedirectUri::parse(u).ok())
+                .collect(),
+            backchannel_logout_uri: record.backchannel_logout_uri,
+            backchannel_logout_session_required: record.backchannel_logout_session_required,
         }
     }
 
@@ -299,6 +313,13 @@ pub enum ClientInputError {
     AuthMethod(String),
     #[error("{0}")]
     Keys(String),
+    #[error(
+        "`{0}` is not a valid post-logout redirect URI: the rules of redirect URIs apply, at most \
+         {MAX_REDIRECT_URIS}"
+    )]
+    PostLogoutRedirectUri(String),
+    #[error("the backchannel_logout_uri is refused: {0}")]
+    BackchannelLogoutUri(String),
 }
 
 impl ClientInputError {
@@ -315,6 +336,8 @@ impl ClientInputError {
             ClientInputError::Permissions(_) => "permissions",
             ClientInputError::AuthMethod(_) => "token_endpoint_auth_method",
             ClientInputError::Keys(_) => "jwks",
+            ClientInputError::PostLogoutRedirectUri(_) => "post_logout_redirect_uris",
+            ClientInputError::BackchannelLogoutUri(_) => "backchannel_logout_uri",
         }
     }
 }
@@ -491,8 +514,8 @@ pub struct Clients {
     pub(super) rate_limits: Option<RateLimits>,
     /// Seals the secrets of client_secret_jwt clients.
     pub(super) master: MasterKey,
-    /// Which `jwks_uri`s may be registered.
-    outbound_policy: OutboundPolicy,
+    /// Which `jwks_uri`s and `backchannel_logout_uri`s may be registered.
+    pub(crate) outbound_policy: OutboundPolicy,
     /// Fetches `jwks_uri`s; none where no request is served.
     outbound: Option<Outbound>,
     /// Records the `jti` of client assertions with the group commit; none

@@ -168,6 +168,7 @@ impl OAuth {
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt: sealed.dpop_jkt,
             resource: sealed.resource,
+            session_id,
         };
         Ok(Authorize::Redirect(
             self.issue_code(site, user.id, &request).await?,

@@ -7,6 +7,9 @@ use super::id_token::CLAIMS_SUPPORTED;
 use super::metadata::Metadata;
 use crate::sites::Site;
 
+/// Where RP-initiated logout requests go (GET or POST).
+pub const END_SESSION_PATH: &str = "/oauth/logout";
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpenIdConfiguration {
     #[serde(flatten)]
@@ -16,10 +19,16 @@ pub struct OpenIdConfiguration {
     /// The algorithms of the site's current and next signing keys.
     pub id_token_signing_alg_values_supported: Vec<&'static str>,
     pub subject_types_supported: [&'static str; 1],
-    pub claims_supported: [&'static str; 14],
+    pub claims_supported: [&'static str; 15],
     pub claims_parameter_supported: bool,
     pub request_parameter_supported: bool,
     pub request_uri_parameter_supported: bool,
+    /// RP-Initiated Logout 1.0 (`oauth::logout::end_session`).
+    pub end_session_endpoint: String,
+    /// Back-Channel Logout 1.0: logout tokens, with `sid` (front-channel
+    /// logout is not supported and not listed).
+    pub backchannel_logout_supported: bool,
+    pub backchannel_logout_session_supported: bool,
 }
 
 /// `oauth` is the site's RFC 8414 document as served (with its PAR and
@@ -39,5 +48,8 @@ pub fn openid_configuration(
         claims_parameter_supported: false,
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
+        end_session_endpoint: site.url(END_SESSION_PATH),
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     }
 }

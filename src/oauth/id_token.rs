@@ -30,7 +30,7 @@ pub struct UserClaims {
 }
 
 /// The claims `/.well-known/openid-configuration` lists as supported.
-pub const CLAIMS_SUPPORTED: [&str; 14] = [
+pub const CLAIMS_SUPPORTED: [&str; 15] = [
     "iss",
     "sub",
     "aud",
@@ -45,6 +45,7 @@ pub const CLAIMS_SUPPORTED: [&str; 14] = [
     "email",
     "scope",
     "client_id",
+    "sid",
 ];
 
 impl UserClaims {
@@ -75,6 +76,9 @@ pub struct IdTokenClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     pub at_hash: String,
+    /// The sign-in session (Back-Channel Logout 2.1), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     #[serde(flatten)]
     pub user: UserClaims,
 }
@@ -115,6 +119,7 @@ impl OAuth {
             auth_time: code.auth_time,
             nonce: code.nonce.clone(),
             at_hash: at_hash(keys.current.alg, access_token),
+            sid: code.session_id.map(|id| super::logout::sid(site, id)),
             user: UserClaims::of(&user, ScopeSet::from_stored(&code.scopes)),
         };
         crate::signing::sign_with(&keys.current, "JWT", &claims)

@@ -65,6 +65,7 @@ mod tests {
             auth_time: None,
             dpop_jkt: None,
             resource: None,
+            session_id: None,
             created_at: expires_at - 60,
             expires_at,
         }

@@ -21,6 +21,7 @@ pub mod id_token;
 pub mod introspect;
 pub mod issued_codes;
 pub mod jwt_access;
+pub mod logout;
 pub mod metadata;
 pub mod par;
 pub mod pkce;

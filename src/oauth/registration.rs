@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::OAuth;
 use super::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
 use super::clients::{Client, ClientError, ClientInputError, ClientSettings, GrantType};
+use super::logout::{ClientLogoutSettings, check_logout};
 use super::metadata::TOKEN_AUTH_METHODS;
 use super::scopes::{Scope, ScopeSet};
 use super::tokens;
@@ -80,6 +81,26 @@ pub struct ClientMetadata {
     /// The one algorithm of the client's assertions (private_key_jwt:
     /// ES256, RS256, PS256 or EdDSA; client_secret_jwt: HS256).
     pub token_endpoint_auth_signing_alg: Option<String>,
+    /// RP-Initiated Logout 1.0 3.1: where the browser may be sent after
+    /// logout (matched exactly).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Back-Channel Logout 1.0 2.2: where logout tokens are POSTed (https).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the client needs `sid` in its logout tokens.
+    pub backchannel_logout_session_required: Option<bool>,
+}
+
+impl ClientMetadata {
+    fn logout(&self) -> ClientLogoutSettings {
+        ClientLogoutSettings {
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: self
+                .backchannel_logout_session_required
+                .unwrap_or(false),
+        }
+    }
 }
 
 /// RFC 7591 3.2.1 / RFC 7592 3.
@@ -110,6 +131,11 @@ pub struct ClientInformation {
     pub jwks_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
 }
 
 impl std::fmt::Debug for ClientInformation {
@@ -313,6 +339,9 @@ fn information(site: &Site, client: &Client, method: &str) -> ClientInformation 
             .and_then(|json| serde_json::from_str(json).ok()),
         jwks_uri: client.jwks_uri.clone(),
         token_endpoint_auth_signing_alg: client.auth_signing_alg.map(|alg| format!("{alg:?}")),
+        post_logout_redirect_uris: client.logout_settings().post_logout_redirect_uris,
+        backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+        backchannel_logout_session_required: client.backchannel_logout_session_required,
     }
 }
 
@@ -375,6 +404,9 @@ impl OAuth {
         let registrant = self.registrant(site, authorization).await?;
         let (mut settings, method) = settings_of(metadata)?;
         let auth = auth_of(metadata, &method)?;
+        // Checked before the client exists, so a refusal leaves nothing behind.
+        check_logout(&metadata.logout(), self.clients.outbound_policy)
+            .map_err(ClientError::from)?;
         let mut registered = match registrant {
             Registrant::Anonymous => {
                 self.hold_to_anonymous_limits(site, &mut settings).await?;
@@ -401,6 +433,17 @@ impl OAuth {
                     site,
                     &registered.client.client_id,
                     true,
+                    &Actor::Client(registered.client.client_id.clone()),
+                )
+                .await?;
+        }
+        if metadata.logout() != ClientLogoutSettings::default() {
+            registered.client = self
+                .clients
+                .set_logout(
+                    site,
+                    &registered.client.client_id,
+                    &metadata.logout(),
                     &Actor::Client(registered.client.client_id.clone()),
                 )
                 .await?;
@@ -540,6 +583,8 @@ impl OAuth {
         }
         let (mut settings, new_method) = settings_of(metadata)?;
         let auth = auth_of(metadata, &new_method)?;
+        check_logout(&metadata.logout(), self.clients.outbound_policy)
+            .map_err(ClientError::from)?;
         if auth.method != client.auth_method {
             return Err(RegistrationError::InvalidClientMetadata(
                 "a client cannot change its token_endpoint_auth_method".into(),
@@ -573,6 +618,14 @@ impl OAuth {
                 )
                 .await?;
         }
+        self.clients
+            .set_logout(
+                site,
+                &client.client_id,
+                &metadata.logout(),
+                &Actor::Client(client.client_id.clone()),
+            )
+            .await?;
         let dpop_required = metadata.dpop_bound_access_tokens.unwrap_or(false);
         let updated = self
             .clients

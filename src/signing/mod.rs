@@ -198,6 +198,28 @@ impl SigningKeys {
         token: &str,
         audience: Option<&str>,
     ) -> Result<Option<T>, SigningError> {
+        self.verify_checking(site, typ, token, audience, true).await
+    }
+
+    /// [`verify`](Self::verify), except that an expired token still counts
+    /// (RP-Initiated Logout's `id_token_hint` may have expired).
+    pub async fn verify_even_expired<T: DeserializeOwned>(
+        &self,
+        site: &Site,
+        typ: &str,
+        token: &str,
+    ) -> Result<Option<T>, SigningError> {
+        self.verify_checking(site, typ, token, None, false).await
+    }
+
+    async fn verify_checking<T: DeserializeOwned>(
+        &self,
+        site: &Site,
+        typ: &str,
+        token: &str,
+        audience: Option<&str>,
+        check_expiry: bool,
+    ) -> Result<Option<T>, SigningError> {
         let Ok(header) = jsonwebtoken::decode_header(token) else {
             return Ok(None);
         };
@@ -217,6 +239,7 @@ impl SigningKeys {
         let mut validation = jsonwebtoken::Validation::new(key.alg.jwt());
         validation.set_issuer(&[&site.issuer]);
         validation.leeway = 0;
+        validation.validate_exp = check_expiry;
         match audience {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,

@@ -36,6 +36,9 @@ mod rate_window_sql;
 mod throttle;
 #[macro_use]
 mod throttle_sql;
+mod logout;
+#[macro_use]
+mod logout_sql;
 mod oauth_records;
 mod one_time;
 #[macro_use]
@@ -61,6 +64,7 @@ pub use identity::{
     ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
     Provisioned,
 };
+pub use logout::{BackchannelLogoutRecord, ClientLogoutColumns, EndedSessions, LogoutStore};
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
 pub use oauth_flows::{
     ClientRegistrationRecord, DeviceCodeRecord, DeviceCodeStore, NewDeviceCode, NewPushedRequest,
@@ -224,6 +228,7 @@ pub trait Store:
     + DpopProofStore
     + AuditStore
     + ResourceStore
+    + LogoutStore
     + Send
     + Sync
     + 'static

@@ -46,6 +46,16 @@ pub struct ClientRecord {
     /// client_secret_jwt: the secret sealed under the master key.
     #[sqlx(default)]
     pub sealed_secret: Option<String>,
+    /// RP-Initiated Logout: where the browser may go after logout, one
+    /// URI per line (migration 0018).
+    #[sqlx(default)]
+    pub post_logout_redirect_uris: String,
+    /// Back-Channel Logout: where logout tokens are POSTed.
+    #[sqlx(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid`.
+    #[sqlx(default)]
+    pub backchannel_logout_session_required: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {
@@ -132,6 +142,9 @@ pub struct CodeRecord {
     pub dpop_jkt: Option<String>,
     /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
     pub resource: Option<String>,
+    /// The sign-in session the code was issued in (migration 0018).
+    #[sqlx(default)]
+    pub session_id: Option<i64>,
 }
 
 impl From<NewCode> for CodeRecord {
@@ -152,6 +165,7 @@ impl From<NewCode> for CodeRecord {
             auth_time: code.auth_time,
             dpop_jkt: code.dpop_jkt,
             resource: code.resource,
+            session_id: code.session_id,
         }
     }
 }
@@ -170,6 +184,8 @@ pub struct NewCode {
     pub dpop_jkt: Option<String>,
     /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
     pub resource: Option<String>,
+    /// The sign-in session the code is issued in (`sid` of its ID token).
+    pub session_id: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -179,6 +195,8 @@ pub struct NewGrant {
     pub site_id: i64,
     pub client_pk: i64,
     pub user_id: Option<i64>,
+    /// The sign-in session the grant was made in (authorization codes).
+    pub session_id: Option<i64>,
     pub scopes: String,
     /// RFC 8707: the resource (audience) it is for; `None`: the site's own API.
     pub resource: Option<String>,

@@ -7,14 +7,15 @@ macro_rules! client_columns {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
          grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required, \
          registered_anonymously, granted_permissions, introspect, auth_method, jwks, jwks_uri, \
-         auth_signing_alg, sealed_secret"
+         auth_signing_alg, sealed_secret, post_logout_redirect_uris, backchannel_logout_uri, \
+         backchannel_logout_session_required"
     };
 }
 
 macro_rules! code_columns {
     () => {
         "site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
-         consumed_at, grant_id, nonce, auth_time, dpop_jkt, resource"
+         consumed_at, grant_id, nonce, auth_time, dpop_jkt, resource, session_id"
     };
 }
 
@@ -132,7 +133,8 @@ macro_rules! impl_oauth_store {
                 for chunk in codes.chunks($crate::store::oauth_sql::MAX_ROWS_PER_INSERT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_codes (site_id, code_hash, client_pk, user_id, redirect_uri, scopes, \
-                         code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt, resource) ",
+                         code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt, resource, \
+                         session_id) ",
                     );
                     insert.push_values(chunk, |mut row, c| {
                         row.push_bind(c.site_id)
@@ -147,7 +149,8 @@ macro_rules! impl_oauth_store {
                             .push_bind(c.created_at)
                             .push_bind(c.expires_at)
                             .push_bind(c.dpop_jkt.clone())
-                            .push_bind(c.resource.clone());
+                            .push_bind(c.resource.clone())
+                            .push_bind(c.session_id);
                     });
                     insert.build().execute(&mut *conn).await?;
                 }

@@ -71,6 +71,7 @@ impl PgStore {
         let (mut token_claim, mut token_hashes, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
         let (mut token_scopes, mut token_expires, mut jkts) = (Vec::new(), Vec::new(), Vec::new());
         let (mut grant_resources, mut token_resources) = (Vec::new(), Vec::new());
+        let mut sessions = Vec::with_capacity(claims.len());
         for (n, claim) in (1_i64..).zip(claims) {
             code_hashes.push(claim.code_hash.as_str());
             sites.push(claim.grant.site_id);
@@ -80,6 +81,7 @@ impl PgStore {
             created.push(claim.grant.created_at);
             expires.push(claim.grant.expires_at);
             grant_resources.push(claim.grant.resource.as_deref());
+            sessions.push(claim.grant.session_id);
             for token in &claim.tokens {
                 token_claim.push(n);
                 token_hashes.push(token.token_hash.as_str());
@@ -93,8 +95,11 @@ impl PgStore {
         let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, String, i64)>(
             "WITH claim AS ( \
                  SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], \
-                                      $5::text[], $6::bigint[], $7::bigint[], $14::text[]) WITH ORDINALITY \
-                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, resource, n) \
+                                      $5::text[], $6::bigint[], $7::bigint[], $14::text[], \
+                                      $16::bigint[]) \
+                     WITH ORDINALITY \
+                     AS c (code_hash, site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                           resource, session_id, n) \
              ), claimed AS ( \
                  UPDATE oauth_codes o \
                  SET consumed_at = c.created_at, \
@@ -103,8 +108,10 @@ impl PgStore {
                  WHERE o.site_id = c.site_id AND o.code_hash = c.code_hash AND o.consumed_at IS NULL \
                  RETURNING c.n, o.grant_id \
              ), new_grants AS ( \
-                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at, resource) \
-                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at, c.resource \
+                 INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                                           resource, session_id) \
+                 SELECT d.grant_id, c.site_id, c.client_pk, c.user_id, c.scopes, c.created_at, c.expires_at, \
+                        c.resource, c.session_id \
                  FROM claimed d JOIN claim c ON c.n = d.n \
                  RETURNING id \
              ), new_tokens AS ( \
@@ -137,6 +144,7 @@ impl PgStore {
         .bind(&jkts)
         .bind(&grant_resources)
         .bind(&token_resources)
+        .bind(&sessions)
         .fetch_all(&self.pool)
         .await?;
         let mut redeemed: Vec<Option<Redeemed>> = vec![None; claims.len()];
@@ -176,6 +184,7 @@ impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 impl_audit_store!(PgStore, sqlx::Postgres);
 impl_resource_store!(PgStore, sqlx::Postgres);
+impl_logout_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

@@ -118,6 +118,14 @@ macro_rules! impl_store {
                 .bind(keep)
                 .execute(&mut *conn)
                 .await?;
+                Self::queue_backchannel_logouts_in(
+                    &mut *conn,
+                    site_id,
+                    user_id,
+                    $crate::store::EndedSessions::AllBut(keep),
+                    now,
+                )
+                .await?;
                 Ok(done.rows_affected())
             }
         }
@@ -430,6 +438,14 @@ macro_rules! impl_store {
                 if done == 0 {
                     return Ok(false);
                 }
+                Self::queue_backchannel_logouts_in(
+                    &mut *tx,
+                    site_id,
+                    user_id,
+                    $crate::store::EndedSessions::One(session_id),
+                    now,
+                )
+                .await?;
                 Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Session, session_id, now)
                     .await?;
                 tx.commit().await?;

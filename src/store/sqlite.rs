@@ -64,8 +64,8 @@ impl SqliteStore {
                 continue;
             }
             let grant_id = sqlx::query_scalar::<sqlx::Sqlite, i64>(
-                "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at, resource) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO oauth_grants (site_id, client_pk, user_id, scopes, created_at, expires_at, \
+                 resource, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(grant.site_id)
             .bind(grant.client_pk)
@@ -74,6 +74,7 @@ impl SqliteStore {
             .bind(grant.created_at)
             .bind(grant.expires_at)
             .bind(&grant.resource)
+            .bind(grant.session_id)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(
@@ -121,6 +122,7 @@ impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
 impl_audit_store!(SqliteStore, sqlx::Sqlite);
 impl_resource_store!(SqliteStore, sqlx::Sqlite);
+impl_logout_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -93,6 +93,7 @@ impl OAuth {
             site_id: site.id,
             client_pk: client.pk,
             user_id: Some(record.user_id),
+            session_id: record.session_id,
             scopes: scopes.to_string(),
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,

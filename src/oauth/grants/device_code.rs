@@ -96,6 +96,7 @@ impl OAuth {
             site_id: site.id,
             client_pk: client.pk,
             user_id: Some(user_id),
+            session_id: None,
             scopes: scopes.to_string(),
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,

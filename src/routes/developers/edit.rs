@@ -160,6 +160,21 @@ async fn update_app(
             Err(e) => return Err(internal(e)),
         }
     }
+    match state
+        .oauth
+        .clients
+        .set_logout(
+            &browser.site,
+            &client_id,
+            &form.logout(),
+            &Actor::User(user.id),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(ClientError::Input(e)) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
+        Err(e) => return Err(internal(e)),
+    }
     state
         .oauth
         .clients

@@ -12,6 +12,7 @@ use actix_web::web;
 use super::pages::Elsewhere;
 use crate::cache::CachedUser;
 use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
+use crate::oauth::logout::ClientLogoutSettings;
 use crate::oauth::public_key;
 use crate::oauth::{Client, ClientInputError, ClientSettings, Scope};
 use crate::routes::browser_session::BrowserSession;
@@ -54,6 +55,11 @@ struct ClientForm {
     /// Its public key as pasted (a JWK, a JWK Set or PEM), or the https URL
     /// of its JWK Set.
     public_key: String,
+    /// OpenID Connect logout: post-logout redirect URIs (one per line),
+    /// the back-channel logout URI, and whether it needs `sid`.
+    post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    backchannel_logout_session_required: bool,
 }
 
 impl ClientForm {
@@ -74,6 +80,11 @@ impl ClientForm {
                 "scope" => form.scopes.push(value),
                 "grant_type" => form.grant_types.push(value),
                 "dpop_required" => form.dpop_required = true,
+                "post_logout_redirect_uris" => form.post_logout_redirect_uris = value,
+                "backchannel_logout_uri" => form.backchannel_logout_uri = value,
+                "backchannel_logout_session_required" => {
+                    form.backchannel_logout_session_required = true;
+                }
                 _ => {}
             }
         }
@@ -94,8 +105,24 @@ impl ClientForm {
         }
     }
 
+    fn logout(&self) -> ClientLogoutSettings {
+        ClientLogoutSettings {
+            post_logout_redirect_uris: self
+                .post_logout_redirect_uris
+                .lines()
+                .map(|l| l.trim().to_string())
+                .collect(),
+            backchannel_logout_uri: Some(self.backchannel_logout_uri.clone()),
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
+        }
+    }
+
     fn from_client(client: &Client) -> Self {
+        let logout = client.logout_settings();
         ClientForm {
+            post_logout_redirect_uris: logout.post_logout_redirect_uris.join("\n"),
+            backchannel_logout_uri: logout.backchannel_logout_uri.unwrap_or_default(),
+            backchannel_logout_session_required: logout.backchannel_logout_session_required,
             csrf_token: String::new(),
             name: client.name.clone(),
             homepage_url: client.homepage_url.clone().unwrap_or_default(),
@@ -183,6 +210,9 @@ struct FormView {
     dpop_required: bool,
     key_client: bool,
     public_key: String,
+    post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    backchannel_logout_session_required: bool,
     error_field: &'static str,
     error: String,
 }
@@ -229,6 +259,9 @@ impl FormView {
             dpop_required: form.dpop_required,
             key_client: form.key_client,
             public_key: form.public_key.clone(),
+            post_logout_redirect_uris: form.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: form.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: form.backchannel_logout_session_required,
             error_field: error.map_or("", ClientInputError::field),
             error: error.map(ToString::to_string).unwrap_or_default(),
         }

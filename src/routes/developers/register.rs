@@ -5,6 +5,7 @@ use askama::Template;
 
 use super::{ClientForm, FormView, check_scope_rights, developer};
 use crate::error::ApiError;
+use crate::oauth::logout::check_logout;
 use crate::oauth::{ClientError, ClientInputError};
 use crate::routes::bodies::FormBody;
 use crate::routes::browser_session::BrowserSession;
@@ -92,6 +93,11 @@ async fn register_app(
         Ok(auth) => auth,
         Err(e) => return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None)),
     };
+    // Checked before the app exists, so a refusal leaves nothing behind.
+    let logout = form.logout();
+    if let Err(e) = check_logout(&logout, state.oauth.clients.outbound_policy) {
+        return Ok(again(StatusCode::BAD_REQUEST, Some(&e), None));
+    }
     let registered = state
         .oauth
         .clients
@@ -121,6 +127,17 @@ async fn register_app(
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     }
+    state
+        .oauth
+        .clients
+        .set_logout(
+            &browser.site,
+            &registered.client.client_id,
+            &logout,
+            &Actor::User(user.id),
+        )
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     let chrome = Chrome::new(&browser);
     let mut response = html(
         StatusCode::CREATED,

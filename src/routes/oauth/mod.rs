@@ -4,6 +4,7 @@
 mod authorize;
 mod device;
 mod introspect;
+mod logout;
 mod metadata;
 mod oidc;
 mod par;
@@ -29,6 +30,7 @@ use crate::store::is_unavailable;
 pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
         authorize::configure(cfg);
+        logout::configure(cfg);
         cfg
     });
     token::configure(cfg);
