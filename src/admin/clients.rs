@@ -117,6 +117,7 @@ fn view(client: &Client, par_required: bool) -> ClientView {
         introspect: client.introspect,
         dpop_bound_access_tokens: client.dpop_required,
         require_pushed_authorization_requests: par_required,
+        require_signed_request_object: client.require_signed_request_object,
         token_endpoint_auth_method: client.auth_method.registered_name(),
         jwks_uri: client.jwks_uri.clone(),
         created_at: client.created_at,
@@ -265,6 +266,11 @@ impl Admin {
         if let Some(required) = change.dpop_required {
             clients
                 .set_dpop_required(site, client_id, required, &self.actor)
+                .await?;
+        }
+        if let Some(required) = change.require_signed_request_object {
+            clients
+                .set_signed_request_required(site, client_id, required, &self.actor)
                 .await?;
         }
         if let Some(allowed) = change.introspect {

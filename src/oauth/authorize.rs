@@ -2,17 +2,21 @@
 //!
 //! Until the client and its redirect URI are known to be genuine, errors
 //! are shown to the user (`ShowError`); after that they go back to the
-//! client (`Redirect` with `error`).
+//! client, in the response mode it asked for (`response.rs`: a redirect, a
+//! form post, or a signed JARM response). Which parameters count — the
+//! query's, a pushed request's or a request object's — is
+//! `request_object::resolve_request`'s to say.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 
 use super::clients::{Client, GrantType};
 use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
+use super::request_object::Source;
+use super::response::{ClientResponse, FormPost, ResponseMode};
 use super::scopes::{Scope, ScopeSet};
 use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
@@ -37,6 +41,11 @@ pub struct AuthorizationRequest {
     /// RFC 9449 section 10: the thumbprint of the DPoP key the code's
     /// tokens must be bound to.
     pub dpop_jkt: Option<String>,
+    /// RFC 9101: the whole request as a JWS the client signed; only the
+    /// parameters inside it count (`request_object.rs`).
+    pub request: Option<String>,
+    /// `query` (the default), `form_post`, or a JARM mode (`response.rs`).
+    pub response_mode: Option<String>,
 }
 
 /// What the authorization endpoint decided.
@@ -48,6 +57,8 @@ pub enum Authorize {
     NeedsConsent(ConsentPage),
     /// Back to the client, with a code or an error.
     Redirect(String),
+    /// Back to the client by a form the browser posts (form_post modes).
+    FormPost(FormPost),
     /// The request cannot be trusted to redirect: tell the user.
     ShowError(UserFacingError),
 }
@@ -66,6 +77,13 @@ pub struct ConsentPage {
 pub struct ScopeLine {
     pub name: &'static str,
     pub description: &'static str,
+}
+
+/// What the authorization endpoint answers before it is delivered: a
+/// page, or a response for the client in its response mode.
+pub(super) enum Answer {
+    Page(Authorize),
+    Client(ClientResponse),
 }
 
 /// Errors shown on the error page, never redirected.
@@ -87,6 +105,10 @@ pub enum UserFacingError {
         "This sign-in link was already used or has expired. Go back to the application and start again."
     )]
     InvalidRequestUri,
+    #[error(
+        "The application sent a signed request that could not be verified. Go back to the application and start again."
+    )]
+    InvalidRequestObject,
 }
 
 impl UserFacingError {
@@ -98,6 +120,7 @@ impl UserFacingError {
             UserFacingError::ConsentExpired => "consent_expired",
             UserFacingError::CsrfFailed => "csrf_failed",
             UserFacingError::InvalidRequestUri => "invalid_request",
+            UserFacingError::InvalidRequestObject => "invalid_request_object",
         }
     }
 }
@@ -145,49 +168,11 @@ pub struct ValidatedRequest {
     pub auth_time: Option<i64>,
     /// RFC 9449 section 10: the DPoP key the code is bound to.
     pub dpop_jkt: Option<String>,
+    pub response_mode: ResponseMode,
 }
 
 /// Nonces longer than this are refused rather than stored.
 const MAX_NONCE_LEN: usize = 512;
-
-/// Builds the redirect back to the client: its registered URI plus our
-/// parameters, `state` unchanged and `iss` always (RFC 9207).
-pub fn client_redirect(
-    site: &Site,
-    redirect_uri: &str,
-    state: Option<&str>,
-    params: &[(&str, &str)],
-) -> String {
-    let Ok(mut url) = Url::parse(redirect_uri) else {
-        return redirect_uri.to_string();
-    };
-    {
-        let mut query = url.query_pairs_mut();
-        for (name, value) in params {
-            query.append_pair(name, value);
-        }
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-        query.append_pair("iss", &site.issuer);
-    }
-    url.to_string()
-}
-
-pub fn error_redirect(
-    site: &Site,
-    redirect_uri: &str,
-    state: Option<&str>,
-    error: &OAuthError,
-) -> String {
-    let description = error.to_string();
-    client_redirect(
-        site,
-        redirect_uri,
-        state,
-        &[("error", error.code()), ("error_description", &description)],
-    )
-}
 
 pub(super) fn check_parameters(
     client: &Client,
@@ -238,7 +223,7 @@ pub(super) fn check_parameters(
 
 impl OAuth {
     /// Validates the client and redirect URI; `Err` is what the user sees.
-    async fn genuine_client(
+    pub(super) async fn genuine_client(
         &self,
         site: &Site,
         client_id: Option<&str>,
@@ -266,11 +251,24 @@ impl OAuth {
         session_id: Option<i64>,
         request: &AuthorizationRequest,
     ) -> OAuthResult<Authorize> {
-        let pushed = match self.resolve_pushed(site, user.is_some(), request).await? {
-            Ok(pushed) => pushed,
-            Err(shown) => return Ok(Authorize::ShowError(shown)),
+        match self.answer(site, user, session_id, request).await? {
+            Answer::Page(page) => Ok(page),
+            Answer::Client(response) => self.deliver(site, response).await,
+        }
+    }
+
+    async fn answer(
+        &self,
+        site: &Site,
+        user: Option<&CachedUser>,
+        session_id: Option<i64>,
+        query: &AuthorizationRequest,
+    ) -> OAuthResult<Answer> {
+        let (request, source) = match self.resolve_request(site, user.is_some(), query).await? {
+            Ok(resolved) => resolved,
+            Err(answer) => return Ok(answer),
         };
-        let request = pushed.as_ref().unwrap_or(request);
+        let request = &request;
         let (client, redirect_uri) = match self
             .genuine_client(
                 site,
@@ -280,24 +278,35 @@ impl OAuth {
             .await?
         {
             Ok(found) => found,
-            Err(shown) => return Ok(Authorize::ShowError(shown)),
+            Err(shown) => return Ok(Answer::Page(Authorize::ShowError(shown))),
         };
         let state = request.state.as_deref();
-        let refuse = |e: OAuthError| {
-            Ok(Authorize::Redirect(error_redirect(
-                site,
+        let refuse_in = |mode: ResponseMode, e: OAuthError| {
+            Ok(Answer::Client(ClientResponse::error(
+                &client.client_id,
                 &redirect_uri,
+                mode,
                 state,
                 &e,
             )))
         };
+        let response_mode = match ResponseMode::parse(request.response_mode.as_deref()) {
+            Ok(mode) => mode,
+            Err(e) => return refuse_in(ResponseMode::Query, e),
+        };
+        let refuse = |e: OAuthError| refuse_in(response_mode, e);
         let prompt = match parse_prompt(request.prompt.as_deref()) {
             Ok(prompt) => prompt,
             Err(e) => return refuse(e),
         };
-        if request.request_uri.is_none() && self.par_required(site, &client).await? {
+        if source == Source::Query && self.par_required(site, &client).await? {
             return refuse(OAuthError::invalid_request(
                 "this client must push its authorization requests first (RFC 9126)",
+            ));
+        }
+        if source == Source::Query && client.require_signed_request_object {
+            return refuse(OAuthError::invalid_request(
+                "this client must send its authorization requests as signed request objects (RFC 9101)",
             ));
         }
         let (scopes, code_challenge) = match check_parameters(&client, request) {
@@ -308,7 +317,7 @@ impl OAuth {
             return if prompt.none {
                 refuse(OAuthError::LoginRequired)
             } else {
-                Ok(Authorize::NeedsLogin)
+                Ok(Answer::Page(Authorize::NeedsLogin))
             };
         };
         let nonce = request.nonce.clone().filter(|n| !n.is_empty());
@@ -329,17 +338,18 @@ impl OAuth {
             scopes,
             state: request.state.clone(),
             code_challenge,
-            client,
+            client: client.clone(),
             nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt,
+            response_mode,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
             .await?;
         let remembered = granted.is_some_and(|g| scopes.is_subset_of(g));
         if remembered && !prompt.consent {
-            return Ok(Authorize::Redirect(
+            return Ok(Answer::Client(
                 self.issue_code(site, user.id, &validated).await?,
             ));
         }
@@ -347,7 +357,7 @@ impl OAuth {
             return refuse(OAuthError::ConsentRequired);
         }
         let consent_token = ConsentToken::seal(site, user.id, &validated, self.clock.now());
-        Ok(Authorize::NeedsConsent(ConsentPage {
+        Ok(Answer::Page(Authorize::NeedsConsent(ConsentPage {
             client_name: validated.client.name.clone(),
             client_id: validated.client.client_id.clone(),
             homepage_url: validated.client.homepage_url.clone(),
@@ -359,7 +369,7 @@ impl OAuth {
                 })
                 .collect(),
             consent_token,
-        }))
+        })))
     }
 
     /// When the session began, for an ID token's `auth_time`; looked up only
@@ -385,7 +395,7 @@ impl OAuth {
         site: &Site,
         user_id: i64,
         request: &ValidatedRequest,
-    ) -> OAuthResult<String> {
+    ) -> OAuthResult<ClientResponse> {
         let now = self.clock.now();
         let code = tokens::mint_code();
         let row = NewCode {
@@ -405,11 +415,12 @@ impl OAuth {
         self.writer.write(PendingWrite::Code(row.clone())).await?;
         // Only once durable: a remembered code must also be in the database.
         self.issued_codes.remember(&row, now);
-        Ok(client_redirect(
-            site,
-            &request.redirect_uri,
-            request.state.as_deref(),
-            &[("code", code.expose())],
-        ))
+        Ok(ClientResponse {
+            client_id: request.client.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            mode: request.response_mode,
+            state: request.state.clone(),
+            params: vec![("code", code.expose().to_owned())],
+        })
     }
 }

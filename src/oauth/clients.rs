@@ -172,6 +172,8 @@ pub struct Client {
     pub auth_signing_alg: Option<Algorithm>,
     /// client_secret_jwt: its secret, sealed under the master key.
     sealed_secret: Option<String>,
+    /// RFC 9101 10.5: authorization requests only as signed request objects.
+    pub require_signed_request_object: bool,
 }
 
 impl fmt::Debug for Client {
@@ -222,6 +224,7 @@ impl Client {
                 .as_deref()
                 .and_then(|a| a.parse().ok()),
             sealed_secret: record.sealed_secret,
+            require_signed_request_object: record.require_signed_request_object,
         }
     }
 
@@ -723,6 +726,33 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         self.record_change(site, client_id, actor, "dpop_required", required.into())
+            .await;
+        self.existing(site, client_id).await
+    }
+
+    /// RFC 9101 10.5: whether the client's authorization requests must be
+    /// signed request objects. Returns the client as it now is.
+    pub async fn set_signed_request_required(
+        &self,
+        site: &Site,
+        client_id: &str,
+        required: bool,
+        actor: &Actor,
+    ) -> Result<Arc<Client>, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        if client.require_signed_request_object == required {
+            return Ok(client);
+        }
+        let changed = self
+            .store
+            .set_client_signed_request_required(site.id, client.pk, required, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !changed {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        let setting = "require_signed_request_object";
+        self.record_change(site, client_id, actor, setting, required.into())
             .await;
         self.existing(site, client_id).await
     }

@@ -18,8 +18,6 @@ pub struct OpenIdConfiguration {
     pub subject_types_supported: [&'static str; 1],
     pub claims_supported: [&'static str; 14],
     pub claims_parameter_supported: bool,
-    pub request_parameter_supported: bool,
-    pub request_uri_parameter_supported: bool,
 }
 
 /// `oauth` is the site's RFC 8414 document as served (with its PAR and
@@ -37,7 +35,5 @@ pub fn openid_configuration(
         subject_types_supported: ["public"],
         claims_supported: CLAIMS_SUPPORTED,
         claims_parameter_supported: false,
-        request_parameter_supported: false,
-        request_uri_parameter_supported: false,
     }
 }

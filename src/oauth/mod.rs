@@ -26,6 +26,8 @@ pub mod par;
 pub mod pkce;
 pub mod public_key;
 pub mod registration;
+pub mod request_object;
+pub mod response;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;

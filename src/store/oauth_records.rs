@@ -46,6 +46,9 @@ pub struct ClientRecord {
     /// client_secret_jwt: the secret sealed under the master key.
     #[sqlx(default)]
     pub sealed_secret: Option<String>,
+    /// RFC 9101 10.5: only signed request objects (migration 0019).
+    #[sqlx(default)]
+    pub require_signed_request_object: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {

@@ -7,7 +7,7 @@ macro_rules! client_columns {
         "id, site_id, client_id, name, homepage_url, redirect_uris, confidential, secret_hash, scopes, \
          grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required, \
          registered_anonymously, granted_permissions, introspect, auth_method, jwks, jwks_uri, \
-         auth_signing_alg, sealed_secret"
+         auth_signing_alg, sealed_secret, require_signed_request_object"
     };
 }
 
