@@ -4,6 +4,7 @@
 //!
 //! Why not oxide-auth's flows: see `docs/oauth-design.md`.
 
+pub mod authorization_parameters;
 pub mod authorize;
 pub mod cache;
 pub mod client_assertion;

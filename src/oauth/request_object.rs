@@ -332,3 +332,7 @@ impl OAuth {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "request_object_tests.rs"]
+mod tests;
