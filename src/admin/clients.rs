@@ -118,6 +118,7 @@ fn view(client: &Client, par_required: bool) -> ClientView {
         introspect: client.introspect,
         dpop_bound_access_tokens: client.dpop_required,
         require_pushed_authorization_requests: par_required,
+        require_signed_request_object: client.require_signed_request_object,
         token_endpoint_auth_method: client.auth_method.registered_name(),
         jwks_uri: client.jwks_uri.clone(),
         post_logout_redirect_uris: client.logout_settings().post_logout_redirect_uris,
@@ -303,6 +304,11 @@ impl Admin {
             };
             clients
                 .set_logout(site, client_id, &logout, &self.actor)
+                .await?;
+        }
+        if let Some(required) = change.require_signed_request_object {
+            clients
+                .set_signed_request_required(site, client_id, required, &self.actor)
                 .await?;
         }
         if let Some(allowed) = change.introspect {

@@ -132,6 +132,8 @@ pub struct ClientView {
     /// Whether the client must push its authorization requests (RFC 9126);
     /// the site may require it of every client.
     pub require_pushed_authorization_requests: bool,
+    /// RFC 9101 10.5: authorization requests only as signed request objects.
+    pub require_signed_request_object: bool,
     /// `client_secret_basic` (Basic or form), `client_secret_jwt`,
     /// `private_key_jwt` or `none`.
     pub token_endpoint_auth_method: &'static str,
@@ -207,6 +209,8 @@ pub struct ClientChangeRequest {
     pub permissions: Option<String>,
     /// Whether the client must push its authorization requests (RFC 9126).
     pub require_pushed_authorization_requests: Option<bool>,
+    /// Whether the client must sign its authorization requests (RFC 9101).
+    pub require_signed_request_object: Option<bool>,
     /// private_key_jwt: replaces its public keys (a JWK, a JWK Set or PEM) ...
     pub public_key: Option<String>,
     /// ... or the URL they are fetched from.

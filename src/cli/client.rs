@@ -121,6 +121,15 @@ pub enum ClientCommand {
         #[arg(action = clap::ArgAction::Set)]
         allowed: bool,
     },
+    /// Whether this client's authorization requests must be request objects
+    /// signed with its registered key (RFC 9101).
+    SetSignedRequestRequired {
+        #[arg(long)]
+        site: String,
+        client_id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        required: bool,
+    },
     /// Whether this client's token requests must carry a DPoP proof (RFC 9449).
     SetDpopRequired {
         #[arg(long)]
@@ -310,6 +319,21 @@ pub async fn run(command: ClientCommand, admin: &Admin, out: &Output) -> CliResu
             );
             let request = ClientChangeRequest {
                 require_pushed_authorization_requests: Some(required),
+                ..ClientChangeRequest::default()
+            };
+            change(admin, &site, &client_id, request, human, out).await
+        }
+        ClientCommand::SetSignedRequestRequired {
+            site,
+            client_id,
+            required,
+        } => {
+            let human = format!(
+                "client `{client_id}` {} sign its authorization requests (request objects)",
+                must(required)
+            );
+            let request = ClientChangeRequest {
+                require_signed_request_object: Some(required),
                 ..ClientChangeRequest::default()
             };
             change(admin, &site, &client_id, request, human, out).await

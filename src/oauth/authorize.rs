@@ -2,18 +2,24 @@
 //!
 //! Until the client and its redirect URI are known to be genuine, errors
 //! are shown to the user (`ShowError`); after that they go back to the
-//! client (`Redirect` with `error`).
+//! client, in the response mode it asked for (`response.rs`: a redirect, a
+//! form post, or a signed JARM response). Which parameters count — the
+//! query's, a pushed request's or a request object's — is
+//! `request_object::resolve_request`'s to say.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 
-use super::clients::{Client, GrantType};
+use super::authorization_parameters::MAX_NONCE_LEN;
+pub(super) use super::authorization_parameters::{check_parameters, parse_prompt};
+use super::clients::Client;
 use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
+use super::request_object::Source;
 use super::resources::{self, ONE_RESOURCE, Resource};
+use super::response::{ClientResponse, FormPost, ResponseMode};
 use super::scopes::{Scope, ScopeSet};
 use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
@@ -45,6 +51,11 @@ pub struct AuthorizationRequest {
     #[serde(skip)]
     #[schema(ignore)]
     pub repeated_resource: bool,
+    /// RFC 9101: the whole request as a JWS the client signed; only the
+    /// parameters inside it count (`request_object.rs`).
+    pub request: Option<String>,
+    /// `query` (the default), `form_post`, or a JARM mode (`response.rs`).
+    pub response_mode: Option<String>,
 }
 
 /// What the authorization endpoint decided.
@@ -56,6 +67,8 @@ pub enum Authorize {
     NeedsConsent(ConsentPage),
     /// Back to the client, with a code or an error.
     Redirect(String),
+    /// Back to the client by a form the browser posts (form_post modes).
+    FormPost(FormPost),
     /// The request cannot be trusted to redirect: tell the user.
     ShowError(UserFacingError),
 }
@@ -74,6 +87,13 @@ pub struct ConsentPage {
 pub struct ScopeLine {
     pub name: &'static str,
     pub description: &'static str,
+}
+
+/// What the authorization endpoint answers before it is delivered: a
+/// page, or a response for the client in its response mode.
+pub(super) enum Answer {
+    Page(Authorize),
+    Client(ClientResponse),
 }
 
 /// Errors shown on the error page, never redirected.
@@ -95,6 +115,10 @@ pub enum UserFacingError {
         "This sign-in link was already used or has expired. Go back to the application and start again."
     )]
     InvalidRequestUri,
+    #[error(
+        "The application sent a signed request that could not be verified. Go back to the application and start again."
+    )]
+    InvalidRequestObject,
 }
 
 impl UserFacingError {
@@ -106,37 +130,9 @@ impl UserFacingError {
             UserFacingError::ConsentExpired => "consent_expired",
             UserFacingError::CsrfFailed => "csrf_failed",
             UserFacingError::InvalidRequestUri => "invalid_request",
+            UserFacingError::InvalidRequestObject => "invalid_request_object",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Prompt {
-    none: bool,
-    consent: bool,
-}
-
-pub(super) fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
-    let mut prompt = Prompt::default();
-    for value in raw.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
-        match value {
-            "none" => prompt.none = true,
-            // Re-authentication is not offered; asking again is the closest.
-            "consent" | "login" => prompt.consent = true,
-            "select_account" => {}
-            _ => {
-                return Err(OAuthError::invalid_request(format!(
-                    "unsupported prompt `{value}`"
-                )));
-            }
-        }
-    }
-    if prompt.none && prompt.consent {
-        return Err(OAuthError::invalid_request(
-            "prompt=none cannot be combined with other values",
-        ));
-    }
-    Ok(prompt)
 }
 
 /// A request whose client and redirect URI are genuine and whose every
@@ -157,95 +153,7 @@ pub struct ValidatedRequest {
     pub resource: Option<String>,
     /// The sign-in session the request was approved in (`sid`).
     pub session_id: Option<i64>,
-}
-
-/// Nonces longer than this are refused rather than stored.
-const MAX_NONCE_LEN: usize = 512;
-
-/// Builds the redirect back to the client: its registered URI plus our
-/// parameters, `state` unchanged and `iss` always (RFC 9207).
-pub fn client_redirect(
-    site: &Site,
-    redirect_uri: &str,
-    state: Option<&str>,
-    params: &[(&str, &str)],
-) -> String {
-    let Ok(mut url) = Url::parse(redirect_uri) else {
-        return redirect_uri.to_string();
-    };
-    {
-        let mut query = url.query_pairs_mut();
-        for (name, value) in params {
-            query.append_pair(name, value);
-        }
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-        query.append_pair("iss", &site.issuer);
-    }
-    url.to_string()
-}
-
-pub fn error_redirect(
-    site: &Site,
-    redirect_uri: &str,
-    state: Option<&str>,
-    error: &OAuthError,
-) -> String {
-    let description = error.to_string();
-    client_redirect(
-        site,
-        redirect_uri,
-        state,
-        &[("error", error.code()), ("error_description", &description)],
-    )
-}
-
-pub(super) fn check_parameters(
-    client: &Client,
-    request: &AuthorizationRequest,
-) -> Result<(ScopeSet, CodeChallenge), OAuthError> {
-    match request.response_type.as_deref() {
-        Some("code") => {}
-        None => return Err(OAuthError::invalid_request("response_type is required")),
-        Some(_) => return Err(OAuthError::UnsupportedResponseType),
-    }
-    if !client.allows(GrantType::AuthorizationCode) {
-        return Err(OAuthError::UnauthorizedClient(
-            "this client may not use the authorization code grant",
-        ));
-    }
-    let Some(challenge) = request.code_challenge.as_deref().filter(|c| !c.is_empty()) else {
-        return Err(OAuthError::invalid_request(
-            "PKCE is required: send code_challenge with method S256",
-        ));
-    };
-    if request.code_challenge_method.as_deref() != Some("S256") {
-        return Err(OAuthError::invalid_request(
-            "code_challenge_method must be S256 (plain is not accepted)",
-        ));
-    }
-    let challenge = CodeChallenge::parse(challenge)
-        .ok_or_else(|| OAuthError::invalid_request("code_challenge is not an S256 challenge"))?;
-    let scopes = match request
-        .scope
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => client.scopes,
-        Some(raw) => ScopeSet::parse(raw).map_err(|e| OAuthError::InvalidScope(e.to_string()))?,
-    };
-    if scopes.is_empty() {
-        return Err(OAuthError::InvalidScope("no scope requested".into()));
-    }
-    if !scopes.is_subset_of(client.scopes) {
-        return Err(OAuthError::InvalidScope(format!(
-            "this client may ask only for: {}",
-            client.scopes
-        )));
-    }
-    Ok((scopes, challenge))
+    pub response_mode: ResponseMode,
 }
 
 impl OAuth {
@@ -268,7 +176,7 @@ impl OAuth {
     }
 
     /// Validates the client and redirect URI; `Err` is what the user sees.
-    async fn genuine_client(
+    pub(super) async fn genuine_client(
         &self,
         site: &Site,
         client_id: Option<&str>,
@@ -296,11 +204,24 @@ impl OAuth {
         session_id: Option<i64>,
         request: &AuthorizationRequest,
     ) -> OAuthResult<Authorize> {
-        let pushed = match self.resolve_pushed(site, user.is_some(), request).await? {
-            Ok(pushed) => pushed,
-            Err(shown) => return Ok(Authorize::ShowError(shown)),
+        match self.answer(site, user, session_id, request).await? {
+            Answer::Page(page) => Ok(page),
+            Answer::Client(response) => self.deliver(site, response).await,
+        }
+    }
+
+    async fn answer(
+        &self,
+        site: &Site,
+        user: Option<&CachedUser>,
+        session_id: Option<i64>,
+        query: &AuthorizationRequest,
+    ) -> OAuthResult<Answer> {
+        let (request, source) = match self.resolve_request(site, user.is_some(), query).await? {
+            Ok(resolved) => resolved,
+            Err(answer) => return Ok(answer),
         };
-        let request = pushed.as_ref().unwrap_or(request);
+        let request = &request;
         let (client, redirect_uri) = match self
             .genuine_client(
                 site,
@@ -310,24 +231,35 @@ impl OAuth {
             .await?
         {
             Ok(found) => found,
-            Err(shown) => return Ok(Authorize::ShowError(shown)),
+            Err(shown) => return Ok(Answer::Page(Authorize::ShowError(shown))),
         };
         let state = request.state.as_deref();
-        let refuse = |e: OAuthError| {
-            Ok(Authorize::Redirect(error_redirect(
-                site,
+        let refuse_in = |mode: ResponseMode, e: OAuthError| {
+            Ok(Answer::Client(ClientResponse::error(
+                &client.client_id,
                 &redirect_uri,
+                mode,
                 state,
                 &e,
             )))
         };
+        let response_mode = match ResponseMode::parse(request.response_mode.as_deref()) {
+            Ok(mode) => mode,
+            Err(e) => return refuse_in(ResponseMode::Query, e),
+        };
+        let refuse = |e: OAuthError| refuse_in(response_mode, e);
         let prompt = match parse_prompt(request.prompt.as_deref()) {
             Ok(prompt) => prompt,
             Err(e) => return refuse(e),
         };
-        if request.request_uri.is_none() && self.par_required(site, &client).await? {
+        if source == Source::Query && self.par_required(site, &client).await? {
             return refuse(OAuthError::invalid_request(
                 "this client must push its authorization requests first (RFC 9126)",
+            ));
+        }
+        if source == Source::Query && client.require_signed_request_object {
+            return refuse(OAuthError::invalid_request(
+                "this client must send its authorization requests as signed request objects (RFC 9101)",
             ));
         }
         let (scopes, code_challenge) = match check_parameters(&client, request) {
@@ -343,7 +275,7 @@ impl OAuth {
             return if prompt.none {
                 refuse(OAuthError::LoginRequired)
             } else {
-                Ok(Authorize::NeedsLogin)
+                Ok(Answer::Page(Authorize::NeedsLogin))
             };
         };
         let nonce = request.nonce.clone().filter(|n| !n.is_empty());
@@ -364,19 +296,20 @@ impl OAuth {
             scopes,
             state: request.state.clone(),
             code_challenge,
-            client,
+            client: client.clone(),
             nonce,
             auth_time: self.signed_in_at(site, scopes, session_id).await?,
             dpop_jkt,
             resource: resource.map(|r| r.uri),
             session_id,
+            response_mode,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
             .await?;
         let remembered = granted.is_some_and(|g| scopes.is_subset_of(g));
         if remembered && !prompt.consent {
-            return Ok(Authorize::Redirect(
+            return Ok(Answer::Client(
                 self.issue_code(site, user.id, &validated).await?,
             ));
         }
@@ -384,7 +317,7 @@ impl OAuth {
             return refuse(OAuthError::ConsentRequired);
         }
         let consent_token = ConsentToken::seal(site, user.id, &validated, self.clock.now());
-        Ok(Authorize::NeedsConsent(ConsentPage {
+        Ok(Answer::Page(Authorize::NeedsConsent(ConsentPage {
             client_name: validated.client.name.clone(),
             client_id: validated.client.client_id.clone(),
             homepage_url: validated.client.homepage_url.clone(),
@@ -396,7 +329,7 @@ impl OAuth {
                 })
                 .collect(),
             consent_token,
-        }))
+        })))
     }
 
     /// When the session began, for an ID token's `auth_time`; looked up only
@@ -422,7 +355,7 @@ impl OAuth {
         site: &Site,
         user_id: i64,
         request: &ValidatedRequest,
-    ) -> OAuthResult<String> {
+    ) -> OAuthResult<ClientResponse> {
         let now = self.clock.now();
         let code = tokens::mint_code();
         let row = NewCode {
@@ -444,11 +377,12 @@ impl OAuth {
         self.writer.write(PendingWrite::Code(row.clone())).await?;
         // Only once durable: a remembered code must also be in the database.
         self.issued_codes.remember(&row, now);
-        Ok(client_redirect(
-            site,
-            &request.redirect_uri,
-            request.state.as_deref(),
-            &[("code", code.expose())],
-        ))
+        Ok(ClientResponse {
+            client_id: request.client.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            mode: request.response_mode,
+            state: request.state.clone(),
+            params: vec![("code", code.expose().to_owned())],
+        })
     }
 }

@@ -179,6 +179,8 @@ pub struct Client {
     pub backchannel_logout_uri: Option<String>,
     /// Whether its logout tokens must carry `sid`.
     pub backchannel_logout_session_required: bool,
+    /// RFC 9101 10.5: authorization requests only as signed request objects.
+    pub require_signed_request_object: bool,
 }
 
 impl fmt::Debug for Client {
@@ -236,6 +238,7 @@ impl Client {
                 .collect(),
             backchannel_logout_uri: record.backchannel_logout_uri,
             backchannel_logout_session_required: record.backchannel_logout_session_required,
+            require_signed_request_object: record.require_signed_request_object,
         }
     }
 
@@ -750,6 +753,33 @@ impl Clients {
             return Err(ClientError::NotFound(client_id.to_string()));
         }
         self.record_change(site, client_id, actor, "dpop_required", required.into())
+            .await;
+        self.existing(site, client_id).await
+    }
+
+    /// RFC 9101 10.5: whether the client's authorization requests must be
+    /// signed request objects. Returns the client as it now is.
+    pub async fn set_signed_request_required(
+        &self,
+        site: &Site,
+        client_id: &str,
+        required: bool,
+        actor: &Actor,
+    ) -> Result<Arc<Client>, ClientError> {
+        let client = self.existing(site, client_id).await?;
+        if client.require_signed_request_object == required {
+            return Ok(client);
+        }
+        let changed = self
+            .store
+            .set_client_signed_request_required(site.id, client.pk, required, self.clock.now())
+            .await?;
+        self.cache.evict_client(client.pk);
+        if !changed {
+            return Err(ClientError::NotFound(client_id.to_string()));
+        }
+        let setting = "require_signed_request_object";
+        self.record_change(site, client_id, actor, setting, required.into())
             .await;
         self.existing(site, client_id).await
     }

@@ -12,10 +12,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
-use super::authorize::{Authorize, UserFacingError, ValidatedRequest, error_redirect};
+use super::authorize::{Authorize, UserFacingError, ValidatedRequest};
 use super::clients::Client;
 use super::error::{OAuthError, OAuthResult};
 use super::pkce::CodeChallenge;
+use super::response::{ClientResponse, ResponseMode};
 use super::scopes::ScopeSet;
 use crate::cache::CachedUser;
 use crate::crypto::constant_time_eq;
@@ -41,6 +42,8 @@ struct Sealed {
     dpop_jkt: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     resource: Option<String>,
+    #[serde(default)]
+    response_mode: ResponseMode,
 }
 
 pub struct ConsentToken;
@@ -59,6 +62,7 @@ impl ConsentToken {
             nonce: request.nonce.clone(),
             dpop_jkt: request.dpop_jkt.clone(),
             resource: request.resource.clone(),
+            response_mode: request.response_mode,
         };
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap_or_default());
         let mac = site.oauth.consent_key.mac(body.as_bytes());
@@ -118,26 +122,24 @@ impl OAuth {
         {
             return Ok(Authorize::ShowError(UserFacingError::InvalidRedirectUri));
         }
-        let state = sealed.state.as_deref();
         let scopes = ScopeSet::from_stored(&sealed.scopes);
+        let refuse = |e: OAuthError| {
+            ClientResponse::error(
+                &client.client_id,
+                &sealed.redirect_uri,
+                sealed.response_mode,
+                sealed.state.as_deref(),
+                &e,
+            )
+        };
         if decision == Decision::Deny {
             tracing::info!(site = %site.slug, client_id = %client.client_id, "consent denied");
-            return Ok(Authorize::Redirect(error_redirect(
-                site,
-                &sealed.redirect_uri,
-                state,
-                &OAuthError::AccessDenied,
-            )));
+            return self.deliver(site, refuse(OAuthError::AccessDenied)).await;
         }
         if !scopes.is_subset_of(client.scopes) {
             let e =
                 OAuthError::InvalidScope("the client may no longer ask for these scopes".into());
-            return Ok(Authorize::Redirect(error_redirect(
-                site,
-                &sealed.redirect_uri,
-                state,
-                &e,
-            )));
+            return self.deliver(site, refuse(e)).await;
         }
         let earlier = self
             .store
@@ -169,10 +171,10 @@ impl OAuth {
             dpop_jkt: sealed.dpop_jkt,
             resource: sealed.resource,
             session_id,
+            response_mode: sealed.response_mode,
         };
-        Ok(Authorize::Redirect(
-            self.issue_code(site, user.id, &request).await?,
-        ))
+        let response = self.issue_code(site, user.id, &request).await?;
+        self.deliver(site, response).await
     }
 
     /// The scopes the user has granted the client, from the cache when possible.

@@ -21,8 +21,6 @@ pub struct OpenIdConfiguration {
     pub subject_types_supported: [&'static str; 1],
     pub claims_supported: [&'static str; 15],
     pub claims_parameter_supported: bool,
-    pub request_parameter_supported: bool,
-    pub request_uri_parameter_supported: bool,
     /// RP-Initiated Logout 1.0 (`oauth::logout::end_session`).
     pub end_session_endpoint: String,
     /// Back-Channel Logout 1.0: logout tokens, with `sid` (front-channel
@@ -46,8 +44,6 @@ pub fn openid_configuration(
         subject_types_supported: ["public"],
         claims_supported: CLAIMS_SUPPORTED,
         claims_parameter_supported: false,
-        request_parameter_supported: false,
-        request_uri_parameter_supported: false,
         end_session_endpoint: site.url(END_SESSION_PATH),
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,

@@ -68,6 +68,9 @@ pub enum OAuthError {
     /// the same shape as the throttle's refusal.
     #[error("too many requests; retry after {0} s")]
     RateLimited(i64),
+    /// RFC 9101 6.3: a request object that does not check out.
+    #[error("{0}")]
+    InvalidRequestObject(&'static str),
     #[error("the server could not complete the request")]
     ServerError(#[from] anyhow::Error),
 }
@@ -124,6 +127,7 @@ impl OAuthError {
             OAuthError::TemporarilyUnavailable(_) | OAuthError::RateLimited(_) => {
                 "temporarily_unavailable"
             }
+            OAuthError::InvalidRequestObject(_) => "invalid_request_object",
             OAuthError::ServerError(_) => "server_error",
         }
     }

@@ -7,6 +7,8 @@ use super::client_auth::ASSERTION_ALG_NAMES;
 use super::clients::GrantType;
 use super::dpop;
 use super::grants::token_exchange;
+use super::request_object::REQUEST_OBJECT_ALG_NAMES;
+use super::response::RESPONSE_MODE_NAMES;
 use super::scopes::Scope;
 use crate::sites::Site;
 
@@ -43,7 +45,17 @@ pub struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
     pub response_types_supported: [&'static str; 1],
-    pub response_modes_supported: [&'static str; 1],
+    /// `query`, `form_post` and the JARM modes (`response.rs`).
+    pub response_modes_supported: [&'static str; 5],
+    /// JARM: the algorithms of the site's current and next signing keys
+    /// (the response is signed with the current one, as ID tokens are).
+    pub authorization_signing_alg_values_supported: Vec<&'static str>,
+    /// RFC 9101: request objects by value (`request`), signed with a key
+    /// the client registered; `request_uri` only as PAR issues it, never
+    /// fetched from elsewhere, hence `false`.
+    pub request_parameter_supported: bool,
+    pub request_uri_parameter_supported: bool,
+    pub request_object_signing_alg_values_supported: [&'static str; 4],
     pub grant_types_supported: Vec<&'static str>,
     pub token_endpoint_auth_methods_supported: [&'static str; 5],
     pub revocation_endpoint_auth_methods_supported: [&'static str; 5],
@@ -77,7 +89,12 @@ pub fn metadata(site: &Site) -> Metadata {
         require_pushed_authorization_requests: false,
         registration_endpoint: None,
         response_types_supported: ["code"],
-        response_modes_supported: ["query"],
+        response_modes_supported: RESPONSE_MODE_NAMES,
+        // Filled in by `OAuth::server_metadata` from the site's keys.
+        authorization_signing_alg_values_supported: Vec::new(),
+        request_parameter_supported: true,
+        request_uri_parameter_supported: false,
+        request_object_signing_alg_values_supported: REQUEST_OBJECT_ALG_NAMES,
         // Token exchange is open to every site (a site without identity
         // providers refuses each token with `invalid_grant`).
         grant_types_supported: GrantType::ALL

@@ -4,6 +4,7 @@
 //!
 //! Why not oxide-auth's flows: see `docs/oauth-design.md`.
 
+pub mod authorization_parameters;
 pub mod authorize;
 pub mod cache;
 pub mod client_assertion;
@@ -28,7 +29,9 @@ pub mod pkce;
 pub mod protected_resource;
 pub mod public_key;
 pub mod registration;
+pub mod request_object;
 pub mod resources;
+pub mod response;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;

@@ -19,6 +19,8 @@ use super::clients::Client;
 use super::dpop::{self, Jkt};
 use super::error::{OAuthError, OAuthResult};
 use super::metadata::{Metadata, metadata};
+use super::request_object::RequestObjectError;
+use super::response::ResponseMode;
 use super::tokens;
 use crate::sites::Site;
 use crate::store::NewPushedRequest;
@@ -27,11 +29,26 @@ use crate::store::NewPushedRequest;
 pub const REQUEST_URI_TTL_SECS: i64 = 60;
 
 /// RFC 9126 2.2.
-/// RFC 9126 2.2.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PushedRequest {
     pub request_uri: String,
     pub expires_in: i64,
+}
+
+/// Every parameter the authorization endpoint knows, and only those.
+fn plain_request(form: &HashMap<String, String>) -> OAuthResult<AuthorizationRequest> {
+    let params: serde_json::Map<String, serde_json::Value> = form
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "client_secret" | "client_assertion" | "client_assertion_type"
+            )
+        })
+        .map(|(name, value)| (name.clone(), value.clone().into()))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(params))
+        .map_err(|_| OAuthError::invalid_request("malformed authorization request"))
 }
 
 impl OAuth {
@@ -56,25 +73,24 @@ impl OAuth {
             .clients
             .authenticate_at(site, &presented, Endpoint::Par)
             .await?;
-        if form.contains_key("request_uri") || form.contains_key("request") {
+        if form.contains_key("request_uri") {
             return Err(OAuthError::invalid_request(
-                "request_uri and request cannot be pushed",
+                "a request_uri cannot be pushed",
             ));
         }
-        // Every parameter the authorization endpoint knows, and only those.
-        let params: serde_json::Map<String, serde_json::Value> = form
-            .iter()
-            .filter(|(name, _)| {
-                !matches!(
-                    name.as_str(),
-                    "client_secret" | "client_assertion" | "client_assertion_type"
-                )
-            })
-            .map(|(name, value)| (name.clone(), value.clone().into()))
-            .collect();
-        let mut request: AuthorizationRequest =
-            serde_json::from_value(serde_json::Value::Object(params))
-                .map_err(|_| OAuthError::invalid_request("malformed authorization request"))?;
+        let mut request = match field("request") {
+            // RFC 9101 6.3: only the parameters inside the object count.
+            Some(object) => self
+                .open_request_object(site, &client, object, true)
+                .await?
+                .map_err(RequestObjectError::into_error)?,
+            None if client.require_signed_request_object => {
+                return Err(OAuthError::invalid_request(
+                    "this client must send its authorization requests as signed request objects (RFC 9101)",
+                ));
+            }
+            None => plain_request(form)?,
+        };
         let Some(redirect_uri) = client.redirect_uri_for(request.redirect_uri.as_deref()) else {
             return Err(OAuthError::invalid_request(
                 "redirect_uri is missing or not registered for this client",
@@ -98,6 +114,7 @@ impl OAuth {
         }
         // The same checks as the authorization endpoint, answered here as JSON.
         parse_prompt(request.prompt.as_deref())?;
+        ResponseMode::parse(request.response_mode.as_deref())?;
         let (scopes, _) = check_parameters(&client, &request)?;
         self.check_resource(site, &request, scopes).await?;
         let checked =
@@ -180,6 +197,12 @@ impl OAuth {
     pub async fn server_metadata(&self, site: &Site) -> OAuthResult<Metadata> {
         let mut document = metadata(site);
         document.protected_resources = self.protected_resources(site).await?;
+        document.authorization_signing_alg_values_supported = self
+            .signing
+            .keys(site.id)
+            .await
+            .map_err(|e| OAuthError::ServerError(e.into()))?
+            .algorithms();
         document.require_pushed_authorization_requests =
             self.store.site_par_required(site.id).await?;
         if self.store.registration_policy(site.id).await? != "closed" {

@@ -71,6 +71,9 @@ pub struct ClientMetadata {
     pub scope: Option<String>,
     /// RFC 9449 5.2: token requests must carry a DPoP proof.
     pub dpop_bound_access_tokens: Option<bool>,
+    /// RFC 9101 10.5: authorization requests only as signed request
+    /// objects (the client registers its keys with `jwks` or `jwks_uri`).
+    pub require_signed_request_object: Option<bool>,
     /// RFC 7592 4: an update names the client it updates.
     pub client_id: Option<String>,
     /// private_key_jwt: the client's public keys (a JWK Set) ...
@@ -124,6 +127,7 @@ pub struct ClientInformation {
     pub scope: String,
     pub token_endpoint_auth_method: String,
     pub dpop_bound_access_tokens: bool,
+    pub require_signed_request_object: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
@@ -333,6 +337,7 @@ fn information(site: &Site, client: &Client, method: &str) -> ClientInformation 
         scope: client.scopes.to_string(),
         token_endpoint_auth_method: method.to_string(),
         dpop_bound_access_tokens: client.dpop_required,
+        require_signed_request_object: client.require_signed_request_object,
         jwks: client
             .jwks
             .as_deref()
@@ -444,6 +449,17 @@ impl OAuth {
                     site,
                     &registered.client.client_id,
                     &metadata.logout(),
+                    &Actor::Client(registered.client.client_id.clone()),
+                )
+                .await?;
+        }
+        if metadata.require_signed_request_object == Some(true) {
+            registered.client = self
+                .clients
+                .set_signed_request_required(
+                    site,
+                    &registered.client.client_id,
+                    true,
                     &Actor::Client(registered.client.client_id.clone()),
                 )
                 .await?;
@@ -627,14 +643,14 @@ impl OAuth {
             )
             .await?;
         let dpop_required = metadata.dpop_bound_access_tokens.unwrap_or(false);
+        let actor = Actor::Client(client.client_id.clone());
+        self.clients
+            .set_dpop_required(site, &client.client_id, dpop_required, &actor)
+            .await?;
+        let signed_required = metadata.require_signed_request_object.unwrap_or(false);
         let updated = self
             .clients
-            .set_dpop_required(
-                site,
-                &client.client_id,
-                dpop_required,
-                &Actor::Client(client.client_id.clone()),
-            )
+            .set_signed_request_required(site, &client.client_id, signed_required, &actor)
             .await?;
         Ok(information(site, &updated, &method))
     }

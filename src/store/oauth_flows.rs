@@ -145,6 +145,14 @@ pub trait PushedRequestStore {
         required: bool,
         now: i64,
     ) -> StoreResult<bool>;
+    /// RFC 9101 10.5: whether the client must sign its request objects.
+    async fn set_client_signed_request_required(
+        &self,
+        site_id: i64,
+        client_pk: i64,
+        required: bool,
+        now: i64,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

@@ -334,6 +334,33 @@ macro_rules! impl_oauth_flows_store {
                 tx.commit().await?;
                 Ok(changed > 0)
             }
+
+            async fn set_client_signed_request_required(
+                &self,
+                site_id: i64,
+                client_pk: i64,
+                required: bool,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE oauth_clients SET require_signed_request_object = $1, updated_at = $2 \
+                     WHERE site_id = $3 AND id = $4",
+                )
+                .bind(required)
+                .bind(now)
+                .bind(site_id)
+                .bind(client_pk)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed > 0 {
+                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Client, client_pk, now)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(changed > 0)
+            }
         }
 
         #[async_trait::async_trait]

@@ -56,6 +56,9 @@ pub struct ClientRecord {
     /// Whether its logout tokens must carry `sid`.
     #[sqlx(default)]
     pub backchannel_logout_session_required: bool,
+    /// RFC 9101 10.5: only signed request objects (migration 0019).
+    #[sqlx(default)]
+    pub require_signed_request_object: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {

@@ -41,6 +41,15 @@ struct ErrorPage {
     message: String,
 }
 
+/// OAuth 2.0 Form Post Response Mode: the browser posts the response to
+/// the client, by script or, without it, a button.
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPostPage {
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
 #[derive(Deserialize)]
 struct ConsentForm {
     #[serde(default)]
@@ -102,6 +111,13 @@ fn respond(
 ) -> HttpResponse {
     match outcome {
         Ok(Authorize::Redirect(location)) => see_other(&location),
+        Ok(Authorize::FormPost(form)) => html(
+            StatusCode::OK,
+            &FormPostPage {
+                action: form.action,
+                fields: form.fields,
+            },
+        ),
         Ok(Authorize::NeedsConsent(page)) => consent_screen(browser, page),
         Ok(Authorize::ShowError(error)) => shown_error(browser, error),
         Ok(Authorize::NeedsLogin) => {

@@ -253,6 +253,22 @@ async fn client_operations_end_the_same_through_the_cli_and_the_api() {
                 "dpop_bound_access_tokens",
             ],
         },
+        Operation {
+            what: "require signed request objects",
+            cli: &[
+                "client",
+                "set-signed-request-required",
+                "--site",
+                "default",
+                "{name}",
+                "true",
+            ],
+            method: Method::PATCH,
+            path: "/api/admin/clients/{name}",
+            body: Some(r#"{"require_signed_request_object": true}"#),
+            check: "/api/admin/clients/{name}",
+            fields: &["require_signed_request_object", "dpop_bound_access_tokens"],
+        },
     ];
     for op in &ops {
         run_both(&app, &token, op, &cli_id, &api_id).await;

@@ -6,6 +6,7 @@ mod authorize_errors;
 mod client_assertion;
 mod codes;
 mod flow;
+mod jar;
 mod metadata;
 mod refresh;
 mod resources;
