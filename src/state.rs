@@ -103,11 +103,6 @@ impl AppState {
             signing.clone(),
             &metrics,
             clients,
-            crate::store::group_commit_store(
-                &store,
-                &settings.database_url,
-                settings.database_timeout(),
-            )?,
         );
         let token_kinds = TokenKinds::new(
             store.clone(),

@@ -86,8 +86,8 @@ impl OAuth {
     }
 
     /// Starts the group-commit writers, so it must run inside the runtime
-    /// (the main one: see `store::group_commit_store`); they write through
-    /// `commit_store`. `clients` is built by the caller, with its rate
+    /// (the main one: see `Store::group_commit_store`), with the store's
+    /// writers' store where it has one. `clients` is built by the caller, with its rate
     /// limits and the outbound client that fetches client keys.
     pub fn new(
         store: SharedStore,
@@ -97,8 +97,8 @@ impl OAuth {
         signing: SigningKeys,
         metrics: &crate::metrics::Metrics,
         mut clients: Clients,
-        commit_store: SharedStore,
     ) -> Self {
+        let commit_store = store.group_commit_store().unwrap_or_else(|| store.clone());
         let writer = GrantWriter::spawn(commit_store.clone(), metrics.grant_writer.clone());
         clients.jti_writer = Some(writer.clone());
         Self {

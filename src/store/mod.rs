@@ -241,6 +241,9 @@ pub trait Store:
     /// How long a request waits for a connection before the store counts
     /// as unavailable (`TESSERA_DATABASE_TIMEOUT_MILLIS`).
     fn acquire_timeout(&self) -> std::time::Duration;
+    /// A store of its own for the group-commit writers (`oauth/writer.rs`),
+    /// or `None` where they share this one (SQLite: one writing connection).
+    fn group_commit_store(&self) -> Option<SharedStore>;
     /// Fires when another process recorded a change (Postgres LISTEN); `None`
     /// where the backend has no such signal and polling alone applies.
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>>;
@@ -281,24 +284,6 @@ pub async fn connect(
         Ok(Arc::new(
             SqliteStore::connect(database_url, acquire_timeout).await?,
         ))
-    }
-}
-
-/// The store the group-commit writers use: on Postgres one with its own
-/// connections (`PgStore::group_commit_store` says why); on SQLite `store`
-/// itself, which has the one writing connection there is.
-pub fn group_commit_store(
-    store: &SharedStore,
-    database_url: &str,
-    acquire_timeout: std::time::Duration,
-) -> anyhow::Result<SharedStore> {
-    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::group_commit_store(
-            database_url,
-            acquire_timeout,
-        )?))
-    } else {
-        Ok(store.clone())
     }
 }
 

@@ -27,25 +27,6 @@ impl PgStore {
         })
     }
 
-    /// A store of its own for the group-commit writers (`oauth/writer.rs`):
-    /// two connections, opened lazily by the first write. A connection's
-    /// socket is served by the runtime that opened it; the writers run on
-    /// the main runtime, whose threads are otherwise idle, so their commit
-    /// round trips are not kept waiting behind a request worker busy
-    /// checking signatures (measured: a DPoP batch took twice a plain
-    /// one's time on connections the request workers had opened).
-    pub fn group_commit_store(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(acquire_timeout)
-            .connect_lazy(url)
-            .map_err(|e| anyhow::anyhow!("cannot connect to Postgres: {e}"))?;
-        Ok(Self {
-            pool,
-            signal: OnceLock::new(),
-        })
-    }
-
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -210,6 +191,22 @@ impl Store for PgStore {
 
     fn acquire_timeout(&self) -> std::time::Duration {
         self.pool.options().get_acquire_timeout()
+    }
+
+    /// Two connections of the writers' own, opened lazily by the first
+    /// write. A connection's socket is served by the runtime that opened
+    /// it; the writers run on the main runtime, whose threads are otherwise
+    /// idle, so their commits do not wait for an HTTP worker's event loop
+    /// that is busy checking signatures.
+    fn group_commit_store(&self) -> Option<super::SharedStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(self.acquire_timeout())
+            .connect_lazy_with((*self.pool.connect_options()).clone());
+        Some(Arc::new(Self {
+            pool,
+            signal: OnceLock::new(),
+        }))
     }
 
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {

@@ -54,15 +54,16 @@ impl PgStore {
                 None => Slot::None,
                 Some(proof) => {
                     let key = (proof.site_id, proof.jkt.as_str(), proof.jti_hash.as_slice());
-                    if first_at.contains_key(&key) {
-                        Slot::Repeated
-                    } else {
-                        let index = proofs.push(proof);
-                        first_at.insert(key, index);
-                        if let PendingWrite::ProvedToken(token, _) = write {
-                            tokens.push(token, Some(index));
+                    match first_at.entry(key) {
+                        std::collections::hash_map::Entry::Occupied(_) => Slot::Repeated,
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            let index = proofs.push(proof);
+                            slot.insert(index);
+                            if let PendingWrite::ProvedToken(token, _) = write {
+                                tokens.push(token, Some(index));
+                            }
+                            Slot::Sent(index)
                         }
-                        Slot::Sent(index)
                     }
                 }
             };

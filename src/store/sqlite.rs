@@ -150,6 +150,10 @@ impl Store for SqliteStore {
         self.pool.options().get_acquire_timeout()
     }
 
+    fn group_commit_store(&self) -> Option<super::SharedStore> {
+        None
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         None
     }

@@ -139,13 +139,22 @@ async fn a_site_limit_set_by_the_cli_refuses_that_client_only() {
         json!({"endpoint": "token", "scope": "per_client", "rate": "5/min", "source": "site"})
     );
 
-    // The running server learns it from the change feed.
+    // The running server learns it from the change feed (a deadline, not a
+    // count of tries: a loaded machine reads the feed late).
     let site_id = app.default_site_id();
-    for _ in 0..100 {
-        let site = app.state.sites.by_id(site_id).unwrap();
-        if !site.rate_limits.is_empty() {
-            break;
-        }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app
+        .state
+        .sites
+        .by_id(site_id)
+        .unwrap()
+        .rate_limits
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never learnt the site's new limit"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     for _ in 0..5 {
