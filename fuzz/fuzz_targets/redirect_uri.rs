@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tessera::oauth::authorize::client_redirect;
+use tessera::oauth::response::{ClientResponse, ResponseMode, query_redirect};
 use tessera::oauth::clients::RedirectUri;
 use tessera_fuzz::{site, three_fields};
 use url::Url;
@@ -59,7 +59,14 @@ fuzz_target!(|data: &str| {
     // The redirect back to a matched URI keeps its scheme, host and path;
     // what the client sent as `state` comes back unchanged, once, and
     // cannot add or replace a parameter.
-    let back = client_redirect(site(), presented, Some(state), &[("code", "c0de")]);
+    let response = ClientResponse {
+        client_id: "fuzz".into(),
+        redirect_uri: presented.to_string(),
+        mode: ResponseMode::Query,
+        state: Some(state.to_string()),
+        params: vec![("code", "c0de".to_string())],
+    };
+    let back = query_redirect(site(), &response);
     let back = Url::parse(&back).unwrap();
     let before = Url::parse(presented).unwrap();
     assert_eq!(back.scheme(), before.scheme());

@@ -137,6 +137,12 @@ fn plain_params<'a>(site: &'a Site, response: &'a ClientResponse) -> Vec<(&'a st
     params
 }
 
+/// The redirect of a `query`-mode response: the client's redirect URI with
+/// ours, `state` unchanged and `iss` added to its query.
+pub fn query_redirect(site: &Site, response: &ClientResponse) -> String {
+    with_query(&response.redirect_uri, &plain_params(site, response))
+}
+
 impl OAuth {
     /// Sends `response` back to the client in the mode it asked for.
     pub(crate) async fn deliver(
@@ -159,8 +165,10 @@ impl OAuth {
                     .map(|(name, value)| (name.to_owned(), value.to_owned()))
                     .collect(),
             })
-        } else {
+        } else if response.mode.is_jwt() {
             Authorize::Redirect(with_query(&response.redirect_uri, &params))
+        } else {
+            Authorize::Redirect(query_redirect(site, &response))
         })
     }
 

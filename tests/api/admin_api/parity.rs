@@ -57,14 +57,23 @@ async fn run_both(app: &TestApp, token: &str, op: &Operation, cli_name: &str, ap
         "{}: {status} {answer}",
         op.what
     );
-    let (_, by_cli) = call(app, token, Method::GET, &fill(op.check, cli_name), None).await;
-    let (_, by_api) = call(app, token, Method::GET, &fill(op.check, api_name), None).await;
-    assert_eq!(
-        pick(&by_cli, op.fields),
-        pick(&by_api, op.fields),
-        "{}: CLI and API disagree",
-        op.what
-    );
+    // The CLI writes to the store; the server learns of it from the change
+    // feed, which a loaded machine reads late: compare until a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, by_cli) = call(app, token, Method::GET, &fill(op.check, cli_name), None).await;
+        let (_, by_api) = call(app, token, Method::GET, &fill(op.check, api_name), None).await;
+        let (by_cli, by_api) = (pick(&by_cli, op.fields), pick(&by_api, op.fields));
+        if by_cli == by_api {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}: CLI and API disagree: {by_cli:?} against {by_api:?}",
+            op.what
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 const USER_OPS: &[Operation] = &[
