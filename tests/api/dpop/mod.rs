@@ -2,6 +2,7 @@
 //! the API and UserInfo, and the settings that require proofs and nonces.
 //! Each refusal is its own test.
 
+mod batch;
 mod refusals;
 mod resource;
 mod settings;
