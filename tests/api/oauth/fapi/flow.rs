@@ -85,8 +85,8 @@ async fn a_site_without_the_mode_still_issues_bearer_tokens_and_rotates_refresh_
     let (request_uri, verifier) = pushed(&app, &client, &proofer).await;
     let browser = signed_in_browser(&app).await;
     let back = authorize_pushed(&app, &browser, &client, &request_uri).await;
-    // Without a proof (the code is bound only when a proof came with PAR,
-    // so this code is: redeem it with one, then refresh without).
+    // The proof at PAR bound the code, so it is redeemed with one; the
+    // refresh then goes without, as a site without the mode allows.
     let proof = proofer.for_token(&app);
     let response = redeem(&app, &client, Some(&proof), &back["code"], &verifier).await;
     assert_eq!(response.status(), 200);
