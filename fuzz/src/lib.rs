@@ -54,6 +54,7 @@ pub fn site() -> &'static Site {
             refresh_grace_secs: 0,
             dpop_nonce_required: false,
             rate_limits: String::new(),
+            security_profile: "default".into(),
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

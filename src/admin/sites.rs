@@ -1,6 +1,6 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
-//! nonces).
+//! nonces, the security profile).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
@@ -8,6 +8,7 @@ use crate::audit::AuditKind;
 use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
 use crate::oauth::ScopeSet;
 use crate::oauth::client_powers::parse_registrable_scopes;
+use crate::oauth::fapi::SecurityProfile;
 use crate::oauth::registration::RegistrationPolicy;
 use crate::sites::{Site, host_of, parse_base_url, parse_host_alias, validate_slug};
 use crate::store::{NewSite, StoreError};
@@ -107,6 +108,11 @@ impl Admin {
             anonymous_client_credentials: limits.anonymous_client_credentials,
             require_pushed_authorization_requests: self.store.site_par_required(site.id).await?,
             dpop_nonce_required: record.dpop_nonce_required,
+            security_profile: if record.security_profile.is_empty() {
+                SecurityProfile::Default.as_str().to_string()
+            } else {
+                record.security_profile
+            },
         })
     }
 
@@ -125,6 +131,15 @@ impl Admin {
             .map(parse_registrable_scopes)
             .transpose()
             .map_err(|e| AdminError::Input(e.to_string()))?;
+        let profile = change
+            .security_profile
+            .as_deref()
+            .map(|raw| {
+                SecurityProfile::parse(raw).ok_or_else(|| {
+                    AdminError::Input("security_profile: expected default or fapi2".into())
+                })
+            })
+            .transpose()?;
         let mut changed: Vec<(&str, serde_json::Value)> = Vec::new();
         if let Some(policy) = policy {
             self.store
@@ -153,6 +168,12 @@ impl Admin {
                 .set_site_dpop_nonce_required(site.id, required, self.now())
                 .await?;
             changed.push(("dpop_nonce_required", required.into()));
+        }
+        if let Some(profile) = profile {
+            self.store
+                .set_site_security_profile(site.id, profile.as_str(), self.now())
+                .await?;
+            changed.push(("security_profile", profile.as_str().into()));
         }
         for (setting, value) in changed {
             let event = self

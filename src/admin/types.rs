@@ -48,6 +48,8 @@ pub struct SiteSettingsView {
     pub require_pushed_authorization_requests: bool,
     /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8).
     pub dpop_nonce_required: bool,
+    /// `default`, or `fapi2`: the FAPI 2.0 Security Profile is enforced.
+    pub security_profile: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -71,6 +73,8 @@ pub struct SiteSettingsRequest {
     pub anonymous_client_credentials: Option<bool>,
     pub require_pushed_authorization_requests: Option<bool>,
     pub dpop_nonce_required: Option<bool>,
+    /// `default` or `fapi2` (the FAPI 2.0 Security Profile).
+    pub security_profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -68,6 +68,15 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// The site's security profile: `fapi2` enforces the FAPI 2.0 Security
+    /// Profile (PAR, private_key_jwt, DPoP, PS256/ES256/EdDSA); `default`
+    /// accepts everything Tessera supports.
+    SetProfile {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = profile_arg)]
+        profile: crate::oauth::fapi::SecurityProfile,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -94,6 +103,11 @@ fn slug_arg(raw: &str) -> Result<String, String> {
     validate_slug(raw)
         .map(|()| raw.to_string())
         .map_err(|e| e.to_string())
+}
+
+fn profile_arg(raw: &str) -> Result<crate::oauth::fapi::SecurityProfile, String> {
+    crate::oauth::fapi::SecurityProfile::parse(raw)
+        .ok_or_else(|| "expected default or fapi2".to_string())
 }
 
 fn base_url_arg(raw: &str) -> Result<url::Url, String> {
@@ -157,7 +171,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -165,7 +179,8 @@ pub async fn run(
                     settings.registrable_scopes.join(" "),
                     settings.anonymous_client_credentials,
                     settings.require_pushed_authorization_requests,
-                    settings.dpop_nonce_required
+                    settings.dpop_nonce_required,
+                    settings.security_profile
                 ),
                 json!(settings),
             );
@@ -185,6 +200,19 @@ pub async fn run(
         }
         SiteCommand::SetDpopNonceRequired { site, required } => {
             super::dpop::set_nonce_required(admin, &site, required, out).await
+        }
+        SiteCommand::SetProfile { site, profile } => {
+            let record = admin.site(&site).await?;
+            let change = crate::admin::types::SiteSettingsRequest {
+                security_profile: Some(profile.as_str().to_string()),
+                ..Default::default()
+            };
+            admin.change_site(&record, change).await?;
+            out.done(
+                &format!("site `{site}` now follows the {} profile", profile.as_str()),
+                json!({"site": site, "security_profile": profile.as_str()}),
+            );
+            Ok(())
         }
         SiteCommand::SetRateLimit {
             site,

@@ -252,6 +252,11 @@ impl OAuth {
             Ok(prompt) => prompt,
             Err(e) => return refuse(e),
         };
+        if site.oauth.profile.is_fapi2() && source != Source::Pushed {
+            return refuse(OAuthError::invalid_request(
+                "this site follows the FAPI 2.0 Security Profile: push the authorization request first (RFC 9126) and send only its request_uri",
+            ));
+        }
         if source == Source::Query && self.par_required(site, &client).await? {
             return refuse(OAuthError::invalid_request(
                 "this client must push its authorization requests first (RFC 9126)",

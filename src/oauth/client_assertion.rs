@@ -40,6 +40,8 @@ pub enum AssertionError {
     Malformed,
     AlgorithmRefused,
     AlgorithmNotRegistered,
+    /// FAPI 2.0 sites: not PS256, ES256 or EdDSA.
+    AlgorithmNotInProfile,
     UnknownKey,
     AmbiguousKey,
     KeysUnavailable,
@@ -65,6 +67,9 @@ impl AssertionError {
             }
             AssertionError::AlgorithmNotRegistered => {
                 "the client assertion's alg is not the client's token_endpoint_auth_signing_alg"
+            }
+            AssertionError::AlgorithmNotInProfile => {
+                "this site follows the FAPI 2.0 Security Profile: client assertions must be signed with PS256, ES256 or EdDSA"
             }
             AssertionError::UnknownKey => {
                 "the client assertion is signed with a key the client has not registered"

@@ -291,6 +291,11 @@ impl Clients {
         credentials: &Credentials,
         endpoint: Endpoint,
     ) -> Result<Option<UnspentJti>, Refusal> {
+        if site.oauth.profile.is_fapi2() && client.auth_method != ClientAuthMethod::PrivateKeyJwt {
+            return Err(Refusal::WrongMethod(
+                "this site follows the FAPI 2.0 Security Profile: clients authenticate with private_key_jwt only",
+            ));
+        }
         match (client.auth_method, &credentials.proof) {
             (ClientAuthMethod::ClientSecret, Proof::Secret(secret)) => {
                 let matches = client.secret_hash().is_some_and(|stored| {
@@ -338,6 +343,9 @@ impl Clients {
             client.auth_method,
             client.auth_signing_alg,
         )?;
+        if !site.oauth.profile.allows(alg) {
+            return Err(AssertionError::AlgorithmNotInProfile);
+        }
         let audiences = client_assertion::audiences(site, endpoint);
         let now = self.clock.now();
         let check = |key: &DecodingKey| {

@@ -55,16 +55,16 @@ pub struct Metadata {
     /// fetched from elsewhere, hence `false`.
     pub request_parameter_supported: bool,
     pub request_uri_parameter_supported: bool,
-    pub request_object_signing_alg_values_supported: [&'static str; 4],
+    pub request_object_signing_alg_values_supported: Vec<&'static str>,
     pub grant_types_supported: Vec<&'static str>,
-    pub token_endpoint_auth_methods_supported: [&'static str; 5],
-    pub revocation_endpoint_auth_methods_supported: [&'static str; 5],
-    pub introspection_endpoint_auth_methods_supported: [&'static str; 4],
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     /// The algorithms of client assertions (private_key_jwt and
     /// client_secret_jwt), at every endpoint that authenticates clients.
-    pub token_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
-    pub revocation_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
-    pub introspection_endpoint_auth_signing_alg_values_supported: [&'static str; 5],
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     pub code_challenge_methods_supported: [&'static str; 1],
     pub scopes_supported: Vec<&'static str>,
     pub authorization_response_iss_parameter_supported: bool,
@@ -94,7 +94,7 @@ pub fn metadata(site: &Site) -> Metadata {
         authorization_signing_alg_values_supported: Vec::new(),
         request_parameter_supported: true,
         request_uri_parameter_supported: false,
-        request_object_signing_alg_values_supported: REQUEST_OBJECT_ALG_NAMES,
+        request_object_signing_alg_values_supported: REQUEST_OBJECT_ALG_NAMES.to_vec(),
         // Token exchange is open to every site (a site without identity
         // providers refuses each token with `invalid_grant`).
         grant_types_supported: GrantType::ALL
@@ -102,12 +102,12 @@ pub fn metadata(site: &Site) -> Metadata {
             .map(|g| g.as_str())
             .chain([token_exchange::GRANT_TYPE])
             .collect(),
-        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
-        revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
-        introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS,
-        token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
-        revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
-        introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES,
+        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),
+        revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),
+        introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS.to_vec(),
+        token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES.to_vec(),
+        revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES.to_vec(),
+        introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALG_NAMES.to_vec(),
         code_challenge_methods_supported: ["S256"],
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
         authorization_response_iss_parameter_supported: true,

@@ -17,6 +17,7 @@ pub mod device;
 pub mod discovery;
 pub mod dpop;
 pub mod error;
+pub mod fapi;
 pub mod grants;
 pub mod id_token;
 pub mod introspect;

@@ -183,8 +183,12 @@ impl OAuth {
         Ok(Ok(Some(pushed)))
     }
 
-    /// Whether the site or the client insists on pushed requests.
+    /// Whether the site (or its FAPI 2.0 profile) or the client insists on
+    /// pushed requests.
     pub(super) async fn par_required(&self, site: &Site, client: &Client) -> OAuthResult<bool> {
+        if site.oauth.profile.is_fapi2() {
+            return Ok(true);
+        }
         let (site_required, client_required) = self.store.par_required(site.id, client.pk).await?;
         Ok(site_required || client_required)
     }
@@ -208,6 +212,7 @@ impl OAuth {
         if self.store.registration_policy(site.id).await? != "closed" {
             document.registration_endpoint = Some(site.url("/oauth/register"));
         }
+        site.oauth.profile.restrict(&mut document);
         Ok(document)
     }
 }

@@ -43,6 +43,8 @@ const JWT_CLAIMS: [&str; 6] = ["iss", "aud", "exp", "nbf", "iat", "jti"];
 pub enum RequestObjectError {
     Malformed,
     AlgorithmRefused,
+    /// FAPI 2.0 sites: not PS256, ES256 or EdDSA.
+    AlgorithmNotInProfile,
     NoKeys,
     UnknownKey,
     AmbiguousKey,
@@ -68,6 +70,9 @@ impl RequestObjectError {
             }
             RequestObjectError::AlgorithmRefused => {
                 "the request object must be signed with ES256, RS256, PS256 or EdDSA"
+            }
+            RequestObjectError::AlgorithmNotInProfile => {
+                "this site follows the FAPI 2.0 Security Profile: request objects must be signed with PS256, ES256 or EdDSA"
             }
             RequestObjectError::NoKeys => {
                 "the client has no public keys registered (jwks or jwks_uri) to check request objects"
@@ -229,6 +234,9 @@ impl OAuth {
         object: &str,
     ) -> Result<OpenedRequest, RequestObjectError> {
         let (alg, kid) = read_request_header(object)?;
+        if !site.oauth.profile.allows(alg) {
+            return Err(RequestObjectError::AlgorithmNotInProfile);
+        }
         let keys = self
             .clients
             .key_cache()

@@ -9,6 +9,7 @@ use url::Url;
 pub use registry::SiteRegistry;
 
 use crate::crypto::{KeyPurpose, MasterKey, SubKey};
+use crate::oauth::fapi::SecurityProfile;
 use crate::store::SiteRecord;
 
 /// A site as the request path sees it: its record plus derived keys.
@@ -50,6 +51,8 @@ pub struct OAuthSettings {
     /// and the key those stateless nonces are MAC'd with.
     pub dpop_nonce_required: bool,
     pub dpop_nonce_key: SubKey,
+    /// `fapi2`: the FAPI 2.0 Security Profile is enforced (`oauth::fapi`).
+    pub profile: crate::oauth::fapi::SecurityProfile,
 }
 
 impl Site {
@@ -62,6 +65,15 @@ impl Site {
                 tracing::warn!(site = %record.slug, "ignoring the site's rate limits: {e}");
                 crate::ratelimit::LimitTable::default()
             });
+        // Written only through a check too: an unknown name is a hand edit,
+        // and the site keeps the stricter reading of it.
+        let profile = match record.security_profile.as_str() {
+            "" => SecurityProfile::Default,
+            raw => SecurityProfile::parse(raw).unwrap_or_else(|| {
+                tracing::warn!(site = %record.slug, "unknown security profile; enforcing fapi2");
+                SecurityProfile::Fapi2
+            }),
+        };
         Some(Site {
             rate_limits,
             id: record.id,
@@ -84,6 +96,7 @@ impl Site {
                 consent_key: master.derive(KeyPurpose::OAuthConsent, record.id),
                 dpop_nonce_required: record.dpop_nonce_required,
                 dpop_nonce_key: master.derive(KeyPurpose::DpopNonce, record.id),
+                profile,
             },
         })
     }

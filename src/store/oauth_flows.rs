@@ -137,6 +137,14 @@ pub trait PushedRequestStore {
         required: bool,
         now: i64,
     ) -> StoreResult<bool>;
+    /// The site's security profile (`oauth::fapi`), announced on the
+    /// change feed like the other settings every process keeps.
+    async fn set_site_security_profile(
+        &self,
+        site_id: i64,
+        profile: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// RFC 9449: whether the client's token requests must carry a proof.
     async fn set_client_dpop_required(
         &self,

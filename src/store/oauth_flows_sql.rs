@@ -308,6 +308,27 @@ macro_rules! impl_oauth_flows_store {
                 Ok(changed > 0)
             }
 
+            async fn set_site_security_profile(
+                &self,
+                site_id: i64,
+                profile: &str,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE sites SET security_profile = $1 WHERE id = $2")
+                    .bind(profile)
+                    .bind(site_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed > 0 {
+                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(changed > 0)
+            }
+
             async fn set_client_dpop_required(
                 &self,
                 site_id: i64,

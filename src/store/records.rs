@@ -18,6 +18,9 @@ pub struct SiteRecord {
     /// The site's own rate limits (migration 0015), empty for none.
     #[sqlx(default)]
     pub rate_limits: String,
+    /// `default` or `fapi2` (migration 0020, `oauth::fapi`).
+    #[sqlx(default)]
+    pub security_profile: String,
 }
 
 #[derive(Debug, Clone)]

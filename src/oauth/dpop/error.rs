@@ -16,6 +16,10 @@ pub enum ProofError {
     WrongType,
     #[error("the DPoP proof's alg is not supported (supported: {SIGNING_ALG_NAMES})")]
     UnsupportedAlgorithm,
+    #[error(
+        "this site follows the FAPI 2.0 Security Profile: DPoP proofs must be signed with PS256, ES256 or EdDSA"
+    )]
+    AlgorithmNotInProfile,
     #[error("the DPoP proof has no jwk header")]
     MissingKey,
     #[error("the DPoP proof's jwk contains private key material")]

@@ -62,6 +62,15 @@ impl ProofKeys {
     /// Checks the proof's form, header and signature; its key's thumbprint
     /// and its claims.
     pub fn verify(&self, proof: &str) -> Result<(Jkt, Map<String, Value>), ProofError> {
+        self.verify_signed(proof)
+            .map(|(jkt, _, claims)| (jkt, claims))
+    }
+
+    /// [`Self::verify`], with the algorithm the proof is signed with.
+    pub fn verify_signed(
+        &self,
+        proof: &str,
+    ) -> Result<(Jkt, Algorithm, Map<String, Value>), ProofError> {
         let parts = jws::split(proof)?;
         let known = self.by_header.get(parts.header).map(|k| k.value().clone());
         let key = match known {
@@ -71,7 +80,7 @@ impl ProofKeys {
             }
             None => self.verify_new_header(&parts)?,
         };
-        Ok((key.jkt.clone(), jws::json_object(parts.payload)?))
+        Ok((key.jkt.clone(), key.alg, jws::json_object(parts.payload)?))
     }
 
     fn verify_new_header(&self, parts: &Parts<'_>) -> Result<Arc<VerifiedKey>, ProofError> {

@@ -168,7 +168,10 @@ impl ProofChecker {
         target: &ProofTarget<'_>,
     ) -> Result<CheckedProof, ProofError> {
         let now = self.clock.now();
-        let (jkt, claims) = self.keys.verify(proof)?;
+        let (jkt, alg, claims) = self.keys.verify_signed(proof)?;
+        if !site.oauth.profile.allows(alg) {
+            return Err(ProofError::AlgorithmNotInProfile);
+        }
         if claims.get("htm").and_then(Value::as_str) != Some(target.method) {
             return Err(match claims.get("htm") {
                 None => ProofError::MissingClaim("htm"),

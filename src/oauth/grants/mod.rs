@@ -221,7 +221,8 @@ impl OAuth {
             }
             None => None,
         };
-        if client.dpop_required && proof.is_none() {
+        // FAPI 2.0 5.3.2.1: only sender-constrained tokens, here with DPoP.
+        if (client.dpop_required || site.oauth.profile.is_fapi2()) && proof.is_none() {
             return Err(ProofError::Missing.into());
         }
         if grant_type != Some("client_credentials")

@@ -1,6 +1,8 @@
 //! `grant_type=refresh_token` (RFC 6749 section 6, rotation per RFC 9700
 //! 4.14.2). Every use returns a new refresh token; a rotated one used again
 //! (after the site's grace window, off by default) revokes the whole family.
+//! On a FAPI 2.0 site a confidential client's refresh token is not rotated
+//! (FAPI 2.0 5.3.2.1 item 10): the response carries no new one.
 
 use super::{
     Binding, TokenRequest, TokenResponse, mint, refresh_binding, requested_scopes, respond,
@@ -106,13 +108,17 @@ impl OAuth {
             refresh_jkt: refresh_jkt.as_ref(),
             resource: resource.as_ref(),
         };
+        // FAPI 2.0 5.3.2.1 item 10: a confidential client keeps its refresh
+        // token, so a response it never received costs it nothing.
+        let rotates = !(site.oauth.profile.is_fapi2() && client.confidential);
         // The new refresh token keeps the original grant's scopes, so a
         // narrowed request does not narrow later ones.
-        let minted = mint(site, &binding, Some(granted), now);
+        let minted = mint(site, &binding, rotates.then_some(granted), now);
         let mut rows = vec![minted.access_row.clone()];
         rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
-        let ids = if record.rotated_at.is_some() {
-            // A concurrent refresh inside the grace window: a sibling pair.
+        let ids = if !rotates || record.rotated_at.is_some() {
+            // Not rotated, or a concurrent refresh inside the grace window
+            // (a sibling pair): the tokens join the grant as they are.
             self.store.insert_tokens_of_grant(&rows).await?
         } else {
             match self

@@ -50,6 +50,22 @@ impl Proofer {
         }
     }
 
+    /// An RS256 key (the test binary's shared RSA key).
+    pub fn rs256() -> Proofer {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let key = crate::identity::support::shared_rsa();
+        Proofer {
+            alg: Algorithm::RS256,
+            encoding: EncodingKey::from_rsa_der(key.to_pkcs1_der().unwrap().as_bytes()),
+            jwk: json!({
+                "kty": "RSA",
+                "n": b64(&key.n().to_bytes_be()),
+                "e": b64(&key.e().to_bytes_be()),
+            }),
+        }
+    }
+
     /// The RFC 7638 thumbprint, computed by jsonwebtoken (not by Tessera).
     pub fn jkt(&self) -> String {
         let jwk: Jwk = serde_json::from_value(self.jwk.clone()).unwrap();

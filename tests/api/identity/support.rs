@@ -33,7 +33,7 @@ pub struct Key {
 }
 
 /// RSA keys are slow to make in a debug build: the tests share one.
-fn shared_rsa() -> &'static rsa::RsaPrivateKey {
+pub fn shared_rsa() -> &'static rsa::RsaPrivateKey {
     static KEY: OnceLock<rsa::RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| rsa::RsaPrivateKey::new(&mut OsRng, 2048).unwrap())
 }

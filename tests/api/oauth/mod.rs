@@ -5,6 +5,7 @@
 mod authorize_errors;
 mod client_assertion;
 mod codes;
+mod fapi;
 mod flow;
 mod jar;
 mod metadata;
