@@ -82,20 +82,6 @@ impl ChangeWatcher {
         }
     }
 
-    /// Marks what is already in the feed as seen: the caches start empty, so
-    /// nothing in it can be stale yet.
-    pub async fn prime(&mut self) {
-        if let Ok(changes) = self
-            .store
-            .changes_since(self.last_success - OVERLAP_SECS)
-            .await
-        {
-            for change in changes {
-                self.seen.insert(change.id, change.created_at);
-            }
-        }
-    }
-
     pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let since = self.last_success - OVERLAP_SECS;
@@ -145,8 +131,12 @@ impl ChangeWatcher {
         false
     }
 
+    /// Polls the feed until the process ends. The first poll, at once,
+    /// applies everything of the last `OVERLAP_SECS` too: a change made
+    /// between loading the sites and this task's start must not be taken
+    /// as already seen (evicting from caches that just started, and
+    /// reloading the sites once, costs nothing worth saving).
     pub async fn run(mut self, interval: Duration) {
-        self.prime().await;
         let signal = self.store.change_signal();
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
