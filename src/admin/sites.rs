@@ -1,6 +1,6 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
-//! nonces).
+//! nonces, Client ID Metadata Documents).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
@@ -107,6 +107,7 @@ impl Admin {
             anonymous_client_credentials: limits.anonymous_client_credentials,
             require_pushed_authorization_requests: self.store.site_par_required(site.id).await?,
             dpop_nonce_required: record.dpop_nonce_required,
+            client_id_metadata_documents: record.client_id_metadata_documents,
         })
     }
 
@@ -153,6 +154,12 @@ impl Admin {
                 .set_site_dpop_nonce_required(site.id, required, self.now())
                 .await?;
             changed.push(("dpop_nonce_required", required.into()));
+        }
+        if let Some(enabled) = change.client_id_metadata_documents {
+            self.store
+                .set_site_client_id_metadata_documents(site.id, enabled, self.now())
+                .await?;
+            changed.push(("client_id_metadata_documents", enabled.into()));
         }
         for (setting, value) in changed {
             let event = self

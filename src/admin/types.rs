@@ -48,6 +48,9 @@ pub struct SiteSettingsView {
     pub require_pushed_authorization_requests: bool,
     /// Whether DPoP proofs must carry a server nonce (RFC 9449 section 8).
     pub dpop_nonce_required: bool,
+    /// Whether a `client_id` that is an https URL is resolved by fetching
+    /// its Client ID Metadata Document.
+    pub client_id_metadata_documents: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -71,6 +74,8 @@ pub struct SiteSettingsRequest {
     pub anonymous_client_credentials: Option<bool>,
     pub require_pushed_authorization_requests: Option<bool>,
     pub dpop_nonce_required: Option<bool>,
+    /// Resolve URL client ids from their Client ID Metadata Documents.
+    pub client_id_metadata_documents: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -68,6 +68,14 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         required: bool,
     },
+    /// Whether a client_id that is an https URL is resolved by fetching its
+    /// Client ID Metadata Document (default: false).
+    SetClientIdMetadataDocuments {
+        #[arg(long)]
+        site: String,
+        #[arg(action = clap::ArgAction::Set)]
+        enabled: bool,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -157,7 +165,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nclient ID metadata documents: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -165,7 +173,8 @@ pub async fn run(
                     settings.registrable_scopes.join(" "),
                     settings.anonymous_client_credentials,
                     settings.require_pushed_authorization_requests,
-                    settings.dpop_nonce_required
+                    settings.dpop_nonce_required,
+                    settings.client_id_metadata_documents
                 ),
                 json!(settings),
             );
@@ -185,6 +194,9 @@ pub async fn run(
         }
         SiteCommand::SetDpopNonceRequired { site, required } => {
             super::dpop::set_nonce_required(admin, &site, required, out).await
+        }
+        SiteCommand::SetClientIdMetadataDocuments { site, enabled } => {
+            super::metadata_documents::set_enabled(admin, &site, enabled, out).await
         }
         SiteCommand::SetRateLimit {
             site,

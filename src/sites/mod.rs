@@ -50,6 +50,9 @@ pub struct OAuthSettings {
     /// and the key those stateless nonces are MAC'd with.
     pub dpop_nonce_required: bool,
     pub dpop_nonce_key: SubKey,
+    /// Whether a `client_id` that is an https URL is resolved by fetching
+    /// its Client ID Metadata Document (`oauth::metadata_document`).
+    pub client_id_metadata_documents: bool,
 }
 
 impl Site {
@@ -84,6 +87,7 @@ impl Site {
                 consent_key: master.derive(KeyPurpose::OAuthConsent, record.id),
                 dpop_nonce_required: record.dpop_nonce_required,
                 dpop_nonce_key: master.derive(KeyPurpose::DpopNonce, record.id),
+                client_id_metadata_documents: record.client_id_metadata_documents,
             },
         })
     }

@@ -18,6 +18,9 @@ pub struct SiteRecord {
     /// The site's own rate limits (migration 0015), empty for none.
     #[sqlx(default)]
     pub rate_limits: String,
+    /// Client ID Metadata Documents are resolved (migration 0021).
+    #[sqlx(default)]
+    pub client_id_metadata_documents: bool,
 }
 
 #[derive(Debug, Clone)]
