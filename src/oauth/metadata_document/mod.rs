@@ -88,14 +88,19 @@ impl Clients {
             Err(e) => return Ok(Err(e)),
         };
         // Scopes Tessera does not know are not this client's to ask for;
-        // the rest are held to what the site lets unvetted clients have.
-        metadata.settings.scopes = metadata.settings.scopes.map(|raw| {
+        // the rest are held to what the site lets unvetted clients have,
+        // which is also what a document without `scope` gets.
+        let limits = self.store.anonymous_client_limits(site.id).await?;
+        let registrable = ScopeSet::from_stored(&limits.registrable_scopes);
+        let known = metadata.settings.scopes.take().map(|raw| {
             raw.split(' ')
                 .filter(|s| Scope::parse(s).is_some())
                 .collect::<Vec<_>>()
                 .join(" ")
         });
-        metadata.settings.scopes = metadata.settings.scopes.filter(|s| !s.is_empty());
+        metadata.settings.scopes = known
+            .filter(|s| !s.is_empty())
+            .or_else(|| Some(registrable.to_string()));
         let field =
             |e: super::clients::ClientInputError| DocumentError::Field(e.field(), e.to_string());
         let checked = match check(&metadata.settings, metadata.auth.method.is_confidential()) {
@@ -106,10 +111,7 @@ impl Clients {
             Ok(keys) => keys,
             Err(e) => return Ok(Err(field(e))),
         };
-        let limits = self.store.anonymous_client_limits(site.id).await?;
-        let scopes = checked
-            .scopes
-            .intersect(ScopeSet::from_stored(&limits.registrable_scopes));
+        let scopes = checked.scopes.intersect(registrable);
         if scopes.is_empty() {
             return Ok(Err(DocumentError::Field(
                 "scope",

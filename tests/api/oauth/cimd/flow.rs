@@ -162,3 +162,42 @@ async fn a_document_with_keys_makes_a_private_key_jwt_client() {
     let signed = post(form(Some(&assertion))).await.unwrap();
     assert_eq!(signed.status(), 200);
 }
+
+#[tokio::test]
+async fn a_document_client_pushes_its_request_and_is_authorized_through_the_request_uri() {
+    let (app, server) = app_with_document().await;
+    let client = server.client();
+    let (verifier, challenge) = pkce();
+    let pushed = new_client(app.port)
+        .post(app.url("/oauth/par"))
+        .form(&[
+            ("response_type", "code"),
+            ("client_id", client.client_id.as_str()),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("state", "xyz-state"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("scope", "profile"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 201);
+    let body: serde_json::Value = pushed.json().await.unwrap();
+    let request_uri = body["request_uri"].as_str().unwrap();
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &client.client_id)
+        .append_pair("request_uri", request_uri)
+        .finish();
+
+    let browser = signed_in_browser(&app).await;
+    let page = get(&browser, &app, &format!("/oauth/authorize?{query}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let back = params(&location(
+        &submit_consent(&browser, &app, &page, "allow").await,
+    ));
+    assert_eq!(back["state"], "xyz-state");
+    let response = exchange(&app, &client, &back["code"], &verifier).await;
+    assert_eq!(response.status(), 200);
+}

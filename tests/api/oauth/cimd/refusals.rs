@@ -7,7 +7,9 @@ use tessera::clock::Clock;
 
 use super::{DocumentServer, app_with_document, resolve_documents, spawn_document_app};
 use crate::helpers::{TestApp, spawn_app};
-use crate::oauth::support::{App, authorize_path, error_of, get, pkce, signed_in_browser, token};
+use crate::oauth::support::{
+    App, authorize_path, error_of, get, location, params, pkce, signed_in_browser, token,
+};
 
 /// An error page for the user, never a redirect to the client.
 async fn assert_error_page(response: reqwest::Response, code: &str) {
@@ -138,4 +140,26 @@ async fn a_client_resolved_before_the_setting_was_turned_off_is_unknown_after() 
         .unwrap();
     app.state.sites.reload().await.unwrap();
     assert_error_page(get(&browser, &app, &path).await, "unknown_client").await;
+}
+
+/// A document cannot give its client more than the site lets clients
+/// nobody vetted hold (`tessera site set-registrable-scopes`).
+#[tokio::test]
+async fn a_document_client_gets_no_scope_beyond_the_sites_registrable_scopes() {
+    let (app, server) = app_with_document().await;
+    let mut document = server.document();
+    document["scope"] = json!("profile content:write admin");
+    server.serve(&document);
+    let browser = signed_in_browser(&app).await;
+    let (_, challenge) = pkce();
+    let client = server.client();
+    for scope in ["admin", "content:write"] {
+        let path = authorize_path(&client, Some(scope), &challenge, &[]);
+        let response = get(&browser, &app, &path).await;
+        assert_eq!(response.status(), 303, "{scope}");
+        let back = params(&location(&response));
+        assert_eq!(back.get("error").map(String::as_str), Some("invalid_scope"));
+    }
+    let path = authorize_path(&client, Some("profile"), &challenge, &[]);
+    assert_eq!(get(&browser, &app, &path).await.status(), 200);
 }
