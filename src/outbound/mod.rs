@@ -1,7 +1,8 @@
 //! Every HTTP request Tessera makes to another server (identity providers'
-//! and private_key_jwt clients' JWKS today; metadata documents, back-channel
-//! logout and webhooks later) goes through [`Outbound`], because the URLs come from
-//! admins and a fetch runs inside the network Tessera sits in.
+//! and private_key_jwt clients' JWKS, Client ID Metadata Documents,
+//! back-channel logout tokens, webhooks) goes through [`Outbound`], because
+//! the URLs come from admins or clients and a fetch runs inside the network
+//! Tessera sits in.
 //!
 //! - A URL is checked when it is registered ([`Outbound::parse_url`]) and
 //!   again before every fetch: https only, no credentials or fragment, no
