@@ -8,7 +8,7 @@ use tessera::clock::Clock;
 use super::{DocumentServer, app_with_document, resolve_documents, spawn_document_app};
 use crate::helpers::{TestApp, spawn_app};
 use crate::oauth::support::{
-    App, authorize_path, error_of, get, location, params, pkce, signed_in_browser, token,
+    App, authorize_path, error_of, get, location, params, pkce, signed_in_browser, token, token_at,
 };
 
 /// An error page for the user, never a redirect to the client.
@@ -162,4 +162,35 @@ async fn a_document_client_gets_no_scope_beyond_the_sites_registrable_scopes() {
     }
     let path = authorize_path(&client, Some("profile"), &challenge, &[]);
     assert_eq!(get(&browser, &app, &path).await.status(), 200);
+}
+
+/// Client ids are unique in the deployment: the URL belongs to the first
+/// site that resolved it, and another site refuses it.
+#[tokio::test]
+async fn a_document_client_of_one_site_is_unknown_on_another() {
+    let (app, server) = app_with_document().await;
+    let client = server.client();
+    assert_eq!(authorize(&app, &client).await.status(), 200);
+
+    let base_b = app.url_on("site-b.localhost", "");
+    let site_b = app.create_site("site-b", &base_b, "site-b.localhost").await;
+    app.state
+        .store
+        .set_site_client_id_metadata_documents(site_b, true, app.clock.now())
+        .await
+        .unwrap();
+    app.state.sites.reload().await.unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "made-up"),
+        ("redirect_uri", client.redirect_uri.as_str()),
+        ("code_verifier", &"v".repeat(43)),
+    ];
+    let response = token_at(&app, &base_b, &client, &form).await;
+    assert_eq!(error_of(response).await, (401, "invalid_client".into()));
+    assert_eq!(
+        server.requests(),
+        2,
+        "site B fetched the document, then refused it"
+    );
 }
