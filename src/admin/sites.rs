@@ -1,6 +1,6 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
-//! nonces, the security profile).
+//! nonces, the security profile, Client ID Metadata Documents).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
@@ -113,6 +113,7 @@ impl Admin {
             } else {
                 record.security_profile
             },
+            client_id_metadata_documents: record.client_id_metadata_documents,
         })
     }
 
@@ -174,6 +175,12 @@ impl Admin {
                 .set_site_security_profile(site.id, profile.as_str(), self.now())
                 .await?;
             changed.push(("security_profile", profile.as_str().into()));
+        }
+        if let Some(enabled) = change.client_id_metadata_documents {
+            self.store
+                .set_site_client_id_metadata_documents(site.id, enabled, self.now())
+                .await?;
+            changed.push(("client_id_metadata_documents", enabled.into()));
         }
         for (setting, value) in changed {
             let event = self

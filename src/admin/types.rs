@@ -50,6 +50,9 @@ pub struct SiteSettingsView {
     pub dpop_nonce_required: bool,
     /// `default`, or `fapi2`: the FAPI 2.0 Security Profile is enforced.
     pub security_profile: String,
+    /// Whether a `client_id` that is an https URL is resolved by fetching
+    /// its Client ID Metadata Document.
+    pub client_id_metadata_documents: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -75,6 +78,8 @@ pub struct SiteSettingsRequest {
     pub dpop_nonce_required: Option<bool>,
     /// `default` or `fapi2` (the FAPI 2.0 Security Profile).
     pub security_profile: Option<String>,
+    /// Resolve URL client ids from their Client ID Metadata Documents.
+    pub client_id_metadata_documents: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

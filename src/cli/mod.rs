@@ -11,6 +11,7 @@ mod idp;
 mod keys;
 mod legacy;
 mod master_key;
+mod metadata_documents;
 mod output;
 mod rate_limits;
 mod registration;

@@ -77,6 +77,14 @@ pub enum SiteCommand {
         #[arg(value_parser = profile_arg)]
         profile: crate::oauth::fapi::SecurityProfile,
     },
+    /// Whether a client_id that is an https URL is resolved by fetching its
+    /// Client ID Metadata Document (default: false).
+    SetClientIdMetadataDocuments {
+        #[arg(long)]
+        site: String,
+        #[arg(action = clap::ArgAction::Set)]
+        enabled: bool,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -171,7 +179,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -180,7 +188,8 @@ pub async fn run(
                     settings.anonymous_client_credentials,
                     settings.require_pushed_authorization_requests,
                     settings.dpop_nonce_required,
-                    settings.security_profile
+                    settings.security_profile,
+                    settings.client_id_metadata_documents
                 ),
                 json!(settings),
             );
@@ -213,6 +222,9 @@ pub async fn run(
                 json!({"site": site, "security_profile": profile.as_str()}),
             );
             Ok(())
+        }
+        SiteCommand::SetClientIdMetadataDocuments { site, enabled } => {
+            super::metadata_documents::set_enabled(admin, &site, enabled, out).await
         }
         SiteCommand::SetRateLimit {
             site,

@@ -79,6 +79,8 @@ pub struct ConsentPage {
     pub client_name: String,
     pub client_id: String,
     pub homepage_url: Option<String>,
+    /// The host of a metadata document client's URL: who is asking.
+    pub document_host: Option<String>,
     pub scopes: Vec<ScopeLine>,
     pub consent_token: String,
 }
@@ -326,6 +328,7 @@ impl OAuth {
             client_name: validated.client.name.clone(),
             client_id: validated.client.client_id.clone(),
             homepage_url: validated.client.homepage_url.clone(),
+            document_host: validated.client.document_host(),
             scopes: scopes
                 .iter()
                 .map(|s: Scope| ScopeLine {

@@ -52,6 +52,8 @@ pub struct OAuthCache {
     consents: DashMap<(i64, i64, i64), ScopeSet>,
     /// The parsed public keys of private_key_jwt clients.
     pub client_keys: ClientKeyCache,
+    /// Clients resolved from Client ID Metadata Documents.
+    pub metadata_documents: super::metadata_document::cache::DocumentCache,
     epoch: AtomicU64,
     client_lookups: HitCount,
     token_lookups: HitCount,
@@ -145,6 +147,7 @@ impl OAuthCache {
         self.bump();
         self.clients.retain(|_, c| c.pk != client_pk);
         self.client_keys.evict(client_pk);
+        self.metadata_documents.evict(client_pk);
         self.tokens.retain(|_, t| t.client_pk != client_pk);
         self.consents
             .retain(|(_, _, client), _| *client != client_pk);
@@ -177,6 +180,7 @@ impl OAuthCache {
         self.bump();
         self.clients.clear();
         self.client_keys.clear();
+        self.metadata_documents.clear();
         self.tokens.clear();
         self.consents.clear();
     }

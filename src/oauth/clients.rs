@@ -181,6 +181,9 @@ pub struct Client {
     pub backchannel_logout_session_required: bool,
     /// RFC 9101 10.5: authorization requests only as signed request objects.
     pub require_signed_request_object: bool,
+    /// Resolved from the Client ID Metadata Document at `client_id`
+    /// (`oauth::metadata_document`), not registered here.
+    pub metadata_document: bool,
 }
 
 impl fmt::Debug for Client {
@@ -239,7 +242,19 @@ impl Client {
             backchannel_logout_uri: record.backchannel_logout_uri,
             backchannel_logout_session_required: record.backchannel_logout_session_required,
             require_signed_request_object: record.require_signed_request_object,
+            metadata_document: record.metadata_document,
         }
+    }
+
+    /// The host that published the client's metadata document, shown on
+    /// the consent page; `None` for a client registered here.
+    pub fn document_host(&self) -> Option<String> {
+        if !self.metadata_document {
+            return None;
+        }
+        Url::parse(&self.client_id)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
     }
 
     pub(super) fn secret_hash(&self) -> Option<&str> {
@@ -379,15 +394,18 @@ pub struct ClientSettings {
 }
 
 /// A registration checked against the rules, ready to store.
-struct Checked {
-    name: String,
-    homepage_url: Option<String>,
-    redirect_uris: Vec<RedirectUri>,
-    scopes: ScopeSet,
-    grant_types: Vec<GrantType>,
+pub(super) struct Checked {
+    pub(super) name: String,
+    pub(super) homepage_url: Option<String>,
+    pub(super) redirect_uris: Vec<RedirectUri>,
+    pub(super) scopes: ScopeSet,
+    pub(super) grant_types: Vec<GrantType>,
 }
 
-fn check(settings: &ClientSettings, confidential: bool) -> Result<Checked, ClientInputError> {
+pub(super) fn check(
+    settings: &ClientSettings,
+    confidential: bool,
+) -> Result<Checked, ClientInputError> {
     let name = settings.name.trim().to_string();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
@@ -481,14 +499,14 @@ fn parse_permissions(raw: &str) -> Permissions {
     Permissions::of(&list)
 }
 
-fn join_uris(uris: &[RedirectUri]) -> String {
+pub(super) fn join_uris(uris: &[RedirectUri]) -> String {
     uris.iter()
         .map(RedirectUri::as_str)
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-fn join_grants(grants: &[GrantType]) -> String {
+pub(super) fn join_grants(grants: &[GrantType]) -> String {
     grants
         .iter()
         .map(|g| g.as_str())
@@ -519,8 +537,9 @@ pub struct Clients {
     pub(super) master: MasterKey,
     /// Which `jwks_uri`s and `backchannel_logout_uri`s may be registered.
     pub(crate) outbound_policy: OutboundPolicy,
-    /// Fetches `jwks_uri`s; none where no request is served.
-    outbound: Option<Outbound>,
+    /// Fetches `jwks_uri`s and client metadata documents; none where no
+    /// request is served.
+    pub(super) outbound: Option<Outbound>,
     /// Records the `jti` of client assertions with the group commit; none
     /// where no request is served (then straight in the store).
     pub(super) jti_writer: Option<crate::oauth::writer::GrantWriter>,
@@ -662,6 +681,9 @@ impl Clients {
         site: &Site,
         client_id: &str,
     ) -> Result<Option<Arc<Client>>, StoreError> {
+        if super::metadata_document::is_document_url(client_id) {
+            return self.resolve_document(site, client_id).await;
+        }
         if let Some(client) = self.cache.client(client_id) {
             return Ok((client.site_id == site.id).then_some(client));
         }

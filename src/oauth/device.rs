@@ -164,6 +164,7 @@ fn consent_page(client: &Client, scopes: ScopeSet, consent_token: String) -> Con
         client_name: client.name.clone(),
         client_id: client.client_id.clone(),
         homepage_url: client.homepage_url.clone(),
+        document_host: client.document_host(),
         scopes: scopes
             .iter()
             .map(|s: Scope| ScopeLine {

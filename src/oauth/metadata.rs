@@ -74,6 +74,9 @@ pub struct Metadata {
     /// RFC 9728 section 4: the resources tokens are issued for (RFC 8707
     /// `resource`): the site's own API, then each registered resource.
     pub protected_resources: Vec<String>,
+    /// draft-ietf-oauth-client-id-metadata-document: whether a URL
+    /// `client_id` is resolved by fetching its document (a site setting).
+    pub client_id_metadata_document_supported: bool,
 }
 
 pub fn metadata(site: &Site) -> Metadata {
@@ -115,5 +118,6 @@ pub fn metadata(site: &Site) -> Metadata {
         service_documentation: site.url("/developers"),
         // Filled in by `OAuth::server_metadata`.
         protected_resources: vec![site.issuer.clone()],
+        client_id_metadata_document_supported: site.oauth.client_id_metadata_documents,
     }
 }

@@ -25,6 +25,7 @@ pub mod issued_codes;
 pub mod jwt_access;
 pub mod logout;
 pub mod metadata;
+pub mod metadata_document;
 pub mod par;
 pub mod pkce;
 pub mod protected_resource;

@@ -1,7 +1,8 @@
 //! Every HTTP request Tessera makes to another server (identity providers'
-//! and private_key_jwt clients' JWKS today; metadata documents, back-channel
-//! logout and webhooks later) goes through [`Outbound`], because the URLs come from
-//! admins and a fetch runs inside the network Tessera sits in.
+//! and private_key_jwt clients' JWKS, Client ID Metadata Documents,
+//! back-channel logout tokens, webhooks) goes through [`Outbound`], because
+//! the URLs come from admins or clients and a fetch runs inside the network
+//! Tessera sits in.
 //!
 //! - A URL is checked when it is registered ([`Outbound::parse_url`]) and
 //!   again before every fetch: https only, no credentials or fragment, no
@@ -74,6 +75,45 @@ pub enum FetchError {
     NotJson(String),
 }
 
+/// A fetched body, and what its `Cache-Control` says.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub freshness: Freshness,
+}
+
+/// How long an answer may be reused, per its `Cache-Control` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// No `Cache-Control` (or no directive that says).
+    Unspecified,
+    /// `no-store` or `no-cache`: not to be reused without asking again.
+    DoNotReuse,
+    /// `max-age`, in seconds.
+    MaxAge(u64),
+}
+
+impl Freshness {
+    fn of(headers: &reqwest::header::HeaderMap) -> Freshness {
+        let mut freshness = Freshness::Unspecified;
+        for value in headers.get_all(reqwest::header::CACHE_CONTROL) {
+            let Ok(value) = value.to_str() else { continue };
+            for directive in value.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+                if directive == "no-store" || directive == "no-cache" {
+                    return Freshness::DoNotReuse;
+                }
+                if let Some(secs) = directive.strip_prefix("max-age=") {
+                    match secs.trim_matches('"').parse() {
+                        Ok(secs) => freshness = Freshness::MaxAge(secs),
+                        Err(_) => return Freshness::DoNotReuse,
+                    }
+                }
+            }
+        }
+        freshness
+    }
+}
+
 /// The one outbound HTTP client. Cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
@@ -120,6 +160,17 @@ impl Outbound {
         accept: &'static str,
         max_bytes: usize,
     ) -> Result<Vec<u8>, FetchError> {
+        Ok(self.fetch_cacheable(url, accept, max_bytes).await?.body)
+    }
+
+    /// GETs `url` like [`Outbound::fetch`], and says for how long the
+    /// server lets the answer be reused (`Cache-Control`).
+    pub async fn fetch_cacheable(
+        &self,
+        url: &Url,
+        accept: &'static str,
+        max_bytes: usize,
+    ) -> Result<Fetched, FetchError> {
         // Checked here too: reqwest does not resolve IP literals, and the
         // URL may come from a row no registration checked.
         target::check_url(url, self.policy)?;
@@ -137,6 +188,7 @@ impl Outbound {
         if !status.is_success() {
             return Err(FetchError::Status(status));
         }
+        let freshness = Freshness::of(response.headers());
         if response
             .content_length()
             .is_some_and(|len| len > max_bytes as u64)
@@ -150,7 +202,7 @@ impl Outbound {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok(Fetched { body, freshness })
     }
 
     /// GETs `url` as JSON (`Accept: application/json`).

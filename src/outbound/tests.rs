@@ -137,3 +137,21 @@ async fn bodies_over_the_limit_are_cut_off_while_streaming() {
         .await;
     assert_eq!(fetched, Err(FetchError::TooLarge(1000)));
 }
+
+#[test]
+fn cache_control_says_how_long_an_answer_may_be_reused() {
+    use reqwest::header::{CACHE_CONTROL, HeaderMap, HeaderValue};
+    let of = |values: &[&'static str]| {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(CACHE_CONTROL, HeaderValue::from_static(value));
+        }
+        Freshness::of(&headers)
+    };
+    assert_eq!(of(&[]), Freshness::Unspecified);
+    assert_eq!(of(&["public, max-age=600"]), Freshness::MaxAge(600));
+    assert_eq!(of(&["Max-Age=\"60\""]), Freshness::MaxAge(60));
+    assert_eq!(of(&["max-age=600, no-cache"]), Freshness::DoNotReuse);
+    assert_eq!(of(&["public", "no-store"]), Freshness::DoNotReuse);
+    assert_eq!(of(&["max-age=soon"]), Freshness::DoNotReuse);
+}

@@ -53,6 +53,9 @@ pub struct OAuthSettings {
     pub dpop_nonce_key: SubKey,
     /// `fapi2`: the FAPI 2.0 Security Profile is enforced (`oauth::fapi`).
     pub profile: crate::oauth::fapi::SecurityProfile,
+    /// Whether a `client_id` that is an https URL is resolved by fetching
+    /// its Client ID Metadata Document (`oauth::metadata_document`).
+    pub client_id_metadata_documents: bool,
 }
 
 impl Site {
@@ -97,6 +100,7 @@ impl Site {
                 dpop_nonce_required: record.dpop_nonce_required,
                 dpop_nonce_key: master.derive(KeyPurpose::DpopNonce, record.id),
                 profile,
+                client_id_metadata_documents: record.client_id_metadata_documents,
             },
         })
     }

@@ -46,6 +46,9 @@ mod one_time_sql;
 mod resource;
 #[macro_use]
 mod resource_sql;
+mod metadata_document;
+#[macro_use]
+mod metadata_document_sql;
 mod postgres;
 mod postgres_batch;
 mod records;
@@ -65,6 +68,7 @@ pub use identity::{
     Provisioned,
 };
 pub use logout::{BackchannelLogoutRecord, ClientLogoutColumns, EndedSessions, LogoutStore};
+pub use metadata_document::{DocumentClient, MetadataDocumentStore};
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
 pub use oauth_flows::{
     ClientRegistrationRecord, DeviceCodeRecord, DeviceCodeStore, NewDeviceCode, NewPushedRequest,
@@ -228,6 +232,7 @@ pub trait Store:
     + DpopProofStore
     + AuditStore
     + ResourceStore
+    + MetadataDocumentStore
     + LogoutStore
     + Send
     + Sync

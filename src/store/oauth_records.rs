@@ -59,6 +59,9 @@ pub struct ClientRecord {
     /// RFC 9101 10.5: only signed request objects (migration 0019).
     #[sqlx(default)]
     pub require_signed_request_object: bool,
+    /// Resolved from a Client ID Metadata Document (migration 0021).
+    #[sqlx(default)]
+    pub metadata_document: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {

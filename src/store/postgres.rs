@@ -165,6 +165,7 @@ impl_one_time_store!(PgStore, sqlx::Postgres);
 impl_dpop_proof_store!(PgStore, sqlx::Postgres);
 impl_audit_store!(PgStore, sqlx::Postgres);
 impl_resource_store!(PgStore, sqlx::Postgres);
+impl_metadata_document_store!(PgStore, sqlx::Postgres);
 impl_logout_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]

@@ -21,6 +21,9 @@ pub struct SiteRecord {
     /// `default` or `fapi2` (migration 0020, `oauth::fapi`).
     #[sqlx(default)]
     pub security_profile: String,
+    /// Client ID Metadata Documents are resolved (migration 0021).
+    #[sqlx(default)]
+    pub client_id_metadata_documents: bool,
 }
 
 #[derive(Debug, Clone)]

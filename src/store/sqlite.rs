@@ -122,6 +122,7 @@ impl_one_time_store!(SqliteStore, sqlx::Sqlite);
 impl_dpop_proof_store!(SqliteStore, sqlx::Sqlite);
 impl_audit_store!(SqliteStore, sqlx::Sqlite);
 impl_resource_store!(SqliteStore, sqlx::Sqlite);
+impl_metadata_document_store!(SqliteStore, sqlx::Sqlite);
 impl_logout_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]

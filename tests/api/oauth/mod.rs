@@ -3,6 +3,7 @@
 //! API's use of the tokens. Each nasty case is its own test.
 
 mod authorize_errors;
+mod cimd;
 mod client_assertion;
 mod codes;
 mod fapi;
