@@ -55,6 +55,7 @@ pub fn site() -> &'static Site {
             dpop_nonce_required: false,
             rate_limits: String::new(),
             security_profile: "default".into(),
+            client_id_metadata_documents: false,
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))
