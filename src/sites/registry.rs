@@ -18,6 +18,9 @@ pub struct SiteRegistry {
     snapshot: RwLock<Arc<Snapshot>>,
     /// Unknown hosts trigger a reload at most this often.
     last_miss_reload: Mutex<Option<Instant>>,
+    /// One reload at a time, so that a reload that read the store earlier
+    /// never replaces the snapshot of one that read it later.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 const MISS_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
@@ -29,6 +32,7 @@ impl SiteRegistry {
             master,
             snapshot: RwLock::new(Arc::default()),
             last_miss_reload: Mutex::new(None),
+            reloading: tokio::sync::Mutex::new(()),
         };
         registry.reload().await?;
         Ok(registry)
@@ -42,6 +46,7 @@ impl SiteRegistry {
     }
 
     pub async fn reload(&self) -> StoreResult<()> {
+        let _one_at_a_time = self.reloading.lock().await;
         let sites = self.store.list_sites().await?;
         let hosts = self.store.list_site_hosts().await?;
         let mut hosts_by_site: HashMap<i64, Vec<String>> = HashMap::new();
