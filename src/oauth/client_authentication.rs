@@ -18,11 +18,10 @@ use super::client_assertion::{
     self, ASSERTION_TYPE, AssertionError, AssertionHeader, CheckedAssertion,
 };
 use super::client_auth::ClientAuthMethod;
-use super::clients::{Client, Clients, MAX_CLIENT_ID_LEN};
+use super::clients::{Client, ClientKeyError, Clients, MAX_CLIENT_ID_LEN};
 use super::error::{OAuthError, OAuthResult};
 use super::tokens;
 use crate::crypto::aead;
-use crate::identity::jwks::KeyError;
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::sites::Site;
 use crate::store::{Committed, NewToken, PendingWrite, ProofUse};
@@ -365,28 +364,15 @@ impl Clients {
                 .ok_or(AssertionError::NoKeys)?;
             return check(&DecodingKey::from_secret(&secret));
         }
-        let keys = self
-            .key_cache()
-            .ok_or(AssertionError::KeysUnavailable)
-            .and_then(|(cache, outbound)| {
-                cache
-                    .keys_of(client, outbound)
-                    .ok_or(AssertionError::NoKeys)
-            })?;
-        let key = keys
-            .key_for(kid.as_deref(), alg, now)
+        let key = self
+            .public_key_for(site, client, kid.as_deref(), alg)
             .await
             .map_err(|e| match e {
-                KeyError::Unknown => AssertionError::UnknownKey,
-                KeyError::Ambiguous => AssertionError::AmbiguousKey,
-                KeyError::FetchFailed(e) => {
-                    tracing::warn!(site = %site.slug, client_id = %client.client_id, error = %e, "client keys unavailable");
-                    AssertionError::KeysUnavailable
-                }
+                ClientKeyError::NoKeys => AssertionError::NoKeys,
+                ClientKeyError::Unknown => AssertionError::UnknownKey,
+                ClientKeyError::Ambiguous => AssertionError::AmbiguousKey,
+                ClientKeyError::Unavailable => AssertionError::KeysUnavailable,
             })?;
-        if !key.accepts(alg) {
-            return Err(AssertionError::UnknownKey);
-        }
         check(key.decoding_key())
     }
 

@@ -9,13 +9,12 @@ use jsonwebtoken::Algorithm;
 use url::Url;
 
 use super::cache::OAuthCache;
-use super::client_auth::{
-    ClientAuthMethod, ClientAuthSettings, ClientKeyCache, ClientKeySource, check_auth,
-};
+use super::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource, check_auth};
 use super::scopes::{Scope, ScopeSet};
 use super::tokens::{self, Secret};
 use crate::clock::SharedClock;
 use crate::crypto::{MasterKey, aead};
+use crate::identity::jwks::{KeyError, VerificationKey};
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::ratelimit::RateLimits;
 use crate::sites::Site;
@@ -574,9 +573,38 @@ impl Clients {
         self
     }
 
-    /// The cache of client keys, and the client to fetch them with.
-    pub(super) fn key_cache(&self) -> Option<(&ClientKeyCache, &Outbound)> {
-        Some((&self.cache.client_keys, self.outbound.as_ref()?))
+    /// The registered public key of `client` that a JWS with this `kid`
+    /// and `alg` is to be checked with (client assertions and request
+    /// objects): parsed once and cached, its `jwks_uri` fetched when needed.
+    pub(super) async fn public_key_for(
+        &self,
+        site: &Site,
+        client: &Client,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<VerificationKey, ClientKeyError> {
+        let outbound = self.outbound.as_ref().ok_or(ClientKeyError::Unavailable)?;
+        let keys = self
+            .cache
+            .client_keys
+            .keys_of(client, outbound)
+            .ok_or(ClientKeyError::NoKeys)?;
+        let key = keys
+            .key_for(kid, alg, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                KeyError::Unknown => ClientKeyError::Unknown,
+                KeyError::Ambiguous => ClientKeyError::Ambiguous,
+                KeyError::FetchFailed(e) => {
+                    tracing::warn!(site = %site.slug, client_id = %client.client_id, error = %e, "client keys unavailable");
+                    ClientKeyError::Unavailable
+                }
+            })?;
+        if key.accepts(alg) {
+            Ok(key)
+        } else {
+            Err(ClientKeyError::Unknown)
+        }
     }
 
     /// Counts every authenticated request against the client's rate limit.
@@ -1004,4 +1032,17 @@ mod tests {
         ));
         assert!(check(&settings, true).is_ok());
     }
+}
+
+/// Why no registered key of a client checks a JWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKeyError {
+    /// The client registered neither `jwks` nor `jwks_uri`.
+    NoKeys,
+    /// No key has the JWS's `kid` and algorithm (or none fits it).
+    Unknown,
+    /// Several keys fit and the JWS names no `kid`.
+    Ambiguous,
+    /// Its `jwks_uri` cannot be fetched (or nothing is fetched here).
+    Unavailable,
 }

@@ -20,11 +20,10 @@ use super::OAuth;
 use super::authorize::{Answer, AuthorizationRequest, Authorize, UserFacingError};
 use super::client_assertion::CLOCK_SKEW_SECS;
 use super::client_auth::KEY_ALGORITHMS;
-use super::clients::Client;
+use super::clients::{Client, ClientKeyError};
 use super::error::{OAuthError, OAuthResult};
 use super::response::{ClientResponse, ResponseMode};
 use crate::crypto::sha256_hex;
-use crate::identity::jwks::KeyError;
 use crate::identity::validate::{read_header, time_claim, verify_signature};
 use crate::sites::Site;
 
@@ -237,30 +236,17 @@ impl OAuth {
         if !site.oauth.profile.allows(alg) {
             return Err(RequestObjectError::AlgorithmNotInProfile);
         }
-        let keys = self
+        let key = self
             .clients
-            .key_cache()
-            .ok_or(RequestObjectError::KeysUnavailable)
-            .and_then(|(cache, outbound)| {
-                cache
-                    .keys_of(client, outbound)
-                    .ok_or(RequestObjectError::NoKeys)
-            })?;
-        let now = self.clock.now();
-        let key = keys
-            .key_for(kid.as_deref(), alg, now)
+            .public_key_for(site, client, kid.as_deref(), alg)
             .await
             .map_err(|e| match e {
-                KeyError::Unknown => RequestObjectError::UnknownKey,
-                KeyError::Ambiguous => RequestObjectError::AmbiguousKey,
-                KeyError::FetchFailed(e) => {
-                    tracing::warn!(site = %site.slug, client_id = %client.client_id, error = %e, "client keys unavailable");
-                    RequestObjectError::KeysUnavailable
-                }
+                ClientKeyError::NoKeys => RequestObjectError::NoKeys,
+                ClientKeyError::Unknown => RequestObjectError::UnknownKey,
+                ClientKeyError::Ambiguous => RequestObjectError::AmbiguousKey,
+                ClientKeyError::Unavailable => RequestObjectError::KeysUnavailable,
             })?;
-        if !key.accepts(alg) {
-            return Err(RequestObjectError::UnknownKey);
-        }
+        let now = self.clock.now();
         check_request_object(
             object,
             alg,
