@@ -170,12 +170,11 @@ impl AuthCache {
     }
 
     /// Every cache's lookups, by the `cache` label of the metrics.
-    pub fn hit_counts(&self) -> [(&'static str, &HitCount); 8] {
+    pub fn hit_counts(&self) -> [(&'static str, &HitCount); 7] {
         [
             ("sessions", &self.session_lookups),
             ("users", &self.user_lookups),
             ("oauth_clients", self.oauth.client_lookups()),
-            ("oauth_tokens", self.oauth.token_lookups()),
             ("consents", self.oauth.consent_lookups()),
             ("token_kinds", self.token_kinds.lookups()),
             ("signing_keys", self.signing.lookups()),

@@ -40,7 +40,7 @@ impl Default for FeedProgress {
 }
 
 impl FeedProgress {
-    fn mark_read(&self) {
+    pub(crate) fn mark_read(&self) {
         let millis = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_read_millis.store(millis, Ordering::Relaxed);
     }
@@ -59,8 +59,12 @@ pub struct ChangeWatcher {
     clock: SharedClock,
     seen: HashMap<i64, i64>,
     last_success: i64,
+    last_prune: i64,
     progress: Arc<FeedProgress>,
 }
+
+/// How often revocations past their use are forgotten.
+const PRUNE_EVERY_SECS: i64 = 60;
 
 impl ChangeWatcher {
     pub fn new(
@@ -78,6 +82,7 @@ impl ChangeWatcher {
             clock,
             seen: HashMap::new(),
             last_success: now,
+            last_prune: now,
             progress,
         }
     }
@@ -99,6 +104,10 @@ impl ChangeWatcher {
             self.sites.reload().await?;
         }
         self.seen.retain(|_, created| *created >= since);
+        if now - self.last_prune >= PRUNE_EVERY_SECS {
+            self.cache.oauth.revocations.prune(now);
+            self.last_prune = now;
+        }
         self.last_success = now;
         self.progress.mark_read();
         Ok(applied)
@@ -111,8 +120,18 @@ impl ChangeWatcher {
             Some(ChangeKind::User) => self.cache.evict_user(change.subject),
             Some(ChangeKind::Site) => return true,
             Some(ChangeKind::Client) => self.cache.oauth.evict_client(change.subject),
-            Some(ChangeKind::Grant) => self.cache.oauth.evict_grant(change.subject),
-            Some(ChangeKind::Token) => self.cache.oauth.evict_token(change.subject),
+            Some(ChangeKind::Grant) => self
+                .cache
+                .oauth
+                .grant_revoked(change.subject, change.created_at),
+            Some(ChangeKind::AccessToken) => self.cache.oauth.revocations.revoke_token(
+                change.site_id,
+                change.subject,
+                change.created_at,
+            ),
+            Some(ChangeKind::Resource) => self.cache.oauth.evict_resource(change.subject),
+            // Stored (refresh) tokens are read from the store at each use.
+            Some(ChangeKind::Token) => {}
             Some(ChangeKind::IdentityProvider) => self.cache.identity.evict_site(change.site_id),
             Some(ChangeKind::BrowserToken) => {
                 self.cache.token_kinds.evict_browser_tokens(change.subject)

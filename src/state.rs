@@ -70,6 +70,17 @@ impl AppState {
         let metrics = Arc::new(Metrics::new(settings.metrics_listen.is_some())?);
         let cache = Arc::new(AuthCache::default());
         let sites = Arc::new(SiteRegistry::load(store.clone(), settings.master_key.clone()).await?);
+        // Access tokens are checked without the store: what revoked one
+        // must be known before the first request (`oauth::revocations`).
+        let revocations = &cache.oauth.revocations;
+        revocations.set_poll_interval(std::time::Duration::from_millis(
+            settings.change_poll_millis,
+        ));
+        revocations.load(
+            store
+                .revoked_access(clock.now() - crate::oauth::revocations::KEEP_SECS)
+                .await?,
+        );
         let counter = SharedCounter::connect(
             store.clone(),
             settings.redis_url.as_deref(),
@@ -137,7 +148,7 @@ impl AppState {
         Ok(Self {
             backchannel,
             metrics,
-            change_feed: Arc::default(),
+            change_feed: cache.oauth.revocations.feed.clone(),
             readiness: ReadinessProbe::new(store.clone()),
             audit: Audit::new(store.clone(), clock.clone()),
             rate_limits,

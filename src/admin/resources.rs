@@ -76,15 +76,18 @@ impl Admin {
         Ok(record)
     }
 
-    /// Tokens issued for the resource stay valid until they expire or are
-    /// revoked; no new ones are issued for it.
+    /// No new tokens are issued for the resource, and those issued for it
+    /// are refused from now on (in other processes within the change
+    /// feed's poll interval).
     pub async fn remove_resource(&self, site: &Site, uri: &str) -> AdminResult<()> {
-        if !self.store.delete_resource(site.id, uri).await? {
+        let now = self.clock.now();
+        let Some(id) = self.store.delete_resource(site.id, uri, now).await? else {
             return Err(AdminError::NotFound(format!(
                 "site `{}` has no resource `{uri}`",
                 site.slug
             )));
-        }
+        };
+        self.cache.oauth.evict_resource(id);
         let event = self
             .event(AuditKind::ResourceRemoved)
             .detail("resource", uri);

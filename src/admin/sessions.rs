@@ -73,9 +73,10 @@ impl Admin {
     ) -> AdminResult<()> {
         let user = self.find_user(site, username).await?;
         let client = self.show_client(site, client_id).await?;
+        let now = self.now();
         let revoked = self
             .store
-            .revoke_authorization(site.id, user.id, client.pk, self.now())
+            .revoke_authorization(site.id, user.id, client.pk, now)
             .await?;
         let Some(grants) = revoked else {
             return Err(AdminError::NotFound(format!(
@@ -83,7 +84,7 @@ impl Admin {
             )));
         };
         for grant in &grants {
-            self.cache.oauth.evict_grant(*grant);
+            self.cache.oauth.grant_revoked(*grant, now);
         }
         self.cache.oauth.evict_consents_of(user.id);
         let event = self

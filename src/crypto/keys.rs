@@ -91,6 +91,11 @@ impl SubKey {
         hmac_sha256(&self.0, message)
     }
 
+    /// The MAC of the parts written one after the other.
+    pub fn mac_parts(&self, parts: &[&[u8]]) -> [u8; 32] {
+        super::hmac_sha256_parts(&self.0, parts)
+    }
+
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
     }

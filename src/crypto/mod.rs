@@ -20,12 +20,19 @@ pub fn sha256_hex(value: &[u8]) -> String {
 }
 
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    hmac_sha256_parts(key, &[message])
+}
+
+/// The HMAC of the parts written one after the other, without joining them.
+pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac(),
     };
-    mac.update(message);
+    for part in parts {
+        mac.update(part);
+    }
     mac.finalize().into_bytes().into()
 }
 

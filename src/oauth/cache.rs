@@ -1,6 +1,6 @@
-//! In-process caches of OAuth clients and access tokens, so the token
-//! endpoint, introspection and API calls need no database round trip for
-//! them. Evicted at once by the process that changes something, and by the
+//! In-process caches of OAuth clients, consents and resources, and the
+//! set of revoked access tokens, so the token endpoint, introspection and
+//! API calls need no database round trip for them. Evicted at once by the process that changes something, and by the
 //! change feed (`invalidation.rs`) in every other process; the epoch stops a
 //! load that raced with an eviction from putting stale data back.
 
@@ -11,43 +11,22 @@ use dashmap::DashMap;
 
 use super::client_auth::ClientKeyCache;
 use super::clients::Client;
+use super::revocations::Revocations;
 use super::scopes::ScopeSet;
 use crate::cache::HitCount;
-
-/// An access token as the request path needs it.
-#[derive(Debug, Clone)]
-pub struct CachedToken {
-    pub id: i64,
-    pub site_id: i64,
-    pub client_pk: i64,
-    pub client_id: String,
-    pub user_id: Option<i64>,
-    pub grant_id: Option<i64>,
-    pub scopes: ScopeSet,
-    pub issued_at: i64,
-    pub expires_at: i64,
-    /// Revocation is final, so a revoked token may be remembered as such.
-    pub revoked: bool,
-    /// RFC 9449: the thumbprint of the key the token is bound to.
-    pub jkt: Option<String>,
-    /// RFC 8707: the resource the token is for; `None`: the site's own API.
-    pub resource: Option<String>,
-}
-
-impl CachedToken {
-    /// Whether the token is for the site's own API (UserInfo, `/api`), not
-    /// for a registered resource elsewhere: a token has one audience.
-    pub fn is_for_own_api(&self) -> bool {
-        self.resource.is_none()
-    }
-}
 
 const MAX_ENTRIES: usize = 200_000;
 
 #[derive(Default)]
 pub struct OAuthCache {
     clients: DashMap<String, Arc<Client>>,
-    tokens: DashMap<String, Arc<CachedToken>>,
+    /// The same clients by row id, as access tokens name them.
+    clients_by_pk: DashMap<i64, Arc<Client>>,
+    /// Registered resources' URIs by row id (site, URI), as access tokens
+    /// name them.
+    resources: DashMap<i64, (i64, Arc<str>)>,
+    /// What revoked access tokens; never cleared with the caches.
+    pub revocations: Revocations,
     /// Remembered consent by (site, user, client row id).
     consents: DashMap<(i64, i64, i64), ScopeSet>,
     /// The parsed public keys of private_key_jwt clients.
@@ -56,7 +35,6 @@ pub struct OAuthCache {
     pub metadata_documents: super::metadata_document::cache::DocumentCache,
     epoch: AtomicU64,
     client_lookups: HitCount,
-    token_lookups: HitCount,
     consent_lookups: HitCount,
 }
 
@@ -92,21 +70,41 @@ impl OAuthCache {
         }
     }
 
-    pub fn token(&self, token_hash: &str) -> Option<Arc<CachedToken>> {
-        self.token_lookups
-            .count(self.tokens.get(token_hash).map(|t| t.clone()))
+    pub fn client_by_pk(&self, pk: i64) -> Option<Arc<Client>> {
+        self.client_lookups
+            .count(self.clients_by_pk.get(&pk).map(|c| c.clone()))
     }
 
-    pub fn put_token(&self, token_hash: String, token: CachedToken, epoch: OAuthEpoch) {
-        if self.tokens.len() >= MAX_ENTRIES {
-            self.tokens.clear();
+    pub fn put_client_by_pk(&self, client: Arc<Client>, epoch: OAuthEpoch) {
+        if self.clients_by_pk.len() >= MAX_ENTRIES {
+            self.clients_by_pk.clear();
         }
-        let revoked = token.revoked;
-        self.tokens.insert(token_hash.clone(), Arc::new(token));
-        // A revocation may have run between the read and the insert.
-        if !revoked && !self.still(epoch) {
-            self.tokens.remove(&token_hash);
+        let pk = client.pk;
+        self.clients_by_pk.insert(pk, client);
+        if !self.still(epoch) {
+            self.clients_by_pk.remove(&pk);
         }
+    }
+
+    /// A resource's (site, URI).
+    pub fn resource(&self, id: i64) -> Option<(i64, Arc<str>)> {
+        self.resources.get(&id).map(|r| r.clone())
+    }
+
+    pub fn put_resource(&self, id: i64, site_id: i64, uri: Arc<str>, epoch: OAuthEpoch) {
+        if self.resources.len() >= MAX_ENTRIES {
+            self.resources.clear();
+        }
+        self.resources.insert(id, (site_id, uri));
+        if !self.still(epoch) {
+            self.resources.remove(&id);
+        }
+    }
+
+    /// A resource was removed: its tokens end with it.
+    pub fn evict_resource(&self, id: i64) {
+        self.bump();
+        self.resources.remove(&id);
     }
 
     pub fn consent(&self, site_id: i64, user_id: i64, client_pk: i64) -> Option<ScopeSet> {
@@ -146,30 +144,20 @@ impl OAuthCache {
     pub fn evict_client(&self, client_pk: i64) {
         self.bump();
         self.clients.retain(|_, c| c.pk != client_pk);
+        self.clients_by_pk.remove(&client_pk);
         self.client_keys.evict(client_pk);
         self.metadata_documents.evict(client_pk);
-        self.tokens.retain(|_, t| t.client_pk != client_pk);
         self.consents
             .retain(|(_, _, client), _| *client != client_pk);
     }
 
-    /// A grant was revoked: its tokens are re-read on their next use.
-    pub fn evict_grant(&self, grant_id: i64) {
-        self.bump();
-        self.tokens.retain(|_, t| t.grant_id != Some(grant_id));
-    }
-
-    pub fn evict_token(&self, token_id: i64) {
-        self.bump();
-        self.tokens.retain(|_, t| t.id != token_id);
+    /// A grant was revoked at `at`: its access tokens end.
+    pub fn grant_revoked(&self, grant_id: i64, at: i64) {
+        self.revocations.revoke_grant(grant_id, at);
     }
 
     pub fn client_lookups(&self) -> &HitCount {
         &self.client_lookups
-    }
-
-    pub fn token_lookups(&self) -> &HitCount {
-        &self.token_lookups
     }
 
     pub fn consent_lookups(&self) -> &HitCount {
@@ -179,9 +167,10 @@ impl OAuthCache {
     pub fn clear(&self) {
         self.bump();
         self.clients.clear();
+        self.clients_by_pk.clear();
+        self.resources.clear();
         self.client_keys.clear();
         self.metadata_documents.clear();
-        self.tokens.clear();
         self.consents.clear();
     }
 }

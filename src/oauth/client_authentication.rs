@@ -24,7 +24,7 @@ use super::tokens;
 use crate::crypto::aead;
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::sites::Site;
-use crate::store::{Committed, NewToken, PendingWrite, ProofUse};
+use crate::store::{Committed, PendingWrite, ProofUse};
 use crate::throttle::{Attempt, ThrottleKey};
 use sha2::{Digest, Sha256};
 
@@ -202,14 +202,6 @@ impl UnspentJti {
         })
     }
 
-    /// The group-commit item that stores `token` if, and only if, this is
-    /// the assertion's first use; otherwise the write is
-    /// [`Committed::ProofReplayed`] and the request is answered with
-    /// [`Self::replayed`].
-    pub fn with_token(&self, token: NewToken) -> PendingWrite {
-        PendingWrite::ProvedToken(token, self.0.clone())
-    }
-
     /// The answer to an assertion used before.
     pub fn replayed() -> OAuthError {
         Refusal::Assertion(AssertionError::Replayed).error()
@@ -242,11 +234,8 @@ impl Clients {
     }
 
     /// [`Self::authenticate_at`], but the `jti` of a client assertion is
-    /// not recorded yet: the caller records it with the write the request
-    /// makes anyway ([`UnspentJti::with_token`]), or with
-    /// [`Self::spend_jti`] before it acts. Until then the assertion is
-    /// not known to be a first use.
-    pub async fn authenticate_unspent(
+    /// not recorded yet.
+    async fn authenticate_unspent(
         &self,
         site: &Site,
         presented: &PresentedClient<'_>,

@@ -218,15 +218,16 @@ impl OAuth {
         let Some(client) = self.clients.find(site, client_id).await? else {
             return Ok(false);
         };
+        let now = self.clock.now();
         let revoked = self
             .store
-            .revoke_authorization(site.id, user_id, client.pk, self.clock.now())
+            .revoke_authorization(site.id, user_id, client.pk, now)
             .await?;
         let Some(grants) = revoked else {
             return Ok(false);
         };
         for grant in grants {
-            self.cache.evict_grant(grant);
+            self.cache.grant_revoked(grant, now);
         }
         self.cache.evict_consents_of(user_id);
         tracing::info!(site = %site.slug, client_id, "authorization revoked");

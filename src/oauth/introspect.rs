@@ -113,7 +113,7 @@ impl OAuth {
         if token.starts_with(tokens::ACCESS_PREFIX) || jwt_access::looks_like_jwt(token) {
             return Ok(self.find_access_token(site, token).await?.map(|t| Facts {
                 scopes: t.scopes,
-                client_id: t.client_id.clone(),
+                client_id: t.client.client_id.clone(),
                 user_id: t.user_id,
                 token_type: if t.jkt.is_some() {
                     dpop::TOKEN_TYPE
@@ -122,8 +122,8 @@ impl OAuth {
                 },
                 exp: t.expires_at,
                 iat: t.issued_at,
-                jkt: t.jkt.clone(),
-                resource: t.resource.clone(),
+                jkt: t.jkt,
+                resource: t.resource.map(|r| r.to_string()),
             }));
         }
         if !token.starts_with(tokens::REFRESH_PREFIX) || token.len() > tokens::MAX_LEN {

@@ -1,16 +1,16 @@
 //! JWT access tokens (RFC 9068), for clients that opt in so that their
 //! resource servers can verify tokens offline against the JWKS.
 //!
-//! The JWT wraps an ordinary stored access token: its `jti` is the stored
-//! row's hash, so revocation, introspection and the API treat both forms
-//! alike. A JWT access token is 500-900 characters, more than the 255 of
+//! The JWT says what the opaque form of the same token says: its `jti` is
+//! the token's id and `gid` its grant, so revocation, introspection and the
+//! API treat both forms alike. A JWT access token is 500-900 characters, more than the 255 of
 //! the opaque form; clients opting in must have room for it.
 
 use serde::{Deserialize, Serialize};
 
+use super::OAuth;
 use super::error::{OAuthError, OAuthResult};
 use super::grants::TokenResponse;
-use super::{OAuth, tokens};
 use crate::oauth::clients::Client;
 use crate::oauth::dpop::Confirmation;
 use crate::oauth::resources::TokenFormat;
@@ -31,13 +31,17 @@ pub struct AccessTokenClaims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
-    /// The SHA-256 of the wrapped opaque token, as stored.
+    /// The token's id, as revoking it records.
     pub jti: String,
     pub client_id: String,
     pub scope: String,
     /// RFC 9449 section 6.1: the key a DPoP-bound token is bound to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
+    /// The grant behind a user's token (Tessera's own claim): revoking the
+    /// grant ends the token.
+    #[serde(rename = "gid", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<i64>,
 }
 
 /// The audience of a token for `resource`: the resource itself, or the
@@ -84,10 +88,11 @@ impl OAuth {
                 aud: audience(site, issued.resource.as_deref()).to_owned(),
                 exp: issued.expires_at,
                 iat: issued.issued_at,
-                jti: tokens::hash_token(&response.access_token),
+                jti: issued.id.to_string(),
                 client_id: client.client_id.clone(),
                 scope: issued.scopes.to_string(),
                 cnf: Confirmation::of(issued.jkt.as_deref()),
+                grant_id: issued.grant_id,
             };
             let (jwt, _) = self
                 .signing
@@ -105,20 +110,19 @@ impl OAuth {
         Ok(())
     }
 
-    /// The stored hash a JWT access token wraps and its audience, if its
-    /// signature, type, issuer and expiry check out. The caller holds the
-    /// audience against the stored token's resource.
+    /// The claims of a JWT access token whose signature, type, issuer and
+    /// expiry check out.
     pub(crate) async fn verify_jwt_access_token(
         &self,
         site: &Site,
         value: &str,
-    ) -> Result<Option<(String, String)>, StoreError> {
+    ) -> Result<Option<AccessTokenClaims>, StoreError> {
         match self
             .signing
             .verify::<AccessTokenClaims>(site, TYP, value, None)
             .await
         {
-            Ok(claims) => Ok(claims.map(|c| (c.jti, c.aud))),
+            Ok(claims) => Ok(claims),
             Err(SigningError::Store(e)) => Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot check a JWT access token");

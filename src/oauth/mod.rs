@@ -4,6 +4,7 @@
 //!
 //! Why not oxide-auth's flows: see `docs/oauth-design.md`.
 
+pub mod access;
 pub mod authorization_parameters;
 pub mod authorize;
 pub mod cache;
@@ -34,6 +35,7 @@ pub mod registration;
 pub mod request_object;
 pub mod resources;
 pub mod response;
+pub mod revocations;
 pub mod revoke;
 pub mod scopes;
 pub mod tokens;
@@ -50,12 +52,11 @@ pub use clients::{
 pub use error::{OAuthError, OAuthResult};
 pub use scopes::{Scope, ScopeSet};
 
-use self::cache::{CachedToken, OAuthCache};
+use self::cache::OAuthCache;
 use self::writer::{GrantWriter, Redeemer};
 use crate::clock::SharedClock;
 use crate::signing::SigningKeys;
-use crate::sites::Site;
-use crate::store::{SharedStore, StoreError, TokenKind};
+use crate::store::SharedStore;
 use crate::throttle::Throttle;
 use crate::users::Users;
 
@@ -121,61 +122,5 @@ impl OAuth {
     /// share (`dpop::Dpop::new`).
     pub fn writer(&self) -> GrantWriter {
         self.writer.clone()
-    }
-
-    /// The live access token behind a bearer value, or `None` for anything
-    /// forged, foreign, expired or revoked. Forgeries fail on the MAC before
-    /// any lookup; known tokens are answered from the cache.
-    pub async fn find_access_token(
-        &self,
-        site: &Site,
-        value: &str,
-    ) -> Result<Option<Arc<CachedToken>>, StoreError> {
-        let now = self.clock.now();
-        let (hash, jwt_audience) = if jwt_access::looks_like_jwt(value) {
-            match self.verify_jwt_access_token(site, value).await? {
-                Some((hash, audience)) => (hash, Some(audience)),
-                None => return Ok(None),
-            }
-        } else {
-            let Some(verified) = tokens::verify_access_token(site, value, now) else {
-                return Ok(None);
-            };
-            (verified.hash, None)
-        };
-        let token = match self.cache.token(&hash) {
-            Some(token) => token,
-            None => {
-                let epoch = self.cache.epoch();
-                let Some(record) = self.store.find_token(site.id, &hash).await? else {
-                    return Ok(None);
-                };
-                if record.kind != TokenKind::Access.as_str() {
-                    return Ok(None);
-                }
-                let token = CachedToken {
-                    id: record.id,
-                    site_id: record.site_id,
-                    client_pk: record.client_pk,
-                    client_id: record.client_id,
-                    user_id: record.user_id,
-                    grant_id: record.grant_id,
-                    scopes: ScopeSet::from_stored(&record.scopes),
-                    issued_at: record.created_at,
-                    expires_at: record.expires_at,
-                    revoked: record.revoked_at.is_some(),
-                    jkt: record.jkt,
-                    resource: record.resource,
-                };
-                self.cache.put_token(hash, token.clone(), epoch);
-                Arc::new(token)
-            }
-        };
-        // A JWT says the audience the stored token was issued for.
-        let audience_holds = jwt_audience
-            .is_none_or(|aud| aud == jwt_access::audience(site, token.resource.as_deref()));
-        let live =
-            token.site_id == site.id && !token.revoked && token.expires_at > now && audience_holds;
-        Ok(live.then_some(token))
     }
 }

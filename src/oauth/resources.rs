@@ -99,6 +99,8 @@ impl fmt::Display for ResourceUri {
 /// A registered resource, as the protocol uses it.
 #[derive(Debug, Clone)]
 pub struct Resource {
+    /// Its row id, as access tokens name it.
+    pub id: i64,
     pub uri: String,
     pub scopes: ScopeSet,
     pub format: TokenFormat,
@@ -107,6 +109,7 @@ pub struct Resource {
 impl Resource {
     pub fn from_record(record: &ResourceRecord) -> Resource {
         Resource {
+            id: record.id,
             uri: record.uri.clone(),
             scopes: ScopeSet::from_stored(&record.scopes),
             format: TokenFormat::parse(&record.token_format).unwrap_or(TokenFormat::Opaque),

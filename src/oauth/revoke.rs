@@ -23,21 +23,28 @@ impl OAuth {
             .clients
             .authenticate_at(site, presented, Endpoint::Revoke)
             .await?;
-        let looks_like_ours = (token.starts_with(tokens::ACCESS_PREFIX)
-            || token.starts_with(tokens::REFRESH_PREFIX))
-            && token.len() <= tokens::MAX_LEN;
-        let hash = if looks_like_ours {
-            tokens::hash_token(token)
-        } else if jwt_access::looks_like_jwt(token) {
-            // An RFC 9068 JWT wraps a stored token: its `jti` is that
-            // token's hash, trusted once the signature checks out.
-            match self.verify_jwt_access_token(site, token).await? {
-                Some((hash, _)) => hash,
-                None => return Ok(()),
+        // Access tokens are not stored: their id goes on the revoked list.
+        if token.starts_with(tokens::ACCESS_PREFIX) || jwt_access::looks_like_jwt(token) {
+            let Some((claims, owner, _)) = self.verify_access(site, token).await? else {
+                return Ok(());
+            };
+            if owner.pk != client.pk {
+                return Ok(());
             }
-        } else {
+            let now = self.clock.now();
+            self.store
+                .revoke_access_token(site.id, claims.token_id, claims.expires_at, now)
+                .await?;
+            self.cache
+                .revocations
+                .revoke_token(site.id, claims.token_id, now);
+            tracing::info!(site = %site.slug, client_id = %client.client_id, kind = "access", "token revoked");
             return Ok(());
-        };
+        }
+        if !token.starts_with(tokens::REFRESH_PREFIX) || token.len() > tokens::MAX_LEN {
+            return Ok(());
+        }
+        let hash = tokens::hash_token(token);
         let Some(record) = self.store.find_token(site.id, &hash).await? else {
             return Ok(());
         };
@@ -49,7 +56,6 @@ impl OAuth {
             self.revoke_family(site, record.grant_id).await?;
         } else {
             self.store.revoke_token(site.id, record.id, now).await?;
-            self.cache.evict_token(record.id);
         }
         tracing::info!(site = %site.slug, client_id = %client.client_id, kind = %record.kind, "token revoked");
         Ok(())

@@ -112,6 +112,16 @@ impl ScopeSet {
             .fold(Self::empty(), |set, s| set.with(s))
     }
 
+    /// One bit per scope, as access tokens carry the set.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The set of [`Self::bits`]; `None` if a bit names no scope.
+    pub fn from_bits(bits: u8) -> Option<Self> {
+        (bits & !Self::all().0 == 0).then_some(Self(bits))
+    }
+
     pub fn with(self, scope: Scope) -> Self {
         Self(self.0 | scope.bit())
     }

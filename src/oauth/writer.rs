@@ -4,9 +4,9 @@
 //! still goes out only after its write is durable, but under load one commit
 //! carries many requests' rows instead of one commit each.
 //!
-//! Two batchers run: [`GrantWriter`] for new codes, client-credentials
-//! tokens and DPoP proof uses, and [`Redeemer`] for code redemptions (claim
-//! the code, create its grant and tokens).
+//! Two batchers run: [`GrantWriter`] for new codes and DPoP proof (and
+//! client assertion) uses, and [`Redeemer`] for code redemptions (claim
+//! the code, create its grant and refresh token).
 //!
 //! A request waits for its batch at most as long as it would wait for a
 //! connection of its own (the store's acquire timeout): while the database
@@ -171,9 +171,9 @@ fn fail_all<O>(replies: Vec<oneshot::Sender<Shared<O>>>, e: &Arc<anyhow::Error>)
     }
 }
 
-/// New codes, client-credentials tokens and DPoP proof uses: one multi-row
-/// INSERT per table per batch. A token request's proof rides in the same
-/// batch as its token, so a proof costs a row, not a commit of its own.
+/// New codes and single-use JWT ids (DPoP proofs, client assertions): one
+/// multi-row INSERT per table per batch, so a proof costs a row, not a
+/// commit of its own. Access tokens are not stored at all.
 #[derive(Clone)]
 pub struct GrantWriter(Batcher<PendingWrite, Committed>);
 

@@ -50,7 +50,6 @@ mod metadata_document;
 #[macro_use]
 mod metadata_document_sql;
 mod postgres;
-mod postgres_batch;
 mod records;
 mod sqlite;
 mod unavailable;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::{
     AuthorizationRecord, ClientChanges, ClientKeyColumns, ClientRecord, CodeClaim, CodeRecord,
-    Committed, NewClient, NewToken, PendingWrite, Redeemed, Rotation, StoreResult, TokenIds,
-    TokenRecord,
+    Committed, NewClient, NewToken, PendingWrite, Redeemed, RevokedAccess, Rotation, StoreResult,
+    TokenIds, TokenRecord,
 };
 
 #[async_trait]
@@ -15,6 +15,8 @@ pub trait ClientStore {
     /// Client ids are unique across sites; the site is checked as well.
     async fn find_client(&self, site_id: i64, client_id: &str)
     -> StoreResult<Option<ClientRecord>>;
+    /// A client by its row id.
+    async fn find_client_by_pk(&self, site_id: i64, pk: i64) -> StoreResult<Option<ClientRecord>>;
     /// Every client of the site, or only those `owner` registered.
     async fn list_clients(
         &self,
@@ -124,6 +126,17 @@ pub trait GrantStore {
     async fn revoke_grant(&self, site_id: i64, grant_id: i64, now: i64) -> StoreResult<bool>;
     /// Revokes one token; false when it was already revoked.
     async fn revoke_token(&self, site_id: i64, token_id: i64, now: i64) -> StoreResult<bool>;
+    /// Records one access token (by its id) as revoked, with a change-feed
+    /// entry; false when it was already.
+    async fn revoke_access_token(
+        &self,
+        site_id: i64,
+        token_id: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// The access tokens and grants revoked at or after `since`.
+    async fn revoked_access(&self, since: i64) -> StoreResult<RevokedAccess>;
     /// Deletes codes, tokens and grants that expired or were revoked before `before`.
     async fn purge_oauth(&self, before: i64) -> StoreResult<u64>;
 }

@@ -269,12 +269,7 @@ pub struct NewToken {
 #[derive(Debug, Clone)]
 pub enum PendingWrite {
     Code(NewCode),
-    Token(NewToken),
-    /// A token whose request carried a DPoP proof: the proof's use is
-    /// recorded in the same batch, and the token is stored only if the
-    /// proof was new (RFC 9449 section 11.1).
-    ProvedToken(NewToken, super::ProofUse),
-    /// A proof's use alone (requests that store nothing else in the batch).
+    /// A single-use JWT id's use: a DPoP proof's or a client assertion's.
     Proof(super::ProofUse),
 }
 
@@ -282,9 +277,7 @@ pub enum PendingWrite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Committed {
     Code,
-    /// A token, with its row id.
-    Token(i64),
-    /// A proof's first use (and its token, if it paid for one).
+    /// A proof's first use.
     Proof,
     /// The proof was used before: nothing of this item was stored.
     ProofReplayed,
@@ -299,6 +292,16 @@ pub struct CodeClaim {
     pub code_hash: String,
     pub grant: NewGrant,
     pub tokens: Vec<NewToken>,
+}
+
+/// What revoked access tokens before they expire, for the in-memory set
+/// every process checks them against (`oauth::revocations`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevokedAccess {
+    /// (site, token id, revoked at).
+    pub tokens: Vec<(i64, i64, i64)>,
+    /// (grant id, revoked at).
+    pub grants: Vec<(i64, i64)>,
 }
 
 /// A claimed code: its new grant, and the row ids of the grant's tokens.

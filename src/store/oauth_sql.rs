@@ -69,8 +69,8 @@ macro_rules! impl_oauth_store {
                 let proofs: Vec<&$crate::store::ProofUse> = writes
                     .iter()
                     .filter_map(|write| match write {
-                        PendingWrite::ProvedToken(_, proof) | PendingWrite::Proof(proof) => Some(proof),
-                        PendingWrite::Code(_) | PendingWrite::Token(_) => None,
+                        PendingWrite::Proof(proof) => Some(proof),
+                        PendingWrite::Code(_) => None,
                     })
                     .collect();
                 let mut fresh = if proofs.is_empty() {
@@ -80,53 +80,27 @@ macro_rules! impl_oauth_store {
                 }
                 .into_iter();
                 let mut codes = Vec::new();
-                let mut tokens = Vec::new();
-                // `Err(token)`: a stored token, answered once its id is known.
                 let mut answers = Vec::with_capacity(writes.len());
                 for write in writes {
                     answers.push(match write {
                         PendingWrite::Code(code) => {
                             codes.push(code);
-                            Ok(Committed::Code)
+                            Committed::Code
                         }
-                        PendingWrite::Token(token) => {
-                            tokens.push(token);
-                            Err(token)
-                        }
-                        PendingWrite::ProvedToken(token, _) => {
+                        PendingWrite::Proof(_) => {
                             if fresh.next().unwrap_or(false) {
-                                tokens.push(token);
-                                Err(token)
+                                Committed::Proof
                             } else {
-                                Ok(Committed::ProofReplayed)
+                                Committed::ProofReplayed
                             }
                         }
-                        PendingWrite::Proof(_) => Ok(if fresh.next().unwrap_or(false) {
-                            Committed::Proof
-                        } else {
-                            Committed::ProofReplayed
-                        }),
                     });
                 }
                 Self::insert_codes(&mut *conn, &codes).await?;
-                let ids: std::collections::HashMap<String, i64> =
-                    Self::insert_tokens(&mut *conn, &tokens, None).await?.into_iter().collect();
-                answers
-                    .into_iter()
-                    .map(|answer| {
-                        answer.or_else(|token| {
-                            ids.get(&token.token_hash)
-                                .map(|id| Committed::Token(*id))
-                                .ok_or_else(|| {
-                                    sqlx::Error::Protocol("a stored token got no row id".into())
-                                        .into()
-                                })
-                        })
-                    })
-                    .collect()
+                Ok(answers)
             }
 
-            pub(super) async fn insert_codes(
+            async fn insert_codes(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 codes: &[&$crate::store::NewCode],
             ) -> $crate::store::StoreResult<()> {
@@ -190,7 +164,7 @@ macro_rules! impl_oauth_store {
 
         impl $store {
             /// Revokes every live OAuth grant of the user with all its
-            /// tokens, and the user's tokens outside any grant, each with
+            /// tokens (every token of a user belongs to a grant), each with
             /// its change-feed entry, inside the caller's transaction.
             async fn revoke_user_oauth_in(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -208,22 +182,8 @@ macro_rules! impl_oauth_store {
                 for grant_id in &grants {
                     Self::revoke_grant_in(&mut *conn, site_id, *grant_id, now).await?;
                 }
-                let tokens = sqlx::query_scalar::<$db, i64>(
-                    "UPDATE oauth_tokens SET revoked_at = $1 WHERE site_id = $2 AND user_id = $3 \
-                     AND grant_id IS NULL AND revoked_at IS NULL RETURNING id",
-                )
-                .bind(now)
-                .bind(site_id)
-                .bind(user_id)
-                .fetch_all(&mut *conn)
-                .await?;
-                for token_id in &tokens {
-                    Self::record_change(&mut *conn, site_id, $crate::store::ChangeKind::Token, *token_id, now)
-                        .await?;
-                }
                 Ok($crate::store::PasswordChanged {
                     revoked_grants: grants,
-                    revoked_tokens: tokens,
                 })
             }
         }
@@ -275,6 +235,22 @@ macro_rules! impl_oauth_store {
                 ))
                 .bind(site_id)
                 .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn find_client_by_pk(
+                &self,
+                site_id: i64,
+                pk: i64,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ClientRecord>> {
+                Ok(sqlx::query_as::<$db, $crate::store::ClientRecord>(concat!(
+                    "SELECT ",
+                    client_columns!(),
+                    " FROM oauth_clients WHERE site_id = $1 AND id = $2"
+                ))
+                .bind(site_id)
+                .bind(pk)
                 .fetch_optional(&self.pool)
                 .await?)
             }
@@ -508,26 +484,17 @@ macro_rules! impl_oauth_store {
                 writes: &[$crate::store::PendingWrite],
             ) -> $crate::store::StoreResult<Vec<$crate::store::Committed>> {
                 use $crate::store::PendingWrite;
-                // A backend may store batches with proof uses its own way.
-                if let Some(committed) = self.write_proved_batch(writes).await? {
-                    return Ok(committed);
-                }
                 // Rows of a batch belong to different requests and need not
                 // commit together: a batch of one table's rows is one
                 // multi-row INSERT, atomic and durable by itself. A batch
-                // that writes to more than one table (proof uses and the
-                // tokens they pay for) runs in one transaction instead, so
-                // that it waits for one durable commit, not one per table.
-                let mut tables = [false; 3];
+                // that writes to both tables (codes and proof uses) runs in
+                // one transaction instead, so that it waits for one durable
+                // commit, not two.
+                let mut tables = [false; 2];
                 for write in writes {
                     match write {
                         PendingWrite::Code(_) => tables[0] = true,
-                        PendingWrite::Token(_) => tables[1] = true,
-                        PendingWrite::ProvedToken(..) => {
-                            tables[1] = true;
-                            tables[2] = true;
-                        }
-                        PendingWrite::Proof(_) => tables[2] = true,
+                        PendingWrite::Proof(_) => tables[1] = true,
                     }
                 }
                 if tables.iter().filter(|t| **t).count() > 1 {
@@ -670,6 +637,51 @@ macro_rules! impl_oauth_store {
                 Ok(revoked)
             }
 
+            async fn revoke_access_token(
+                &self,
+                site_id: i64,
+                token_id: i64,
+                expires_at: i64,
+                now: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let revoked = sqlx::query(
+                    "INSERT INTO oauth_revoked_access_tokens (site_id, token_id, expires_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, token_id) DO NOTHING",
+                )
+                .bind(site_id)
+                .bind(token_id)
+                .bind(expires_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if revoked == 0 {
+                    return Ok(false);
+                }
+                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::AccessToken, token_id, now)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoked_access(&self, since: i64) -> $crate::store::StoreResult<$crate::store::RevokedAccess> {
+                let tokens = sqlx::query_as::<$db, (i64, i64, i64)>(
+                    "SELECT site_id, token_id, revoked_at FROM oauth_revoked_access_tokens \
+                     WHERE revoked_at >= $1",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                let grants = sqlx::query_as::<$db, (i64, i64)>(
+                    "SELECT id, revoked_at FROM oauth_grants WHERE revoked_at >= $1",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::store::RevokedAccess { tokens, grants })
+            }
+
             async fn revoke_token(&self, site_id: i64, token_id: i64, now: i64) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 let revoked = sqlx::query(
@@ -694,6 +706,7 @@ macro_rules! impl_oauth_store {
                 for statement in [
                     "DELETE FROM oauth_codes WHERE expires_at < $1",
                     "DELETE FROM oauth_tokens WHERE expires_at < $1 OR revoked_at < $1",
+                    "DELETE FROM oauth_revoked_access_tokens WHERE expires_at < $1",
                     // A grant outlives its expiry while a rotated refresh token of it lives.
                     "DELETE FROM oauth_grants WHERE revoked_at < $1 OR (expires_at < $1 \
                      AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.grant_id = oauth_grants.id))",

@@ -121,8 +121,14 @@ pub enum ChangeKind {
     Client,
     /// An OAuth grant and every token of it were revoked (subject = grant id).
     Grant,
-    /// One OAuth token was revoked (subject = token row id).
+    /// One stored OAuth token (a refresh token) was revoked (subject = token row id).
     Token,
+    /// One access token was revoked (subject = the token's id; access
+    /// tokens are not stored).
+    AccessToken,
+    /// A registered resource (RFC 8707) was removed, ending its tokens
+    /// (subject = resource id).
+    Resource,
     /// A site's trusted identity providers changed (subject = provider id).
     IdentityProvider,
     /// A browser token of the site was created or revoked (subject = site id).
@@ -146,6 +152,8 @@ impl ChangeKind {
             ChangeKind::Client => "oauth-client",
             ChangeKind::Grant => "oauth-grant",
             ChangeKind::Token => "oauth-token",
+            ChangeKind::AccessToken => "oauth-access-token",
+            ChangeKind::Resource => "oauth-resource",
             ChangeKind::IdentityProvider => "identity-provider",
             ChangeKind::BrowserToken => "browser-token",
             ChangeKind::ServerToken => "server-token",
@@ -163,6 +171,8 @@ impl ChangeKind {
             "oauth-client" => Some(ChangeKind::Client),
             "oauth-grant" => Some(ChangeKind::Grant),
             "oauth-token" => Some(ChangeKind::Token),
+            "oauth-access-token" => Some(ChangeKind::AccessToken),
+            "oauth-resource" => Some(ChangeKind::Resource),
             "identity-provider" => Some(ChangeKind::IdentityProvider),
             "browser-token" => Some(ChangeKind::BrowserToken),
             "server-token" => Some(ChangeKind::ServerToken),
@@ -184,10 +194,9 @@ pub struct ChangeRecord {
 }
 
 /// What a password change revoked besides sessions: the user's OAuth grants
-/// (with every token of them) and tokens issued to the user outside any
-/// grant. The caller evicts them from this process's caches.
+/// (with every token of them). The caller records them in this process's
+/// revocations.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PasswordChanged {
     pub revoked_grants: Vec<i64>,
-    pub revoked_tokens: Vec<i64>,
 }

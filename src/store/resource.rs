@@ -32,8 +32,14 @@ pub trait ResourceStore {
     /// `StoreError::Conflict` when the site has the URI already.
     async fn create_resource(&self, resource: &NewResource) -> StoreResult<ResourceRecord>;
     async fn find_resource(&self, site_id: i64, uri: &str) -> StoreResult<Option<ResourceRecord>>;
+    async fn find_resource_by_id(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ResourceRecord>>;
     async fn list_resources(&self, site_id: i64) -> StoreResult<Vec<ResourceRecord>>;
-    /// False when the site has no such resource. Tokens issued for it stay
-    /// valid until they expire or are revoked.
-    async fn delete_resource(&self, site_id: i64, uri: &str) -> StoreResult<bool>;
+    /// The removed resource's id; `None` when the site has no such
+    /// resource. Its access tokens end with it (a change-feed entry tells
+    /// every process).
+    async fn delete_resource(&self, site_id: i64, uri: &str, now: i64) -> StoreResult<Option<i64>>;
 }

@@ -37,6 +37,21 @@ macro_rules! impl_resource_store {
                 .await?)
             }
 
+            async fn find_resource_by_id(
+                &self,
+                site_id: i64,
+                id: i64,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ResourceRecord>> {
+                Ok(sqlx::query_as::<$db, $crate::store::ResourceRecord>(
+                    "SELECT id, site_id, uri, scopes, token_format, created_at \
+                     FROM oauth_resources WHERE site_id = $1 AND id = $2",
+                )
+                .bind(site_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
             async fn list_resources(
                 &self,
                 site_id: i64,
@@ -54,16 +69,29 @@ macro_rules! impl_resource_store {
                 &self,
                 site_id: i64,
                 uri: &str,
-            ) -> $crate::store::StoreResult<bool> {
-                Ok(
-                    sqlx::query("DELETE FROM oauth_resources WHERE site_id = $1 AND uri = $2")
-                        .bind(site_id)
-                        .bind(uri)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
+                now: i64,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                let mut tx = self.begin_write().await?;
+                let deleted = sqlx::query_scalar::<$db, i64>(
+                    "DELETE FROM oauth_resources WHERE site_id = $1 AND uri = $2 RETURNING id",
                 )
+                .bind(site_id)
+                .bind(uri)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = deleted else {
+                    return Ok(None);
+                };
+                Self::record_change(
+                    &mut *tx,
+                    site_id,
+                    $crate::store::ChangeKind::Resource,
+                    id,
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(Some(id))
             }
         }
     };

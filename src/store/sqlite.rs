@@ -97,17 +97,6 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// SQLite has no statement that inserts into two tables: batches with
-    /// proof uses take the generic path (`oauth_sql.rs`).
-    async fn write_proved_batch(
-        &self,
-        _writes: &[super::PendingWrite],
-    ) -> StoreResult<Option<Vec<super::Committed>>> {
-        Ok(None)
-    }
-}
-
 impl_store!(SqliteStore, sqlx::Sqlite, notify = "SELECT 1");
 impl_oauth_store!(SqliteStore, sqlx::Sqlite);
 impl_oauth_flows_store!(SqliteStore, sqlx::Sqlite);

@@ -56,12 +56,7 @@ pub async fn recognise(
             (Some(user), permissions)
         }
         None => {
-            let client = state
-                .oauth
-                .clients
-                .find(&site, &token.client_id)
-                .await?
-                .ok_or(RecogniseError::InvalidToken)?;
+            let client = &token.client;
             let permissions = match client.owner_user_id {
                 // Nobody's role stands behind it: only what an admin granted.
                 None => client.ownerless_permissions(token.scopes),
@@ -81,7 +76,7 @@ pub async fn recognise(
         credential: CredentialKind::OAuth,
         permissions,
         session_id: None,
-        client_id: Some(token.client_id.clone()),
+        client_id: Some(token.client.client_id.clone()),
         scopes: Some(token.scopes),
     })
 }

@@ -189,11 +189,9 @@ impl Users {
             return Err(UserError::NotFound(user_id.to_string()));
         };
         // Exact in this process; other processes follow the change feed.
+        let now = self.clock.now();
         for grant_id in changed.revoked_grants {
-            self.cache.oauth.evict_grant(grant_id);
-        }
-        for token_id in changed.revoked_tokens {
-            self.cache.oauth.evict_token(token_id);
+            self.cache.oauth.grant_revoked(grant_id, now);
         }
         Ok(())
     }

@@ -639,7 +639,13 @@ async fn a_client_created_with_jwt_access_tokens_gets_rfc_9068_tokens_the_api_ac
     assert_eq!(claims["sub"], user_id.to_string());
     assert_eq!(claims["client_id"], client.client_id);
     assert_eq!(claims["scope"], "profile openid");
-    assert!(claims["jti"].as_str().is_some_and(|j| j.len() == 64));
+    // The token's id, as revoking it records.
+    assert!(
+        claims["jti"]
+            .as_str()
+            .is_some_and(|j| j.parse::<i64>().is_ok())
+    );
+    assert!(claims["gid"].is_i64(), "the grant behind it");
 
     // The ID token's at_hash covers the JWT as sent.
     let id_claims = verify(

@@ -44,6 +44,18 @@ impl Jkt {
         self.0
     }
 
+    /// The SHA-256 itself, as an access token carries it; `None` for a
+    /// value that is not one.
+    pub fn to_bytes(&self) -> Option<[u8; 32]> {
+        use base64::Engine;
+        // The decoder wants room for its estimate, a byte or two more.
+        let mut raw = [0u8; 35];
+        let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode_slice(&self.0, &mut raw)
+            .ok()?;
+        raw[..len].try_into().ok()
+    }
+
     /// Compared in constant time: cheap, and no timing signal about which
     /// key a token is bound to.
     pub fn matches(&self, other: &str) -> bool {

@@ -246,9 +246,7 @@ pub struct Dpop {
 }
 
 /// A proof that passed every check; its `jti` is not recorded yet. Whoever
-/// acts on it records it first ([`Proof::spend`]), or stores it together
-/// with the one token it pays for ([`Proof::with_token`], then
-/// [`Proof::settle`]).
+/// acts on it records it first ([`Proof::spend`]).
 pub struct Proof<'a> {
     pub jkt: Jkt,
     pending: PendingUse,
@@ -264,18 +262,6 @@ impl Proof<'_> {
     pub async fn spend(&self) -> Result<(), ProofError> {
         let now = self.dpop.checker.clock.now();
         self.dpop.replay.record(&self.pending, now).await
-    }
-
-    /// The group-commit item that stores `token` only if this is the
-    /// proof's first use.
-    pub fn with_token(&self, token: crate::store::NewToken) -> crate::store::PendingWrite {
-        self.pending.with_token(token)
-    }
-
-    /// What the group commit said about [`Self::with_token`]'s item.
-    pub fn settle(&self, committed: crate::store::Committed) -> Result<(), ProofError> {
-        let now = self.dpop.checker.clock.now();
-        self.dpop.replay.settle(&self.pending, committed, now)
     }
 }
 

@@ -46,17 +46,9 @@ pub struct PendingUse {
     row: ProofUse,
 }
 
-impl PendingUse {
-    /// The group-commit item that stores `token` if, and only if, this use
-    /// is the proof's first.
-    pub fn with_token(&self, token: crate::store::NewToken) -> PendingWrite {
-        PendingWrite::ProvedToken(token, self.row.clone())
-    }
-}
-
 impl ReplayGuard {
     /// Records uses through `writer`, the group commit the token endpoint
-    /// stores its tokens with.
+    /// stores its codes with.
     pub fn new(writer: GrantWriter) -> Self {
         Self {
             front: FrontCache::new(SHARE_PER_KEY, MAX_FRONT_KEYS),
@@ -102,17 +94,6 @@ impl ReplayGuard {
                 tracing::error!(error = %e, "cannot record a DPoP proof");
                 ProofError::Unavailable
             })?;
-        self.settle(pending, committed, now)
-    }
-
-    /// What the group commit said about an item that carried `pending`
-    /// ([`PendingUse::with_token`] or [`Self::record`]).
-    pub fn settle(
-        &self,
-        pending: &PendingUse,
-        committed: Committed,
-        now: i64,
-    ) -> Result<(), ProofError> {
         if committed == Committed::ProofReplayed {
             return Err(ProofError::Replayed);
         }

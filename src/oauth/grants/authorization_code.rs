@@ -5,7 +5,9 @@
 //! attacker cannot try verifiers, and a retry with the right values is
 //! `invalid_grant` like any reuse.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, refresh_binding, respond};
+use super::{
+    Binding, TokenRequest, TokenResponse, mint_access, mint_refresh, refresh_binding, respond,
+};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
@@ -76,7 +78,7 @@ impl OAuth {
             }
         };
         let scopes = ScopeSet::from_stored(&record.scopes);
-        let binding = Binding {
+        let mut binding = Binding {
             client,
             user_id: Some(record.user_id),
             grant_id: None,
@@ -85,10 +87,11 @@ impl OAuth {
             refresh_jkt: refresh_binding(client, proof),
             resource: resource.as_ref(),
         };
-        let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
-        let mut minted = mint(site, &binding, refresh_scopes, now);
-        let mut rows = vec![minted.access_row.clone()];
-        rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
+        // Only the refresh token is stored, with the grant; the access
+        // token is made once the grant has its id.
+        let refresh = client
+            .allows(GrantType::RefreshToken)
+            .then(|| mint_refresh(site, &binding, scopes, now));
         let grant = NewGrant {
             site_id: site.id,
             client_pk: client.pk,
@@ -102,16 +105,14 @@ impl OAuth {
         let claim = CodeClaim {
             code_hash: code_hash.clone(),
             grant,
-            tokens: rows,
+            tokens: refresh.iter().map(|(_, row)| row.clone()).collect(),
         };
         match self.redeemer.claim(claim).await? {
-            Some(Redeemed {
-                grant_id,
-                token_ids,
-            }) => {
-                minted.access_row.grant_id = Some(grant_id);
-                self.remember_issued(client, &minted.access_row, &token_ids);
-                let mut response = respond(site, minted, scopes, resource);
+            Some(Redeemed { grant_id, .. }) => {
+                binding.grant_id = Some(grant_id);
+                let access = mint_access(site, &binding, now)?;
+                let mut response =
+                    respond(site, &binding, access, refresh.map(|(secret, _)| secret));
                 if scopes.contains(Scope::Openid) {
                     response.pending_id_token = Some(record);
                 }
@@ -124,7 +125,7 @@ impl OAuth {
                     .await?;
                 if let Some(grant_id) = revoked {
                     tracing::warn!(site = %site.slug, client_id = %client.client_id, "authorization code used twice at once; revoked its tokens");
-                    self.cache.evict_grant(grant_id);
+                    self.cache.grant_revoked(grant_id, now);
                     self.record_reuse(site, client, None, Some(grant_id), "authorization_code")
                         .await;
                 }

@@ -3,67 +3,39 @@
 //! What the token may do is decided when it is used (`tokens::oauth`): the
 //! owner's role, or for a client without owner what an admin granted.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, requested_scopes, respond};
+use super::{Binding, TokenRequest, TokenResponse, mint_access, requested_scopes, respond};
 use crate::oauth::OAuth;
-use crate::oauth::client_authentication::UnspentJti;
 use crate::oauth::clients::{Client, GrantType};
-use crate::oauth::dpop::Proof;
+use crate::oauth::dpop::Jkt;
 use crate::oauth::error::{OAuthError, OAuthResult};
 use crate::oauth::resources::{self, Resource};
 use crate::oauth::scopes::ScopeSet;
 use crate::sites::Site;
-use crate::store::{Committed, PendingWrite};
 
 impl OAuth {
-    /// `jti`: the request's client assertion, not recorded as used yet
-    /// (never together with a DPoP `proof`, whose use is recorded instead).
+    /// Nothing is written: the access token carries its claims (a DPoP
+    /// proof's or a client assertion's use was recorded before).
     pub(super) async fn client_credentials(
         &self,
         site: &Site,
         client: &Client,
         request: &TokenRequest,
-        proof: Option<&Proof<'_>>,
-        jti: Option<&UnspentJti>,
+        proof: Option<&Jkt>,
     ) -> OAuthResult<TokenResponse> {
-        let (scopes, resource) = match self.client_credentials_scopes(site, client, request).await {
-            Ok(granted) => granted,
-            Err(refused) => {
-                // A refused request still used up its assertion.
-                if let Some(jti) = jti {
-                    self.clients.spend_jti(jti).await?;
-                }
-                return Err(refused);
-            }
-        };
-        let now = self.clock.now();
+        let (scopes, resource) = self
+            .client_credentials_scopes(site, client, request)
+            .await?;
         let binding = Binding {
             client,
             user_id: None,
             grant_id: None,
             scopes,
-            access_jkt: proof.map(Proof::jkt),
+            access_jkt: proof,
             refresh_jkt: None,
             resource: resource.as_ref(),
         };
-        let minted = mint(site, &binding, None, now);
-        // A proof's or an assertion's use is stored with the token it pays
-        // for, in the same batch: the token is stored only if it is new.
-        let row = minted.access_row.clone();
-        let write = match (proof, jti) {
-            (Some(proof), _) => proof.with_token(row),
-            (None, Some(jti)) => jti.with_token(row),
-            (None, None) => PendingWrite::Token(row),
-        };
-        let committed = self.writer.write(write).await?;
-        if let Some(proof) = proof {
-            proof.settle(committed)?;
-        } else if jti.is_some() && committed == Committed::ProofReplayed {
-            return Err(UnspentJti::replayed());
-        }
-        if let Committed::Token(id) = committed {
-            self.remember_access(client, &minted.access_row, id);
-        }
-        Ok(respond(site, minted, scopes, resource))
+        let access = mint_access(site, &binding, self.clock.now())?;
+        Ok(respond(site, &binding, access, None))
     }
 
     /// The scopes a client_credentials request gets and the resource its

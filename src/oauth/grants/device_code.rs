@@ -3,7 +3,9 @@
 //! interval answers `slow_down` and adds five seconds to it; an approved code
 //! gives tokens once.
 
-use super::{Binding, TokenRequest, TokenResponse, mint, refresh_binding, respond};
+use super::{
+    Binding, TokenRequest, TokenResponse, mint_access, mint_refresh, refresh_binding, respond,
+};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::device::SLOW_DOWN_STEP_SECS;
 use crate::oauth::dpop::Jkt;
@@ -79,7 +81,7 @@ impl OAuth {
             _ => return Err(invalid),
         }
         let scopes = ScopeSet::from_stored(&record.scopes);
-        let binding = Binding {
+        let mut binding = Binding {
             client,
             user_id: Some(user_id),
             grant_id: None,
@@ -88,10 +90,10 @@ impl OAuth {
             refresh_jkt: refresh_binding(client, proof),
             resource: None,
         };
-        let refresh_scopes = client.allows(GrantType::RefreshToken).then_some(scopes);
-        let mut minted = mint(site, &binding, refresh_scopes, now);
-        let mut rows = vec![minted.access_row.clone()];
-        rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
+        let refresh = client
+            .allows(GrantType::RefreshToken)
+            .then(|| mint_refresh(site, &binding, scopes, now));
+        let rows: Vec<_> = refresh.iter().map(|(_, row)| row.clone()).collect();
         let grant = NewGrant {
             site_id: site.id,
             client_pk: client.pk,
@@ -102,16 +104,21 @@ impl OAuth {
             expires_at: now + site.oauth.refresh_token_ttl_secs,
             resource: None,
         };
-        let Some((grant_id, token_ids)) = self
+        let Some((grant_id, _)) = self
             .store
             .redeem_device_code(record.id, &grant, &rows)
             .await?
         else {
             return Err(invalid);
         };
-        minted.access_row.grant_id = Some(grant_id);
-        self.remember_issued(client, &minted.access_row, &token_ids);
+        binding.grant_id = Some(grant_id);
+        let access = mint_access(site, &binding, now)?;
         tracing::info!(site = %site.slug, client_id = %client.client_id, "device code redeemed");
-        Ok(respond(site, minted, scopes, None))
+        Ok(respond(
+            site,
+            &binding,
+            access,
+            refresh.map(|(secret, _)| secret),
+        ))
     }
 }

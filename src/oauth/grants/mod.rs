@@ -11,7 +11,6 @@ use crate::ratelimit::Endpoint;
 use serde::{Deserialize, Serialize};
 
 use super::OAuth;
-use super::cache::CachedToken;
 use super::client_authentication::PresentedClient;
 use super::clients::{Client, GrantType};
 use super::dpop::{self, Jkt, Proof, ProofError};
@@ -80,13 +79,6 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
-/// Tokens minted for one response, not yet stored.
-struct Minted {
-    access: Secret,
-    access_row: NewToken,
-    refresh: Option<(Secret, NewToken)>,
-}
-
 /// The scopes a request asks for: absent means everything `allowed`; more
 /// than `allowed` is `invalid_scope`.
 fn requested_scopes(raw: Option<&str>, allowed: ScopeSet) -> OAuthResult<ScopeSet> {
@@ -105,13 +97,15 @@ fn requested_scopes(raw: Option<&str>, allowed: ScopeSet) -> OAuthResult<ScopeSe
     Ok(scopes)
 }
 
-/// Access tokens with the `admin` scope live shorter.
+/// Access tokens with the `admin` scope live shorter; none lives longer
+/// than `tokens::MAX_ACCESS_TTL_SECS`.
 fn access_ttl(site: &Site, scopes: ScopeSet) -> i64 {
-    if scopes.contains(Scope::Admin) {
+    let ttl = if scopes.contains(Scope::Admin) {
         site.oauth.admin_access_token_ttl_secs
     } else {
         site.oauth.access_token_ttl_secs
-    }
+    };
+    ttl.min(tokens::MAX_ACCESS_TTL_SECS)
 }
 
 /// What one set of tokens is bound to.
@@ -135,55 +129,58 @@ fn refresh_binding<'a>(client: &Client, proof: Option<&'a Jkt>) -> Option<&'a Jk
     if client.confidential { None } else { proof }
 }
 
-fn mint(site: &Site, binding: &Binding<'_>, refresh_scopes: Option<ScopeSet>, now: i64) -> Minted {
-    let expires_at = now + access_ttl(site, binding.scopes);
-    let access = tokens::mint_access_token(site, expires_at);
-    let row =
-        |hash: String, kind: TokenKind, scopes: ScopeSet, expires_at: i64, jkt: Option<&Jkt>| {
-            NewToken {
-                site_id: site.id,
-                token_hash: hash,
-                kind,
-                client_pk: binding.client.pk,
-                user_id: binding.user_id,
-                grant_id: binding.grant_id,
-                scopes: scopes.to_string(),
-                created_at: now,
-                expires_at,
-                jkt: jkt.map(|j| j.as_str().to_owned()),
-                resource: binding.resource.map(|r| r.uri.clone()),
-            }
-        };
-    let access_row = row(
-        access.hash(),
-        TokenKind::Access,
-        binding.scopes,
-        expires_at,
-        binding.access_jkt,
-    );
-    let refresh = refresh_scopes.map(|scopes| {
-        let refresh = tokens::mint_refresh_token();
-        let refresh_row = row(
-            refresh.hash(),
-            TokenKind::Refresh,
-            scopes,
-            now + site.oauth.refresh_token_ttl_secs,
-            binding.refresh_jkt,
-        );
-        (refresh, refresh_row)
-    });
-    Minted {
-        access,
-        access_row,
-        refresh,
-    }
+/// A refresh token for `binding` with `scopes`, and the row it is stored as.
+fn mint_refresh(
+    site: &Site,
+    binding: &Binding<'_>,
+    scopes: ScopeSet,
+    now: i64,
+) -> (Secret, NewToken) {
+    let refresh = tokens::mint_refresh_token();
+    let row = NewToken {
+        site_id: site.id,
+        token_hash: refresh.hash(),
+        kind: TokenKind::Refresh,
+        client_pk: binding.client.pk,
+        user_id: binding.user_id,
+        grant_id: binding.grant_id,
+        scopes: scopes.to_string(),
+        created_at: now,
+        expires_at: now + site.oauth.refresh_token_ttl_secs,
+        jkt: binding.refresh_jkt.map(|j| j.as_str().to_owned()),
+        resource: binding.resource.map(|r| r.uri.clone()),
+    };
+    (refresh, row)
+}
+
+/// The access token for `binding` (its grant, if any, known by now). It
+/// is not stored: it carries its claims under the site's MAC.
+fn mint_access(site: &Site, binding: &Binding<'_>, now: i64) -> OAuthResult<Secret> {
+    let jkt = match binding.access_jkt {
+        Some(jkt) => Some(jkt.to_bytes().ok_or_else(|| {
+            OAuthError::ServerError(anyhow::anyhow!("a DPoP thumbprint is not 32 bytes"))
+        })?),
+        None => None,
+    };
+    let claims = tokens::AccessClaims {
+        token_id: tokens::new_token_id(),
+        site_id: site.id,
+        client_pk: binding.client.pk,
+        user_id: binding.user_id,
+        grant_id: binding.grant_id,
+        scopes: binding.scopes,
+        issued_at: now,
+        expires_at: now + access_ttl(site, binding.scopes),
+        jkt,
+        resource_id: binding.resource.map(|r| r.id),
+    };
+    Ok(tokens::mint_access_token(site, &claims))
 }
 
 impl OAuth {
     /// `POST /oauth/token`. `authorization` is the raw `Authorization`
     /// header; `proof` the request's DPoP proof, checked but not recorded
-    /// (`dpop::Dpop::check_request`): client credentials store its use with
-    /// the token, every other grant records it before acting.
+    /// (`dpop::Dpop::check_request`): its use is recorded before acting.
     pub async fn token(
         &self,
         site: &Site,
@@ -198,46 +195,26 @@ impl OAuth {
             client_assertion_type: request.client_assertion_type.as_deref(),
             client_assertion: request.client_assertion.as_deref(),
         };
-        let (client, jti) = self
+        // A client assertion's `jti` is recorded as used before anything
+        // is done, so a request refused later still used it up.
+        let client = self
             .clients
-            .authenticate_unspent(site, &presented, Endpoint::Token)
+            .authenticate_at(site, &presented, Endpoint::Token)
             .await?;
-        let grant_type = request.grant_type.as_deref();
-        // A client assertion's `jti` is recorded as used before anything is
-        // done, but for client_credentials without DPoP, where it goes out
-        // in the one write the grant makes: with the token, which is stored
-        // only if the assertion was new.
-        let deferred_jti = match jti {
-            Some(jti)
-                if grant_type == Some("client_credentials")
-                    && proof.is_none()
-                    && !client.dpop_required =>
-            {
-                Some(jti)
-            }
-            Some(jti) => {
-                self.clients.spend_jti(&jti).await?;
-                None
-            }
-            None => None,
-        };
         // FAPI 2.0 5.3.2.1: only sender-constrained tokens, here with DPoP.
         if (client.dpop_required || site.oauth.profile.is_fapi2()) && proof.is_none() {
             return Err(ProofError::Missing.into());
         }
-        if grant_type != Some("client_credentials")
-            && let Some(proof) = proof
-        {
+        if let Some(proof) = proof {
             proof.spend().await?;
         }
         let jkt = proof.map(Proof::jkt);
-        let mut response = match grant_type {
+        let mut response = match request.grant_type.as_deref() {
             None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
             Some("authorization_code") => self.exchange_code(site, &client, request, jkt).await,
             Some("refresh_token") => self.refresh(site, &client, request, jkt).await,
             Some("client_credentials") => {
-                self.client_credentials(site, &client, request, proof, deferred_jti.as_ref())
-                    .await
+                self.client_credentials(site, &client, request, jkt).await
             }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
                 if request.resource.is_some() {
@@ -252,41 +229,6 @@ impl OAuth {
         // JWT access tokens and ID tokens (`oauth/jwt_access.rs`).
         self.finish_response(site, &client, &mut response).await?;
         Ok(response)
-    }
-
-    /// Puts freshly stored access tokens in the cache, so their first use
-    /// needs no lookup.
-    fn remember_issued(&self, client: &Client, row: &NewToken, ids: &[(String, i64)]) {
-        let Some(id) = ids
-            .iter()
-            .find(|(hash, _)| *hash == row.token_hash)
-            .map(|(_, id)| *id)
-        else {
-            return;
-        };
-        self.remember_access(client, row, id);
-    }
-
-    fn remember_access(&self, client: &Client, row: &NewToken, id: i64) {
-        let epoch = self.cache.epoch();
-        self.cache.put_token(
-            row.token_hash.clone(),
-            CachedToken {
-                id,
-                site_id: row.site_id,
-                client_pk: client.pk,
-                client_id: client.client_id.clone(),
-                user_id: row.user_id,
-                grant_id: row.grant_id,
-                scopes: ScopeSet::from_stored(&row.scopes),
-                issued_at: row.created_at,
-                expires_at: row.expires_at,
-                revoked: false,
-                jkt: row.jkt.clone(),
-                resource: row.resource.clone(),
-            },
-            epoch,
-        );
     }
 
     /// Revokes the grant of a replayed code or refresh token, and says so
@@ -329,31 +271,34 @@ impl OAuth {
         grant_id: Option<i64>,
     ) -> OAuthResult<()> {
         if let Some(grant_id) = grant_id {
-            self.store
-                .revoke_grant(site.id, grant_id, self.clock.now())
-                .await?;
-            self.cache.evict_grant(grant_id);
+            let now = self.clock.now();
+            self.store.revoke_grant(site.id, grant_id, now).await?;
+            self.cache.grant_revoked(grant_id, now);
         }
         Ok(())
     }
 }
 
+/// The response for `binding`'s access token (and refresh token).
 fn respond(
     site: &Site,
-    minted: Minted,
-    scopes: ScopeSet,
-    resource: Option<Resource>,
+    binding: &Binding<'_>,
+    access: Secret,
+    refresh: Option<Secret>,
 ) -> TokenResponse {
-    let bound = minted.access_row.jkt.is_some();
     TokenResponse {
-        expires_in: access_ttl(site, scopes),
-        access_token: minted.access.into_inner(),
+        expires_in: access_ttl(site, binding.scopes),
+        access_token: access.into_inner(),
         // RFC 9449 section 5: a bound token is presented as `DPoP`.
-        token_type: if bound { dpop::TOKEN_TYPE } else { "Bearer" },
-        refresh_token: minted.refresh.map(|(secret, _)| secret.into_inner()),
-        scope: scopes.to_string(),
+        token_type: if binding.access_jkt.is_some() {
+            dpop::TOKEN_TYPE
+        } else {
+            "Bearer"
+        },
+        refresh_token: refresh.map(Secret::into_inner),
+        scope: binding.scopes.to_string(),
         id_token: None,
         pending_id_token: None,
-        resource,
+        resource: binding.resource.cloned(),
     }
 }

@@ -5,7 +5,8 @@
 //! (FAPI 2.0 5.3.2.1 item 10): the response carries no new one.
 
 use super::{
-    Binding, TokenRequest, TokenResponse, mint, refresh_binding, requested_scopes, respond,
+    Binding, TokenRequest, TokenResponse, mint_access, mint_refresh, refresh_binding,
+    requested_scopes, respond,
 };
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::dpop::{Jkt, ProofError};
@@ -113,22 +114,21 @@ impl OAuth {
         let rotates = !(site.oauth.profile.is_fapi2() && client.confidential);
         // The new refresh token keeps the original grant's scopes, so a
         // narrowed request does not narrow later ones.
-        let minted = mint(site, &binding, rotates.then_some(granted), now);
-        let mut rows = vec![minted.access_row.clone()];
-        rows.extend(minted.refresh.as_ref().map(|(_, row)| row.clone()));
-        let ids = if !rotates || record.rotated_at.is_some() {
-            // Not rotated, or a concurrent refresh inside the grace window
-            // (a sibling pair): the tokens join the grant as they are.
-            self.store.insert_tokens_of_grant(&rows).await?
-        } else {
+        let refresh = rotates.then(|| mint_refresh(site, &binding, granted, now));
+        let rows: Vec<_> = refresh.iter().map(|(_, row)| row.clone()).collect();
+        if record.rotated_at.is_some() {
+            // A concurrent refresh inside the grace window (a sibling pair):
+            // the new refresh token joins the grant as it is.
+            self.store.insert_tokens_of_grant(&rows).await?;
+        } else if rotates {
             match self
                 .store
                 .rotate_refresh_token(site.id, record.id, &rows, now)
                 .await?
             {
-                Rotation::Rotated(ids) => ids,
+                Rotation::Rotated(_) => {}
                 Rotation::AlreadyRotated if grace > 0 => {
-                    self.store.insert_tokens_of_grant(&rows).await?
+                    self.store.insert_tokens_of_grant(&rows).await?;
                 }
                 Rotation::AlreadyRotated => {
                     self.revoke_reused_family(
@@ -142,8 +142,14 @@ impl OAuth {
                     return Err(invalid);
                 }
             }
-        };
-        self.remember_issued(client, &minted.access_row, &ids);
-        Ok(respond(site, minted, scopes, resource))
+        }
+        // Not rotated: nothing is written, the access token is not stored.
+        let access = mint_access(site, &binding, now)?;
+        Ok(respond(
+            site,
+            &binding,
+            access,
+            refresh.map(|(secret, _)| secret),
+        ))
     }
 }

@@ -89,8 +89,8 @@ struct ResourceQuery {
 
 /// Remove a resource
 ///
-/// No new tokens are issued for it; those issued stay valid until they
-/// expire or are revoked.
+/// No new tokens are issued for it, and those issued for it are refused
+/// from now on.
 #[utoipa::path(
     tag = "admin",
     params(ResourceQuery),

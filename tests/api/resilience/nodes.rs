@@ -11,6 +11,7 @@ use tessera::users::Role;
 
 use super::{active_on, on, request_token, service_client};
 use crate::helpers::{TestApp, cookie_value, spawn_app, spawn_app_on};
+use crate::oauth::support::{App, Registration, register, signed_in_browser, tokens_for};
 
 /// The tests' poll interval (see `helpers.rs`).
 const POLL: Duration = Duration::from_millis(50);
@@ -144,4 +145,96 @@ async fn a_key_rotated_on_one_node_is_published_by_both() {
     let keys_b = b.state.signing.keys(site.id).await.unwrap();
     assert_eq!(keys_a.current.kid, keys_b.current.kid);
     assert_eq!(keys_a.current.kid, rotated.current_kid);
+}
+
+/// Whether `node` says a user's `token` is active, asked by its client.
+async fn user_token_active_on(
+    node: &TestApp,
+    site_app: &TestApp,
+    client: &App,
+    token: &str,
+) -> bool {
+    let body: serde_json::Value = on(node, site_app, reqwest::Method::POST, "/oauth/introspect")
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["active"] == true
+}
+
+#[tokio::test]
+async fn an_access_token_is_not_stored_and_works_on_every_node() {
+    let a = spawn_app().await;
+    let b = second_node(&a).await;
+    let client = service_client(&a).await;
+    let issued: serde_json::Value = request_token(&a, &a, &client)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = issued["access_token"].as_str().unwrap();
+    assert!(token.len() <= 255, "{}", token.len());
+    // Nothing was written for it, and B checks it without the store's help.
+    let hash = tessera::oauth::tokens::hash_token(token);
+    let stored = a.state.store.find_token(a.default_site_id(), &hash).await;
+    assert!(stored.unwrap().is_none(), "access tokens are not stored");
+    assert!(active_on(&b, &a, &client, token).await);
+}
+
+#[tokio::test]
+async fn a_grant_revoked_on_one_node_ends_its_access_tokens_on_the_other_within_one_poll() {
+    let a = spawn_app().await;
+    let b = second_node(&a).await;
+    let client = register(&a, Registration::default()).await;
+    let browser = signed_in_browser(&a).await;
+    let tokens = tokens_for(&a, &browser, &client, None).await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    assert!(user_token_active_on(&b, &a, &client, &access).await);
+
+    // Alice takes back the app's authorization on A.
+    let taken_back = browser
+        .delete(a.url(&format!(
+            "/api/users/current/authorizations/{}",
+            client.client_id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert!(taken_back.status().is_success(), "{}", taken_back.status());
+    assert!(
+        !user_token_active_on(&a, &a, &client, &access).await,
+        "exact on A"
+    );
+    within_the_bound("grant revocation seen by the other node", || async {
+        !user_token_active_on(&b, &a, &client, &access).await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_node_started_after_a_revocation_knows_it() {
+    let a = spawn_app().await;
+    let client = service_client(&a).await;
+    let issued: serde_json::Value = request_token(&a, &a, &client)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = issued["access_token"].as_str().unwrap();
+    let revoked = on(&a, &a, reqwest::Method::POST, "/oauth/revoke")
+        .basic_auth(&client.client_id, client.secret.as_deref())
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    // Long after the change feed's window: C learns it from the store at start.
+    let c = second_node(&a).await;
+    assert!(!active_on(&c, &a, &client, token).await);
 }

@@ -193,3 +193,31 @@ async fn admins_register_list_and_remove_resources_through_the_admin_api() {
     let (status, _) = call(&app, &admin, Method::DELETE, &path, None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn removing_a_resource_ends_the_access_tokens_issued_for_it() {
+    let app = spawn_app().await;
+    register_resource(&app, MCP, "content:read", "opaque").await;
+    let client = super::client(&app).await;
+    let response = crate::oauth::support::token(
+        &app,
+        &client,
+        &[("grant_type", "client_credentials"), ("resource", MCP)],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    let facts = crate::oauth::support::introspect(&app, &client, access).await;
+    assert_eq!(facts["aud"], MCP);
+
+    let admin = admin_token(&app).await;
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("uri", MCP)
+        .finish();
+    let path = format!("/api/admin/resources?{query}");
+    let (status, _) = call(&app, &admin, Method::DELETE, &path, None).await;
+    assert_eq!(status, 204);
+    let facts = crate::oauth::support::introspect(&app, &client, access).await;
+    assert_eq!(facts, serde_json::json!({"active": false}));
+}
