@@ -92,8 +92,9 @@ pub struct AuthCache {
     pub token_kinds: Arc<TokenKindCache>,
     /// Each site's signing keys, opened.
     pub signing: Arc<SigningKeyCache>,
-    sessions: DashMap<String, CachedSession>,
-    session_hash_by_id: DashMap<i64, String>,
+    /// By the SHA-256 of the authtoken's secret.
+    sessions: DashMap<[u8; 32], CachedSession>,
+    session_hash_by_id: DashMap<i64, [u8; 32]>,
     users: DashMap<i64, Arc<CachedUser>>,
     epoch: AtomicU64,
     session_lookups: HitCount,
@@ -118,18 +119,17 @@ impl AuthCache {
         self.epoch.load(Ordering::Acquire) == epoch.0
     }
 
-    pub fn session(&self, token_hash: &str) -> Option<CachedSession> {
+    pub fn session(&self, token_hash: &[u8; 32]) -> Option<CachedSession> {
         self.session_lookups
             .count(self.sessions.get(token_hash).map(|s| *s))
     }
 
-    pub fn put_session(&self, token_hash: String, session: CachedSession, epoch: Epoch) {
+    pub fn put_session(&self, token_hash: [u8; 32], session: CachedSession, epoch: Epoch) {
         if self.sessions.len() >= MAX_ENTRIES {
             self.sessions.clear();
             self.session_hash_by_id.clear();
         }
-        self.session_hash_by_id
-            .insert(session.id, token_hash.clone());
+        self.session_hash_by_id.insert(session.id, token_hash);
         self.sessions.insert(token_hash, session);
         // An eviction may have run between the check and the insert: undo.
         if !self.still(epoch) {
@@ -166,7 +166,7 @@ impl AuthCache {
         self.users.remove(&user_id);
         self.sessions.retain(|_, s| s.user_id != user_id);
         self.session_hash_by_id
-            .retain(|_, hash| self.sessions.contains_key(hash.as_str()));
+            .retain(|_, hash| self.sessions.contains_key(hash));
     }
 
     /// Every cache's lookups, by the `cache` label of the metrics.

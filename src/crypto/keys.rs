@@ -47,7 +47,7 @@ impl MasterKey {
     /// Keys for different purposes or sites are independent.
     pub fn derive(&self, purpose: KeyPurpose, site_id: i64) -> SubKey {
         let label = format!("tessera/v1/{}/{}", purpose.label(), site_id);
-        SubKey(hmac_sha256(&self.0, label.as_bytes()))
+        SubKey::new(hmac_sha256(&self.0, label.as_bytes()))
     }
 }
 
@@ -83,21 +83,38 @@ impl KeyPurpose {
     }
 }
 
+/// A derived key, with its HMAC state keyed once (the padded key blocks
+/// hashed), so each MAC costs only the message and the finish.
 #[derive(Clone)]
-pub struct SubKey([u8; 32]);
+pub struct SubKey {
+    bytes: [u8; 32],
+    keyed: super::HmacSha256,
+}
 
 impl SubKey {
+    fn new(bytes: [u8; 32]) -> Self {
+        Self {
+            keyed: super::keyed_hmac(&bytes),
+            bytes,
+        }
+    }
+
     pub fn mac(&self, message: &[u8]) -> [u8; 32] {
-        hmac_sha256(&self.0, message)
+        self.mac_parts(&[message])
     }
 
     /// The MAC of the parts written one after the other.
     pub fn mac_parts(&self, parts: &[&[u8]]) -> [u8; 32] {
-        super::hmac_sha256_parts(&self.0, parts)
+        use hmac::Mac;
+        let mut mac = self.keyed.clone();
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
     }
 
     pub fn bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.bytes
     }
 }
 

@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-type HmacSha256 = Hmac<Sha256>;
+pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// Lower-case hex SHA-256: how tokens are stored.
 pub fn sha256_hex(value: &[u8]) -> String {
@@ -20,20 +20,18 @@ pub fn sha256_hex(value: &[u8]) -> String {
 }
 
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    hmac_sha256_parts(key, &[message])
+    let mut mac = keyed_hmac(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
-/// The HMAC of the parts written one after the other, without joining them.
-pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+/// An HMAC-SHA256 state keyed with `key`, ready for a message.
+pub(crate) fn keyed_hmac(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = match HmacSha256::new_from_slice(key) {
+    match HmacSha256::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable_hmac(),
-    };
-    for part in parts {
-        mac.update(part);
     }
-    mac.finalize().into_bytes().into()
 }
 
 #[cold]

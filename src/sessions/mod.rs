@@ -118,7 +118,7 @@ impl Sessions {
                 let epoch = self.cache.epoch();
                 let Some(record) = self
                     .store
-                    .find_session_by_hash(site.id, &verified.secret_hash)
+                    .find_session_by_hash(site.id, &verified.secret_hash_hex())
                     .await?
                 else {
                     return Ok(None);

@@ -5,6 +5,8 @@
 //! it. A tampered or foreign token fails the MAC (or the site check) before
 //! any lookup, and an expired one fails on its own expiry field.
 
+use sha2::{Digest, Sha256};
+
 use crate::crypto::{constant_time_eq, random, sha256_hex};
 use crate::sites::Site;
 
@@ -37,11 +39,20 @@ pub fn mint(site: &Site, expires_at: i64) -> MintedAuthtoken {
 /// A token whose signature checked out for this site and has not expired.
 #[derive(Debug)]
 pub struct VerifiedAuthtoken {
-    pub secret_hash: String,
+    /// The SHA-256 of the secret, as the session row stores it (hex).
+    pub secret_hash: [u8; 32],
     pub expires_at: i64,
 }
 
-/// Checks the signature, site and expiry. No database work happens here.
+impl VerifiedAuthtoken {
+    /// The stored form of [`Self::secret_hash`], for a lookup in the store.
+    pub fn secret_hash_hex(&self) -> String {
+        hex::encode(self.secret_hash)
+    }
+}
+
+/// Checks the signature, site and expiry. No database work and no
+/// allocation happen here.
 pub fn verify(site: &Site, value: &str, now: i64) -> Option<VerifiedAuthtoken> {
     if value.len() > MAX_LEN {
         return None;
@@ -55,14 +66,15 @@ pub fn verify(site: &Site, value: &str, now: i64) -> Option<VerifiedAuthtoken> {
     if parts.next().is_some() || site_id != site.id || secret.len() != 32 {
         return None;
     }
-    let mac = hex::decode(mac_hex).ok()?;
+    let mut mac = [0u8; 32];
+    hex::decode_to_slice(mac_hex, &mut mac).ok()?;
     let body = &value[..value.len() - mac_hex.len() - 1];
     let expected = site.authtoken_key.mac(body.as_bytes());
     if !constant_time_eq(&mac, &expected) || expires_at <= now {
         return None;
     }
     Some(VerifiedAuthtoken {
-        secret_hash: sha256_hex(secret.as_bytes()),
+        secret_hash: Sha256::digest(secret.as_bytes()).into(),
         expires_at,
     })
 }
@@ -79,7 +91,7 @@ mod tests {
         let site = site(1, &master);
         let minted = mint(&site, 2_000);
         assert!(minted.value.len() <= MAX_LEN);
-        let verified = verify(&site, &minted.value, 1_000).map(|v| v.secret_hash);
+        let verified = verify(&site, &minted.value, 1_000).map(|v| v.secret_hash_hex());
         assert_eq!(verified, Some(minted.secret_hash));
     }
 
