@@ -174,12 +174,14 @@ async fn verify(
 }
 
 fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
-    let permissions = caller.permissions.names().join(" ");
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     response.insert_header(("X-Tessera-Site", caller.site.slug.as_str()));
     response.insert_header(("X-Tessera-Credential", caller.credential.as_str()));
-    response.insert_header(("X-Tessera-Permissions", permissions.as_str()));
+    response.insert_header((
+        "X-Tessera-Permissions",
+        HeaderValue::from_static(caller.permissions.spaced()),
+    ));
     if let Some(user) = &caller.user {
         // Usernames may hold any printable character; header values carry
         // them percent-encoded.

@@ -130,11 +130,31 @@ impl Permissions {
     pub fn names(self) -> Vec<&'static str> {
         self.iter().map(Permission::as_str).collect()
     }
+
+    /// The names, space-separated: one string per set, made once.
+    pub fn spaced(self) -> &'static str {
+        static SPACED: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            (0..=Permissions::all().0)
+                .map(|bits| Permissions(bits).names().join(" "))
+                .collect()
+        });
+        SPACED
+            .get(usize::from(self.0))
+            .map_or("", String::as_str)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaced_names_are_the_names_joined() {
+        for bits in 0..=Permissions::all().0 {
+            let set = Permissions(bits);
+            assert_eq!(set.spaced(), set.names().join(" "));
+        }
+    }
 
     #[test]
     fn roles_grant_growing_permission_sets() {
