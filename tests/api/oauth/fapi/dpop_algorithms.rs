@@ -64,6 +64,24 @@ async fn challenges_and_resource_metadata_list_only_the_profiles_algorithms() {
         metadata["dpop_signing_alg_values_supported"],
         json!(["ES256", "EdDSA", "PS256"])
     );
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let server: Value = new_client(app.port)
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            server["dpop_signing_alg_values_supported"],
+            metadata["dpop_signing_alg_values_supported"],
+            "{path}"
+        );
+    }
 
     // Without the mode: every algorithm Tessera verifies.
     set_profile(&app, "default").await;
