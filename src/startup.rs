@@ -213,7 +213,7 @@ fn run(
             .app_data(state.clone())
             .app_data(description.clone())
             .wrap(from_fn(routes::dpop_nonce::fresh_nonce))
-            .wrap(from_fn(routes::resource_challenge::resource_metadata))
+            .wrap(from_fn(routes::resource_challenge::site_challenges))
             .wrap(from_fn(routes::cors::cors))
             .wrap(
                 DefaultHeaders::new()

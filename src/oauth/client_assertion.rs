@@ -7,7 +7,8 @@
 //! `none`, HMAC for a key client, asymmetric for a secret client, and any
 //! algorithm but the one the client registered), then the signature, then
 //! the claims: `iss` and `sub` the client id, `aud` naming this server (its
-//! issuer, its token endpoint, or the endpoint the request is for), `exp`
+//! issuer, its token endpoint, or the endpoint the request is for; on a
+//! FAPI 2.0 site its issuer alone, as a string: see [`audiences`]), `exp`
 //! required and at most [`MAX_LIFETIME_SECS`] ahead, `nbf` and `iat` not in
 //! the future, each with [`CLOCK_SKEW_SECS`], and a `jti`. That the `jti`
 //! is used once is recorded by the caller, in the shared store.
@@ -49,6 +50,8 @@ pub enum AssertionError {
     BadSignature,
     WrongIssuer,
     WrongAudience,
+    /// FAPI 2.0 sites: `aud` is not the issuer identifier as a string.
+    AudienceNotInProfile,
     MissingExpiry,
     Expired,
     LivesTooLong,
@@ -85,6 +88,9 @@ impl AssertionError {
             }
             AssertionError::WrongAudience => {
                 "the client assertion's aud must be this server's issuer or endpoint URL"
+            }
+            AssertionError::AudienceNotInProfile => {
+                "this site follows the FAPI 2.0 Security Profile: the client assertion's aud must be the issuer identifier, as a single string"
             }
             AssertionError::MissingExpiry => "the client assertion has no exp",
             AssertionError::Expired => "the client assertion has expired",
@@ -156,7 +162,7 @@ pub fn check_assertion(
     alg: Algorithm,
     key: &DecodingKey,
     client_id: &str,
-    audiences: &[String],
+    audiences: &Audiences,
     now: i64,
 ) -> Result<CheckedAssertion, AssertionError> {
     let claims = verify_signature(assertion, alg, key).map_err(|e| match e {
@@ -167,8 +173,12 @@ pub fn check_assertion(
     if text("iss") != Some(client_id) || text("sub") != Some(client_id) {
         return Err(AssertionError::WrongIssuer);
     }
-    if !audience_matches(&claims, audiences) {
-        return Err(AssertionError::WrongAudience);
+    if !audiences.named_by(&claims) {
+        return Err(if audiences.issuer_only {
+            AssertionError::AudienceNotInProfile
+        } else {
+            AssertionError::WrongAudience
+        });
     }
     let time = |name| time_claim(&claims, name).map_err(|_| AssertionError::Malformed);
     let exp = time("exp")?.ok_or(AssertionError::MissingExpiry)?;
@@ -192,18 +202,53 @@ pub fn check_assertion(
     })
 }
 
-fn audience_matches(claims: &Map<String, Value>, audiences: &[String]) -> bool {
-    let accepted = |aud: &str| audiences.iter().any(|a| a == aud);
-    match claims.get("aud") {
-        Some(Value::String(aud)) => accepted(aud),
-        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(accepted),
-        _ => false,
+/// What an assertion may name as its audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audiences {
+    accepted: Vec<String>,
+    /// FAPI 2.0: the issuer alone, as a JSON string (not in an array).
+    issuer_only: bool,
+}
+
+impl Audiences {
+    /// Any of `accepted`, as the string `aud` or one member of an array.
+    pub fn any_of(accepted: Vec<String>) -> Audiences {
+        Audiences {
+            accepted,
+            issuer_only: false,
+        }
+    }
+
+    /// Only `issuer`, and only as the string `aud`.
+    pub fn issuer_only(issuer: &str) -> Audiences {
+        Audiences {
+            accepted: vec![issuer.to_owned()],
+            issuer_only: true,
+        }
+    }
+
+    fn named_by(&self, claims: &Map<String, Value>) -> bool {
+        let accepted = |aud: &str| self.accepted.iter().any(|a| a == aud);
+        match claims.get("aud") {
+            Some(Value::String(aud)) => accepted(aud),
+            Some(Value::Array(auds)) if !self.issuer_only => {
+                auds.iter().filter_map(Value::as_str).any(accepted)
+            }
+            _ => false,
+        }
     }
 }
 
-/// What an assertion sent to `endpoint` may name as its audience: the
-/// issuer, the token endpoint, or the URL of the endpoint itself.
-pub fn audiences(site: &Site, endpoint: Endpoint) -> Vec<String> {
+/// What an assertion sent to `endpoint` on `site` may name as its
+/// audience: the issuer, the token endpoint, or the URL of the endpoint
+/// itself (RFC 7523 3, RFC 9126 2). On a FAPI 2.0 site, the issuer alone
+/// as a string (FAPI 2.0 Security Profile 5.3.2.1 item 8: the server
+/// "shall only accept its issuer identifier value ... as a string in the
+/// `aud` claim"), which no assertion made for another server can carry.
+pub fn audiences(site: &Site, endpoint: Endpoint) -> Audiences {
+    if site.oauth.profile.is_fapi2() {
+        return Audiences::issuer_only(&site.issuer);
+    }
     let path = match endpoint {
         Endpoint::Token | Endpoint::Exchange | Endpoint::Register => "/oauth/token",
         Endpoint::Par => "/oauth/par",
@@ -215,7 +260,7 @@ pub fn audiences(site: &Site, endpoint: Endpoint) -> Vec<String> {
     if path != "/oauth/token" {
         audiences.push(site.url(path));
     }
-    audiences
+    Audiences::any_of(audiences)
 }
 
 #[cfg(test)]

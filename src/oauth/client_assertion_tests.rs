@@ -21,12 +21,16 @@ fn claims() -> Value {
 }
 
 fn check(claims: &Value) -> Result<CheckedAssertion, AssertionError> {
+    check_for(claims, &Audiences::any_of(vec![AUD.to_string()]))
+}
+
+fn check_for(claims: &Value, audiences: &Audiences) -> Result<CheckedAssertion, AssertionError> {
     check_assertion(
         &sign(claims),
         Algorithm::HS256,
         &DecodingKey::from_secret(SECRET),
         "tc_a",
-        &[AUD.to_string()],
+        audiences,
         NOW,
     )
 }
@@ -83,6 +87,28 @@ fn each_claim_is_checked() {
     let mut no_exp = claims();
     no_exp.as_object_mut().map(|c| c.remove("exp"));
     assert_eq!(check(&no_exp), Err(AssertionError::MissingExpiry));
+}
+
+#[test]
+fn issuer_only_audiences_take_the_issuer_as_a_string_and_nothing_else() {
+    const ISSUER: &str = "https://auth.example";
+    let fapi = Audiences::issuer_only(ISSUER);
+    assert!(check_for(&with("aud", json!(ISSUER)), &fapi).is_ok());
+    for aud in [
+        json!(AUD),
+        json!([ISSUER]),
+        json!([ISSUER, AUD]),
+        json!(null),
+    ] {
+        assert_eq!(
+            check_for(&with("aud", aud.clone()), &fapi),
+            Err(AssertionError::AudienceNotInProfile),
+            "{aud}"
+        );
+    }
+    let any = Audiences::any_of(vec![ISSUER.to_string(), AUD.to_string()]);
+    assert!(check_for(&with("aud", json!([ISSUER])), &any).is_ok());
+    assert!(check_for(&with("aud", json!(AUD)), &any).is_ok());
 }
 
 #[test]

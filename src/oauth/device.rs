@@ -1,6 +1,8 @@
 //! The device authorization grant (RFC 8628), up to the user's answer: the
 //! device authorization endpoint, the user code typed on `/device`, and the
 //! consent decision. Polling the token endpoint is `grants/device_code.rs`.
+//! A device authorization request may name one registered `resource`
+//! (RFC 8707), kept with the device code: its tokens are for that audience.
 //!
 //! The consent screen is the code flow's (`ConsentPage`); its token binds the
 //! device request's row instead of a redirect URI, under the same site consent
@@ -19,6 +21,7 @@ use super::client_authentication::PresentedClient;
 use super::clients::{Client, GrantType};
 use super::consent::{CONSENT_TTL_SECS, Decision};
 use super::error::{OAuthError, OAuthResult};
+use super::resources;
 use super::scopes::{Scope, ScopeSet};
 use super::tokens;
 use crate::cache::CachedUser;
@@ -45,6 +48,8 @@ pub struct DeviceAuthorizationRequest {
     pub client_assertion_type: Option<String>,
     pub client_assertion: Option<String>,
     pub scope: Option<String>,
+    /// RFC 8707: the one registered resource the tokens are for.
+    pub resource: Option<String>,
 }
 
 /// RFC 8628 3.2.
@@ -200,13 +205,19 @@ impl OAuth {
                 "this client may not use the device authorization grant",
             ));
         }
+        let resource = self
+            .resolve_resource(site, request.resource.as_deref())
+            .await?;
         let scopes = match request
             .scope
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            None => client.scopes,
+            // Without `scope`, a token for a resource carries what both allow.
+            None => resource
+                .as_ref()
+                .map_or(client.scopes, |r| client.scopes.intersect(r.scopes)),
             Some(raw) => {
                 ScopeSet::parse(raw).map_err(|e| OAuthError::InvalidScope(e.to_string()))?
             }
@@ -217,6 +228,7 @@ impl OAuth {
                 client.scopes
             )));
         }
+        resources::check_scopes(resource.as_ref(), scopes)?;
         let now = self.clock.now();
         let device_code = tokens::mint_device_code();
         // 20^8 codes: a collision with a live one is rare, and retried.
@@ -228,6 +240,7 @@ impl OAuth {
                 user_code_hash: user_code_hash(site, &user_code),
                 client_pk: client.pk,
                 scopes: scopes.to_string(),
+                resource: resource.as_ref().map(|r| r.uri.clone()),
                 interval_secs: POLL_INTERVAL_SECS,
                 created_at: now,
                 expires_at: now + DEVICE_CODE_TTL_SECS,

@@ -24,7 +24,7 @@ pub struct ProtectedResourceMetadata {
     /// Tokens are accepted in the `Authorization` header only.
     pub bearer_methods_supported: [&'static str; 1],
     /// RFC 9449: DPoP-bound tokens are accepted, with proofs in these
-    /// algorithms.
+    /// algorithms (on a FAPI 2.0 site, only those the profile allows).
     pub dpop_signing_alg_values_supported: Vec<&'static str>,
     pub resource_documentation: String,
 }
@@ -35,7 +35,7 @@ pub fn protected_resource_metadata(site: &Site) -> ProtectedResourceMetadata {
         authorization_servers: vec![site.issuer.clone()],
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
         bearer_methods_supported: ["header"],
-        dpop_signing_alg_values_supported: dpop::signing_alg_names(),
+        dpop_signing_alg_values_supported: dpop::site_alg_names(site.oauth.profile),
         resource_documentation: site.url("/developers"),
     }
 }

@@ -1,8 +1,13 @@
-//! RFC 9728 section 5.1: every 401 of the site's own API (`/api/…` and
-//! UserInfo) whose `WWW-Authenticate` challenge asks for an access token
-//! (`Bearer` or `DPoP`) names the site's protected resource metadata, so a client holding nothing but that 401 (an MCP client, say)
-//! can find the authorization server. Done once here, after the response
-//! is built, since the errors that build challenges know no site.
+//! The `WWW-Authenticate` challenges of 401s, finished once the site is
+//! known (the errors that build them know no site):
+//!
+//! - RFC 9728 section 5.1: every 401 of the site's own API (`/api/…` and
+//!   UserInfo) whose challenge asks for an access token (`Bearer` or
+//!   `DPoP`) names the site's protected resource metadata, so a client
+//!   holding nothing but that 401 (an MCP client, say) can find the
+//!   authorization server;
+//! - on a FAPI 2.0 site, the `algs` of `DPoP` challenges list only the
+//!   algorithms the profile allows, the ones its proofs are accepted in.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -11,6 +16,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 
 use super::extract::{app_state, request_host};
+use crate::oauth::dpop;
 use crate::oauth::protected_resource::{PATH, with_resource_metadata};
 
 /// The paths served as the protected resource the metadata describes.
@@ -20,14 +26,13 @@ fn is_protected_resource(path: &str) -> bool {
     path.starts_with("/api/") || path == "/oauth/userinfo"
 }
 
-pub async fn resource_metadata(
+pub async fn site_challenges(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut response = next.call(req).await?;
     if response.status() != StatusCode::UNAUTHORIZED
         || !response.headers().contains_key(header::WWW_AUTHENTICATE)
-        || !is_protected_resource(response.request().path())
     {
         return Ok(response);
     }
@@ -38,7 +43,19 @@ pub async fn resource_metadata(
     else {
         return Ok(response);
     };
-    let url = site.url(PATH);
+    let profile = site.oauth.profile;
+    let metadata_url = is_protected_resource(http.path()).then(|| site.url(PATH));
+    if metadata_url.is_none() && !profile.is_fapi2() {
+        return Ok(response);
+    }
+    let finish = |challenge: &str| {
+        let narrowed = dpop::narrow_challenge(challenge, profile);
+        let challenge = narrowed.as_deref().unwrap_or(challenge);
+        metadata_url
+            .as_deref()
+            .and_then(|url| with_resource_metadata(challenge, url))
+            .or(narrowed)
+    };
     let challenges: Vec<HeaderValue> = response
         .headers()
         .get_all(header::WWW_AUTHENTICATE)
@@ -46,7 +63,7 @@ pub async fn resource_metadata(
             value
                 .to_str()
                 .ok()
-                .and_then(|challenge| with_resource_metadata(challenge, &url))
+                .and_then(finish)
                 .and_then(|challenge| HeaderValue::from_str(&challenge).ok())
                 .unwrap_or_else(|| value.clone())
         })

@@ -12,6 +12,9 @@ pub struct NewDeviceCode {
     pub user_code_hash: String,
     pub client_pk: i64,
     pub scopes: String,
+    /// RFC 8707: the registered resource the tokens will be for; `None`:
+    /// the site's own API.
+    pub resource: Option<String>,
     pub interval_secs: i64,
     pub created_at: i64,
     pub expires_at: i64,
@@ -31,6 +34,8 @@ pub struct DeviceCodeRecord {
     pub last_polled_at: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 8707: the resource the request named.
+    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 macro_rules! device_code_columns {
     () => {
         "d.id, d.site_id, d.client_pk, c.client_id, d.scopes, d.status, d.user_id, d.interval_secs, \
-         d.last_polled_at, d.created_at, d.expires_at FROM oauth_device_codes d \
+         d.last_polled_at, d.created_at, d.expires_at, d.resource FROM oauth_device_codes d \
          JOIN oauth_clients c ON c.id = d.client_pk"
     };
 }
@@ -20,7 +20,7 @@ macro_rules! impl_oauth_flows_store {
             ) -> $crate::store::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO oauth_device_codes (site_id, device_code_hash, user_code_hash, client_pk, scopes, \
-                     interval_secs, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     interval_secs, created_at, expires_at, resource) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(code.site_id)
                 .bind(&code.device_code_hash)
@@ -30,6 +30,7 @@ macro_rules! impl_oauth_flows_store {
                 .bind(code.interval_secs)
                 .bind(code.created_at)
                 .bind(code.expires_at)
+                .bind(&code.resource)
                 .execute(&self.pool)
                 .await?;
                 Ok(())

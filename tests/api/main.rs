@@ -20,6 +20,7 @@ mod identity;
 mod metrics;
 mod oauth;
 mod oidc;
+mod oidc_independent;
 mod oidc_logout;
 mod openapi;
 mod operations;

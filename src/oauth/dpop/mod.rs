@@ -42,6 +42,7 @@ pub use replay::SHARE_PER_KEY as REPLAY_SHARE_PER_KEY;
 use replay::{PendingUse, ReplayGuard};
 
 use crate::clock::SharedClock;
+use crate::oauth::fapi::{self, SecurityProfile};
 use crate::oauth::writer::GrantWriter;
 use crate::sites::Site;
 
@@ -85,6 +86,30 @@ pub fn challenge(code: &str, description: &str) -> String {
 
 pub fn signing_alg_names() -> Vec<&'static str> {
     SIGNING_ALG_NAMES.split(' ').collect()
+}
+
+/// The algorithms proofs are accepted in on a site following `profile`
+/// ([`SIGNING_ALGS`], on a FAPI 2.0 site only those the profile allows),
+/// for its metadata and challenges.
+pub fn site_alg_names(profile: SecurityProfile) -> Vec<&'static str> {
+    let mut names = signing_alg_names();
+    if profile.is_fapi2() {
+        names.retain(|name| fapi::ALG_NAMES.contains(name));
+    }
+    names
+}
+
+/// A `DPoP` challenge of ours ([`CHALLENGE`], [`challenge`]) with its
+/// `algs` narrowed to what a site following `profile` accepts; `None`
+/// when there is nothing to narrow. The errors that build challenges know
+/// no site, so the response is rewritten once the site is known
+/// (`routes/resource_challenge.rs`).
+pub fn narrow_challenge(challenge: &str, profile: SecurityProfile) -> Option<String> {
+    let every = format!(r#"algs="{SIGNING_ALG_NAMES}""#);
+    (profile.is_fapi2() && challenge.contains(&every)).then(|| {
+        let accepted = format!(r#"algs="{}""#, site_alg_names(profile).join(" "));
+        challenge.replace(&every, &accepted)
+    })
 }
 
 /// The confirmation claim of a bound token (RFC 9449 section 6):
@@ -168,8 +193,15 @@ impl ProofChecker {
         target: &ProofTarget<'_>,
     ) -> Result<CheckedProof, ProofError> {
         let now = self.clock.now();
-        let (jkt, alg, claims) = self.keys.verify_signed(proof)?;
-        if !site.oauth.profile.allows(alg) {
+        let profile = site.oauth.profile;
+        let (jkt, alg, claims) = self.keys.verify_signed(proof).map_err(|e| match e {
+            // Say what this site accepts, not what Tessera can verify.
+            ProofError::UnsupportedAlgorithm if profile.is_fapi2() => {
+                ProofError::AlgorithmNotInProfile
+            }
+            e => e,
+        })?;
+        if !profile.allows(alg) {
             return Err(ProofError::AlgorithmNotInProfile);
         }
         if claims.get("htm").and_then(Value::as_str) != Some(target.method) {

@@ -14,6 +14,34 @@ fn the_challenge_lists_the_same_algorithms() {
 }
 
 #[test]
+fn fapi2_sites_advertise_only_the_profiles_algorithms() {
+    assert_eq!(
+        site_alg_names(SecurityProfile::Default),
+        signing_alg_names()
+    );
+    assert_eq!(
+        site_alg_names(SecurityProfile::Fapi2),
+        ["ES256", "EdDSA", "PS256"]
+    );
+    assert_eq!(
+        narrow_challenge(CHALLENGE, SecurityProfile::Fapi2).as_deref(),
+        Some(r#"DPoP algs="ES256 EdDSA PS256""#)
+    );
+    let refused = challenge("invalid_dpop_proof", "the DPoP proof is too old");
+    assert_eq!(
+        narrow_challenge(&refused, SecurityProfile::Fapi2).as_deref(),
+        Some(
+            r#"DPoP error="invalid_dpop_proof", error_description="the DPoP proof is too old", algs="ES256 EdDSA PS256""#
+        )
+    );
+    assert_eq!(narrow_challenge(CHALLENGE, SecurityProfile::Default), None);
+    assert_eq!(
+        narrow_challenge(r#"Bearer error="invalid_token""#, SecurityProfile::Fapi2),
+        None
+    );
+}
+
+#[test]
 fn htu_ignores_case_default_ports_query_and_fragment() {
     let base = Url::parse("https://docs.example.com").unwrap_or_else(|_| unreachable!());
     for htu in [

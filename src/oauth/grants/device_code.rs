@@ -1,7 +1,7 @@
 //! `grant_type=urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 3.4,
 //! 3.5): the device polls until the user answered. Polling faster than the
 //! interval answers `slow_down` and adds five seconds to it; an approved code
-//! gives tokens once.
+//! gives tokens once, for the resource (RFC 8707) the device asked for.
 
 use super::{
     Binding, TokenRequest, TokenResponse, mint_access, mint_refresh, refresh_binding, respond,
@@ -48,6 +48,21 @@ impl OAuth {
             return Err(invalid);
         }
         let now = self.clock.now();
+        // RFC 8707: the resource named at the device authorization request,
+        // named again or implied; never another. Checked while the code can
+        // still give tokens, before the poll counts.
+        let live =
+            matches!(record.status.as_str(), "pending" | "approved") && record.expires_at > now;
+        let resource = if live {
+            self.granted_resource(
+                site,
+                request.resource.as_deref(),
+                record.resource.as_deref(),
+            )
+            .await?
+        } else {
+            None
+        };
         match record.status.as_str() {
             "redeemed" => return Err(invalid),
             "denied" => return Err(OAuthError::AccessDenied),
@@ -88,7 +103,7 @@ impl OAuth {
             scopes,
             access_jkt: proof,
             refresh_jkt: refresh_binding(client, proof),
-            resource: None,
+            resource: resource.as_ref(),
         };
         let refresh = client
             .allows(GrantType::RefreshToken)
@@ -102,7 +117,7 @@ impl OAuth {
             scopes: scopes.to_string(),
             created_at: now,
             expires_at: now + site.oauth.refresh_token_ttl_secs,
-            resource: None,
+            resource: resource.as_ref().map(|r| r.uri.clone()),
         };
         let Some((grant_id, _)) = self
             .store

@@ -217,11 +217,6 @@ impl OAuth {
                 self.client_credentials(site, &client, request, jkt).await
             }
             Some(g) if g == GrantType::DeviceCode.as_str() => {
-                if request.resource.is_some() {
-                    return Err(OAuthError::InvalidTarget(
-                        "resource is not supported with the device code grant",
-                    ));
-                }
                 self.poll_device_code(site, &client, request, jkt).await
             }
             Some(_) => Err(OAuthError::UnsupportedGrantType),

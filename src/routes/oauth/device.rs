@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut ApiConfig) {
     security((), ("client_basic" = [])),
     responses(
         (status = 200, description = "Started, `Cache-Control: no-store`", body = DeviceAuthorization),
-        (status = 400, description = "`invalid_request`, `invalid_scope`, `unauthorized_client`", body = OAuthErrorBody),
+        (status = 400, description = "`invalid_request`, `invalid_scope`, `invalid_target` (a `resource` not registered, or named twice), `unauthorized_client`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
         (status = 429, description = "`temporarily_unavailable`: too many attempts; `Retry-After`", body = OAuthErrorBody),
     ),

@@ -99,7 +99,8 @@ async fn userinfo(
     token: Option<(&str, Scheme)>,
 ) -> Result<HttpResponse, OAuthError> {
     let Some((token, scheme)) = token else {
-        // RFC 6750 3.1: no credentials, no error code.
+        // RFC 6750 3.1: no credentials, no error code. RFC 9449 7.1: DPoP
+        // is accepted too, with these algorithms.
         let mut response = HttpResponse::Unauthorized();
         no_store(&mut response);
         return Ok(response
@@ -107,6 +108,7 @@ async fn userinfo(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(r#"Bearer realm="tessera""#),
             ))
+            .append_header((header::WWW_AUTHENTICATE, dpop::CHALLENGE))
             .finish());
     };
     let proofs = dpop_proofs(req);

@@ -6,4 +6,4 @@ mod backchannel;
 mod portal;
 mod registration;
 mod rp_initiated;
-mod support;
+pub(crate) mod support;

@@ -5,6 +5,7 @@
 //! proofs are made here with `jsonwebtoken` and keys generated in the
 //! test, never with Tessera's own signing code.
 
+mod dpop_algorithms;
 mod flow;
 mod refusals;
 mod settings;
@@ -83,13 +84,19 @@ async fn es256_client(app: &TestApp) -> FapiClient {
     key_client(app, Key::ec("fapi-key")).await
 }
 
-/// A client assertion of `client` for the endpoint at `path`.
-fn assertion(app: &TestApp, client: &FapiClient, path: &str) -> String {
+/// A client assertion of `client`, as FAPI 2.0 5.3.2.1 wants it: `aud` is
+/// the issuer identifier, as a string, whichever endpoint it is sent to.
+fn assertion(app: &TestApp, client: &FapiClient) -> String {
+    assertion_for(app, client, json!(app.address))
+}
+
+/// A client assertion of `client` naming `aud`.
+fn assertion_for(app: &TestApp, client: &FapiClient, aud: Value) -> String {
     let now = app.clock.now();
     client.key.sign(&json!({
         "iss": client.client_id,
         "sub": client.client_id,
-        "aud": app.url(path),
+        "aud": aud,
         "iat": now,
         "exp": now + 60,
         "jti": uuid::Uuid::new_v4().to_string(),
@@ -105,7 +112,7 @@ async fn post_as(
     proof: Option<&str>,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    let assertion = assertion(app, client, path);
+    let assertion = assertion(app, client);
     let mut form = form.to_vec();
     form.push(("client_assertion_type", ASSERTION_TYPE));
     form.push(("client_assertion", &assertion));

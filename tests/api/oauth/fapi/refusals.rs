@@ -4,8 +4,9 @@ use jsonwebtoken::Algorithm;
 use serde_json::json;
 
 use super::{
-    FapiClient, authorize_pushed, es256_client, fapi_app, key_client, post_as, pushed, redeem,
-    refusal, register_keys, request_parameters, rsa_key,
+    ASSERTION_TYPE, FapiClient, assertion_for, authorize_pushed, es256_client, fapi_app,
+    key_client, post_as, pushed, redeem, refusal, register_keys, request_parameters, rsa_key,
+    set_profile,
 };
 use crate::dpop::support::Proofer;
 use crate::helpers::new_client;
@@ -197,4 +198,62 @@ async fn an_rs256_request_object_is_refused_at_par() {
         description.contains("PS256, ES256 or EdDSA"),
         "{description}"
     );
+}
+
+/// `POST /oauth/par` with a good request and a proof, authenticated by
+/// `assertion`.
+async fn push_with(
+    app: &crate::helpers::TestApp,
+    client: &FapiClient,
+    assertion: &str,
+) -> reqwest::Response {
+    let (_, challenge) = pkce();
+    let proof = Proofer::es256().proof(app, "POST", "/oauth/par", None);
+    let mut form = request_parameters(client, &challenge);
+    form.push(("client_assertion_type", ASSERTION_TYPE));
+    form.push(("client_assertion", assertion));
+    new_client(app.port)
+        .post(app.url("/oauth/par"))
+        .header("DPoP", proof)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_assertion_for_another_audience_than_the_issuer_is_refused() {
+    let app = fapi_app().await;
+    let client = es256_client(&app).await;
+    let issuer = app.address.clone();
+    // FAPI 2.0 5.3.2.1: the issuer, as a string; not an endpoint's URL,
+    // not an array, even one holding only the issuer.
+    for aud in [
+        json!(app.url("/oauth/token")),
+        json!(app.url("/oauth/par")),
+        json!([issuer]),
+        json!([issuer, app.url("/oauth/token")]),
+    ] {
+        let response = push_with(&app, &client, &assertion_for(&app, &client, aud.clone())).await;
+        let (status, error, description) = refusal(response).await;
+        assert_eq!((status, error.as_str()), (401, "invalid_client"), "{aud}");
+        assert!(
+            description.contains("aud must be the issuer identifier"),
+            "{aud}: {description}"
+        );
+    }
+    let response = push_with(&app, &client, &assertion_for(&app, &client, json!(issuer))).await;
+    assert_eq!(response.status(), 201);
+
+    // The same client on a site without the mode: the token endpoint's and
+    // the PAR endpoint's URLs are accepted too (RFC 7523 3, RFC 9126 2).
+    set_profile(&app, "default").await;
+    for aud in [
+        json!(app.url("/oauth/token")),
+        json!(app.url("/oauth/par")),
+        json!([issuer]),
+    ] {
+        let response = push_with(&app, &client, &assertion_for(&app, &client, aud.clone())).await;
+        assert_eq!(response.status(), 201, "{aud}");
+    }
 }

@@ -3,6 +3,7 @@
 //! met a bare 401 finds the authorization server.
 
 mod cli;
+mod device;
 mod discovery;
 mod flow;
 mod refusals;
