@@ -322,11 +322,13 @@ impl Admin {
                 .await?;
         }
         if let Some(required) = change.require_pushed_authorization_requests {
-            // Read from the store at each authorization request: no cache.
+            // Cached with the client: dropped here at once, and in other
+            // processes through the change feed.
             let changed = self
                 .store
-                .set_client_par_required(site.id, client.pk, required)
+                .set_client_par_required(site.id, client.pk, required, self.now())
                 .await?;
+            self.cache.oauth.evict_client(client.pk);
             if !changed {
                 return Err(AdminError::NotFound(format!(
                     "no client `{client_id}` on this site"

@@ -161,7 +161,9 @@ impl Admin {
             changed.push(("anonymous_client_credentials", allowed.into()));
         }
         if let Some(required) = change.require_pushed_authorization_requests {
-            self.store.set_site_par_required(site.id, required).await?;
+            self.store
+                .set_site_par_required(site.id, required, self.now())
+                .await?;
             changed.push(("require_pushed_authorization_requests", required.into()));
         }
         if let Some(required) = change.dpop_nonce_required {

@@ -259,7 +259,7 @@ impl OAuth {
                 "this site follows the FAPI 2.0 Security Profile: push the authorization request first (RFC 9126) and send only its request_uri",
             ));
         }
-        if source == Source::Query && self.par_required(site, &client).await? {
+        if source == Source::Query && Self::par_required(site, &client) {
             return refuse(OAuthError::invalid_request(
                 "this client must push its authorization requests first (RFC 9126)",
             ));

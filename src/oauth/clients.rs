@@ -183,6 +183,8 @@ pub struct Client {
     /// Resolved from the Client ID Metadata Document at `client_id`
     /// (`oauth::metadata_document`), not registered here.
     pub metadata_document: bool,
+    /// Its authorization requests must be pushed (RFC 9126).
+    pub par_required: bool,
 }
 
 impl fmt::Debug for Client {
@@ -242,6 +244,7 @@ impl Client {
             backchannel_logout_session_required: record.backchannel_logout_session_required,
             require_signed_request_object: record.require_signed_request_object,
             metadata_document: record.metadata_document,
+            par_required: record.par_required,
         }
     }
 

@@ -184,13 +184,9 @@ impl OAuth {
     }
 
     /// Whether the site (or its FAPI 2.0 profile) or the client insists on
-    /// pushed requests.
-    pub(super) async fn par_required(&self, site: &Site, client: &Client) -> OAuthResult<bool> {
-        if site.oauth.profile.is_fapi2() {
-            return Ok(true);
-        }
-        let (site_required, client_required) = self.store.par_required(site.id, client.pk).await?;
-        Ok(site_required || client_required)
+    /// pushed requests. Both settings come from the caches.
+    pub(super) fn par_required(site: &Site, client: &Client) -> bool {
+        site.oauth.profile.is_fapi2() || site.oauth.par_required || client.par_required
     }
 }
 

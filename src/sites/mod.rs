@@ -56,6 +56,8 @@ pub struct OAuthSettings {
     /// Whether a `client_id` that is an https URL is resolved by fetching
     /// its Client ID Metadata Document (`oauth::metadata_document`).
     pub client_id_metadata_documents: bool,
+    /// Whether authorization requests must be pushed (RFC 9126).
+    pub par_required: bool,
 }
 
 impl Site {
@@ -101,6 +103,7 @@ impl Site {
                 dpop_nonce_key: master.derive(KeyPurpose::DpopNonce, record.id),
                 profile,
                 client_id_metadata_documents: record.client_id_metadata_documents,
+                par_required: record.par_required,
             },
         })
     }

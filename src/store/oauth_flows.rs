@@ -125,12 +125,20 @@ pub trait PushedRequestStore {
     async fn site_par_required(&self, site_id: i64) -> StoreResult<bool>;
     /// Whether the site, and whether the client, require pushed requests.
     async fn par_required(&self, site_id: i64, client_pk: i64) -> StoreResult<(bool, bool)>;
-    async fn set_site_par_required(&self, site_id: i64, required: bool) -> StoreResult<bool>;
+    /// Sets the site's setting, with a change-feed entry (sites are cached).
+    async fn set_site_par_required(
+        &self,
+        site_id: i64,
+        required: bool,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Sets the client's setting, with a change-feed entry (clients are cached).
     async fn set_client_par_required(
         &self,
         site_id: i64,
         client_pk: i64,
         required: bool,
+        now: i64,
     ) -> StoreResult<bool>;
     /// The clients of the site that must push their authorization requests.
     async fn par_required_clients(&self, site_id: i64) -> StoreResult<Vec<i64>>;

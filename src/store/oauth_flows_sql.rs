@@ -247,14 +247,23 @@ macro_rules! impl_oauth_flows_store {
                 &self,
                 site_id: i64,
                 required: bool,
+                now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                Ok(sqlx::query("UPDATE sites SET par_required = $1 WHERE id = $2")
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE sites SET par_required = $1 WHERE id = $2")
                     .bind(required)
                     .bind(site_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected()
-                    == 1)
+                    == 1;
+                if changed {
+                    // Every process reloads the site (the setting is cached).
+                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(changed)
             }
 
             async fn set_client_par_required(
@@ -262,17 +271,25 @@ macro_rules! impl_oauth_flows_store {
                 site_id: i64,
                 client_pk: i64,
                 required: bool,
+                now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                Ok(
-                    sqlx::query("UPDATE oauth_clients SET par_required = $1 WHERE site_id = $2 AND id = $3")
-                        .bind(required)
-                        .bind(site_id)
-                        .bind(client_pk)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        == 1,
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE oauth_clients SET par_required = $1 WHERE site_id = $2 AND id = $3",
                 )
+                .bind(required)
+                .bind(site_id)
+                .bind(client_pk)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if changed {
+                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Client, client_pk, now)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(changed)
             }
 
             async fn par_required_clients(

@@ -62,6 +62,9 @@ pub struct ClientRecord {
     /// Resolved from a Client ID Metadata Document (migration 0021).
     #[sqlx(default)]
     pub metadata_document: bool,
+    /// Its authorization requests must be pushed (RFC 9126).
+    #[sqlx(default)]
+    pub par_required: bool,
 }
 
 impl std::fmt::Debug for ClientRecord {

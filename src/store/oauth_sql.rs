@@ -8,7 +8,8 @@ macro_rules! client_columns {
          grant_types, owner_user_id, created_at, updated_at, jwt_access_tokens, dpop_required, \
          registered_anonymously, granted_permissions, introspect, auth_method, jwks, jwks_uri, \
          auth_signing_alg, sealed_secret, post_logout_redirect_uris, backchannel_logout_uri, \
-         backchannel_logout_session_required, require_signed_request_object, metadata_document"
+         backchannel_logout_session_required, require_signed_request_object, metadata_document, \
+         par_required"
     };
 }
 

@@ -24,6 +24,9 @@ pub struct SiteRecord {
     /// Client ID Metadata Documents are resolved (migration 0021).
     #[sqlx(default)]
     pub client_id_metadata_documents: bool,
+    /// Authorization requests must be pushed (RFC 9126, migration 0014).
+    #[sqlx(default)]
+    pub par_required: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ macro_rules! site_columns {
     () => {
         "id, slug, name, base_url, session_ttl_secs, created_at, access_token_ttl_secs, \
          admin_access_token_ttl_secs, refresh_token_ttl_secs, refresh_grace_secs, dpop_nonce_required, \
-         rate_limits, security_profile, client_id_metadata_documents"
+         rate_limits, security_profile, client_id_metadata_documents, par_required"
     };
 }
 

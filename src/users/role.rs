@@ -138,9 +138,7 @@ impl Permissions {
                 .map(|bits| Permissions(bits).names().join(" "))
                 .collect()
         });
-        SPACED
-            .get(usize::from(self.0))
-            .map_or("", String::as_str)
+        SPACED.get(usize::from(self.0)).map_or("", String::as_str)
     }
 }
 

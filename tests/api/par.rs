@@ -190,9 +190,11 @@ async fn a_site_that_requires_par_refuses_plain_authorization_requests() {
     let client = register(&app, Registration::default()).await;
     app.state
         .store
-        .set_site_par_required(app.default_site_id(), true)
+        .set_site_par_required(app.default_site_id(), true, app.now())
         .await
         .unwrap();
+    // What the admin API does after a change: the sites are cached.
+    app.state.sites.reload().await.unwrap();
     plain_authorize_is_refused(&app, &client).await;
     let meta: Value = new_client(app.port)
         .get(app.url("/.well-known/oauth-authorization-server"))
@@ -238,8 +240,10 @@ async fn a_client_that_requires_par_refuses_plain_authorization_requests() {
         .unwrap();
     app.state
         .store
-        .set_client_par_required(site.id, found.pk, true)
+        .set_client_par_required(site.id, found.pk, true, app.now())
         .await
         .unwrap();
+    // What the admin API does after a change: the client is cached.
+    app.state.cache.oauth.evict_client(found.pk);
     plain_authorize_is_refused(&app, &client).await;
 }
