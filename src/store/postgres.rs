@@ -37,7 +37,7 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// Claims a batch of codes and creates their grants and tokens in ONE
+    /// Claims a batch of codes and creates their grants and refresh tokens in ONE
     /// statement (one round trip, one commit, atomic by itself). The claim
     /// (`UPDATE … WHERE consumed_at IS NULL`) draws each grant's id from its
     /// sequence; the grant and token inserts read the claimed rows, so
@@ -73,7 +73,9 @@ impl PgStore {
                 token_resources.push(token.resource.as_deref());
             }
         }
-        let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, String, i64)>(
+        // A claimed code without a token to store (no refresh token: access
+        // tokens are not stored) still comes back, with NULLs.
+        let rows = sqlx::query_as::<sqlx::Postgres, (i64, i64, Option<String>, Option<i64>)>(
             "WITH claim AS ( \
                  SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], \
                                       $5::text[], $6::bigint[], $7::bigint[], $14::text[], \
@@ -108,7 +110,7 @@ impl PgStore {
                  RETURNING grant_id, token_hash, id \
              ) \
              SELECT d.n, d.grant_id, t.token_hash, t.id \
-             FROM claimed d JOIN new_tokens t ON t.grant_id = d.grant_id",
+             FROM claimed d LEFT JOIN new_tokens t ON t.grant_id = d.grant_id",
         )
         .bind(&code_hashes)
         .bind(&sites)
@@ -136,12 +138,13 @@ impl PgStore {
             else {
                 continue;
             };
-            slot.get_or_insert_with(|| Redeemed {
+            let redeemed = slot.get_or_insert_with(|| Redeemed {
                 grant_id,
                 token_ids: Vec::new(),
-            })
-            .token_ids
-            .push((token_hash, token_id));
+            });
+            if let (Some(token_hash), Some(token_id)) = (token_hash, token_id) {
+                redeemed.token_ids.push((token_hash, token_id));
+            }
         }
         Ok(redeemed)
     }

@@ -129,3 +129,29 @@ async fn the_token_request_must_repeat_the_redirect_uri() {
     .await;
     assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
 }
+
+#[tokio::test]
+async fn a_client_without_refresh_tokens_redeems_its_code_once() {
+    let app = spawn_app().await;
+    let client = register(
+        &app,
+        Registration {
+            grant_types: Some(vec!["authorization_code"]),
+            ..Registration::default()
+        },
+    )
+    .await;
+    let browser = signed_in_browser(&app).await;
+    let (code, verifier) = authorize_code(&app, &browser, &client, None).await;
+    // Nothing but the grant is stored for it: the access token never is.
+    let response = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, &client, access).await["active"], true);
+    // The second use is refused and ends what the first gave.
+    let again = exchange(&app, &client, &code, &verifier).await;
+    assert_eq!(again.status(), 400);
+    assert_eq!(introspect(&app, &client, access).await["active"], false);
+}
