@@ -56,6 +56,8 @@ pub fn site() -> &'static Site {
             rate_limits: String::new(),
             security_profile: "default".into(),
             client_id_metadata_documents: false,
+            signup_policy: "closed".into(),
+            email_from: None,
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

@@ -17,7 +17,9 @@ mod login;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;
+mod password_reset;
 pub mod resource_challenge;
+mod signup;
 mod static_files;
 pub mod unavailable;
 
@@ -50,6 +52,8 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
         static_files::configure(cfg);
         login::configure(cfg);
+        password_reset::configure(cfg);
+        signup::configure(cfg);
         account::configure(cfg);
         cfg
     });
