@@ -3,6 +3,7 @@
 //! SMTP receiver in this process (`smtp.rs`), so the tests read the mail.
 
 mod browser;
+mod delivery;
 mod reset;
 mod settings;
 mod signup;

@@ -75,7 +75,9 @@ async fn the_cli_sets_the_policy_and_sender_and_queues_invitations() {
         None,
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // Queued by the command, sent by the running server's worker.
+    // Queued by the command (at the real time), sent by the running
+    // server's worker (on the test's clock, which stands still until moved).
+    app.clock.advance(120);
     let mail = mailbox.wait_for("lin@example.com", 1).await;
     assert!(mail.link("/signup?invite=").starts_with(&app.address));
 }

@@ -98,20 +98,42 @@ impl Mailbox {
 pub struct SmtpReceiver {
     pub port: u16,
     pub mailbox: Mailbox,
+    /// Recipients refused so far (see [`SmtpReceiver::refusing`]).
+    pub refused: Arc<Mutex<usize>>,
+}
+
+/// How the receiver answers `RCPT TO` for the first few recipients.
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal {
+    /// `451`: try again later.
+    Transient(usize),
+    /// `550`: never.
+    Permanent(usize),
+    None,
 }
 
 impl SmtpReceiver {
     pub async fn start() -> Self {
+        Self::refusing(Refusal::None).await
+    }
+
+    /// A receiver that refuses the first recipients it is given.
+    pub async fn refusing(refusal: Refusal) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
         let port = listener.local_addr().expect("address").port();
         let mailbox = Mailbox::default();
-        let kept = mailbox.clone();
+        let refused = Arc::new(Mutex::new(0));
+        let (kept, count) = (mailbox.clone(), refused.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, kept.clone()));
+                tokio::spawn(serve(stream, kept.clone(), refusal, count.clone()));
             }
         });
-        SmtpReceiver { port, mailbox }
+        SmtpReceiver {
+            port,
+            mailbox,
+            refused,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -125,7 +147,12 @@ fn address_of(argument: &str) -> String {
     argument[start..end].to_string()
 }
 
-async fn serve(stream: TcpStream, mailbox: Mailbox) {
+async fn serve(
+    stream: TcpStream,
+    mailbox: Mailbox,
+    refusal: Refusal,
+    refused: Arc<Mutex<usize>>,
+) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 test.localhost ESMTP ready\r\n").await;
@@ -152,8 +179,21 @@ async fn serve(stream: TcpStream, mailbox: Mailbox) {
                 b"250 OK\r\n"
             }
             "RCPT" => {
-                to.push(address_of(&command));
-                b"250 OK\r\n"
+                let mut count = refused.lock().unwrap();
+                match refusal {
+                    Refusal::Transient(n) if *count < n => {
+                        *count += 1;
+                        b"451 try again later\r\n"
+                    }
+                    Refusal::Permanent(n) if *count < n => {
+                        *count += 1;
+                        b"550 no such mailbox\r\n"
+                    }
+                    _ => {
+                        to.push(address_of(&command));
+                        b"250 OK\r\n"
+                    }
+                }
             }
             "DATA" => {
                 if write.write_all(b"354 go ahead\r\n").await.is_err() {
