@@ -19,7 +19,8 @@ use crate::audit::Audit;
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
 use crate::crypto::{random, sha256_hex};
-use crate::email::{EmailError, Outbox};
+use crate::email::{Email, EmailError, Notice, Outbox};
+use crate::sites::Site;
 use crate::store::{NewAccountLink, SharedStore, SiteRecord, StoreError};
 use crate::throttle::Throttle;
 
@@ -171,6 +172,32 @@ impl Accounts {
 
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// Tells the user, at their address, that something happened to their
+    /// account. Nothing when email is off or the user has no address; a
+    /// failure to queue is logged, never the caller's failure.
+    pub async fn notify(&self, site: &Site, user_id: i64, notice: Notice) {
+        if !self.email_enabled() {
+            return;
+        }
+        let address = match self.store.find_user(site.id, user_id).await {
+            Ok(user) => user.and_then(|u| u.email),
+            Err(e) => {
+                tracing::warn!(site = %site.slug, error = %e, "cannot look up the user to notify");
+                return;
+            }
+        };
+        let Some(address) = address else {
+            return;
+        };
+        if let Err(e) = self
+            .outbox
+            .send(site, &address, &Email::Notice(notice))
+            .await
+        {
+            tracing::warn!(site = %site.slug, error = %e, "cannot queue a notice");
+        }
     }
 
     /// Stores a new link and returns its token.

@@ -201,12 +201,7 @@ impl Accounts {
             .user(user_id)
             .ip(ip);
         self.audit.record(site.id, event).await;
-        if let Some(address) = &user.email {
-            let notice = Email::Notice(Notice::PasswordChanged);
-            if let Err(e) = self.outbox.send(site, address, &notice).await {
-                tracing::warn!(site = %site.slug, error = %e, "cannot queue the password notice");
-            }
-        }
+        self.notify(site, user_id, Notice::PasswordChanged).await;
         Ok(ResetOutcome::Done)
     }
 }

@@ -29,7 +29,9 @@ const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 enum SendError {
-    #[error("the site is gone")]
+    /// Not in this process's registry yet (created a moment ago by another
+    /// process); a deleted site takes its queued messages with it.
+    #[error("the site is not known here yet")]
     NoSite,
     #[error(transparent)]
     Message(#[from] EmailError),
@@ -44,7 +46,7 @@ enum SendError {
 impl SendError {
     /// Whether trying again later cannot help.
     fn is_final(&self) -> bool {
-        !matches!(self, SendError::Transient(_))
+        !matches!(self, SendError::Transient(_) | SendError::NoSite)
     }
 }
 

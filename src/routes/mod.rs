@@ -1,6 +1,7 @@
 //! HTTP only: extract, call one function, render or respond.
 
 mod account;
+mod account_email;
 mod admin;
 mod admin_api;
 pub mod api;
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut ApiConfig) {
         password_reset::configure(cfg);
         signup::configure(cfg);
         account::configure(cfg);
+        account_email::configure(cfg);
         cfg
     });
     admin_api::configure(cfg);

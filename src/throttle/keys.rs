@@ -17,7 +17,7 @@ const CLIENT_LIMIT: i64 = 10;
 /// Password-reset mails to one address (whether or not an account has it).
 const RESET_ACCOUNT_LIMIT: i64 = 3;
 /// Password-reset and sign-up requests from one client address.
-const ACCOUNT_IP_LIMIT: i64 = 10;
+const ACCOUNT_IP_LIMIT: i64 = 20;
 /// An address may fail this many times the per-account limit, so an office
 /// behind one NAT is not locked out by one user's typos.
 const IP_FACTOR: i64 = 4;

@@ -23,7 +23,9 @@ async fn a_person_resets_a_forgotten_password_with_the_mailed_link_once() {
     browser.click("#forgot-password").await;
     browser.wait_for_path("/login/forgot").await;
     browser.fill("#email", "alice@example.com").await;
-    browser.click("form[action='/login/forgot'] button[type=submit]").await;
+    browser
+        .click("form[action='/login/forgot'] button[type=submit]")
+        .await;
     assert!(
         browser
             .text_of("#account-message-text")
@@ -38,9 +40,16 @@ async fn a_person_resets_a_forgotten_password_with_the_mailed_link_once() {
     browser.client.goto(&link).await.unwrap();
     browser.fill("#new_password", NEW_PASSWORD).await;
     browser.fill("#confirm_password", NEW_PASSWORD).await;
-    browser.click("form[action='/password-reset'] button[type=submit]").await;
+    browser
+        .click("form[action='/password-reset'] button[type=submit]")
+        .await;
     browser.wait_for_path("/login").await;
-    assert!(browser.text_of(".notice").await.contains("password was changed"));
+    assert!(
+        browser
+            .text_of(".notice")
+            .await
+            .contains("password was changed")
+    );
 
     browser.sign_in(&app.address, "alice", NEW_PASSWORD).await;
     browser.wait_for_path("/account").await;
@@ -78,14 +87,18 @@ async fn a_person_signs_up_confirms_their_address_and_signs_in() {
     browser.fill("#email", "ada@example.com").await;
     browser.fill("#new_password", "short").await;
     browser.fill("#confirm_password", "short").await;
-    browser.click("form[action='/signup'] button[type=submit]").await;
+    browser
+        .click("form[action='/signup'] button[type=submit]")
+        .await;
     assert_eq!(
         browser.text_of("#password-error").await,
         "Use at least 10 characters."
     );
     browser.fill("#new_password", PASSWORD).await;
     browser.fill("#confirm_password", PASSWORD).await;
-    browser.click("form[action='/signup'] button[type=submit]").await;
+    browser
+        .click("form[action='/signup'] button[type=submit]")
+        .await;
     assert_eq!(browser.text_of("h1").await, "Check your email");
 
     browser.sign_in(&app.address, "ada", PASSWORD).await;
@@ -101,7 +114,9 @@ async fn a_person_signs_up_confirms_their_address_and_signs_in() {
         .await
         .link("/verify-email");
     browser.client.goto(&link).await.unwrap();
-    browser.click("form[action='/verify-email'] button[type=submit]").await;
+    browser
+        .click("form[action='/verify-email'] button[type=submit]")
+        .await;
     browser.wait_for_path("/login").await;
     assert!(browser.text_of(".notice").await.contains("confirmed"));
 

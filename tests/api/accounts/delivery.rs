@@ -2,7 +2,6 @@
 //! relay's temporary refusal, and are given up after a permanent one.
 
 use tessera::audit::Actor;
-use tessera::store::EmailStore;
 use tessera::users::Role;
 
 use super::smtp::{Refusal, SmtpReceiver};
@@ -50,7 +49,11 @@ async fn a_message_the_relay_refuses_for_now_is_sent_again_later() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(pending(&app).await, 1);
     let sealed: Vec<(String,)> = sqlx_rows(&app).await;
-    assert!(sealed.iter().all(|(s,)| s.starts_with("v2.") && !s.contains("signup")));
+    assert!(
+        sealed
+            .iter()
+            .all(|(s,)| s.starts_with("v2.") && !s.contains("signup"))
+    );
 
     // The first retry is ten seconds later.
     app.clock.advance(11);
@@ -88,10 +91,14 @@ async fn sqlx_rows(app: &TestApp) -> Vec<(String,)> {
     use sqlx::Connection;
     let query = "SELECT sealed_message FROM outbound_emails";
     if app.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
         sqlx::query_as(query).fetch_all(&mut conn).await.unwrap()
     } else {
-        let mut conn = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
         sqlx::query_as(query).fetch_all(&mut conn).await.unwrap()
     }
 }

@@ -9,3 +9,4 @@ mod settings;
 mod signup;
 mod smtp;
 mod support;
+mod verification;

@@ -25,7 +25,10 @@ async fn a_reset_link_sets_a_new_password_and_signs_out_everywhere() {
     assert!(mail.subject().contains("Reset your password"));
     assert_eq!(mail.header_from(), "no-reply@tests.example.com");
     let link = mail.link("/password-reset");
-    assert!(link.starts_with(&app.address), "links use the site's base URL");
+    assert!(
+        link.starts_with(&app.address),
+        "links use the site's base URL"
+    );
     assert!(mail.html().contains(&link.replace('&', "&amp;")));
 
     let done = use_reset_link(&app, &link, NEW_PASSWORD).await;
@@ -36,8 +39,14 @@ async fn a_reset_link_sets_a_new_password_and_signs_out_everywhere() {
     );
 
     // The session of before is gone, cookie and bearer alike.
-    assert_eq!(app.current_user_with(&browser).await["credential"], "anonymous");
-    assert_eq!(app.current_user_bearer(&authtoken).await["credential"], "anonymous");
+    assert_eq!(
+        app.current_user_with(&browser).await["credential"],
+        "anonymous"
+    );
+    assert_eq!(
+        app.current_user_bearer(&authtoken).await["credential"],
+        "anonymous"
+    );
     // So is the app's grant: its refresh token no longer works.
     let refreshed = token(
         &app,
@@ -62,14 +71,28 @@ async fn a_reset_link_works_once() {
     let (app, mailbox) = app_with_mail().await;
     user_with_email(&app, "alice", "alice@example.com").await;
     ask_for_reset(&app, "alice@example.com").await;
-    let link = mailbox.wait_for("alice@example.com", 1).await.link("/password-reset");
-    assert_eq!(use_reset_link(&app, &link, NEW_PASSWORD).await.status(), 303);
+    let link = mailbox
+        .wait_for("alice@example.com", 1)
+        .await
+        .link("/password-reset");
+    assert_eq!(
+        use_reset_link(&app, &link, NEW_PASSWORD).await.status(),
+        303
+    );
 
     let again = use_reset_link(&app, &link, "another long password").await;
     assert_eq!(again.status(), 410);
-    assert!(again.text().await.unwrap().contains("expired or was already used"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("expired or was already used")
+    );
     assert_eq!(
-        app.post_login("alice", "another long password").await.status(),
+        app.post_login("alice", "another long password")
+            .await
+            .status(),
         401
     );
     assert_eq!(app.post_login("alice", NEW_PASSWORD).await.status(), 303);
@@ -80,7 +103,10 @@ async fn a_reset_link_expires_after_thirty_minutes() {
     let (app, mailbox) = app_with_mail().await;
     user_with_email(&app, "alice", "alice@example.com").await;
     ask_for_reset(&app, "alice@example.com").await;
-    let link = mailbox.wait_for("alice@example.com", 1).await.link("/password-reset");
+    let link = mailbox
+        .wait_for("alice@example.com", 1)
+        .await
+        .link("/password-reset");
     app.clock.advance(30 * 60 + 1);
 
     let page = new_client(app.port)
@@ -89,7 +115,10 @@ async fn a_reset_link_expires_after_thirty_minutes() {
         .await
         .unwrap();
     assert_eq!(page.status(), 410);
-    assert_eq!(use_reset_link(&app, &link, NEW_PASSWORD).await.status(), 410);
+    assert_eq!(
+        use_reset_link(&app, &link, NEW_PASSWORD).await.status(),
+        410
+    );
     assert_eq!(app.post_login("alice", PASSWORD).await.status(), 303);
 }
 
@@ -153,7 +182,10 @@ async fn a_weak_new_password_is_refused_and_the_link_stays_usable() {
     let (app, mailbox) = app_with_mail().await;
     user_with_email(&app, "alice", "alice@example.com").await;
     ask_for_reset(&app, "alice@example.com").await;
-    let link = mailbox.wait_for("alice@example.com", 1).await.link("/password-reset");
+    let link = mailbox
+        .wait_for("alice@example.com", 1)
+        .await
+        .link("/password-reset");
     let weak = use_reset_link(&app, &link, "alice-alice-alice").await;
     assert_eq!(weak.status(), 400);
     assert!(
@@ -162,5 +194,8 @@ async fn a_weak_new_password_is_refused_and_the_link_stays_usable() {
             .unwrap()
             .contains("Do not use your username in your password.")
     );
-    assert_eq!(use_reset_link(&app, &link, NEW_PASSWORD).await.status(), 303);
+    assert_eq!(
+        use_reset_link(&app, &link, NEW_PASSWORD).await.status(),
+        303
+    );
 }

@@ -30,7 +30,14 @@ async fn the_admin_api_sets_the_sign_up_policy_and_sender_and_sends_invitations(
     assert_eq!(status, 400);
 
     let invite = json!({"email": "grace@example.com", "role": "pro"});
-    let (status, sent) = call(&app, &token, Method::POST, "/api/admin/invites", Some(invite)).await;
+    let (status, sent) = call(
+        &app,
+        &token,
+        Method::POST,
+        "/api/admin/invites",
+        Some(invite),
+    )
+    .await;
     assert_eq!(status, 201, "{sent}");
     assert_eq!(sent["role"], "pro");
     let mail = mailbox.wait_for("grace@example.com", 1).await;
@@ -41,7 +48,14 @@ async fn the_admin_api_sets_the_sign_up_policy_and_sender_and_sends_invitations(
 
     super::support::user_with_email(&app, "keeper", "keeper@example.com").await;
     let taken = json!({"email": "KEEPER@example.com"});
-    let (status, _) = call(&app, &token, Method::POST, "/api/admin/invites", Some(taken)).await;
+    let (status, _) = call(
+        &app,
+        &token,
+        Method::POST,
+        "/api/admin/invites",
+        Some(taken),
+    )
+    .await;
     assert_eq!(status, 409);
 }
 
@@ -50,7 +64,14 @@ async fn invitations_need_email() {
     let app = spawn_app().await;
     let token = admin_token(&app).await;
     let invite = json!({"email": "grace@example.com"});
-    let (status, body) = call(&app, &token, Method::POST, "/api/admin/invites", Some(invite)).await;
+    let (status, body) = call(
+        &app,
+        &token,
+        Method::POST,
+        "/api/admin/invites",
+        Some(invite),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("email is off"));
 }
@@ -59,22 +80,52 @@ async fn invitations_need_email() {
 async fn the_cli_sets_the_policy_and_sender_and_queues_invitations() {
     let (app, mailbox) = app_with_mail().await;
     let out = app.cli(&["site", "set-signup", "--site", "default", "open"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = app.cli(
-        &["site", "set-email-from", "--site", "default", "Wiki <wiki@example.net>"],
+        &[
+            "site",
+            "set-email-from",
+            "--site",
+            "default",
+            "Wiki <wiki@example.net>",
+        ],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = app.cli(&["site", "show", "--site", "default"], None);
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("sign-up: open"), "{shown}");
-    assert!(shown.contains("email from: Wiki <wiki@example.net>"), "{shown}");
+    assert!(
+        shown.contains("email from: Wiki <wiki@example.net>"),
+        "{shown}"
+    );
 
     let out = app.cli(
-        &["user", "invite", "--site", "default", "--email", "lin@example.com", "--role", "pro"],
+        &[
+            "user",
+            "invite",
+            "--site",
+            "default",
+            "--email",
+            "lin@example.com",
+            "--role",
+            "pro",
+        ],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Queued by the command (at the real time), sent by the running
     // server's worker (on the test's clock, which stands still until moved).
     app.clock.advance(120);

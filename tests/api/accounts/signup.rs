@@ -33,7 +33,12 @@ async fn sign_up_on_a_closed_site_is_refused() {
     let posted = sign_up(&app, &fields("ada", "ada@example.com", PASSWORD), None).await;
     assert_eq!(posted.status(), 403);
     let site = app.default_site_id();
-    let found = app.state.store.find_user_by_username(site, "ada").await.unwrap();
+    let found = app
+        .state
+        .store
+        .find_user_by_username(site, "ada")
+        .await
+        .unwrap();
     assert!(found.is_none());
 }
 
@@ -49,7 +54,13 @@ async fn an_account_made_by_sign_up_signs_in_only_after_its_address_is_verified(
     assert!(posted.text().await.unwrap().contains("verify-sent"));
     let refused = app.post_login("ada", PASSWORD).await;
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("Confirm your email address first"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Confirm your email address first")
+    );
 
     let mail = mailbox.wait_for("Ada@Example.com", 1).await;
     let link = mail.link("/verify-email");
@@ -96,7 +107,13 @@ async fn usernames_and_addresses_are_unique_per_site() {
 
     let same_name = sign_up(&app, &fields("alice", "other@example.com", PASSWORD), None).await;
     assert_eq!(same_name.status(), 400);
-    assert!(same_name.text().await.unwrap().contains("That username is taken"));
+    assert!(
+        same_name
+            .text()
+            .await
+            .unwrap()
+            .contains("That username is taken")
+    );
 
     let same_address = sign_up(&app, &fields("alicia", "ALICE@example.com", PASSWORD), None).await;
     assert_eq!(same_address.status(), 400);
@@ -140,7 +157,10 @@ async fn a_weak_password_is_refused_with_the_rule_it_breaks() {
     for (password, message) in [
         ("short", "Use at least 10 characters."),
         ("aaaaabbbbbaaaaa", "Use at least 5 different characters."),
-        ("ada-lovelace-99", "Do not use your username in your password."),
+        (
+            "ada-lovelace-99",
+            "Do not use your username in your password.",
+        ),
     ] {
         let refused = sign_up(
             &app,
@@ -149,7 +169,10 @@ async fn a_weak_password_is_refused_with_the_rule_it_breaks() {
         )
         .await;
         assert_eq!(refused.status(), 400, "{password}");
-        assert!(refused.text().await.unwrap().contains(message), "{password}");
+        assert!(
+            refused.text().await.unwrap().contains(message),
+            "{password}"
+        );
     }
     let mismatch = sign_up(
         &app,
@@ -163,7 +186,13 @@ async fn a_weak_password_is_refused_with_the_rule_it_breaks() {
     )
     .await;
     assert_eq!(mismatch.status(), 400);
-    assert!(mismatch.text().await.unwrap().contains("The two passwords differ."));
+    assert!(
+        mismatch
+            .text()
+            .await
+            .unwrap()
+            .contains("The two passwords differ.")
+    );
 }
 
 #[tokio::test]
@@ -182,7 +211,10 @@ async fn an_invitation_creates_one_account_with_its_role_and_address() {
         .await
         .unwrap();
     assert_eq!(sent.role, "pro");
-    let link = mailbox.wait_for("grace@example.com", 1).await.link("/signup");
+    let link = mailbox
+        .wait_for("grace@example.com", 1)
+        .await
+        .link("/signup");
     let token = token_of(&link);
 
     // The form cannot change the invited address.
@@ -217,7 +249,13 @@ async fn an_invitation_creates_one_account_with_its_role_and_address() {
     )
     .await;
     assert_eq!(reused.status(), 410);
-    assert!(reused.text().await.unwrap().contains("expired or was already used"));
+    assert!(
+        reused
+            .text()
+            .await
+            .unwrap()
+            .contains("expired or was already used")
+    );
     let none = app
         .state
         .store

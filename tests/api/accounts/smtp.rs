@@ -147,12 +147,7 @@ fn address_of(argument: &str) -> String {
     argument[start..end].to_string()
 }
 
-async fn serve(
-    stream: TcpStream,
-    mailbox: Mailbox,
-    refusal: Refusal,
-    refused: Arc<Mutex<usize>>,
-) {
+async fn serve(stream: TcpStream, mailbox: Mailbox, refusal: Refusal, refused: Arc<Mutex<usize>>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 test.localhost ESMTP ready\r\n").await;

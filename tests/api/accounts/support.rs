@@ -17,7 +17,10 @@ pub async fn app_with_mail() -> (TestApp, Mailbox) {
     let url = receiver.url();
     let app = spawn_app_with(&[
         ("TESSERA_SMTP_URL", url.as_str()),
-        ("TESSERA_SMTP_FROM", "Tessera Tests <no-reply@tests.example.com>"),
+        (
+            "TESSERA_SMTP_FROM",
+            "Tessera Tests <no-reply@tests.example.com>",
+        ),
     ])
     .await;
     (app, receiver.mailbox)
@@ -67,7 +70,10 @@ pub async fn ask_for_reset(app: &TestApp, email: &str) -> reqwest::Response {
     let (_, _, csrf) = csrf_of(&client, &app.url("/login/forgot")).await;
     client
         .post(app.url("/login/forgot"))
-        .form(&[("csrf_token", csrf.expect("a form").as_str()), ("email", email)])
+        .form(&[
+            ("csrf_token", csrf.expect("a form").as_str()),
+            ("email", email),
+        ])
         .send()
         .await
         .expect("POST /login/forgot")
