@@ -159,29 +159,27 @@ impl Accounts {
             problems.username = Some("That username is taken. Choose another.".into());
         }
         let email = (!email.is_empty()).then_some(email);
-        match &email {
+        let taken = match &email {
+            Some(address) if validate_email(address).is_ok() => self
+                .store
+                .find_local_user_by_email(site.id, address)
+                .await?
+                .is_some(),
+            _ => false,
+        };
+        problems.email = match &email {
             None if self.email_enabled() => {
-                problems.email =
-                    Some("Enter your email address: we send a link to confirm it.".into());
+                Some("Enter your email address: we send a link to confirm it.".into())
             }
-            None => {}
+            None => None,
             Some(address) if validate_email(address).is_err() => {
-                problems.email = Some("That is not an email address.".into());
+                Some("That is not an email address.".into())
             }
-            Some(address) => {
-                if self
-                    .store
-                    .find_local_user_by_email(site.id, address)
-                    .await?
-                    .is_some()
-                {
-                    problems.email = Some(
-                        "An account already uses that address. Sign in, or reset your password."
-                            .into(),
-                    );
-                }
-            }
-        }
+            Some(_) if taken => Some(
+                "An account already uses that address. Sign in, or reset your password.".into(),
+            ),
+            Some(_) => None,
+        };
         if let Err(problem) = password_policy::check(&form.password, &username, email.as_deref()) {
             problems.password = Some(problem.to_string());
         } else if form.password != form.confirm {
