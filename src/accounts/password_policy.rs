@@ -73,7 +73,7 @@ mod tests {
             Err(PasswordProblem::ContainsUsername)
         );
         assert_eq!(
-            check("countess.ada!2024", "ada", Some("Countess.Ada@example.com")),
+            check("countess.ada!2024", "lin", Some("Countess.Ada@example.com")),
             Err(PasswordProblem::ContainsEmail)
         );
         assert_eq!(
