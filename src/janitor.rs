@@ -34,7 +34,12 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let rate_windows = store.purge_rate_windows(now - KEEP_PROOFS_SECS).await?;
     // Used sign-in links: once their window ended they are refused anyway.
     let used_once = store.purge_used_once(now).await?;
+    // Reset, verification and invitation links: refused once expired.
+    let account_links = store
+        .purge_account_links(now - KEEP_ENDED_SESSIONS_SECS)
+        .await?;
     tracing::debug!(
+        account_links,
         sessions,
         changes,
         oauth,

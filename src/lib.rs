@@ -1,5 +1,6 @@
 //! Tessera: a multi-site OAuth 2.0 authorization server.
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod bootstrap;
@@ -9,6 +10,7 @@ pub mod clock;
 pub mod content;
 pub mod crypto;
 pub mod csrf;
+pub mod email;
 pub mod error;
 pub mod identity;
 pub mod invalidation;

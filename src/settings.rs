@@ -81,6 +81,9 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// Put before every Redis key, so deployments can share one Redis.
     pub redis_key_prefix: String,
+    /// The SMTP relay for password reset, verification, invitations and
+    /// notices; `None`: email features are off.
+    pub smtp: Option<crate::email::config::SmtpSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +130,13 @@ struct FileSettings {
     rate_limits: Option<String>,
     redis_url: Option<String>,
     redis_key_prefix: Option<String>,
+    smtp_url: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
 }
 
 /// A source of raw values: the process environment, or a map in tests.
@@ -323,6 +333,22 @@ impl Settings {
         let redis_key_prefix = pick("TESSERA_REDIS_KEY_PREFIX", &file.redis_key_prefix)
             .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.to_string());
 
+        let smtp = crate::email::config::parse(
+            crate::email::config::SmtpInput {
+                url: pick("TESSERA_SMTP_URL", &file.smtp_url),
+                host: pick("TESSERA_SMTP_HOST", &file.smtp_host),
+                port: vars
+                    .get("TESSERA_SMTP_PORT")
+                    .or_else(|| file.smtp_port.map(|p| p.to_string())),
+                tls: pick("TESSERA_SMTP_TLS", &file.smtp_tls),
+                username: pick("TESSERA_SMTP_USERNAME", &file.smtp_username),
+                password: pick("TESSERA_SMTP_PASSWORD", &file.smtp_password),
+                from: pick("TESSERA_SMTP_FROM", &file.smtp_from),
+            },
+            environment == Environment::Production,
+        )
+        .map_err(|(variable, problem)| SettingsError::new(variable, problem))?;
+
         let (master_key, master_key_source) =
             resolve_master_key(vars, &file, environment, &database_url)?;
 
@@ -349,6 +375,7 @@ impl Settings {
             rate_limits,
             redis_url,
             redis_key_prefix,
+            smtp,
         })
     }
 }

@@ -186,3 +186,33 @@ fn rate_limits_and_redis_are_read_and_checked() {
         Some("TESSERA_REDIS_URL")
     );
 }
+
+#[test]
+fn smtp_settings_are_optional_and_name_their_variable_when_wrong() {
+    let key = MasterKey::generate().to_base64();
+    let off = Settings::from_vars(&vars(&[("TESSERA_MASTER_KEY", &key)]), None).unwrap();
+    assert!(off.smtp.is_none());
+    let on = Settings::from_vars(
+        &vars(&[
+            ("TESSERA_MASTER_KEY", &key),
+            ("TESSERA_SMTP_URL", "smtps://mailer:secret@mail.example.com"),
+            ("TESSERA_SMTP_FROM", "Docs <no-reply@docs.example.com>"),
+        ]),
+        None,
+    )
+    .unwrap();
+    let smtp = on.smtp.unwrap();
+    assert_eq!(smtp.describe(), "mail.example.com:465 (tls: tls)");
+    assert!(!format!("{smtp:?}").contains("secret"));
+    let bad = Settings::from_vars(
+        &vars(&[
+            ("TESSERA_MASTER_KEY", &key),
+            ("TESSERA_SMTP_HOST", "mail.example.com"),
+            ("TESSERA_SMTP_TLS", "sometimes"),
+        ]),
+        None,
+    )
+    .err()
+    .map(|e| e.variable);
+    assert_eq!(bad, Some("TESSERA_SMTP_TLS"));
+}

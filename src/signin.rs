@@ -27,6 +27,9 @@ pub enum SignInOutcome {
     /// A username or password longer than anyone's: refused before any
     /// hashing or database work.
     TooLong,
+    /// The right password of an account made by sign-up whose email
+    /// address is not verified yet.
+    Unverified,
 }
 
 pub async fn sign_in_with_password(
@@ -64,6 +67,16 @@ pub async fn sign_in_with_password(
         .and_then(|u| u.password_hash.clone());
     let verified = password::verify_password(stored_hash, password).await;
     match user {
+        Some(user) if verified && !user.disabled && user.awaiting_verification => {
+            state.throttle.succeeded(&[account], &[address]).await?;
+            tracing::info!(site = %site.slug, user_id = user.id, "sign-in before verification");
+            let event = AuditEvent::new(AuditKind::SignInFailed, Actor::Anonymous)
+                .user(user.id)
+                .ip(ip.as_deref())
+                .detail("reason", "unverified_email");
+            state.audit.record(site.id, event).await;
+            Ok(SignInOutcome::Unverified)
+        }
         Some(user) if verified && !user.disabled => {
             state.throttle.succeeded(&[account], &[address]).await?;
             let session = state

@@ -67,8 +67,27 @@ impl Application {
             crate::memory::collect_now();
         });
 
+        // Email queued by the account flows, sent through the SMTP relay.
+        let email_delivery = match &settings.smtp {
+            Some(smtp) => Some(
+                crate::email::delivery::EmailDelivery::new(
+                    store.clone(),
+                    state.sites.clone(),
+                    state.accounts.outbox().clone(),
+                    smtp,
+                    clock.clone(),
+                )
+                .map_err(|e| {
+                    anyhow::anyhow!("TESSERA_SMTP_URL: cannot set up the SMTP client: {e}")
+                })?,
+            ),
+            None => None,
+        };
         let state = web::Data::new(state);
         spawn_background_tasks(&state, &store, &settings);
+        if let Some(delivery) = email_delivery {
+            tokio::spawn(delivery.run());
+        }
         let description = web::Data::new(ApiDescription::new(settings.api_docs));
         let server = run(listener, state.clone(), description)?;
         let metrics_port = match metrics_listener {

@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::accounts::Accounts;
 use crate::audit::Audit;
 use crate::cache::AuthCache;
 use crate::clock::SharedClock;
+use crate::email::Outbox;
 use crate::identity::registry::IdentityProviders;
 use crate::invalidation::FeedProgress;
 use crate::metrics::Metrics;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub audit: Audit,
     /// Delivers queued back-channel logout tokens.
     pub backchannel: BackchannelLogout,
+    /// Password reset, email verification, sign-up and invitations.
+    pub accounts: Accounts,
 }
 
 impl AppState {
@@ -145,12 +149,27 @@ impl AppState {
             outbound.clone(),
             clock.clone(),
         );
+        let audit = Audit::new(store.clone(), clock.clone());
+        let outbox = Outbox::new(
+            store.clone(),
+            settings.master_key.clone(),
+            clock.clone(),
+            settings.smtp.is_some(),
+        );
+        let accounts = Accounts::new(
+            store.clone(),
+            cache.clone(),
+            outbox,
+            audit.clone(),
+            clock.clone(),
+        );
         Ok(Self {
+            accounts,
             backchannel,
             metrics,
             change_feed: cache.oauth.revocations.feed.clone(),
             readiness: ReadinessProbe::new(store.clone()),
-            audit: Audit::new(store.clone(), clock.clone()),
+            audit,
             rate_limits,
             dpop,
             outbound,

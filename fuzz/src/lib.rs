@@ -57,6 +57,8 @@ pub fn site() -> &'static Site {
             security_profile: "default".into(),
             client_id_metadata_documents: false,
             par_required: false,
+            signup_policy: "closed".into(),
+            email_from: None,
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

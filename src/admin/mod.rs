@@ -8,6 +8,7 @@
 
 pub mod clients;
 pub mod identity;
+pub mod invites;
 pub mod keys;
 pub mod legacy;
 pub mod registration;
@@ -74,6 +75,8 @@ pub struct Admin {
     actor: Actor,
     ip: Option<String>,
     audit: Audit,
+    /// Queues invitations; email is off without one.
+    outbox: Option<crate::email::Outbox>,
 }
 
 impl Admin {
@@ -95,7 +98,14 @@ impl Admin {
             outbound,
             actor,
             ip,
+            outbox: None,
         }
+    }
+
+    /// The outbox invitations are queued in (email is off without it).
+    pub fn with_outbox(mut self, outbox: crate::email::Outbox) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     pub fn actor(&self) -> &Actor {

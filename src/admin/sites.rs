@@ -1,9 +1,11 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
-//! nonces, the security profile, Client ID Metadata Documents).
+//! nonces, the security profile, Client ID Metadata Documents, sign-up
+//! policy and the sender of the site's email).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
+use crate::accounts::{AccountSettings, SignupPolicy};
 use crate::audit::AuditKind;
 use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
 use crate::oauth::ScopeSet;
@@ -101,6 +103,7 @@ impl Admin {
             .find_site_by_slug(&site.slug)
             .await?
             .ok_or_else(|| AdminError::NotFound(format!("no site `{}`", site.slug)))?;
+        let accounts = AccountSettings::from_record(&record);
         Ok(SiteSettingsView {
             site: site_view(site),
             registration_policy: self.store.registration_policy(site.id).await?,
@@ -114,6 +117,9 @@ impl Admin {
                 record.security_profile
             },
             client_id_metadata_documents: record.client_id_metadata_documents,
+            signup_policy: accounts.signup.as_str().to_string(),
+            email_from: accounts.email_from,
+            email_enabled: self.outbox.as_ref().is_some_and(|o| o.enabled()),
         })
     }
 
@@ -139,6 +145,30 @@ impl Admin {
                 SecurityProfile::parse(raw).ok_or_else(|| {
                     AdminError::Input("security_profile: expected default or fapi2".into())
                 })
+            })
+            .transpose()?;
+        let signup = change
+            .signup_policy
+            .as_deref()
+            .map(|raw| {
+                SignupPolicy::parse(raw).ok_or_else(|| {
+                    AdminError::Input("signup_policy: expected closed, open or invite".into())
+                })
+            })
+            .transpose()?;
+        let email_from = change
+            .email_from
+            .as_deref()
+            .map(|raw| match raw.trim() {
+                "" => Ok(None),
+                from => from
+                    .parse::<lettre::message::Mailbox>()
+                    .map(|_| Some(from.to_string()))
+                    .map_err(|_| {
+                        AdminError::Input(format!(
+                            "email_from: `{from}` is not an address such as `Docs <no-reply@docs.example.com>`"
+                        ))
+                    }),
             })
             .transpose()?;
         let mut changed: Vec<(&str, serde_json::Value)> = Vec::new();
@@ -183,6 +213,18 @@ impl Admin {
                 .set_site_client_id_metadata_documents(site.id, enabled, self.now())
                 .await?;
             changed.push(("client_id_metadata_documents", enabled.into()));
+        }
+        if let Some(policy) = signup {
+            self.store
+                .set_site_signup_policy(site.id, policy.as_str(), self.now())
+                .await?;
+            changed.push(("signup_policy", policy.as_str().into()));
+        }
+        if let Some(from) = email_from {
+            self.store
+                .set_site_email_from(site.id, from.as_deref(), self.now())
+                .await?;
+            changed.push(("email_from", from.into()));
         }
         for (setting, value) in changed {
             let event = self

@@ -53,6 +53,12 @@ pub struct SiteSettingsView {
     /// Whether a `client_id` that is an https URL is resolved by fetching
     /// its Client ID Metadata Document.
     pub client_id_metadata_documents: bool,
+    /// Who may create an account: `closed`, `open` or `invite`.
+    pub signup_policy: String,
+    /// The "From" of the site's messages; the deployment's when null.
+    pub email_from: Option<String>,
+    /// Whether this deployment can send email (an SMTP relay is set).
+    pub email_enabled: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -80,6 +86,20 @@ pub struct SiteSettingsRequest {
     pub security_profile: Option<String>,
     /// Resolve URL client ids from their Client ID Metadata Documents.
     pub client_id_metadata_documents: Option<bool>,
+    /// `closed`, `open` or `invite`.
+    pub signup_policy: Option<String>,
+    /// A mailbox such as `Docs <no-reply@docs.example.com>`; an empty
+    /// string goes back to the deployment's sender.
+    pub email_from: Option<String>,
+}
+
+/// An invitation to create an account, sent by email.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+    /// `community` (default), `pro` or `admin`.
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

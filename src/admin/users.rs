@@ -14,7 +14,9 @@ impl From<UserError> for AdminError {
         match e {
             UserError::Internal(e) => AdminError::Internal(e),
             UserError::NotFound(_) => AdminError::NotFound(e.to_string()),
-            UserError::UsernameTaken(_) => AdminError::Conflict(e.to_string()),
+            UserError::UsernameTaken(_) | UserError::EmailTaken(_) => {
+                AdminError::Conflict(e.to_string())
+            }
             other => AdminError::Input(other.to_string()),
         }
     }

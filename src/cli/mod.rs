@@ -2,6 +2,7 @@
 //! commands. Exit codes: 0 success, 2 usage error, 1 failure (one line on
 //! stderr).
 
+mod accounts;
 mod audit;
 mod browser_token;
 mod client;
@@ -135,6 +136,12 @@ fn cli_admin(store: &SharedStore, settings: &Settings) -> crate::admin::Admin {
         crate::audit::Actor::Cli,
         None,
     )
+    .with_outbox(crate::email::Outbox::new(
+        store.clone(),
+        settings.master_key.clone(),
+        Arc::new(SystemClock),
+        settings.smtp.is_some(),
+    ))
 }
 
 pub fn main() -> ExitCode {

@@ -35,6 +35,12 @@ pub async fn serve(config: Option<&Path>) -> CliResult {
             "TESSERA_OUTBOUND_ALLOW_PRIVATE=true: outbound fetches (identity providers' keys) may use plain http and reach loopback, private and link-local addresses"
         );
     }
+    match &settings.smtp {
+        Some(smtp) => tracing::info!(relay = %smtp.describe(), "sending email through SMTP"),
+        None => tracing::warn!(
+            "email is off (no TESSERA_SMTP_URL or TESSERA_SMTP_HOST): password reset, email verification, invitations and notices are not offered"
+        ),
+    }
     let base = settings.base_url.as_str().trim_end_matches('/').to_string();
     let listen = settings.listen;
     let settings_metrics = settings.metrics_listen;

@@ -85,6 +85,21 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         enabled: bool,
     },
+    /// Who may create an account: closed (default), open, or invite (only
+    /// people holding an invitation: `tessera user invite`).
+    SetSignup {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = super::accounts::signup_policy_arg)]
+        policy: crate::accounts::SignupPolicy,
+    },
+    /// The sender of the site's email, such as "Docs <no-reply@docs.example.com>";
+    /// "" for the deployment's (TESSERA_SMTP_FROM).
+    SetEmailFrom {
+        #[arg(long)]
+        site: String,
+        from: String,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -179,7 +194,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsign-up: {}\nemail from: {}{}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -189,7 +204,10 @@ pub async fn run(
                     settings.require_pushed_authorization_requests,
                     settings.dpop_nonce_required,
                     settings.security_profile,
-                    settings.client_id_metadata_documents
+                    settings.client_id_metadata_documents,
+                    settings.signup_policy,
+                    settings.email_from.as_deref().unwrap_or("(the deployment's)"),
+                    if settings.email_enabled { "" } else { " (email is off)" }
                 ),
                 json!(settings),
             );
@@ -225,6 +243,12 @@ pub async fn run(
         }
         SiteCommand::SetClientIdMetadataDocuments { site, enabled } => {
             super::metadata_documents::set_enabled(admin, &site, enabled, out).await
+        }
+        SiteCommand::SetSignup { site, policy } => {
+            super::accounts::set_signup(admin, &site, policy, out).await
+        }
+        SiteCommand::SetEmailFrom { site, from } => {
+            super::accounts::set_email_from(admin, &site, &from, out).await
         }
         SiteCommand::SetRateLimit {
             site,

@@ -28,6 +28,16 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Send an invitation to create an account (a single-use link by
+    /// email, good for a week); needs an SMTP relay.
+    Invite {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "community", value_parser = role_arg)]
+        role: Role,
+    },
     /// List the users of a site.
     List {
         #[arg(long)]
@@ -102,6 +112,9 @@ fn role_arg(raw: &str) -> Result<Role, String> {
 
 pub async fn run(command: UserCommand, admin: &Admin, out: &Output) -> CliResult {
     match command {
+        UserCommand::Invite { site, email, role } => {
+            super::accounts::invite(admin, &site, email, role, out).await
+        }
         UserCommand::Create {
             site,
             username,

@@ -60,6 +60,8 @@ struct AccountPage<'a> {
     apps: Vec<AppRow>,
     notice: Option<&'static str>,
     errors: PasswordErrors,
+    /// The address and whether it is confirmed (`account_email.rs`).
+    email: super::account_email::EmailStatus,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +88,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         }
         "session-ended" => Some("That session was signed out."),
         "app-revoked" => Some("That app can no longer use your account."),
+        "verification-sent" => Some("We sent a confirmation link to your email address."),
         _ => None,
     }
 }
@@ -155,6 +158,7 @@ async fn render_account(
         apps,
         notice,
         errors,
+        email: super::account_email::EmailStatus::of(state, browser.site.id, user.id).await?,
     };
     let mut response = html(status, &page);
     browser.attach_csrf_cookie(&mut response);
@@ -259,7 +263,11 @@ async fn change_password(
         )
         .await
     {
-        Ok(()) => Ok(see_other("/account?notice=password-changed")),
+        Ok(()) => {
+            let notice = crate::email::Notice::PasswordChanged;
+            state.accounts.notify(&browser.site, user.id, notice).await;
+            Ok(see_other("/account?notice=password-changed"))
+        }
         Err(UserError::Internal(e)) => Err(ApiError::Internal(e)),
         Err(e) => Err(ApiError::BadRequest {
             code: "invalid_request",

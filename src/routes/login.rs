@@ -26,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const AFTER_SIGN_IN: &str = "/account";
 const REFUSED: &str = "Incorrect username or password.";
 const FORM_EXPIRED: &str = "This form expired. Please try again.";
+const UNVERIFIED: &str =
+    "Confirm your email address first: open the link we sent you when you signed up.";
 const TOO_LONG: &str = "That username or password is too long.";
 
 #[derive(Template)]
@@ -36,6 +38,24 @@ struct LoginPage {
     username: String,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// Links to password reset and sign-up, where the site offers them.
+    offers: LoginOffers,
+}
+
+/// What the login page links to besides signing in.
+#[derive(Clone, Copy)]
+pub struct LoginOffers {
+    pub reset: bool,
+    pub signup: bool,
+}
+
+impl LoginOffers {
+    pub fn of(state: &AppState, site: &crate::sites::Site) -> Self {
+        LoginOffers {
+            reset: state.accounts.email_enabled(),
+            signup: site.accounts.signup == crate::accounts::SignupPolicy::Open,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -59,6 +79,9 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "signed-out" => Some("You are signed out."),
         "signed-out-everywhere" => Some("You are signed out on every device."),
+        "password-reset" => Some("Your password was changed. Sign in with the new one."),
+        "signed-up" => Some("Your account is ready. Sign in."),
+        "email-verified" => Some("Your email address is confirmed. Sign in."),
         _ => None,
     }
 }
@@ -75,7 +98,11 @@ fn render(
 
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/login")]
-async fn login_page(browser: BrowserSession, query: web::Query<LoginQuery>) -> HttpResponse {
+async fn login_page(
+    state: web::Data<AppState>,
+    browser: BrowserSession,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
     if browser.user.is_some() {
         return see_other(next.as_str());
@@ -86,6 +113,7 @@ async fn login_page(browser: BrowserSession, query: web::Query<LoginQuery>) -> H
         username: String::new(),
         error: None,
         notice: notice_text(query.notice.as_deref()),
+        offers: LoginOffers::of(&state, &browser.site),
     })
 }
 
@@ -108,12 +136,14 @@ async fn login(
         };
         let next = next.as_str().to_string();
         let error = error.to_string();
+        let offers = LoginOffers::of(&state, &browser.site);
         render(&browser, status, move |chrome| LoginPage {
             chrome,
             next,
             username,
             error: Some(error),
             notice: None,
+            offers,
         })
     };
     if !browser.verify_csrf(&form.csrf_token) {
@@ -144,6 +174,11 @@ async fn login(
             response
         }
         SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, TOO_LONG),
+        SignInOutcome::Unverified => {
+            let mut response = page(StatusCode::FORBIDDEN, UNVERIFIED);
+            response.extensions_mut().insert(Refusal("unverified"));
+            response
+        }
         SignInOutcome::Throttled { retry_after } => {
             let mut response = page(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -1,6 +1,7 @@
 //! HTTP only: extract, call one function, render or respond.
 
 mod account;
+mod account_email;
 mod admin;
 mod admin_api;
 pub mod api;
@@ -17,7 +18,9 @@ mod login;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;
+mod password_reset;
 pub mod resource_challenge;
+mod signup;
 mod static_files;
 pub mod unavailable;
 
@@ -50,7 +53,10 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
         static_files::configure(cfg);
         login::configure(cfg);
+        password_reset::configure(cfg);
+        signup::configure(cfg);
         account::configure(cfg);
+        account_email::configure(cfg);
         cfg
     });
     admin_api::configure(cfg);

@@ -30,6 +30,8 @@ pub struct Site {
     pub rate_limits: crate::ratelimit::LimitTable,
     /// The base URL's origin, parsed once for same-origin checks.
     pub origin: Option<crate::tokens::browser::Origin>,
+    /// Sign-up policy and the sender of the site's messages (`crate::accounts`).
+    pub accounts: crate::accounts::AccountSettings,
 }
 
 /// A site's OAuth settings and keys.
@@ -79,7 +81,9 @@ impl Site {
                 SecurityProfile::Fapi2
             }),
         };
+        let accounts = crate::accounts::AccountSettings::from_record(&record);
         Some(Site {
+            accounts,
             rate_limits,
             id: record.id,
             issuer: record.base_url.trim_end_matches('/').to_string(),

@@ -49,6 +49,12 @@ mod resource_sql;
 mod metadata_document;
 #[macro_use]
 mod metadata_document_sql;
+mod accounts;
+#[macro_use]
+mod accounts_sql;
+mod email;
+#[macro_use]
+mod email_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -59,9 +65,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use accounts::{AccountLinkRecord, AccountStore, NewAccountLink, SignUpRecord};
 pub use audit::{AuditEventRecord, AuditQuery, AuditStore, NewAuditEvent};
 pub use client_powers::{AnonymousClientLimitsRecord, ClientPowerStore};
 pub use dpop::{DpopProofStore, ProofUse};
+pub use email::{EmailStore, QueuedEmailRecord};
 pub use identity::{
     ExternalIdentity, IdentityProviderRecord, IdentityProviderStore, NewIdentityProvider,
     Provisioned,
@@ -233,6 +241,8 @@ pub trait Store:
     + ResourceStore
     + MetadataDocumentStore
     + LogoutStore
+    + AccountStore
+    + EmailStore
     + Send
     + Sync
     + 'static

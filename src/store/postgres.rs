@@ -170,6 +170,8 @@ impl_audit_store!(PgStore, sqlx::Postgres);
 impl_resource_store!(PgStore, sqlx::Postgres);
 impl_metadata_document_store!(PgStore, sqlx::Postgres);
 impl_logout_store!(PgStore, sqlx::Postgres);
+impl_account_store!(PgStore, sqlx::Postgres);
+impl_email_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

@@ -27,6 +27,13 @@ pub struct SiteRecord {
     /// Authorization requests must be pushed (RFC 9126, migration 0014).
     #[sqlx(default)]
     pub par_required: bool,
+    /// Who may create an account: `closed`, `open` or `invite` (migration
+    /// 0024, `accounts::SignupPolicy`).
+    #[sqlx(default)]
+    pub signup_policy: String,
+    /// The "From" of the site's messages; the deployment's when `None`.
+    #[sqlx(default)]
+    pub email_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +65,12 @@ pub struct UserRecord {
     pub external_subject: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the user proved they read mail at `email` (migration 0024).
+    #[sqlx(default)]
+    pub email_verified_at: Option<i64>,
+    /// Signed up and not yet verified: may not sign in.
+    #[sqlx(default)]
+    pub awaiting_verification: bool,
 }
 
 impl std::fmt::Debug for UserRecord {

@@ -14,6 +14,10 @@ const REGISTRATION_IP_LIMIT: i64 = 10;
 /// Failed authentications of one client id at the token, revocation,
 /// introspection, PAR and device endpoints.
 const CLIENT_LIMIT: i64 = 10;
+/// Password-reset mails to one address (whether or not an account has it).
+const RESET_ACCOUNT_LIMIT: i64 = 3;
+/// Password-reset and sign-up requests from one client address.
+const ACCOUNT_IP_LIMIT: i64 = 20;
 /// An address may fail this many times the per-account limit, so an office
 /// behind one NAT is not locked out by one user's typos.
 const IP_FACTOR: i64 = 4;
@@ -62,6 +66,20 @@ impl ThrottleKey {
         Self::new(
             format!("signin:ip:{site_id}:{}", address_key(ip)),
             i64::from(limit) * IP_FACTOR,
+        )
+    }
+
+    /// Password-reset requests for one email address (without case).
+    pub fn reset_account(site_id: i64, email: &str) -> Self {
+        let email = email.trim().to_lowercase();
+        Self::new(format!("reset:acct:{site_id}:{email}"), RESET_ACCOUNT_LIMIT)
+    }
+
+    /// Password-reset requests and sign-ups from one client address.
+    pub fn account_address(site_id: i64, ip: &str) -> Self {
+        Self::new(
+            format!("account:ip:{site_id}:{}", address_key(ip)),
+            ACCOUNT_IP_LIMIT,
         )
     }
 

@@ -27,6 +27,8 @@ pub enum UserError {
     InvalidEmail(String),
     #[error("the username `{0}` is taken on this site")]
     UsernameTaken(String),
+    #[error("another account of this site has the email address `{0}`")]
+    EmailTaken(String),
     #[error("no user `{0}` on this site")]
     NotFound(String),
     #[error(transparent)]
@@ -61,7 +63,7 @@ pub fn validate_password(password: &str) -> Result<(), UserError> {
     }
 }
 
-fn validate_email(email: &str) -> Result<(), UserError> {
+pub fn validate_email(email: &str) -> Result<(), UserError> {
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
@@ -128,7 +130,14 @@ impl Users {
         let new = self.prepare(site_id, account).await?;
         match self.store.create_user(&new).await {
             Ok(user) => Ok(user),
-            Err(StoreError::Conflict) => Err(UserError::UsernameTaken(username)),
+            // Usernames and local accounts' addresses are unique per site.
+            Err(StoreError::Conflict) => {
+                let by_name = self.store.find_user_by_username(site_id, &username).await?;
+                match (by_name, new.email) {
+                    (None, Some(email)) => Err(UserError::EmailTaken(email)),
+                    _ => Err(UserError::UsernameTaken(username)),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -9,6 +9,7 @@
 mod access;
 mod audit;
 mod clients;
+mod invites;
 mod registration;
 mod resources;
 mod sites;
@@ -30,6 +31,7 @@ use crate::users::Permission;
 pub fn configure(cfg: &mut ApiConfig) {
     sites::configure(cfg);
     users::configure(cfg);
+    invites::configure(cfg);
     clients::configure(cfg);
     access::configure(cfg);
     registration::configure(cfg);
@@ -59,7 +61,8 @@ fn admin_of(state: &AppState, caller: &ApiCaller, req: &HttpRequest) -> Result<A
         state.outbound.policy(),
         Actor::User(user.id),
         client_info(req).ip,
-    ))
+    )
+    .with_outbox(state.accounts.outbox().clone()))
 }
 
 /// A JSON answer that no cache keeps (some carry secrets shown once).
