@@ -34,6 +34,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let rate_windows = store.purge_rate_windows(now - KEEP_PROOFS_SECS).await?;
     // Used sign-in links: once their window ended they are refused anyway.
     let used_once = store.purge_used_once(now).await?;
+    // Sign-ins that never got their second step (a few minutes long).
+    let pending_signins = store.purge_pending_signins(now).await?;
     tracing::debug!(
         sessions,
         changes,
@@ -42,6 +44,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         throttles,
         rate_windows,
         used_once,
+        pending_signins,
         "janitor swept"
     );
     Ok(())

@@ -16,6 +16,7 @@ use crate::oauth::{Clients, OAuth};
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::ratelimit::{RateLimits, SharedCounter};
 use crate::readiness::ReadinessProbe;
+use crate::second_factor::SecondFactors;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub audit: Audit,
     /// Delivers queued back-channel logout tokens.
     pub backchannel: BackchannelLogout,
+    /// TOTP and recovery codes, and sign-ins waiting for them.
+    pub second_factors: SecondFactors,
 }
 
 impl AppState {
@@ -134,12 +137,23 @@ impl AppState {
             outbound.clone(),
             clock.clone(),
         );
+        let audit = Audit::new(store.clone(), clock.clone());
+        let throttle = Throttle::new(store.clone());
+        let second_factors = SecondFactors::new(
+            store.clone(),
+            clock.clone(),
+            settings.master_key.clone(),
+            throttle.clone(),
+            audit.clone(),
+            settings.login_failures_before_throttle,
+        );
         Ok(Self {
+            second_factors,
             backchannel,
             metrics,
             change_feed: Arc::default(),
             readiness: ReadinessProbe::new(store.clone()),
-            audit: Audit::new(store.clone(), clock.clone()),
+            audit,
             rate_limits,
             dpop,
             outbound,
@@ -147,7 +161,7 @@ impl AppState {
             token_kinds,
             signing,
             oauth,
-            throttle: Throttle::new(store.clone()),
+            throttle,
             settings,
             store,
             clock,

@@ -1,6 +1,7 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
-//! nonces, the security profile, Client ID Metadata Documents).
+//! nonces, the security profile, Client ID Metadata Documents, the
+//! second-factor policy).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
@@ -10,6 +11,7 @@ use crate::oauth::ScopeSet;
 use crate::oauth::client_powers::parse_registrable_scopes;
 use crate::oauth::fapi::SecurityProfile;
 use crate::oauth::registration::RegistrationPolicy;
+use crate::second_factor::SecondFactorPolicy;
 use crate::sites::{Site, host_of, parse_base_url, parse_host_alias, validate_slug};
 use crate::store::{NewSite, StoreError};
 
@@ -114,6 +116,10 @@ impl Admin {
                 record.security_profile
             },
             client_id_metadata_documents: record.client_id_metadata_documents,
+            second_factor_policy: SecondFactorPolicy::parse(&record.second_factor_policy)
+                .unwrap_or_default()
+                .as_str()
+                .to_string(),
         })
     }
 
@@ -138,6 +144,18 @@ impl Admin {
             .map(|raw| {
                 SecurityProfile::parse(raw).ok_or_else(|| {
                     AdminError::Input("security_profile: expected default or fapi2".into())
+                })
+            })
+            .transpose()?;
+        let second_factor_policy = change
+            .second_factor_policy
+            .as_deref()
+            .map(|raw| {
+                SecondFactorPolicy::parse(raw).ok_or_else(|| {
+                    AdminError::Input(format!(
+                        "second_factor_policy: expected {}",
+                        SecondFactorPolicy::NAMES
+                    ))
                 })
             })
             .transpose()?;
@@ -181,6 +199,12 @@ impl Admin {
                 .set_site_client_id_metadata_documents(site.id, enabled, self.now())
                 .await?;
             changed.push(("client_id_metadata_documents", enabled.into()));
+        }
+        if let Some(policy) = second_factor_policy {
+            self.store
+                .set_site_second_factor_policy(site.id, policy.as_str(), self.now())
+                .await?;
+            changed.push(("second_factor_policy", policy.as_str().into()));
         }
         for (setting, value) in changed {
             let event = self

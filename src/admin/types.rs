@@ -53,6 +53,8 @@ pub struct SiteSettingsView {
     /// Whether a `client_id` that is an https URL is resolved by fetching
     /// its Client ID Metadata Document.
     pub client_id_metadata_documents: bool,
+    /// Who must sign in with a second factor: `optional`, `admins` or `everyone`.
+    pub second_factor_policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -80,6 +82,8 @@ pub struct SiteSettingsRequest {
     pub security_profile: Option<String>,
     /// Resolve URL client ids from their Client ID Metadata Documents.
     pub client_id_metadata_documents: Option<bool>,
+    /// `optional`, `admins` (required of administrators) or `everyone`.
+    pub second_factor_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -85,6 +85,14 @@ pub enum SiteCommand {
         #[arg(action = clap::ArgAction::Set)]
         enabled: bool,
     },
+    /// Who must sign in with a second factor (TOTP): optional (the
+    /// default), admins, or everyone.
+    SetSecondFactorPolicy {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = ["optional", "admins", "everyone"])]
+        policy: String,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -179,7 +187,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsecond factor: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -189,7 +197,8 @@ pub async fn run(
                     settings.require_pushed_authorization_requests,
                     settings.dpop_nonce_required,
                     settings.security_profile,
-                    settings.client_id_metadata_documents
+                    settings.client_id_metadata_documents,
+                    settings.second_factor_policy
                 ),
                 json!(settings),
             );
@@ -225,6 +234,26 @@ pub async fn run(
         }
         SiteCommand::SetClientIdMetadataDocuments { site, enabled } => {
             super::metadata_documents::set_enabled(admin, &site, enabled, out).await
+        }
+        SiteCommand::SetSecondFactorPolicy { site, policy } => {
+            let record = admin.site(&site).await?;
+            let change = crate::admin::types::SiteSettingsRequest {
+                second_factor_policy: Some(policy.clone()),
+                ..Default::default()
+            };
+            admin.change_site(&record, change).await?;
+            out.done(
+                &format!(
+                    "site `{site}`: second factor {}",
+                    match policy.as_str() {
+                        "admins" => "required of administrators",
+                        "everyone" => "required of everyone",
+                        _ => "optional",
+                    }
+                ),
+                json!({"site": site, "second_factor_policy": policy}),
+            );
+            Ok(())
         }
         SiteCommand::SetRateLimit {
             site,

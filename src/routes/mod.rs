@@ -1,6 +1,7 @@
 //! HTTP only: extract, call one function, render or respond.
 
 mod account;
+mod account_second_factor;
 mod admin;
 mod admin_api;
 pub mod api;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod pages;
 pub mod resource_challenge;
+mod second_factor;
 mod static_files;
 pub mod unavailable;
 
@@ -50,7 +52,9 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.map(|cfg| {
         static_files::configure(cfg);
         login::configure(cfg);
+        second_factor::configure(cfg);
         account::configure(cfg);
+        account_second_factor::configure(cfg);
         cfg
     });
     admin_api::configure(cfg);

@@ -10,6 +10,7 @@ pub use registry::SiteRegistry;
 
 use crate::crypto::{KeyPurpose, MasterKey, SubKey};
 use crate::oauth::fapi::SecurityProfile;
+use crate::second_factor::SecondFactorPolicy;
 use crate::store::SiteRecord;
 
 /// A site as the request path sees it: its record plus derived keys.
@@ -30,6 +31,8 @@ pub struct Site {
     pub rate_limits: crate::ratelimit::LimitTable,
     /// The base URL's origin, parsed once for same-origin checks.
     pub origin: Option<crate::tokens::browser::Origin>,
+    /// Who must use a second factor (`second_factor`).
+    pub second_factor_policy: crate::second_factor::SecondFactorPolicy,
 }
 
 /// A site's OAuth settings and keys.
@@ -77,7 +80,17 @@ impl Site {
                 SecurityProfile::Fapi2
             }),
         };
+        // Written only through a check too: an unknown name is a hand edit,
+        // and the site keeps the stricter reading of it.
+        let second_factor_policy = match record.second_factor_policy.as_str() {
+            "" => SecondFactorPolicy::Optional,
+            raw => SecondFactorPolicy::parse(raw).unwrap_or_else(|| {
+                tracing::warn!(site = %record.slug, "unknown second-factor policy; requiring everyone");
+                SecondFactorPolicy::Everyone
+            }),
+        };
         Some(Site {
+            second_factor_policy,
             rate_limits,
             id: record.id,
             issuer: record.base_url.trim_end_matches('/').to_string(),

@@ -49,6 +49,9 @@ mod resource_sql;
 mod metadata_document;
 #[macro_use]
 mod metadata_document_sql;
+mod second_factor;
+#[macro_use]
+mod second_factor_sql;
 mod postgres;
 mod postgres_batch;
 mod records;
@@ -81,6 +84,9 @@ pub use postgres::PgStore;
 pub use rate_window::RateLimitStore;
 pub use records::*;
 pub use resource::{NewResource, ResourceRecord, ResourceStore};
+pub use second_factor::{
+    NewPendingSignin, PendingSigninRecord, SecondFactorStore, SessionAuthentication, TotpRecord,
+};
 pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
 };
@@ -234,6 +240,7 @@ pub trait Store:
     + ResourceStore
     + MetadataDocumentStore
     + LogoutStore
+    + SecondFactorStore
     + Send
     + Sync
     + 'static
