@@ -56,6 +56,7 @@ pub fn site() -> &'static Site {
             rate_limits: String::new(),
             security_profile: "default".into(),
             client_id_metadata_documents: false,
+            second_factor_policy: "optional".into(),
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

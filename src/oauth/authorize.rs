@@ -16,7 +16,7 @@ pub(super) use super::authorization_parameters::{check_parameters, parse_max_age
 use super::clients::Client;
 use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
-use super::interaction::{self, Demand, LoginStep, Signed};
+use super::interaction::{self, Demand, LoginStep, Stop, authentication_claims};
 use super::pkce::CodeChallenge;
 use super::request_object::Source;
 use super::resources::{self, ONE_RESOURCE, Resource};
@@ -24,7 +24,7 @@ use super::response::{ClientResponse, FormPost, ResponseMode};
 use super::scopes::{Scope, ScopeSet};
 use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
-use crate::sessions::{Acr, Methods};
+use crate::sessions::Acr;
 use crate::sites::Site;
 use crate::store::{NewCode, PendingWrite};
 
@@ -191,14 +191,6 @@ pub struct ValidatedRequest {
     pub acr: Option<String>,
 }
 
-/// What an ID token says about the authentication behind it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AuthenticationClaims {
-    pub auth_time: Option<i64>,
-    pub amr: Option<String>,
-    pub acr: Option<String>,
-}
-
 impl OAuth {
     /// The one resource an authorization request names, registered and
     /// allowing every scope asked for (RFC 8707 section 2).
@@ -350,32 +342,14 @@ impl OAuth {
             max_age,
             acr: Acr::requested(request.acr_values.as_deref()),
         };
-        let authentication = match session_id {
-            Some(id) => self.store.session_authentication(site.id, id).await?,
-            None => None,
+        let authentication = match self
+            .check_sign_in(site, user.id, session_id, demand, returned_at)
+            .await?
+        {
+            Ok(authentication) => authentication,
+            Err(Stop::Step(step)) => return Ok(Answer::Page(Authorize::NeedsLogin(step))),
+            Err(Stop::Refuse(e)) => return refuse(e),
         };
-        let Some(authentication) = authentication else {
-            return Ok(Answer::Page(Authorize::NeedsLogin(LoginStep::SignIn)));
-        };
-        let has_second_factor = match demand.acr {
-            Some(Acr::SecondFactor) => self
-                .store
-                .find_totp(site.id, user.id)
-                .await?
-                .is_some_and(|t| t.confirmed_at.is_some()),
-            _ => false,
-        };
-        let signed = Signed::of(&authentication, has_second_factor);
-        match interaction::needed_step(demand, signed, returned_at, self.clock.now()) {
-            None => {}
-            Some(LoginStep::SecondFactor) if prompt.none => {
-                return refuse(OAuthError::InteractionRequired(
-                    "the request asks for a second factor, which needs the user",
-                ));
-            }
-            Some(_) if prompt.none => return refuse(OAuthError::LoginRequired),
-            Some(step) => return Ok(Answer::Page(Authorize::NeedsLogin(step))),
-        }
         // Going on: now a pushed request or a request object is spent.
         let request = &match source {
             Source::Query => request.clone(),
@@ -442,23 +416,6 @@ impl OAuth {
         })))
     }
 
-    /// What the ID token will say about the session's authentication;
-    /// looked up only when `openid` is asked for.
-    pub(crate) async fn authentication_of(
-        &self,
-        site: &Site,
-        scopes: ScopeSet,
-        session_id: Option<i64>,
-    ) -> OAuthResult<AuthenticationClaims> {
-        let authentication = match session_id {
-            Some(id) if scopes.contains(Scope::Openid) => {
-                self.store.session_authentication(site.id, id).await?
-            }
-            _ => None,
-        };
-        Ok(authentication_claims(scopes, authentication.as_ref()))
-    }
-
     /// Stores a code bound to everything the request said, and returns the
     /// redirect that carries it.
     pub(crate) async fn issue_code(
@@ -497,24 +454,5 @@ impl OAuth {
             state: request.state.clone(),
             params: vec![("code", code.expose().to_owned())],
         })
-    }
-}
-
-/// The ID token's `auth_time`, `amr` and `acr` for a session's
-/// authentication (only when `openid` is granted).
-fn authentication_claims(
-    scopes: ScopeSet,
-    authentication: Option<&crate::store::SessionAuthentication>,
-) -> AuthenticationClaims {
-    match authentication {
-        Some(a) if scopes.contains(Scope::Openid) => {
-            let methods = Methods::parse(&a.amr);
-            AuthenticationClaims {
-                auth_time: Some(a.auth_time),
-                amr: Some(methods.to_stored()).filter(|amr| !amr.is_empty()),
-                acr: methods.acr().map(|acr| acr.as_str().to_string()),
-            }
-        }
-        _ => AuthenticationClaims::default(),
     }
 }

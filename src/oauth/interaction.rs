@@ -13,7 +13,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::OAuth;
 use super::authorization_parameters::Prompt;
+use super::error::{OAuthError, OAuthResult};
+use super::scopes::{Scope, ScopeSet};
 use crate::crypto::constant_time_eq;
 use crate::sessions::{Acr, Methods};
 use crate::sites::Site;
@@ -84,18 +87,124 @@ pub(super) fn needed_step(
         return Some(LoginStep::Reauthenticate);
     }
     // acr_values is a wish: a user without a second factor is signed in
-    // with what they have, and the ID token's `acr` says so.
+    // with what they have, and the ID token's `acr` says so. A session
+    // begun without a password (a server token, an older session) cannot
+    // be stepped up with a code alone: the user signs in, with both.
     if let Some(wanted) = demand.acr
         && session.methods.acr() < Some(wanted)
         && wanted == Acr::SecondFactor
         && session.has_second_factor
     {
-        return Some(LoginStep::SecondFactor);
+        return Some(if session.methods.password {
+            LoginStep::SecondFactor
+        } else {
+            LoginStep::Reauthenticate
+        });
     }
     if demand.prompt.select_account && returned_at.is_none() {
         return Some(LoginStep::ChooseAccount);
     }
     None
+}
+
+/// Why a request cannot go on yet.
+pub(super) enum Stop {
+    /// Send the browser to this sign-in step.
+    Step(LoginStep),
+    /// `prompt=none`: tell the client instead.
+    Refuse(OAuthError),
+}
+
+/// What an ID token says about the authentication behind it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthenticationClaims {
+    pub auth_time: Option<i64>,
+    pub amr: Option<String>,
+    pub acr: Option<String>,
+}
+
+impl OAuth {
+    /// Whether the signed-in session meets what the request asks of it
+    /// (see the module); returns its authentication when it does.
+    pub(super) async fn check_sign_in(
+        &self,
+        site: &Site,
+        user_id: i64,
+        session_id: Option<i64>,
+        demand: Demand,
+        returned_at: Option<i64>,
+    ) -> OAuthResult<Result<SessionAuthentication, Stop>> {
+        let none = demand.prompt.none;
+        let authentication = match session_id {
+            Some(id) => self.store.session_authentication(site.id, id).await?,
+            None => None,
+        };
+        let Some(authentication) = authentication else {
+            // A session the cache still knows but the store no longer has.
+            return Ok(Err(if none {
+                Stop::Refuse(OAuthError::LoginRequired)
+            } else {
+                Stop::Step(LoginStep::Reauthenticate)
+            }));
+        };
+        let has_second_factor = match demand.acr {
+            Some(Acr::SecondFactor) => self
+                .store
+                .find_totp(site.id, user_id)
+                .await?
+                .is_some_and(|t| t.confirmed_at.is_some()),
+            _ => false,
+        };
+        let signed = Signed::of(&authentication, has_second_factor);
+        Ok(
+            match needed_step(demand, signed, returned_at, self.clock.now()) {
+                None => Ok(authentication),
+                Some(LoginStep::SecondFactor) if none => {
+                    Err(Stop::Refuse(OAuthError::InteractionRequired(
+                        "the request asks for a second factor, which needs the user",
+                    )))
+                }
+                Some(_) if none => Err(Stop::Refuse(OAuthError::LoginRequired)),
+                Some(step) => Err(Stop::Step(step)),
+            },
+        )
+    }
+
+    /// What the ID token will say about the session's authentication;
+    /// looked up only when `openid` is asked for.
+    pub(crate) async fn authentication_of(
+        &self,
+        site: &Site,
+        scopes: ScopeSet,
+        session_id: Option<i64>,
+    ) -> OAuthResult<AuthenticationClaims> {
+        let authentication = match session_id {
+            Some(id) if scopes.contains(Scope::Openid) => {
+                self.store.session_authentication(site.id, id).await?
+            }
+            _ => None,
+        };
+        Ok(authentication_claims(scopes, authentication.as_ref()))
+    }
+}
+
+/// The ID token's `auth_time`, `amr` and `acr` for a session's
+/// authentication (only when `openid` is granted).
+pub(super) fn authentication_claims(
+    scopes: ScopeSet,
+    authentication: Option<&SessionAuthentication>,
+) -> AuthenticationClaims {
+    match authentication {
+        Some(a) if scopes.contains(Scope::Openid) => {
+            let methods = Methods::parse(&a.amr);
+            AuthenticationClaims {
+                auth_time: Some(a.auth_time),
+                amr: Some(methods.to_stored()).filter(|amr| !amr.is_empty()),
+                acr: methods.acr().map(|acr| acr.as_str().to_string()),
+            }
+        }
+        _ => AuthenticationClaims::default(),
+    }
 }
 
 /// A marker for a browser sent off to a sign-in step at `now`.
@@ -210,6 +319,11 @@ mod tests {
         assert_eq!(
             needed_step(demand, signed(100, Methods::PASSWORD, false), None, 200),
             None
+        );
+        assert_eq!(
+            needed_step(demand, signed(100, Methods::NONE, true), None, 200),
+            Some(LoginStep::Reauthenticate),
+            "no password to add a code to"
         );
         let password = Demand {
             acr: Some(Acr::Password),

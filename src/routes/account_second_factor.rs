@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{Chrome, CsrfForm, html, see_other};
+use super::pages::{Chrome, CsrfForm, Elsewhere, html, see_other};
 use super::second_factor::{EnrolPage, RecoveryCodesPage, refusal, with_retry_after};
 use crate::cache::CachedUser;
 use crate::error::ApiError;
@@ -90,12 +90,12 @@ fn render(browser: &BrowserSession, status: StatusCode, page: &impl Template) ->
 }
 
 /// The signed-in user behind a form with a valid CSRF token, or where to go.
-fn signed_in(browser: &BrowserSession, csrf_token: &str) -> Result<Arc<CachedUser>, HttpResponse> {
+fn signed_in(browser: &BrowserSession, csrf_token: &str) -> Result<Arc<CachedUser>, Elsewhere> {
     let Some(user) = browser.user.clone() else {
-        return Err(see_other("/login?next=/account/second-factor"));
+        return Err(Elsewhere("/login?next=/account/second-factor".into()));
     };
     if !browser.verify_csrf(csrf_token) {
-        return Err(see_other(HERE));
+        return Err(Elsewhere(HERE.into()));
     }
     Ok(user)
 }
@@ -218,7 +218,7 @@ async fn start(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in(&browser, &form.csrf_token) {
         Ok(user) => user,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     state
         .second_factors
@@ -236,7 +236,7 @@ async fn confirm(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in(&browser, &form.csrf_token) {
         Ok(user) => user,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     match state
         .second_factors
@@ -268,7 +268,7 @@ async fn regenerate(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in(&browser, &form.csrf_token) {
         Ok(user) => user,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     if !state.second_factors.enabled(&browser.site, user.id).await? {
         return Ok(see_other("/account"));
@@ -299,7 +299,7 @@ async fn disable(
 ) -> Result<HttpResponse, ApiError> {
     let user = match signed_in(&browser, &form.csrf_token) {
         Ok(user) => user,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(elsewhere) => return Ok(elsewhere.response()),
     };
     if browser.site.second_factor_policy.requires(user.role) {
         let message =
