@@ -38,6 +38,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let account_links = store
         .purge_account_links(now - KEEP_ENDED_SESSIONS_SECS)
         .await?;
+    // Sign-ins that never got their second step (a few minutes long).
+    let pending_signins = store.purge_pending_signins(now).await?;
     tracing::debug!(
         account_links,
         sessions,
@@ -47,6 +49,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         throttles,
         rate_windows,
         used_once,
+        pending_signins,
         "janitor swept"
     );
     Ok(())

@@ -23,6 +23,7 @@ pub mod outbound;
 pub mod ratelimit;
 pub mod readiness;
 pub mod routes;
+pub mod second_factor;
 pub mod sessions;
 pub mod settings;
 pub mod signin;

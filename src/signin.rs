@@ -3,19 +3,37 @@
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::password;
-use crate::sessions::{ClientInfo, SignInMethod, StartedSession};
+use crate::second_factor::PendingPurpose;
+use crate::sessions::{ClientInfo, Methods, SignInMethod, StartedSession};
 use crate::sites::Site;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{StoreError, UserRecord};
 use crate::throttle::{Attempt, ThrottleKey};
+use crate::users::Role;
 
 /// Longer usernames are refused before any work (users.username is shorter).
 pub const MAX_USERNAME_BYTES: usize = 255;
 /// Longer passwords are refused before any hashing.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// The browser's current session, if someone is signed in there.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentSession {
+    pub session_id: i64,
+    pub user_id: i64,
+}
+
 pub enum SignInOutcome {
     SignedIn(StartedSession),
+    /// The same user was signed in in this browser: that session was
+    /// re-authenticated in place (its cookie stays).
+    Reauthenticated,
+    /// The password was right; a second step (a code, or setting up a
+    /// second factor) comes next. The token goes in the pending cookie.
+    SecondStep {
+        token: String,
+        purpose: PendingPurpose,
+    },
     /// Unknown user, wrong password or disabled account: the caller is told
     /// only that it did not work.
     Refused,
@@ -38,6 +56,7 @@ pub async fn sign_in_with_password(
     username: &str,
     password: String,
     client: ClientInfo,
+    current: Option<CurrentSession>,
 ) -> Result<SignInOutcome, StoreError> {
     if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
         return Ok(SignInOutcome::TooLong);
@@ -79,15 +98,45 @@ pub async fn sign_in_with_password(
         }
         Some(user) if verified && !user.disabled => {
             state.throttle.succeeded(&[account], &[address]).await?;
-            let session = state
-                .sessions
-                .start(site, &user, SignInMethod::Password, client)
-                .await?;
-            tracing::info!(site = %site.slug, user_id = user.id, "signed in");
+            let same_user = current.filter(|c| c.user_id == user.id);
+            if let Some(purpose) = second_step(state, site, &user).await? {
+                tracing::info!(site = %site.slug, user_id = user.id, "password accepted, second step next");
+                let token = state
+                    .second_factors
+                    .begin_pending(
+                        site,
+                        user.id,
+                        purpose,
+                        Methods::PASSWORD,
+                        same_user.map(|c| c.session_id),
+                        client,
+                    )
+                    .await?;
+                return Ok(SignInOutcome::SecondStep { token, purpose });
+            }
             let event = AuditEvent::new(AuditKind::SignInSucceeded, Actor::User(user.id))
                 .user(user.id)
                 .ip(ip.as_deref())
                 .detail("method", "password");
+            if let Some(current) = same_user
+                && state
+                    .sessions
+                    .reauthenticate(site, user.id, current.session_id, Methods::PASSWORD)
+                    .await?
+            {
+                tracing::info!(site = %site.slug, user_id = user.id, "re-authenticated");
+                state
+                    .audit
+                    .record(site.id, event.detail("reauthenticated", true))
+                    .await;
+                return Ok(SignInOutcome::Reauthenticated);
+            }
+            let session = state
+                .sessions
+                .start(site, &user, SignInMethod::Password, client)
+                .await?;
+            end_previous_session(state, site, current, user.id).await?;
+            tracing::info!(site = %site.slug, user_id = user.id, "signed in");
             state.audit.record(site.id, event).await;
             Ok(SignInOutcome::SignedIn(session))
         }
@@ -108,6 +157,41 @@ pub async fn sign_in_with_password(
             Ok(SignInOutcome::Refused)
         }
     }
+}
+
+/// The second step a user's sign-in needs after the password, if any: a
+/// code when they have a second factor, enrolment when the site's policy
+/// requires one they do not have.
+pub async fn second_step(
+    state: &AppState,
+    site: &Site,
+    user: &UserRecord,
+) -> Result<Option<PendingPurpose>, StoreError> {
+    if state.second_factors.enabled(site, user.id).await? {
+        return Ok(Some(PendingPurpose::Verify));
+    }
+    let role = user.role.parse().unwrap_or(Role::Community);
+    Ok(site
+        .second_factor_policy
+        .requires(role)
+        .then_some(PendingPurpose::Enrol))
+}
+
+/// Another user signed in in this browser: the one who was signed in here
+/// before is signed out (their cookie is replaced anyway).
+pub async fn end_previous_session(
+    state: &AppState,
+    site: &Site,
+    previous: Option<CurrentSession>,
+    new_user_id: i64,
+) -> Result<(), StoreError> {
+    if let Some(previous) = previous.filter(|p| p.user_id != new_user_id) {
+        state
+            .sessions
+            .end(site, previous.user_id, previous.session_id)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What checking a signed-in user's current password (before a change) said.

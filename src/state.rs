@@ -18,6 +18,7 @@ use crate::oauth::{Clients, OAuth};
 use crate::outbound::{Outbound, OutboundPolicy};
 use crate::ratelimit::{RateLimits, SharedCounter};
 use crate::readiness::ReadinessProbe;
+use crate::second_factor::SecondFactors;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::signing::SigningKeys;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub backchannel: BackchannelLogout,
     /// Password reset, email verification, sign-up and invitations.
     pub accounts: Accounts,
+    /// TOTP and recovery codes, and sign-ins waiting for them.
+    pub second_factors: SecondFactors,
 }
 
 impl AppState {
@@ -163,8 +166,18 @@ impl AppState {
             audit.clone(),
             clock.clone(),
         );
+        let throttle = Throttle::new(store.clone());
+        let second_factors = SecondFactors::new(
+            store.clone(),
+            clock.clone(),
+            settings.master_key.clone(),
+            throttle.clone(),
+            audit.clone(),
+            settings.login_failures_before_throttle,
+        );
         Ok(Self {
             accounts,
+            second_factors,
             backchannel,
             metrics,
             change_feed: cache.oauth.revocations.feed.clone(),
@@ -177,7 +190,7 @@ impl AppState {
             token_kinds,
             signing,
             oauth,
-            throttle: Throttle::new(store.clone()),
+            throttle,
             settings,
             store,
             clock,

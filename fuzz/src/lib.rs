@@ -59,6 +59,7 @@ pub fn site() -> &'static Site {
             par_required: false,
             signup_policy: "closed".into(),
             email_from: None,
+            second_factor_policy: "optional".into(),
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

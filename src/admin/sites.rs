@@ -1,7 +1,7 @@
 //! Sites: list, create, show and change their settings (registration
 //! policy, registrable scopes, anonymous client_credentials, PAR, DPoP
 //! nonces, the security profile, Client ID Metadata Documents, sign-up
-//! policy and the sender of the site's email).
+//! policy, the sender of the site's email and the second-factor policy).
 
 use super::types::{NewSiteRequest, Page, SiteSettingsRequest, SiteSettingsView, SiteView};
 use super::{Admin, AdminError, AdminResult, Paging};
@@ -12,6 +12,7 @@ use crate::oauth::ScopeSet;
 use crate::oauth::client_powers::parse_registrable_scopes;
 use crate::oauth::fapi::SecurityProfile;
 use crate::oauth::registration::RegistrationPolicy;
+use crate::second_factor::SecondFactorPolicy;
 use crate::sites::{Site, host_of, parse_base_url, parse_host_alias, validate_slug};
 use crate::store::{NewSite, StoreError};
 
@@ -120,6 +121,10 @@ impl Admin {
             signup_policy: accounts.signup.as_str().to_string(),
             email_from: accounts.email_from,
             email_enabled: self.outbox.as_ref().is_some_and(|o| o.enabled()),
+            second_factor_policy: SecondFactorPolicy::parse(&record.second_factor_policy)
+                .unwrap_or_default()
+                .as_str()
+                .to_string(),
         })
     }
 
@@ -169,6 +174,18 @@ impl Admin {
                             "email_from: `{from}` is not an address such as `Docs <no-reply@docs.example.com>`"
                         ))
                     }),
+            })
+            .transpose()?;
+        let second_factor_policy = change
+            .second_factor_policy
+            .as_deref()
+            .map(|raw| {
+                SecondFactorPolicy::parse(raw).ok_or_else(|| {
+                    AdminError::Input(format!(
+                        "second_factor_policy: expected {}",
+                        SecondFactorPolicy::NAMES
+                    ))
+                })
             })
             .transpose()?;
         let mut changed: Vec<(&str, serde_json::Value)> = Vec::new();
@@ -225,6 +242,12 @@ impl Admin {
                 .set_site_email_from(site.id, from.as_deref(), self.now())
                 .await?;
             changed.push(("email_from", from.into()));
+        }
+        if let Some(policy) = second_factor_policy {
+            self.store
+                .set_site_second_factor_policy(site.id, policy.as_str(), self.now())
+                .await?;
+            changed.push(("second_factor_policy", policy.as_str().into()));
         }
         for (setting, value) in changed {
             let event = self

@@ -59,6 +59,8 @@ pub struct SiteSettingsView {
     pub email_from: Option<String>,
     /// Whether this deployment can send email (an SMTP relay is set).
     pub email_enabled: bool,
+    /// Who must sign in with a second factor: `optional`, `admins` or `everyone`.
+    pub second_factor_policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -91,6 +93,8 @@ pub struct SiteSettingsRequest {
     /// A mailbox such as `Docs <no-reply@docs.example.com>`; an empty
     /// string goes back to the deployment's sender.
     pub email_from: Option<String>,
+    /// `optional`, `admins` (required of administrators) or `everyone`.
+    pub second_factor_policy: Option<String>,
 }
 
 /// An invitation to create an account, sent by email.

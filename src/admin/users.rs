@@ -116,3 +116,23 @@ impl Admin {
         Ok(view(&users.find_by_username(site.id, username).await?))
     }
 }
+
+impl Admin {
+    /// Removes the user's second factor (TOTP and recovery codes), for a
+    /// user who lost it; they sign in with the password alone, or set one
+    /// up again where the site requires it. Audited.
+    pub async fn reset_second_factor(&self, site: &Site, username: &str) -> AdminResult<()> {
+        let user = self.find_user(site, username).await?;
+        if !self.store.remove_second_factor(site.id, user.id).await? {
+            return Err(AdminError::NotFound(format!(
+                "`{username}` has no second factor"
+            )));
+        }
+        let event = self
+            .event(AuditKind::SecondFactorReset)
+            .user(user.id)
+            .detail("method", "totp");
+        self.record(site.id, event).await;
+        Ok(())
+    }
+}

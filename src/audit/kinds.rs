@@ -61,6 +61,11 @@ audit_kinds! {
     RegistrationTokenIssued => "registration_token.issued",
     ResourceAdded => "resource.added",
     ResourceRemoved => "resource.removed",
+    SecondFactorEnabled => "second_factor.enabled",
+    SecondFactorDisabled => "second_factor.disabled",
+    SecondFactorReset => "second_factor.reset",
+    RecoveryCodesRegenerated => "second_factor.recovery_codes_regenerated",
+    RecoveryCodeUsed => "second_factor.recovery_code_used",
 }
 
 impl std::fmt::Display for AuditKind {

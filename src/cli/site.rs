@@ -100,6 +100,14 @@ pub enum SiteCommand {
         site: String,
         from: String,
     },
+    /// Who must sign in with a second factor (TOTP): optional (the
+    /// default), admins, or everyone.
+    SetSecondFactorPolicy {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = ["optional", "admins", "everyone"])]
+        policy: String,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -194,7 +202,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsign-up: {}\nemail from: {}{}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsign-up: {}\nemail from: {}{}\nsecond factor: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -207,7 +215,8 @@ pub async fn run(
                     settings.client_id_metadata_documents,
                     settings.signup_policy,
                     settings.email_from.as_deref().unwrap_or("(the deployment's)"),
-                    if settings.email_enabled { "" } else { " (email is off)" }
+                    if settings.email_enabled { "" } else { " (email is off)" },
+                    settings.second_factor_policy
                 ),
                 json!(settings),
             );
@@ -249,6 +258,26 @@ pub async fn run(
         }
         SiteCommand::SetEmailFrom { site, from } => {
             super::accounts::set_email_from(admin, &site, &from, out).await
+        }
+        SiteCommand::SetSecondFactorPolicy { site, policy } => {
+            let record = admin.site(&site).await?;
+            let change = crate::admin::types::SiteSettingsRequest {
+                second_factor_policy: Some(policy.clone()),
+                ..Default::default()
+            };
+            admin.change_site(&record, change).await?;
+            out.done(
+                &format!(
+                    "site `{site}`: second factor {}",
+                    match policy.as_str() {
+                        "admins" => "required of administrators",
+                        "everyone" => "required of everyone",
+                        _ => "optional",
+                    }
+                ),
+                json!({"site": site, "second_factor_policy": policy}),
+            );
+            Ok(())
         }
         SiteCommand::SetRateLimit {
             site,

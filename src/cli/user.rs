@@ -71,6 +71,13 @@ pub enum UserCommand {
         site: String,
         username: String,
     },
+    /// Remove a user's second factor (TOTP and recovery codes), e.g. after
+    /// they lost their authenticator app.
+    ResetSecondFactor {
+        #[arg(long)]
+        site: String,
+        username: String,
+    },
     /// A user's active sign-in sessions.
     Sessions {
         #[arg(long)]
@@ -238,6 +245,15 @@ pub async fn run(command: UserCommand, admin: &Admin, out: &Output) -> CliResult
             out.done(
                 &format!("ended session {session_id} of `{username}`"),
                 json!({"username": username, "session_id": session_id, "revoked": true}),
+            );
+            Ok(())
+        }
+        UserCommand::ResetSecondFactor { site, username } => {
+            let site = admin.site(&site).await?;
+            admin.reset_second_factor(&site, &username).await?;
+            out.done(
+                &format!("removed the second factor of `{username}`"),
+                json!({"username": username, "second_factor": false}),
             );
             Ok(())
         }

@@ -8,20 +8,29 @@ use super::error::OAuthError;
 use super::pkce::CodeChallenge;
 use super::scopes::ScopeSet;
 
+/// OpenID Connect Core 3.1.2.1 `prompt`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Prompt {
+    /// No page may be shown: answer with an error instead.
     pub(super) none: bool,
+    /// Ask for consent even when it was given before.
     pub(super) consent: bool,
+    /// Sign in again even when signed in.
+    pub(super) login: bool,
+    /// Offer to switch accounts.
+    pub(super) select_account: bool,
 }
 
 pub(super) fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
     let mut prompt = Prompt::default();
+    let mut values = 0;
     for value in raw.unwrap_or_default().split(' ').filter(|v| !v.is_empty()) {
+        values += 1;
         match value {
             "none" => prompt.none = true,
-            // Re-authentication is not offered; asking again is the closest.
-            "consent" | "login" => prompt.consent = true,
-            "select_account" => {}
+            "consent" => prompt.consent = true,
+            "login" => prompt.login = true,
+            "select_account" => prompt.select_account = true,
             _ => {
                 return Err(OAuthError::invalid_request(format!(
                     "unsupported prompt `{value}`"
@@ -29,12 +38,23 @@ pub(super) fn parse_prompt(raw: Option<&str>) -> Result<Prompt, OAuthError> {
             }
         }
     }
-    if prompt.none && prompt.consent {
+    if prompt.none && values > 1 {
         return Err(OAuthError::invalid_request(
             "prompt=none cannot be combined with other values",
         ));
     }
     Ok(prompt)
+}
+
+/// `max_age` (OpenID Connect Core 3.1.2.1): whole seconds, 0 or more.
+pub(super) fn parse_max_age(raw: Option<&str>) -> Result<Option<i64>, OAuthError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(value) => value
+            .parse::<u32>()
+            .map(|seconds| Some(i64::from(seconds)))
+            .map_err(|_| OAuthError::invalid_request("max_age must be a number of seconds")),
+    }
 }
 
 /// Nonces longer than this are refused rather than stored.

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::authorization_parameters::MAX_NONCE_LEN;
-pub(super) use super::authorization_parameters::{check_parameters, parse_prompt};
+pub(super) use super::authorization_parameters::{check_parameters, parse_max_age, parse_prompt};
 use super::clients::Client;
 use super::consent::ConsentToken;
 use super::error::{OAuthError, OAuthResult};
+use super::interaction::{self, Demand, LoginStep, Stop, authentication_claims};
 use super::pkce::CodeChallenge;
 use super::request_object::Source;
 use super::resources::{self, ONE_RESOURCE, Resource};
@@ -23,6 +24,7 @@ use super::response::{ClientResponse, FormPost, ResponseMode};
 use super::scopes::{Scope, ScopeSet};
 use super::{CODE_TTL_SECS, OAuth, dpop, tokens};
 use crate::cache::CachedUser;
+use crate::sessions::Acr;
 use crate::sites::Site;
 use crate::store::{NewCode, PendingWrite};
 
@@ -56,13 +58,40 @@ pub struct AuthorizationRequest {
     pub request: Option<String>,
     /// `query` (the default), `form_post`, or a JARM mode (`response.rs`).
     pub response_mode: Option<String>,
+    /// OpenID Connect: sign in again when the last authentication is
+    /// older than this many seconds. A number in a request object.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub max_age: Option<String>,
+    /// OpenID Connect: the authentication context classes wished for, in
+    /// order of preference (`sessions::Acr`).
+    pub acr_values: Option<String>,
+}
+
+/// A parameter that is a string in a query and may be a JSON number in a
+/// request object or a pushed request.
+fn string_or_number<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(u64),
+    }
+    Ok(
+        Option::<Raw>::deserialize(deserializer)?.map(|raw| match raw {
+            Raw::Text(text) => text,
+            Raw::Number(number) => number.to_string(),
+        }),
+    )
 }
 
 /// What the authorization endpoint decided.
 #[derive(Debug)]
 pub enum Authorize {
-    /// Send the user to sign in, then back to the same request.
-    NeedsLogin,
+    /// Send the user to a sign-in step, then back to the same request.
+    NeedsLogin(LoginStep),
     /// Ask the user.
     NeedsConsent(ConsentPage),
     /// Back to the client, with a code or an error.
@@ -156,6 +185,10 @@ pub struct ValidatedRequest {
     /// The sign-in session the request was approved in (`sid`).
     pub session_id: Option<i64>,
     pub response_mode: ResponseMode,
+    /// OpenID Connect: how the user authenticated (RFC 8176 names,
+    /// space-separated) and the class that makes.
+    pub amr: Option<String>,
+    pub acr: Option<String>,
 }
 
 impl OAuth {
@@ -198,18 +231,30 @@ impl OAuth {
     }
 
     /// `GET /oauth/authorize` for a user who may or may not be signed in;
-    /// `session_id` is their sign-in session's.
+    /// `session_id` is their sign-in session's, `login_marker` what the
+    /// request came back from a sign-in step with (`interaction.rs`).
     pub async fn authorize(
         &self,
         site: &Site,
         user: Option<&CachedUser>,
         session_id: Option<i64>,
         request: &AuthorizationRequest,
+        login_marker: Option<&str>,
     ) -> OAuthResult<Authorize> {
-        match self.answer(site, user, session_id, request).await? {
+        let returned_at =
+            login_marker.and_then(|m| interaction::open_login_marker(site, m, self.clock.now()));
+        match self
+            .answer(site, user, session_id, request, returned_at)
+            .await?
+        {
             Answer::Page(page) => Ok(page),
             Answer::Client(response) => self.deliver(site, response).await,
         }
+    }
+
+    /// A login marker for a browser sent off to a sign-in step now.
+    pub fn login_marker(&self, site: &Site) -> String {
+        interaction::login_marker(site, self.clock.now())
     }
 
     async fn answer(
@@ -218,8 +263,11 @@ impl OAuth {
         user: Option<&CachedUser>,
         session_id: Option<i64>,
         query: &AuthorizationRequest,
+        returned_at: Option<i64>,
     ) -> OAuthResult<Answer> {
-        let (request, source) = match self.resolve_request(site, user.is_some(), query).await? {
+        // Read without spending a pushed request or a request object's jti:
+        // the browser may yet be sent to sign in and come back with it.
+        let (request, source) = match self.resolve_request(site, false, query).await? {
             Ok(resolved) => resolved,
             Err(answer) => return Ok(answer),
         };
@@ -278,12 +326,37 @@ impl OAuth {
             Err(e @ OAuthError::ServerError(_)) => return Err(e),
             Err(e) => return refuse(e),
         };
+        let max_age = match parse_max_age(request.max_age.as_deref()) {
+            Ok(max_age) => max_age,
+            Err(e) => return refuse(e),
+        };
         let Some(user) = user else {
             return if prompt.none {
                 refuse(OAuthError::LoginRequired)
             } else {
-                Ok(Answer::Page(Authorize::NeedsLogin))
+                Ok(Answer::Page(Authorize::NeedsLogin(LoginStep::SignIn)))
             };
+        };
+        let demand = Demand {
+            prompt,
+            max_age,
+            acr: Acr::requested(request.acr_values.as_deref()),
+        };
+        let authentication = match self
+            .check_sign_in(site, user.id, session_id, demand, returned_at)
+            .await?
+        {
+            Ok(authentication) => authentication,
+            Err(Stop::Step(step)) => return Ok(Answer::Page(Authorize::NeedsLogin(step))),
+            Err(Stop::Refuse(e)) => return refuse(e),
+        };
+        // Going on: now a pushed request or a request object is spent.
+        let request = &match source {
+            Source::Query => request.clone(),
+            _ => match self.resolve_request(site, true, query).await? {
+                Ok((spent, _)) => spent,
+                Err(answer) => return Ok(answer),
+            },
         };
         let nonce = request.nonce.clone().filter(|n| !n.is_empty());
         if nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE_LEN) {
@@ -298,6 +371,7 @@ impl OAuth {
                 ));
             }
         };
+        let claims = authentication_claims(scopes, Some(&authentication));
         let validated = ValidatedRequest {
             redirect_uri: redirect_uri.clone(),
             scopes,
@@ -305,11 +379,13 @@ impl OAuth {
             code_challenge,
             client: client.clone(),
             nonce,
-            auth_time: self.signed_in_at(site, scopes, session_id).await?,
+            auth_time: claims.auth_time,
             dpop_jkt,
             resource: resource.map(|r| r.uri),
             session_id,
             response_mode,
+            amr: claims.amr,
+            acr: claims.acr,
         };
         let granted = self
             .granted_scopes(site, user.id, &validated.client)
@@ -340,22 +416,6 @@ impl OAuth {
         })))
     }
 
-    /// When the session began, for an ID token's `auth_time`; looked up only
-    /// when `openid` is asked for.
-    pub(crate) async fn signed_in_at(
-        &self,
-        site: &Site,
-        scopes: ScopeSet,
-        session_id: Option<i64>,
-    ) -> OAuthResult<Option<i64>> {
-        match session_id {
-            Some(id) if scopes.contains(Scope::Openid) => {
-                Ok(self.store.session_signed_in_at(site.id, id).await?)
-            }
-            _ => Ok(None),
-        }
-    }
-
     /// Stores a code bound to everything the request said, and returns the
     /// redirect that carries it.
     pub(crate) async fn issue_code(
@@ -379,6 +439,8 @@ impl OAuth {
             dpop_jkt: request.dpop_jkt.clone(),
             resource: request.resource.clone(),
             session_id: request.session_id,
+            amr: request.amr.clone(),
+            acr: request.acr.clone(),
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };

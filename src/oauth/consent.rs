@@ -160,6 +160,7 @@ impl OAuth {
             .client(&client.client_id)
             .detail("scopes", scopes.to_string());
         self.clients.audit.record(site.id, event).await;
+        let claims = self.authentication_of(site, scopes, session_id).await?;
         let request = ValidatedRequest {
             client,
             redirect_uri: sealed.redirect_uri,
@@ -167,11 +168,13 @@ impl OAuth {
             state: sealed.state,
             code_challenge: CodeChallenge::from_stored(sealed.challenge),
             nonce: sealed.nonce,
-            auth_time: self.signed_in_at(site, scopes, session_id).await?,
+            auth_time: claims.auth_time,
             dpop_jkt: sealed.dpop_jkt,
             resource: sealed.resource,
             session_id,
             response_mode: sealed.response_mode,
+            amr: claims.amr,
+            acr: claims.acr,
         };
         let response = self.issue_code(site, user.id, &request).await?;
         self.deliver(site, response).await

@@ -19,7 +19,9 @@ pub struct OpenIdConfiguration {
     /// The algorithms of the site's current and next signing keys.
     pub id_token_signing_alg_values_supported: Vec<&'static str>,
     pub subject_types_supported: [&'static str; 1],
-    pub claims_supported: [&'static str; 15],
+    pub claims_supported: [&'static str; 17],
+    /// The `acr` values `acr_values` may ask for (`sessions::Acr`).
+    pub acr_values_supported: [&'static str; 2],
     pub claims_parameter_supported: bool,
     /// RP-Initiated Logout 1.0 (`oauth::logout::end_session`).
     pub end_session_endpoint: String,
@@ -43,6 +45,7 @@ pub fn openid_configuration(
         id_token_signing_alg_values_supported: algorithms,
         subject_types_supported: ["public"],
         claims_supported: CLAIMS_SUPPORTED,
+        acr_values_supported: crate::sessions::Acr::SUPPORTED,
         claims_parameter_supported: false,
         end_session_endpoint: site.url(END_SESSION_PATH),
         backchannel_logout_supported: true,

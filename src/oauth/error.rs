@@ -33,6 +33,10 @@ pub enum OAuthError {
     LoginRequired,
     #[error("the user has not authorized this client for these scopes")]
     ConsentRequired,
+    /// OpenID Connect: `prompt=none`, but the user would have to do
+    /// something (a second factor) first.
+    #[error("{0}")]
+    InteractionRequired(&'static str),
     /// RFC 7009: the server cannot revoke this kind of token.
     #[error("the token type is not supported")]
     UnsupportedTokenType,
@@ -116,6 +120,7 @@ impl OAuthError {
             OAuthError::UnsupportedResponseType => "unsupported_response_type",
             OAuthError::LoginRequired => "login_required",
             OAuthError::ConsentRequired => "consent_required",
+            OAuthError::InteractionRequired(_) => "interaction_required",
             OAuthError::UnsupportedTokenType => "unsupported_token_type",
             OAuthError::InvalidToken => "invalid_token",
             OAuthError::InsufficientScope => "insufficient_scope",

@@ -30,13 +30,15 @@ pub struct UserClaims {
 }
 
 /// The claims `/.well-known/openid-configuration` lists as supported.
-pub const CLAIMS_SUPPORTED: [&str; 15] = [
+pub const CLAIMS_SUPPORTED: [&str; 17] = [
     "iss",
     "sub",
     "aud",
     "exp",
     "iat",
     "auth_time",
+    "amr",
+    "acr",
     "nonce",
     "at_hash",
     "azp",
@@ -73,6 +75,12 @@ pub struct IdTokenClaims {
     pub iat: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// RFC 8176 methods of the authentication (`sessions::Methods`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+    /// The class the authentication reached (`sessions::Acr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     pub at_hash: String,
@@ -117,6 +125,12 @@ impl OAuth {
             exp: now + site.oauth.access_token_ttl_secs,
             iat: now,
             auth_time: code.auth_time,
+            amr: code
+                .amr
+                .as_deref()
+                .filter(|amr| !amr.is_empty())
+                .map(|amr| amr.split(' ').map(str::to_owned).collect()),
+            acr: code.acr.clone(),
             nonce: code.nonce.clone(),
             at_hash: at_hash(keys.current.alg, access_token),
             sid: code.session_id.map(|id| super::logout::sid(site, id)),

@@ -66,6 +66,8 @@ mod tests {
             dpop_jkt: None,
             resource: None,
             session_id: None,
+            amr: None,
+            acr: None,
             created_at: expires_at - 60,
             expires_at,
         }

@@ -21,6 +21,7 @@ pub mod error;
 pub mod fapi;
 pub mod grants;
 pub mod id_token;
+pub mod interaction;
 pub mod introspect;
 pub mod issued_codes;
 pub mod jwt_access;

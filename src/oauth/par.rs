@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::OAuth;
-use super::authorize::{AuthorizationRequest, UserFacingError, check_parameters, parse_prompt};
+use super::authorize::{
+    AuthorizationRequest, UserFacingError, check_parameters, parse_max_age, parse_prompt,
+};
 use super::client_authentication::PresentedClient;
 use super::clients::Client;
 use super::dpop::{self, Jkt};
@@ -114,6 +116,7 @@ impl OAuth {
         }
         // The same checks as the authorization endpoint, answered here as JSON.
         parse_prompt(request.prompt.as_deref())?;
+        parse_max_age(request.max_age.as_deref())?;
         ResponseMode::parse(request.response_mode.as_deref())?;
         let (scopes, _) = check_parameters(&client, &request)?;
         self.check_resource(site, &request, scopes).await?;

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::account_second_factor::SecondFactorSummary;
 use super::pages::{
     Chrome, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
 };
@@ -62,6 +63,7 @@ struct AccountPage<'a> {
     errors: PasswordErrors,
     /// The address and whether it is confirmed (`account_email.rs`).
     email: super::account_email::EmailStatus,
+    second_factor: SecondFactorSummary,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +91,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "session-ended" => Some("That session was signed out."),
         "app-revoked" => Some("That app can no longer use your account."),
         "verification-sent" => Some("We sent a confirmation link to your email address."),
+        "second-factor-on" => Some("Two-step verification is on."),
+        "second-factor-off" => Some("Two-step verification is off."),
         _ => None,
     }
 }
@@ -130,7 +134,11 @@ async fn render_account(
         .map(|s| SessionRow {
             current: Some(s.id) == browser.session_id,
             id: s.id,
-            method: s.method,
+            method: if crate::sessions::Methods::parse(&s.amr).otp {
+                format!("{} + second factor", s.method)
+            } else {
+                s.method
+            },
             started: format_time(s.created_at),
             expires: format_time(s.expires_at),
             ip: s.ip.unwrap_or_default(),
@@ -159,6 +167,7 @@ async fn render_account(
         notice,
         errors,
         email: super::account_email::EmailStatus::of(state, browser.site.id, user.id).await?,
+        second_factor: SecondFactorSummary::of(state, browser, user).await?,
     };
     let mut response = html(status, &page);
     browser.attach_csrf_cookie(&mut response);

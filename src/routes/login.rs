@@ -8,12 +8,14 @@ use serde::Deserialize;
 
 use super::extract::client_info;
 use super::pages::{
-    Chrome, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html, see_other,
+    Chrome, CsrfForm, add_cookie, authtoken_cookie, cleared_authtoken_cookie, html,
+    pending_signin_cookie, see_other,
 };
 use crate::metrics::Refusal;
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
-use crate::signin::{MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
+use crate::second_factor::{PENDING_TTL_SECS, PendingPurpose};
+use crate::signin::{CurrentSession, MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,6 +64,20 @@ impl LoginOffers {
 struct LoginQuery {
     next: Option<String>,
     notice: Option<String>,
+    /// `again`: sign in again although signed in (`prompt=login`,
+    /// `max_age`); `switch`: sign in as someone else; `choose`: offer both
+    /// (`prompt=select_account`).
+    mode: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "choose_account.html")]
+struct ChooseAccountPage {
+    chrome: Chrome,
+    display_name: String,
+    username: String,
+    next: String,
+    switch_url: String,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +98,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "password-reset" => Some("Your password was changed. Sign in with the new one."),
         "signed-up" => Some("Your account is ready. Sign in."),
         "email-verified" => Some("Your email address is confirmed. Sign in."),
+        "sign-in-again" => Some("Please sign in again to continue."),
+        "signin-expired" => Some("That sign-in took too long. Please sign in again."),
         _ => None,
     }
 }
@@ -104,15 +122,40 @@ async fn login_page(
     query: web::Query<LoginQuery>,
 ) -> HttpResponse {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
-    if browser.user.is_some() {
-        return see_other(next.as_str());
+    let mut notice = notice_text(query.notice.as_deref());
+    let mut username = String::new();
+    if let Some(user) = &browser.user {
+        match query.mode.as_deref() {
+            Some("choose") => {
+                let switch: String = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", next.as_str())
+                    .append_pair("mode", "switch")
+                    .finish();
+                let page = ChooseAccountPage {
+                    chrome: Chrome::new(&browser),
+                    display_name: user.display_name.clone(),
+                    username: user.username.clone(),
+                    next: next.as_str().to_string(),
+                    switch_url: format!("/login?{switch}"),
+                };
+                let mut response = html(StatusCode::OK, &page);
+                browser.attach_csrf_cookie(&mut response);
+                return response;
+            }
+            Some("again") => {
+                username = user.username.clone();
+                notice = notice.or(notice_text(Some("sign-in-again")));
+            }
+            Some("switch") => {}
+            _ => return see_other(next.as_str()),
+        }
     }
     render(&browser, StatusCode::OK, |chrome| LoginPage {
         chrome,
         next: next.as_str().to_string(),
-        username: String::new(),
+        username,
         error: None,
-        notice: notice_text(query.notice.as_deref()),
+        notice,
         offers: LoginOffers::of(&state, &browser.site),
     })
 }
@@ -149,16 +192,40 @@ async fn login(
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED));
     }
+    let current = browser
+        .session_id
+        .zip(browser.user.as_ref())
+        .map(|(session_id, user)| CurrentSession {
+            session_id,
+            user_id: user.id,
+        });
     let outcome = sign_in_with_password(
         &state,
         &browser.site,
         &form.username,
         form.password.clone(),
         client_info(&req),
+        current,
     )
     .await
     .map_err(crate::error::ApiError::from)?;
     Ok(match outcome {
+        SignInOutcome::Reauthenticated => see_other(next.as_str()),
+        SignInOutcome::SecondStep { token, purpose } => {
+            let step = match purpose {
+                PendingPurpose::Verify => "/login/second-factor",
+                PendingPurpose::Enrol => "/login/enrol",
+            };
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next.as_str())
+                .finish();
+            let mut response = see_other(&format!("{step}?{query}"));
+            add_cookie(
+                &mut response,
+                &pending_signin_cookie(&browser.site, token, PENDING_TTL_SECS),
+            );
+            response
+        }
         SignInOutcome::SignedIn(session) => {
             let mut response = see_other(next.as_str());
             let max_age = session.record.expires_at - state.now();

@@ -2,6 +2,7 @@
 
 mod account;
 mod account_email;
+mod account_second_factor;
 mod admin;
 mod admin_api;
 pub mod api;
@@ -21,6 +22,7 @@ pub mod pages;
 mod password_reset;
 pub mod resource_challenge;
 mod signup;
+mod second_factor;
 mod static_files;
 pub mod unavailable;
 
@@ -57,6 +59,9 @@ pub fn configure(cfg: &mut ApiConfig) {
         signup::configure(cfg);
         account::configure(cfg);
         account_email::configure(cfg);
+        second_factor::configure(cfg);
+        account::configure(cfg);
+        account_second_factor::configure(cfg);
         cfg
     });
     admin_api::configure(cfg);

@@ -83,6 +83,14 @@ pub fn authtoken_cookie(site: &Site, value: String, max_age_secs: i64) -> Cookie
     cookie
 }
 
+/// The cookie of a sign-in waiting for its second step
+/// (`second_factor::pending`).
+pub fn pending_signin_cookie(site: &Site, value: String, max_age_secs: i64) -> Cookie<'static> {
+    let mut cookie = base_cookie(site, crate::second_factor::PENDING_COOKIE, value);
+    cookie.set_max_age(CookieDuration::seconds(max_age_secs.max(0)));
+    cookie
+}
+
 pub fn cleared_authtoken_cookie(site: &Site) -> Cookie<'static> {
     authtoken_cookie(site, String::new(), 0)
 }

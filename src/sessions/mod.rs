@@ -1,13 +1,19 @@
 //! Sign-in sessions behind the `authtoken` cookie.
 
+pub mod authentication;
+
 use std::sync::Arc;
 
 use crate::cache::{AuthCache, CachedSession, CachedUser};
 use crate::clock::SharedClock;
 use crate::sites::Site;
-use crate::store::{NewSession, SessionRecord, SharedStore, StoreError, UserRecord};
+use crate::store::{
+    NewSession, PendingSigninRecord, SessionRecord, SharedStore, StoreError, UserRecord,
+};
 use crate::tokens::authtoken;
 use crate::users::Users;
+
+pub use authentication::{Acr, Methods};
 
 /// Where a session came from, shown on the account page.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +25,14 @@ pub enum SignInMethod {
 }
 
 impl SignInMethod {
+    /// What a sign-in of this kind proves by itself.
+    pub fn methods(self) -> Methods {
+        match self {
+            SignInMethod::Password => Methods::PASSWORD,
+            _ => Methods::NONE,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SignInMethod::Password => "password",
@@ -38,6 +52,14 @@ pub struct ClientInfo {
 
 pub struct StartedSession {
     pub authtoken: String,
+    pub record: SessionRecord,
+}
+
+/// A sign-in completed after its second step.
+pub struct CompletedSignIn {
+    /// The new session's authtoken; `None` when the browser's session was
+    /// re-authenticated in place and its cookie stays as it is.
+    pub authtoken: Option<String>,
     pub record: SessionRecord,
 }
 
@@ -79,26 +101,87 @@ impl Sessions {
         method: SignInMethod,
         client: ClientInfo,
     ) -> Result<StartedSession, StoreError> {
+        let (session, authtoken) =
+            self.new_session(site, user.id, method, method.methods(), client);
+        let record = self.store.create_session(&session).await?;
+        Ok(StartedSession { authtoken, record })
+    }
+
+    fn new_session(
+        &self,
+        site: &Site,
+        user_id: i64,
+        method: SignInMethod,
+        methods: Methods,
+        client: ClientInfo,
+    ) -> (NewSession, String) {
         let now = self.clock.now();
         let expires_at = now + site.session_ttl_secs;
         let minted = authtoken::mint(site, expires_at);
-        let record = self
+        let session = NewSession {
+            site_id: site.id,
+            user_id,
+            token_hash: minted.secret_hash,
+            method: method.as_str().to_string(),
+            ip: client.ip,
+            user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
+            created_at: now,
+            expires_at,
+            amr: methods.to_stored(),
+        };
+        (session, minted.value)
+    }
+
+    /// Records a fresh authentication of the user's live session (a
+    /// password typed again, a second factor): its methods, now. False
+    /// when the session is not the user's or is over.
+    pub async fn reauthenticate(
+        &self,
+        site: &Site,
+        user_id: i64,
+        session_id: i64,
+        methods: Methods,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .reauthenticate_session(
+                site.id,
+                user_id,
+                session_id,
+                &methods.to_stored(),
+                self.clock.now(),
+            )
+            .await
+    }
+
+    /// Completes a pending sign-in (once): re-authenticates the browser's
+    /// session of the same user in place when it is still live, or starts
+    /// a new one. `None` when the pending sign-in was used or expired.
+    pub async fn complete_pending(
+        &self,
+        site: &Site,
+        pending: &PendingSigninRecord,
+        methods: Methods,
+    ) -> Result<Option<CompletedSignIn>, StoreError> {
+        let client = ClientInfo {
+            ip: pending.ip.clone(),
+            user_agent: pending.user_agent.clone(),
+        };
+        let (session, authtoken) = self.new_session(
+            site,
+            pending.user_id,
+            SignInMethod::Password,
+            methods,
+            client,
+        );
+        let Some(record) = self
             .store
-            .create_session(&NewSession {
-                site_id: site.id,
-                user_id: user.id,
-                token_hash: minted.secret_hash,
-                method: method.as_str().to_string(),
-                ip: client.ip,
-                user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
-                created_at: now,
-                expires_at,
-            })
-            .await?;
-        Ok(StartedSession {
-            authtoken: minted.value,
-            record,
-        })
+            .complete_pending_signin(pending.id, &session, pending.session_id, self.clock.now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let authtoken = (record.token_hash == session.token_hash).then_some(authtoken);
+        Ok(Some(CompletedSignIn { authtoken, record }))
     }
 
     /// The live session and user behind an authtoken, or `None` for anything

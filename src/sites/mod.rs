@@ -10,6 +10,7 @@ pub use registry::SiteRegistry;
 
 use crate::crypto::{KeyPurpose, MasterKey, SubKey};
 use crate::oauth::fapi::SecurityProfile;
+use crate::second_factor::SecondFactorPolicy;
 use crate::store::SiteRecord;
 
 /// A site as the request path sees it: its record plus derived keys.
@@ -32,6 +33,8 @@ pub struct Site {
     pub origin: Option<crate::tokens::browser::Origin>,
     /// Sign-up policy and the sender of the site's messages (`crate::accounts`).
     pub accounts: crate::accounts::AccountSettings,
+    /// Who must use a second factor (`second_factor`).
+    pub second_factor_policy: crate::second_factor::SecondFactorPolicy,
 }
 
 /// A site's OAuth settings and keys.
@@ -82,8 +85,18 @@ impl Site {
             }),
         };
         let accounts = crate::accounts::AccountSettings::from_record(&record);
+        // Written only through a check too: an unknown name is a hand edit,
+        // and the site keeps the stricter reading of it.
+        let second_factor_policy = match record.second_factor_policy.as_str() {
+            "" => SecondFactorPolicy::Optional,
+            raw => SecondFactorPolicy::parse(raw).unwrap_or_else(|| {
+                tracing::warn!(site = %record.slug, "unknown second-factor policy; requiring everyone");
+                SecondFactorPolicy::Everyone
+            }),
+        };
         Some(Site {
             accounts,
+            second_factor_policy,
             rate_limits,
             id: record.id,
             issuer: record.base_url.trim_end_matches('/').to_string(),

@@ -55,6 +55,9 @@ mod accounts_sql;
 mod email;
 #[macro_use]
 mod email_sql;
+mod second_factor;
+#[macro_use]
+mod second_factor_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -88,6 +91,9 @@ pub use postgres::PgStore;
 pub use rate_window::RateLimitStore;
 pub use records::*;
 pub use resource::{NewResource, ResourceRecord, ResourceStore};
+pub use second_factor::{
+    NewPendingSignin, PendingSigninRecord, SecondFactorStore, SessionAuthentication, TotpRecord,
+};
 pub use signing::{
     KeyChange, NewSigningKey, SigningKeyRecord, SigningKeyStore, SigningSettingsRecord,
 };
@@ -243,6 +249,7 @@ pub trait Store:
     + LogoutStore
     + AccountStore
     + EmailStore
+    + SecondFactorStore
     + Send
     + Sync
     + 'static

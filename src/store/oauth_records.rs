@@ -154,6 +154,12 @@ pub struct CodeRecord {
     /// The sign-in session the code was issued in (migration 0018).
     #[sqlx(default)]
     pub session_id: Option<i64>,
+    /// How the user authenticated (RFC 8176 `amr`, space-separated) and
+    /// the class that makes (`acr`), for the ID token (migration 0023).
+    #[sqlx(default)]
+    pub amr: Option<String>,
+    #[sqlx(default)]
+    pub acr: Option<String>,
 }
 
 impl From<NewCode> for CodeRecord {
@@ -175,6 +181,8 @@ impl From<NewCode> for CodeRecord {
             dpop_jkt: code.dpop_jkt,
             resource: code.resource,
             session_id: code.session_id,
+            amr: code.amr,
+            acr: code.acr,
         }
     }
 }
@@ -195,6 +203,9 @@ pub struct NewCode {
     pub resource: Option<String>,
     /// The sign-in session the code is issued in (`sid` of its ID token).
     pub session_id: Option<i64>,
+    /// RFC 8176 methods (space-separated) and the `acr` of the sign-in.
+    pub amr: Option<String>,
+    pub acr: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }

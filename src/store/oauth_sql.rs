@@ -16,7 +16,7 @@ macro_rules! client_columns {
 macro_rules! code_columns {
     () => {
         "site_id, client_pk, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at, \
-         consumed_at, grant_id, nonce, auth_time, dpop_jkt, resource, session_id"
+         consumed_at, grant_id, nonce, auth_time, dpop_jkt, resource, session_id, amr, acr"
     };
 }
 
@@ -109,7 +109,7 @@ macro_rules! impl_oauth_store {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO oauth_codes (site_id, code_hash, client_pk, user_id, redirect_uri, scopes, \
                          code_challenge, nonce, auth_time, created_at, expires_at, dpop_jkt, resource, \
-                         session_id) ",
+                         session_id, amr, acr) ",
                     );
                     insert.push_values(chunk, |mut row, c| {
                         row.push_bind(c.site_id)
@@ -125,7 +125,9 @@ macro_rules! impl_oauth_store {
                             .push_bind(c.expires_at)
                             .push_bind(c.dpop_jkt.clone())
                             .push_bind(c.resource.clone())
-                            .push_bind(c.session_id);
+                            .push_bind(c.session_id)
+                            .push_bind(c.amr.clone())
+                            .push_bind(c.acr.clone());
                     });
                     insert.build().execute(&mut *conn).await?;
                 }

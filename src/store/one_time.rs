@@ -26,6 +26,8 @@ pub enum SealedColumn {
     SigningPrivateKey,
     /// The secret of a client_secret_jwt client (migration 0016).
     ClientSecret,
+    /// A user's TOTP secret (migration 0023); the row is the user's id.
+    TotpSecret,
 }
 
 impl SealedColumn {
@@ -35,6 +37,7 @@ impl SealedColumn {
             SealedColumn::LegacyKey => "legacy site API key",
             SealedColumn::SigningPrivateKey => "signing private key",
             SealedColumn::ClientSecret => "client secret (client_secret_jwt)",
+            SealedColumn::TotpSecret => "TOTP secret",
         }
     }
 }

@@ -59,6 +59,10 @@ macro_rules! impl_one_time_store {
                         "SELECT id, site_id, sealed_secret FROM oauth_clients \
                          WHERE sealed_secret IS NOT NULL ORDER BY id",
                     ),
+                    (
+                        SealedColumn::TotpSecret,
+                        "SELECT user_id, site_id, sealed_secret FROM user_totp ORDER BY user_id",
+                    ),
                 ] {
                     let rows = sqlx::query_as::<$db, (i64, i64, String)>(sql)
                         .fetch_all(&self.pool)
@@ -98,6 +102,9 @@ macro_rules! impl_one_time_store {
                         SealedColumn::ClientSecret => {
                             "UPDATE oauth_clients SET sealed_secret = $1 WHERE id = $2 AND sealed_secret = $3"
                         }
+                        SealedColumn::TotpSecret => {
+                            "UPDATE user_totp SET sealed_secret = $1 WHERE user_id = $2 AND sealed_secret = $3"
+                        }
                     };
                     let done = sqlx::query(sql)
                         .bind(&change.new_sealed)
@@ -112,7 +119,7 @@ macro_rules! impl_one_time_store {
                     }
                     // A client's change names the client row; the others the site.
                     let subject = match change.old.column {
-                        SealedColumn::ClientSecret => change.old.row_id,
+                        SealedColumn::ClientSecret | SealedColumn::TotpSecret => change.old.row_id,
                         _ => change.old.site_id,
                     };
                     sites.insert((change.old.site_id, change.old.column, subject));
@@ -124,6 +131,7 @@ macro_rules! impl_one_time_store {
                         SealedColumn::LegacyKey => $crate::store::ChangeKind::LegacyKey,
                         SealedColumn::SigningPrivateKey => $crate::store::ChangeKind::SigningKey,
                         SealedColumn::ClientSecret => $crate::store::ChangeKind::Client,
+                        SealedColumn::TotpSecret => $crate::store::ChangeKind::User,
                     };
                     Self::record_change(&mut *tx, site_id, kind, subject, now).await?;
                 }

@@ -34,6 +34,9 @@ pub struct SiteRecord {
     /// The "From" of the site's messages; the deployment's when `None`.
     #[sqlx(default)]
     pub email_from: Option<String>,
+    /// `optional`, `admins` or `everyone` (migration 0023, `second_factor`).
+    #[sqlx(default)]
+    pub second_factor_policy: String,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +113,13 @@ pub struct SessionRecord {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// RFC 8176 methods of the last authentication, space-separated
+    /// (migration 0023; empty when unknown).
+    #[sqlx(default)]
+    pub amr: String,
+    /// When the session was last authenticated (`None`: when it began).
+    #[sqlx(default)]
+    pub auth_time: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +132,8 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 8176 methods the user proved (space-separated).
+    pub amr: String,
 }
 
 /// What a change invalidates in the caches.

@@ -101,9 +101,6 @@ pub trait SigningKeyStore {
     ) -> StoreResult<KeyChange>;
     /// Deletes retired keys no token signed by them can still need.
     async fn purge_signing_keys(&self, now: i64) -> StoreResult<u64>;
-    /// When the sign-in session began (OpenID Connect `auth_time`).
-    async fn session_signed_in_at(&self, site_id: i64, session_id: i64)
-    -> StoreResult<Option<i64>>;
     /// Opts a client into (or out of) JWT access tokens; false when no such client.
     async fn set_client_jwt_access_tokens(
         &self,

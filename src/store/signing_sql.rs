@@ -228,20 +228,6 @@ macro_rules! impl_signing_key_store {
                 .rows_affected())
             }
 
-            async fn session_signed_in_at(
-                &self,
-                site_id: i64,
-                session_id: i64,
-            ) -> $crate::store::StoreResult<Option<i64>> {
-                Ok(sqlx::query_scalar::<$db, i64>(
-                    "SELECT created_at FROM sessions WHERE site_id = $1 AND id = $2",
-                )
-                .bind(site_id)
-                .bind(session_id)
-                .fetch_optional(&self.pool)
-                .await?)
-            }
-
             async fn set_client_jwt_access_tokens(
                 &self,
                 site_id: i64,

@@ -7,7 +7,7 @@ macro_rules! site_columns {
         "id, slug, name, base_url, session_ttl_secs, created_at, access_token_ttl_secs, \
          admin_access_token_ttl_secs, refresh_token_ttl_secs, refresh_grace_secs, dpop_nonce_required, \
          rate_limits, security_profile, client_id_metadata_documents, par_required, signup_policy, \
-         email_from"
+         email_from, second_factor_policy"
     };
 }
 
@@ -21,7 +21,8 @@ macro_rules! user_columns {
 
 macro_rules! session_columns {
     () => {
-        "id, site_id, user_id, token_hash, method, ip, user_agent, created_at, expires_at, revoked_at"
+        "id, site_id, user_id, token_hash, method, ip, user_agent, created_at, expires_at, revoked_at, \
+         amr, auth_time"
     };
 }
 
@@ -98,6 +99,29 @@ macro_rules! impl_store {
                 .bind(&user.external_issuer)
                 .bind(&user.external_subject)
                 .bind(user.created_at)
+                .fetch_one(&mut *conn)
+                .await?)
+            }
+
+            pub(super) async fn insert_session(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                session: &$crate::store::NewSession,
+            ) -> $crate::store::StoreResult<$crate::store::SessionRecord> {
+                Ok(sqlx::query_as::<$db, $crate::store::SessionRecord>(concat!(
+                    "INSERT INTO sessions (site_id, user_id, token_hash, method, ip, user_agent, \
+                     created_at, expires_at, amr, auth_time) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7) RETURNING ",
+                    session_columns!()
+                ))
+                .bind(session.site_id)
+                .bind(session.user_id)
+                .bind(&session.token_hash)
+                .bind(&session.method)
+                .bind(&session.ip)
+                .bind(&session.user_agent)
+                .bind(session.created_at)
+                .bind(session.expires_at)
+                .bind(&session.amr)
                 .fetch_one(&mut *conn)
                 .await?)
             }
@@ -366,21 +390,8 @@ macro_rules! impl_store {
                 &self,
                 session: &$crate::store::NewSession,
             ) -> $crate::store::StoreResult<$crate::store::SessionRecord> {
-                Ok(sqlx::query_as::<$db, $crate::store::SessionRecord>(concat!(
-                    "INSERT INTO sessions (site_id, user_id, token_hash, method, ip, user_agent, \
-                     created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
-                    session_columns!()
-                ))
-                .bind(session.site_id)
-                .bind(session.user_id)
-                .bind(&session.token_hash)
-                .bind(&session.method)
-                .bind(&session.ip)
-                .bind(&session.user_agent)
-                .bind(session.created_at)
-                .bind(session.expires_at)
-                .fetch_one(&self.pool)
-                .await?)
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_session(&mut *conn, session).await
             }
 
             async fn find_session_by_hash(

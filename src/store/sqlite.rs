@@ -115,6 +115,7 @@ impl_metadata_document_store!(SqliteStore, sqlx::Sqlite);
 impl_logout_store!(SqliteStore, sqlx::Sqlite);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
 impl_email_store!(SqliteStore, sqlx::Sqlite);
+impl_second_factor_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

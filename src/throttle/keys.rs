@@ -83,6 +83,12 @@ impl ThrottleKey {
         )
     }
 
+    /// Second-factor codes (TOTP or recovery) typed for one account, with
+    /// the same allowance as its passwords.
+    pub fn second_factor(site_id: i64, user_id: i64, limit: u32) -> Self {
+        Self::new(format!("2fa:user:{site_id}:{user_id}"), i64::from(limit))
+    }
+
     pub fn device_user(site_id: i64, user_id: i64) -> Self {
         Self::new(
             format!("device:user:{site_id}:{user_id}"),

@@ -29,6 +29,7 @@ mod par;
 mod rate_limits;
 mod registration;
 mod resilience;
+mod second_factor;
 mod security;
 mod sessions;
 mod signin;

@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut ApiConfig) {
         .service(list_sessions)
         .service(revoke_session)
         .service(list_grants)
-        .service(revoke_grant);
+        .service(revoke_grant)
+        .service(reset_second_factor);
 }
 
 /// List users
@@ -250,5 +251,34 @@ async fn revoke_grant(
     admin
         .revoke_grant(&caller.site, &username, &client_id)
         .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Reset a user's second factor
+///
+/// Removes the user's TOTP secret and recovery codes (for someone who lost
+/// their authenticator app). Where the site requires a second factor, the
+/// user sets a new one up at their next sign-in.
+#[utoipa::path(
+    tag = "admin",
+    params(("username" = String, Path, description = "The user's username")),
+    security(("bearer" = ["admin"]), ("dpop" = ["admin"]), ("server_token" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "A credential that does not check out: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, `stale`, `bad_signature`, `unknown_user`, …", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`: not an administrator of this site calling with an `admin`-scoped access token or a server token", body = ApiErrorBody),
+        (status = 404, description = "`not_found`: no such user, or the user has no second factor", body = ApiErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(site = %caller.site.slug))]
+#[delete("/api/admin/users/{username}/second-factor")]
+async fn reset_second_factor(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let admin = admin_of(&state, &caller, &req)?;
+    admin.reset_second_factor(&caller.site, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::oauth::authorize::ScopeLine;
 use crate::oauth::consent::Decision;
+use crate::oauth::interaction::{LOGIN_MARKER_PARAM, LoginStep};
 use crate::oauth::{AuthorizationRequest, Authorize, ConsentPage, OAuthError, UserFacingError};
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::pages::{Chrome, html, see_other};
@@ -106,8 +107,42 @@ fn consent_screen(browser: &BrowserSession, page: ConsentPage) -> HttpResponse {
     response
 }
 
+/// Where a sign-in step is taken: the step's page, with the way back to
+/// this request, carrying a fresh login marker (`oauth::interaction`).
+fn login_step_url(
+    req: &HttpRequest,
+    state: &AppState,
+    browser: &BrowserSession,
+    step: LoginStep,
+) -> String {
+    let mut back = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name != LOGIN_MARKER_PARAM {
+            back.append_pair(&name, &value);
+        }
+    }
+    back.append_pair(LOGIN_MARKER_PARAM, &state.oauth.login_marker(&browser.site));
+    let here = format!("{}?{}", req.path(), back.finish());
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("next", &here);
+    let page = match step {
+        LoginStep::SignIn => "/login",
+        LoginStep::Reauthenticate => {
+            query.append_pair("mode", "again");
+            "/login"
+        }
+        LoginStep::ChooseAccount => {
+            query.append_pair("mode", "choose");
+            "/login"
+        }
+        LoginStep::SecondFactor => "/login/second-factor",
+    };
+    format!("{page}?{}", query.finish())
+}
+
 fn respond(
     req: &HttpRequest,
+    state: &AppState,
     browser: &BrowserSession,
     outcome: Result<Authorize, OAuthError>,
 ) -> HttpResponse {
@@ -122,14 +157,7 @@ fn respond(
         ),
         Ok(Authorize::NeedsConsent(page)) => consent_screen(browser, page),
         Ok(Authorize::ShowError(error)) => shown_error(browser, error),
-        Ok(Authorize::NeedsLogin) => {
-            let here = match req.uri().query() {
-                Some(query) => format!("{}?{query}", req.path()),
-                None => req.path().to_string(),
-            };
-            let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            see_other(&format!("/login?next={next}"))
-        }
+        Ok(Authorize::NeedsLogin(step)) => see_other(&login_step_url(req, state, browser, step)),
         Err(OAuthError::ServerError(e)) if is_unavailable(&e) => {
             tracing::warn!(error = %e, "the store is unavailable");
             error_page(
@@ -187,6 +215,9 @@ async fn authorize(
             "The application sent you here with a request that cannot be read.".into(),
         );
     };
+    let marker = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == LOGIN_MARKER_PARAM)
+        .map(|(_, value)| value.into_owned());
     let outcome = state
         .oauth
         .authorize(
@@ -194,9 +225,10 @@ async fn authorize(
             browser.user.as_deref(),
             browser.session_id,
             &query,
+            marker.as_deref(),
         )
         .await;
-    respond(&req, &browser, outcome)
+    respond(&req, &state, &browser, outcome)
 }
 
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
@@ -224,5 +256,5 @@ async fn decide(
             decision,
         )
         .await;
-    respond(&req, &browser, outcome)
+    respond(&req, &state, &browser, outcome)
 }

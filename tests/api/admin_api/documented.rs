@@ -168,10 +168,10 @@ async fn every_admin_operation_is_described_with_the_credentials_and_errors_it_r
             }
         }
     }
-    // Sites, users, invitations, sessions, grants, clients, registration
-    // tokens, identity providers, keys, legacy credentials, the audit log
-    // and resources.
-    assert_eq!(operations, 32);
+    // Sites, users, invitations, sessions, grants, second factors, clients,
+    // registration tokens, identity providers, keys, legacy credentials, the
+    // audit log and resources.
+    assert_eq!(operations, 33);
     let tags = document["tags"].as_array().unwrap();
     assert!(tags.iter().any(|t| t["name"] == "admin"));
 }
