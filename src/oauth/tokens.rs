@@ -105,10 +105,11 @@ const MAX_BODY: usize = FIXED_BODY + 2 * 8 + 32 + 8;
 /// prefix and body). At most 168 characters.
 pub fn mint_access_token(site: &Site, claims: &AccessClaims) -> Secret {
     let mut body = Vec::with_capacity(MAX_BODY + MAC_BYTES);
-    let flags = u8::from(claims.user_id.is_some()) * HAS_USER
-        | u8::from(claims.grant_id.is_some()) * HAS_GRANT
-        | u8::from(claims.jkt.is_some()) * HAS_JKT
-        | u8::from(claims.resource_id.is_some()) * HAS_RESOURCE;
+    let flag = |present: bool, bit: u8| if present { bit } else { 0 };
+    let flags = flag(claims.user_id.is_some(), HAS_USER)
+        | flag(claims.grant_id.is_some(), HAS_GRANT)
+        | flag(claims.jkt.is_some(), HAS_JKT)
+        | flag(claims.resource_id.is_some(), HAS_RESOURCE);
     body.extend_from_slice(&[ACCESS_FORMAT, flags, claims.scopes.bits()]);
     for n in [
         claims.site_id,

@@ -21,8 +21,8 @@ pub mod oauth;
 pub mod pages;
 mod password_reset;
 pub mod resource_challenge;
-mod signup;
 mod second_factor;
+mod signup;
 mod static_files;
 pub mod unavailable;
 
