@@ -34,6 +34,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let rate_windows = store.purge_rate_windows(now - KEEP_PROOFS_SECS).await?;
     // Used sign-in links: once their window ended they are refused anyway.
     let used_once = store.purge_used_once(now).await?;
+    // Passkey ceremonies nobody finished: refused anyway once expired.
+    let ceremonies = store.purge_ceremonies(now).await?;
     tracing::debug!(
         sessions,
         changes,
@@ -42,6 +44,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         throttles,
         rate_windows,
         used_once,
+        ceremonies,
         "janitor swept"
     );
     Ok(())

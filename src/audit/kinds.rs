@@ -56,6 +56,9 @@ audit_kinds! {
     RegistrationTokenIssued => "registration_token.issued",
     ResourceAdded => "resource.added",
     ResourceRemoved => "resource.removed",
+    PasskeyAdded => "passkey.added",
+    PasskeyRemoved => "passkey.removed",
+    PasskeyUsed => "passkey.used",
 }
 
 impl std::fmt::Display for AuditKind {

@@ -17,6 +17,7 @@ mod login;
 pub mod metrics;
 pub mod oauth;
 pub mod pages;
+mod passkeys;
 pub mod resource_challenge;
 mod static_files;
 pub mod unavailable;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut ApiConfig) {
         static_files::configure(cfg);
         login::configure(cfg);
         account::configure(cfg);
+        passkeys::configure(cfg);
         cfg
     });
     admin_api::configure(cfg);

@@ -16,6 +16,7 @@ pub enum SignInMethod {
     ServerToken,
     Impersonation,
     IdentityToken,
+    Passkey,
 }
 
 impl SignInMethod {
@@ -25,6 +26,7 @@ impl SignInMethod {
             SignInMethod::ServerToken => "server-token",
             SignInMethod::Impersonation => "impersonation",
             SignInMethod::IdentityToken => "identity-token",
+            SignInMethod::Passkey => "passkey",
         }
     }
 }

@@ -167,6 +167,7 @@ impl_audit_store!(PgStore, sqlx::Postgres);
 impl_resource_store!(PgStore, sqlx::Postgres);
 impl_metadata_document_store!(PgStore, sqlx::Postgres);
 impl_logout_store!(PgStore, sqlx::Postgres);
+impl_passkey_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

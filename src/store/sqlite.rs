@@ -113,6 +113,7 @@ impl_audit_store!(SqliteStore, sqlx::Sqlite);
 impl_resource_store!(SqliteStore, sqlx::Sqlite);
 impl_metadata_document_store!(SqliteStore, sqlx::Sqlite);
 impl_logout_store!(SqliteStore, sqlx::Sqlite);
+impl_passkey_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {
