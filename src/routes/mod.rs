@@ -52,9 +52,10 @@ pub fn configure(cfg: &mut ApiConfig) {
         static_files::configure(cfg);
         login::configure(cfg);
         account::configure(cfg);
-        passkeys::configure(cfg);
+        passkeys::configure_pages(cfg);
         cfg
     });
+    passkeys::configure(cfg);
     admin_api::configure(cfg);
     cfg.map(|cfg| {
         developers::configure(cfg);

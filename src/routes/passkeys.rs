@@ -15,20 +15,26 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
+use super::ApiConfig;
 use super::extract::client_info;
 use super::pages::{CsrfForm, add_cookie, authtoken_cookie, see_other};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiErrorBody};
 use crate::next_path::NextPath;
 use crate::passkeys::{self, PasskeyError};
 use crate::routes::browser_session::BrowserSession;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register_begin)
-        .service(register_finish)
-        .service(sign_in_begin)
-        .service(sign_in_finish)
-        .service(remove);
+/// The JSON steps, documented in `/openapi.json` (tag `passkeys`).
+pub fn configure(cfg: &mut ApiConfig) {
+    cfg.service(register_begin);
+    cfg.service(register_finish);
+    cfg.service(sign_in_begin);
+    cfg.service(sign_in_finish);
+}
+
+/// The account page's form.
+pub fn configure_pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(remove);
 }
 
 const AFTER_SIGN_IN: &str = "/account";
@@ -83,15 +89,17 @@ fn answer(error: PasskeyError) -> Result<HttpResponse, ApiError> {
     }
 }
 
-/// Parses a JSON body, or the refusal to send instead.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body).map_err(|_| {
-        refusal(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The passkey answer could not be read.",
-        )
-    })
+/// Parses a JSON body; `None` when it cannot be read ([`unreadable`]).
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+fn unreadable() -> HttpResponse {
+    refusal(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "The passkey answer could not be read.",
+    )
 }
 
 fn form_expired() -> HttpResponse {
@@ -110,6 +118,18 @@ fn sign_in_first() -> HttpResponse {
     )
 }
 
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Begins adding a passkey for the signed-in user: `{csrf_token}` (the account page's) in, `{ceremony, options}` out, `options` being the `PublicKeyCredentialCreationOptions` for `navigator.credentials.create` (binary fields base64url). The challenge is kept five minutes in the shared store, bound to this session.",
+    security(("authtoken_cookie" = [])),
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ceremony id and the creation options", content_type = "application/json", body = Object),
+        (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 401, description = "`sign_in_required`: nobody is signed in", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/register/begin")]
 async fn register_begin(
@@ -121,8 +141,8 @@ async fn register_begin(
         return Ok(sign_in_first());
     };
     let body: BeginBody = match parse(&body) {
-        Ok(body) => body,
-        Err(response) => return Ok(response),
+        Some(body) => body,
+        None => return Ok(unreadable()),
     };
     if !browser.verify_csrf(&body.csrf_token) {
         return Ok(form_expired());
@@ -136,6 +156,18 @@ async fn register_begin(
     }
 }
 
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Finishes adding a passkey: `{csrf_token, ceremony, name, credential}`, `credential` being the browser's answer (binary fields base64url). The challenge is used once.",
+    security(("authtoken_cookie" = [])),
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{id, redirect}`: the new passkey's id and the page to show", content_type = "application/json", body = Object),
+        (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 401, description = "`sign_in_required`: nobody is signed in", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/register/finish")]
 async fn register_finish(
@@ -147,8 +179,8 @@ async fn register_finish(
         return Ok(sign_in_first());
     };
     let body: RegisterBody = match parse(&body) {
-        Ok(body) => body,
-        Err(response) => return Ok(response),
+        Some(body) => body,
+        None => return Ok(unreadable()),
     };
     if !browser.verify_csrf(&body.csrf_token) {
         return Ok(form_expired());
@@ -172,6 +204,16 @@ async fn register_finish(
     }
 }
 
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Begins a sign-in with a discoverable passkey: `{csrf_token}` (the sign-in page's) in, `{ceremony, options}` out (`PublicKeyCredentialRequestOptions`). The challenge is kept five minutes in the shared store.",
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ceremony id and the request options", content_type = "application/json", body = Object),
+        (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/sign-in/begin")]
 async fn sign_in_begin(
@@ -180,8 +222,8 @@ async fn sign_in_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: BeginBody = match parse(&body) {
-        Ok(body) => body,
-        Err(response) => return Ok(response),
+        Some(body) => body,
+        None => return Ok(unreadable()),
     };
     if !browser.verify_csrf(&body.csrf_token) {
         return Ok(form_expired());
@@ -195,6 +237,16 @@ async fn sign_in_begin(
     }
 }
 
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Finishes a passkey sign-in: `{csrf_token, ceremony, credential, next}`. The challenge is used once; the passkey must be this site's (RP id and origin are the site's base URL). On success the `authtoken` cookie of a new session is set.",
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{redirect}`: where to go, with the session cookie set", content_type = "application/json", body = Object),
+        (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/sign-in/finish")]
 async fn sign_in_finish(
@@ -204,8 +256,8 @@ async fn sign_in_finish(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: SignInBody = match parse(&body) {
-        Ok(body) => body,
-        Err(response) => return Ok(response),
+        Some(body) => body,
+        None => return Ok(unreadable()),
     };
     if !browser.verify_csrf(&body.csrf_token) {
         return Ok(form_expired());
