@@ -45,12 +45,15 @@ pub enum PasskeyError {
     Internal(#[from] anyhow::Error),
 }
 
-/// The site's relying party: RP id and origin from its base URL.
+/// The site's relying party: RP id and origin from its base URL. A site
+/// whose base URL names no domain (an IP address) cannot have passkeys:
+/// browsers refuse such RP ids.
 pub fn relying_party(site: &Site) -> Result<Webauthn, PasskeyError> {
+    const NO_DOMAIN: &str = "Passkeys need this site to have a domain name.";
     let rp_id = site
         .base_url
-        .host_str()
-        .ok_or_else(|| anyhow::anyhow!("the site's base URL has no host"))?;
+        .domain()
+        .ok_or(PasskeyError::Refused(NO_DOMAIN))?;
     let origin = Url::parse(&site.issuer).map_err(anyhow::Error::from)?;
     WebauthnBuilder::new(rp_id, &origin)
         .and_then(|b| {
@@ -58,7 +61,10 @@ pub fn relying_party(site: &Site) -> Result<Webauthn, PasskeyError> {
                 .timeout(std::time::Duration::from_secs(CEREMONY_SECS.unsigned_abs()))
                 .build()
         })
-        .map_err(|e| anyhow::anyhow!("the site cannot be a WebAuthn relying party: {e}").into())
+        .map_err(|e| {
+            tracing::warn!(site = %site.slug, error = %e, "the site cannot be a relying party");
+            PasskeyError::Refused(NO_DOMAIN)
+        })
 }
 
 fn credential_id_text(passkey: &Passkey) -> String {
@@ -267,4 +273,40 @@ async fn refuse_sign_in(
         .detail("reason", reason);
     state.audit.record(site.id, event).await;
     PasskeyError::Refused("That passkey did not sign you in.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::MasterKey;
+    use crate::store::SiteRecord;
+
+    fn site(base_url: &str) -> Site {
+        let record = SiteRecord {
+            id: 1,
+            slug: "s".into(),
+            name: "Test".into(),
+            base_url: base_url.into(),
+            session_ttl_secs: 3600,
+            ..SiteRecord::default()
+        };
+        Site::from_record(record, vec![], &MasterKey::generate()).unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn the_relying_party_is_the_sites_own_origin() {
+        let rp = relying_party(&site("https://docs.example.com")).ok();
+        let origins: Vec<String> = rp
+            .iter()
+            .flat_map(|rp| rp.get_allowed_origins())
+            .map(|o| o.as_str().to_string())
+            .collect();
+        assert_eq!(origins, ["https://docs.example.com/"]);
+    }
+
+    #[test]
+    fn a_site_without_a_domain_name_cannot_have_passkeys() {
+        let refused = relying_party(&site("http://127.0.0.1:8080"));
+        assert!(matches!(refused, Err(PasskeyError::Refused(_))));
+    }
 }
