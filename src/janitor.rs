@@ -40,6 +40,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         .await?;
     // Sign-ins that never got their second step (a few minutes long).
     let pending_signins = store.purge_pending_signins(now).await?;
+    // Passkey ceremonies nobody finished: refused anyway once expired.
+    let ceremonies = store.purge_ceremonies(now).await?;
     tracing::debug!(
         account_links,
         sessions,
@@ -50,6 +52,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         rate_windows,
         used_once,
         pending_signins,
+        ceremonies,
         "janitor swept"
     );
     Ok(())

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod next_path;
 pub mod oauth;
 pub mod outbound;
+pub mod passkeys;
 pub mod ratelimit;
 pub mod readiness;
 pub mod routes;

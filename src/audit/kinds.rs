@@ -66,6 +66,9 @@ audit_kinds! {
     SecondFactorReset => "second_factor.reset",
     RecoveryCodesRegenerated => "second_factor.recovery_codes_regenerated",
     RecoveryCodeUsed => "second_factor.recovery_code_used",
+    PasskeyAdded => "passkey.added",
+    PasskeyRemoved => "passkey.removed",
+    PasskeyUsed => "passkey.used",
 }
 
 impl std::fmt::Display for AuditKind {

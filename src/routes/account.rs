@@ -34,6 +34,14 @@ struct AppRow {
     since: String,
 }
 
+/// A passkey, as the account page lists it.
+struct PasskeyRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
 struct SessionRow {
     id: i64,
     current: bool,
@@ -59,6 +67,7 @@ struct AccountPage<'a> {
     permissions: Vec<&'static str>,
     sessions: Vec<SessionRow>,
     apps: Vec<AppRow>,
+    passkeys: Vec<PasskeyRow>,
     notice: Option<&'static str>,
     errors: PasswordErrors,
     /// The address and whether it is confirmed (`account_email.rs`).
@@ -93,6 +102,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "verification-sent" => Some("We sent a confirmation link to your email address."),
         "second-factor-on" => Some("Two-step verification is on."),
         "second-factor-off" => Some("Two-step verification is off."),
+        "passkey-added" => Some("Your passkey was added. You can sign in with it now."),
+        "passkey-removed" => Some("That passkey was removed."),
         _ => None,
     }
 }
@@ -158,12 +169,26 @@ async fn render_account(
             name: a.client_name,
         })
         .collect();
+    let passkeys = crate::passkeys::list(state, &browser.site, user.id)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id,
+            name: p.name,
+            created: format_time(p.created_at),
+            last_used: p
+                .last_used_at
+                .map_or_else(|| "never".to_string(), format_time),
+        })
+        .collect();
     let page = AccountPage {
         chrome: Chrome::new(browser),
         user,
         permissions: browser.permissions().names(),
         sessions,
         apps,
+        passkeys,
         notice,
         errors,
         email: super::account_email::EmailStatus::of(state, browser.site.id, user.id).await?,

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod pages;
 mod password_reset;
+mod passkeys;
 pub mod resource_challenge;
 mod second_factor;
 mod signup;
@@ -57,13 +58,14 @@ pub fn configure(cfg: &mut ApiConfig) {
         login::configure(cfg);
         password_reset::configure(cfg);
         signup::configure(cfg);
-        account::configure(cfg);
-        account_email::configure(cfg);
         second_factor::configure(cfg);
         account::configure(cfg);
+        account_email::configure(cfg);
         account_second_factor::configure(cfg);
+        passkeys::configure_pages(cfg);
         cfg
     });
+    passkeys::configure(cfg);
     admin_api::configure(cfg);
     cfg.map(|cfg| {
         developers::configure(cfg);

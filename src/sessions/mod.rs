@@ -22,6 +22,7 @@ pub enum SignInMethod {
     ServerToken,
     Impersonation,
     IdentityToken,
+    Passkey,
 }
 
 impl SignInMethod {
@@ -39,6 +40,7 @@ impl SignInMethod {
             SignInMethod::ServerToken => "server-token",
             SignInMethod::Impersonation => "impersonation",
             SignInMethod::IdentityToken => "identity-token",
+            SignInMethod::Passkey => "passkey",
         }
     }
 }

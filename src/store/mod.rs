@@ -41,6 +41,9 @@ mod logout;
 mod logout_sql;
 mod oauth_records;
 mod one_time;
+mod passkey;
+#[macro_use]
+mod passkey_sql;
 #[macro_use]
 mod one_time_sql;
 mod resource;
@@ -87,6 +90,7 @@ pub use oauth_flows::{
 pub use oauth_records::*;
 pub use one_time::{OneTimeStore, Reseal, SealedColumn, SealedValue, SealedValueStore};
 pub use pages::{NewPage, PageRecord, PageStore, PageSummary};
+pub use passkey::{CeremonyRecord, NewCeremony, NewPasskey, PasskeyRecord, PasskeyStore};
 pub use postgres::PgStore;
 pub use rate_window::RateLimitStore;
 pub use records::*;
@@ -250,6 +254,7 @@ pub trait Store:
     + AccountStore
     + EmailStore
     + SecondFactorStore
+    + PasskeyStore
     + Send
     + Sync
     + 'static

@@ -26,6 +26,7 @@ mod oidc_logout;
 mod openapi;
 mod operations;
 mod par;
+mod passkeys;
 mod rate_limits;
 mod registration;
 mod resilience;

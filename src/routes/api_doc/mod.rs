@@ -63,6 +63,9 @@ use crate::routes::extract::CurrentSite;
             else gets a 403. The same operations as the `tessera` command line, each recorded in the audit \
             log under the acting administrator's name. Answers are `Cache-Control: no-store`; secrets are \
             shown once."),
+        (name = "passkeys", description = "The JSON steps of the passkey (WebAuthn) ceremonies that the \
+            account and sign-in pages drive: page endpoints, known only from the `authtoken` cookie and \
+            the page's CSRF token, never from API credentials"),
         (name = "operations", description = "Health and this description"),
     ),
     modifiers(&SecuritySchemes),
