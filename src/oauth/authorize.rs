@@ -444,7 +444,9 @@ impl OAuth {
             created_at: now,
             expires_at: now + CODE_TTL_SECS,
         };
-        self.writer.write(PendingWrite::Code(row.clone())).await?;
+        self.writer
+            .write(PendingWrite::Code(Box::new(row.clone())))
+            .await?;
         // Only once durable: a remembered code must also be in the database.
         self.issued_codes.remember(&row, now);
         Ok(ClientResponse {

@@ -282,7 +282,8 @@ pub struct NewToken {
 /// One item for the group-commit writer.
 #[derive(Debug, Clone)]
 pub enum PendingWrite {
-    Code(NewCode),
+    /// Boxed: a code row is several times the size of a proof's use.
+    Code(Box<NewCode>),
     /// A single-use JWT id's use: a DPoP proof's or a client assertion's.
     Proof(super::ProofUse),
 }

@@ -85,7 +85,7 @@ macro_rules! impl_oauth_store {
                 for write in writes {
                     answers.push(match write {
                         PendingWrite::Code(code) => {
-                            codes.push(code);
+                            codes.push(code.as_ref());
                             Committed::Code
                         }
                         PendingWrite::Proof(_) => {

@@ -8,7 +8,7 @@ use tessera::audit::query::{AuditFilter, AuditPage, query_events};
 use tessera::store::NewAuditEvent;
 use tessera::users::Role;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::oauth::support::{
     PASSWORD, Registration, register, signed_in_browser, token, tokens_for,
 };
@@ -192,7 +192,9 @@ async fn client_changes_from_the_cli_are_audited_as_the_cli() {
 
 #[tokio::test]
 async fn the_janitor_deletes_events_past_the_retention_period() {
-    let app = spawn_app().await;
+    // The app's own janitor (90 days by default) sweeps at start: with a
+    // longer retention it leaves these events to the sweep below.
+    let app = spawn_app_with(&[("TESSERA_AUDIT_RETENTION_DAYS", "3650")]).await;
     let site_id = app.default_site_id();
     let now = app.now();
     let event = |age_days: i64| NewAuditEvent {
