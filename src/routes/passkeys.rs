@@ -89,9 +89,38 @@ fn answer(error: PasskeyError) -> Result<HttpResponse, ApiError> {
     }
 }
 
-/// Parses a JSON body; `None` when it cannot be read ([`unreadable`]).
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    serde_json::from_slice(body).ok()
+/// A ceremony step's JSON body, which carries the page's CSRF token.
+trait StepBody: DeserializeOwned {
+    fn csrf_token(&self) -> &str;
+}
+
+impl StepBody for BeginBody {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl StepBody for RegisterBody {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl StepBody for SignInBody {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// The body of a ceremony step once it reads and its CSRF token matches
+/// the browser's session; otherwise what makes the answer to send
+/// ([`unreadable`], [`form_expired`]).
+fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, fn() -> HttpResponse> {
+    let body: T = serde_json::from_slice(body).map_err(|_| unreadable as fn() -> HttpResponse)?;
+    if !browser.verify_csrf(body.csrf_token()) {
+        return Err(form_expired);
+    }
+    Ok(body)
 }
 
 fn unreadable() -> HttpResponse {
@@ -140,12 +169,9 @@ async fn register_begin(
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first());
     };
-    let body: BeginBody = match parse(&body) {
-        Some(body) => body,
-        None => return Ok(unreadable()),
-    };
-    if !browser.verify_csrf(&body.csrf_token) {
-        return Ok(form_expired());
+    // The body carries only the page's CSRF token.
+    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
+        return Ok(refused());
     }
     match passkeys::begin_registration(&state, &browser.site, user, session_id).await {
         Ok(began) => Ok(json(
@@ -178,13 +204,10 @@ async fn register_finish(
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first());
     };
-    let body: RegisterBody = match parse(&body) {
-        Some(body) => body,
-        None => return Ok(unreadable()),
+    let body: RegisterBody = match checked(&browser, &body) {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused()),
     };
-    if !browser.verify_csrf(&body.csrf_token) {
-        return Ok(form_expired());
-    }
     let finished = passkeys::finish_registration(
         &state,
         &browser.site,
@@ -221,12 +244,9 @@ async fn sign_in_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: BeginBody = match parse(&body) {
-        Some(body) => body,
-        None => return Ok(unreadable()),
-    };
-    if !browser.verify_csrf(&body.csrf_token) {
-        return Ok(form_expired());
+    // The body carries only the page's CSRF token.
+    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
+        return Ok(refused());
     }
     match passkeys::begin_sign_in(&state, &browser.site).await {
         Ok(began) => Ok(json(
@@ -255,13 +275,10 @@ async fn sign_in_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: SignInBody = match parse(&body) {
-        Some(body) => body,
-        None => return Ok(unreadable()),
+    let body: SignInBody = match checked(&browser, &body) {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused()),
     };
-    if !browser.verify_csrf(&body.csrf_token) {
-        return Ok(form_expired());
-    }
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let finished = passkeys::finish_sign_in(
         &state,
