@@ -42,19 +42,10 @@ macro_rules! impl_account_store {
                 policy: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET signup_policy = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET signup_policy = $1 WHERE id = $2")
                     .bind(policy)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn set_site_email_from(
@@ -63,19 +54,10 @@ macro_rules! impl_account_store {
                 from: Option<&str>,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET email_from = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET email_from = $1 WHERE id = $2")
                     .bind(from)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn find_local_user_by_email(

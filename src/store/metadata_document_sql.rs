@@ -10,20 +10,11 @@ macro_rules! impl_metadata_document_store {
                 enabled: bool,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed =
+                let update =
                     sqlx::query("UPDATE sites SET client_id_metadata_documents = $1 WHERE id = $2")
                         .bind(enabled)
-                        .bind(site_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                        .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn upsert_document_client(

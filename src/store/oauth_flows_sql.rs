@@ -249,21 +249,10 @@ macro_rules! impl_oauth_flows_store {
                 required: bool,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET par_required = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET par_required = $1 WHERE id = $2")
                     .bind(required)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if changed {
-                    // Every process reloads the site (the setting is cached).
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn set_client_par_required(
@@ -311,19 +300,10 @@ macro_rules! impl_oauth_flows_store {
                 required: bool,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET dpop_nonce_required = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET dpop_nonce_required = $1 WHERE id = $2")
                     .bind(required)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn set_site_security_profile(
@@ -332,19 +312,10 @@ macro_rules! impl_oauth_flows_store {
                 profile: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET security_profile = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET security_profile = $1 WHERE id = $2")
                     .bind(profile)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn set_client_dpop_required(

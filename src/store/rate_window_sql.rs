@@ -14,19 +14,10 @@ macro_rules! impl_rate_limit_store {
                 spec: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query("UPDATE sites SET rate_limits = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE sites SET rate_limits = $1 WHERE id = $2")
                     .bind(spec)
-                    .bind(site_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed > 0 {
-                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
+                    .bind(site_id);
+                self.update_site_setting(site_id, now, update).await
             }
 
             async fn add_to_rate_window(

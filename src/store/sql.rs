@@ -29,6 +29,25 @@ macro_rules! session_columns {
 macro_rules! impl_store {
     ($store:ident, $db:ty, notify = $notify:literal) => {
         impl $store {
+            /// Runs `update`, one statement on a site's row, and announces
+            /// the site's change in the same transaction (every process
+            /// caches sites); false when no row changed.
+            async fn update_site_setting<'q>(
+                &self,
+                site_id: i64,
+                now: i64,
+                update: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = update.execute(&mut *tx).await?.rows_affected() > 0;
+                if changed {
+                    Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Site, site_id, now)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+
             /// Appends to the change feed inside the caller's transaction, so
             /// the change and its announcement commit together.
             async fn record_change(
