@@ -250,7 +250,10 @@ pub fn audiences(site: &Site, endpoint: Endpoint) -> Audiences {
         return Audiences::issuer_only(&site.issuer);
     }
     let path = match endpoint {
-        Endpoint::Token | Endpoint::Exchange | Endpoint::Register => "/oauth/token",
+        // Registration and the passkey steps take no client assertion.
+        Endpoint::Token | Endpoint::Exchange | Endpoint::Register | Endpoint::Passkey => {
+            "/oauth/token"
+        }
         Endpoint::Par => "/oauth/par",
         Endpoint::Revoke => "/oauth/revoke",
         Endpoint::Introspect => "/oauth/introspect",

@@ -18,10 +18,12 @@ pub enum Endpoint {
     Device,
     Register,
     Exchange,
+    /// The JSON steps of the passkey ceremonies (`/passkeys/...`).
+    Passkey,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 7] = [
+    pub const ALL: [Endpoint; 8] = [
         Endpoint::Token,
         Endpoint::Par,
         Endpoint::Revoke,
@@ -29,6 +31,7 @@ impl Endpoint {
         Endpoint::Device,
         Endpoint::Register,
         Endpoint::Exchange,
+        Endpoint::Passkey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Endpoint {
             Endpoint::Device => "device",
             Endpoint::Register => "register",
             Endpoint::Exchange => "exchange",
+            Endpoint::Passkey => "passkey",
         }
     }
 
@@ -163,6 +167,7 @@ pub fn builtin(endpoint: Endpoint, scope: Scope) -> Setting {
         (Endpoint::Device, Scope::PerIp) => Setting::Limit(Rate::new(120, 60)),
         (Endpoint::Exchange, Scope::PerIp) => Setting::Limit(Rate::new(300, 60)),
         (Endpoint::Par, Scope::PerIp) => Setting::Limit(Rate::new(300, 60)),
+        (Endpoint::Passkey, Scope::PerIp) => Setting::Limit(Rate::new(60, 60)),
         _ => Setting::Off,
     }
 }

@@ -21,8 +21,11 @@ use super::pages::{CsrfForm, add_cookie, authtoken_cookie, see_other};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::next_path::NextPath;
 use crate::passkeys::{self, PasskeyError};
+use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::routes::browser_session::BrowserSession;
+use crate::sites::Site;
 use crate::state::AppState;
+use crate::throttle::{Attempt, ThrottleKey};
 
 /// The JSON steps, documented in `/openapi.json` (tag `passkeys`).
 pub fn configure(cfg: &mut ApiConfig) {
@@ -70,6 +73,35 @@ fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body)
+}
+
+/// A 429 with `Retry-After`, in the steps' JSON error shape.
+fn too_many(code: &str, message: &str, retry_after: i64) -> HttpResponse {
+    let mut response = refusal(StatusCode::TOO_MANY_REQUESTS, code, message);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(retry_after.max(1)),
+    );
+    response
+}
+
+/// Counts a step against its address's `passkey` rate limit (every step
+/// that begins a ceremony writes its challenge to the shared store); over
+/// the limit, the answer to send instead.
+async fn over_limit(req: &HttpRequest, state: &AppState, site: &Site) -> Option<HttpResponse> {
+    let ip = client_info(req).ip.unwrap_or_default();
+    match state
+        .rate_limits
+        .admit(site, Endpoint::Passkey, Subject::Address(&ip))
+        .await
+    {
+        Admission::Admitted => None,
+        Admission::Refused { retry_after } => Some(too_many(
+            "rate_limited",
+            "Too many passkey requests from this address. Please wait a moment.",
+            retry_after,
+        )),
+    }
 }
 
 fn refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
@@ -157,15 +189,20 @@ fn sign_in_first() -> HttpResponse {
         (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
         (status = 401, description = "`sign_in_required`: nobody is signed in", body = ApiErrorBody),
         (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit), with `Retry-After`", body = ApiErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/register/begin")]
 async fn register_begin(
+    req: HttpRequest,
     state: web::Data<AppState>,
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first());
     };
@@ -192,15 +229,20 @@ async fn register_begin(
         (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
         (status = 401, description = "`sign_in_required`: nobody is signed in", body = ApiErrorBody),
         (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit), with `Retry-After`", body = ApiErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/register/finish")]
 async fn register_finish(
+    req: HttpRequest,
     state: web::Data<AppState>,
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first());
     };
@@ -235,15 +277,20 @@ async fn register_finish(
         (status = 200, description = "The ceremony id and the request options", content_type = "application/json", body = Object),
         (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
         (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit), with `Retry-After`", body = ApiErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/passkeys/sign-in/begin")]
 async fn sign_in_begin(
+    req: HttpRequest,
     state: web::Data<AppState>,
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
         return Ok(refused());
@@ -265,6 +312,7 @@ async fn sign_in_begin(
         (status = 200, description = "`{redirect}`: where to go, with the session cookie set", content_type = "application/json", body = Object),
         (status = 400, description = "`passkey_refused` (unknown, used or expired challenge, another origin, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
         (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit); `throttled`: too many failed sign-ins from this address (passwords and passkeys count together); both with `Retry-After`", body = ApiErrorBody),
     ),
 )]
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
@@ -275,21 +323,38 @@ async fn sign_in_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
     let body: SignInBody = match checked(&browser, &body) {
         Ok(body) => body,
         Err(refused) => return Ok(refused()),
     };
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
-    let finished = passkeys::finish_sign_in(
-        &state,
-        &browser.site,
-        &body.ceremony,
-        &body.credential,
-        client_info(&req),
-    )
-    .await;
+    let client = client_info(&req);
+    // A refused answer is a failed sign-in from this address: it counts
+    // toward the same throttle as wrong passwords, and a good one gives
+    // its attempt back.
+    let address = ThrottleKey::signin_address(
+        browser.site.id,
+        client.ip.as_deref().unwrap_or(""),
+        state.settings.login_failures_before_throttle,
+    );
+    let attempts = std::slice::from_ref(&address);
+    if let Attempt::Refused { retry_after } = state.throttle.attempt(attempts, state.now()).await? {
+        tracing::warn!(site = %browser.site.slug, "passkey sign-in throttled");
+        return Ok(too_many(
+            "throttled",
+            "Too many failed sign-ins from this address. Please wait a moment.",
+            retry_after,
+        ));
+    }
+    let finished =
+        passkeys::finish_sign_in(&state, &browser.site, &body.ceremony, &body.credential, client)
+            .await;
     match finished {
         Ok(session) => {
+            state.throttle.succeeded(&[], attempts).await?;
             let mut response = json(
                 StatusCode::OK,
                 serde_json::json!({ "redirect": next.as_str() }),

@@ -3,6 +3,7 @@
 //! software authenticator.
 
 mod browser;
+mod limits;
 mod refusals;
 mod soft;
 
