@@ -128,18 +128,26 @@ impl Browser {
             .expect("click");
     }
 
-    /// The text of an element, waiting for it to appear (a click may still
-    /// be loading the next page).
+    /// The text of the first shown element that matches, waiting for one
+    /// to appear (a click may still be loading the next page). Hidden
+    /// matches are passed over: the sign-in page holds a hidden error
+    /// paragraph for passkeys, which must not be mistaken for the answer
+    /// to a form still on its way; an element of a page being replaced
+    /// (stale) is looked for again.
     pub async fn text_of(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .expect("the element appears")
-            .text()
-            .await
-            .expect("its text")
+        for _ in 0..400 {
+            if let Ok(found) = self.client.find_all(Locator::Css(css)).await {
+                for element in found {
+                    if element.is_displayed().await.unwrap_or(false)
+                        && let Ok(text) = element.text().await
+                    {
+                        return text;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no shown element matches {css}");
     }
 
     /// Waits until the current URL's path starts with `prefix`.
