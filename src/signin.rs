@@ -171,10 +171,20 @@ pub async fn second_step(
         return Ok(Some(PendingPurpose::Verify));
     }
     let role = user.role.parse().unwrap_or(Role::Community);
-    Ok(site
-        .second_factor_policy
-        .requires(role)
-        .then_some(PendingPurpose::Enrol))
+    if !site.second_factor_policy.requires(role) {
+        return Ok(None);
+    }
+    // Under a policy that requires a second factor, a passkey is one. A
+    // user who has set up passkeys but no TOTP, where nothing requires a
+    // second factor, signs in with the password alone as before (and
+    // with the passkey alone when they choose it).
+    Ok(Some(
+        if crate::passkeys::has_any(state, site, user.id).await? {
+            PendingPurpose::Verify
+        } else {
+            PendingPurpose::Enrol
+        },
+    ))
 }
 
 /// Another user signed in in this browser: the one who was signed in here

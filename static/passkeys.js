@@ -41,6 +41,11 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
+      // A sign-in that expired meanwhile is sent back to the sign-in page.
+      if (response.redirected) {
+        window.location.assign(response.url);
+        return new Promise(function () {});
+      }
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) { throw new Error(data.message || "The passkey request failed."); }
         return data;
@@ -83,9 +88,17 @@
     }).then(function (done) { window.location.assign(done.redirect); });
   }
 
-  function signIn(box, mediation, signal) {
+  // Sign-in with a discoverable passkey, or (`steps` of the second-factor
+  // page) proving one of the signed-in user's own passkeys.
+  var SIGN_IN = { begin: "/passkeys/sign-in/begin", finish: "/passkeys/sign-in/finish" };
+  var SECOND_FACTOR = {
+    begin: "/login/second-factor/passkey/begin",
+    finish: "/login/second-factor/passkey/finish"
+  };
+
+  function signIn(box, steps, mediation, signal) {
     var csrf = box.getAttribute("data-csrf");
-    return post("/passkeys/sign-in/begin", { csrf_token: csrf }).then(function (began) {
+    return post(steps.begin, { csrf_token: csrf }).then(function (began) {
       var options = withoutNulls(began.options.publicKey);
       options.challenge = toBuffer(options.challenge);
       (options.allowCredentials || []).forEach(function (c) { c.id = toBuffer(c.id); });
@@ -93,7 +106,7 @@
       if (mediation) { request.mediation = mediation; }
       if (signal) { request.signal = signal; }
       return navigator.credentials.get(request).then(function (credential) {
-        return post("/passkeys/sign-in/finish", {
+        return post(steps.finish, {
           csrf_token: csrf,
           ceremony: began.ceremony,
           next: box.getAttribute("data-next"),
@@ -134,14 +147,22 @@
         PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
           if (!available) { return; }
           autofill = new AbortController();
-          signIn(signInBox, "conditional", autofill.signal).catch(function (e) {
+          signIn(signInBox, SIGN_IN, "conditional", autofill.signal).catch(function (e) {
             if (e.name !== "AbortError") { showError(signInBox, e.message); }
           });
         });
       }
       signInBox.querySelector("[data-passkey-button]").addEventListener("click", function () {
         if (autofill) { autofill.abort(); autofill = null; }
-        signIn(signInBox, null, null).catch(function (e) { showError(signInBox, e.message); });
+        signIn(signInBox, SIGN_IN, null, null).catch(function (e) { showError(signInBox, e.message); });
+      });
+    }
+
+    var secondBox = document.querySelector("[data-passkey-second-factor]");
+    if (secondBox) {
+      secondBox.hidden = false;
+      secondBox.querySelector("[data-passkey-button]").addEventListener("click", function () {
+        signIn(secondBox, SECOND_FACTOR, null, null).catch(function (e) { showError(secondBox, e.message); });
       });
     }
   }

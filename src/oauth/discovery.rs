@@ -21,7 +21,7 @@ pub struct OpenIdConfiguration {
     pub subject_types_supported: [&'static str; 1],
     pub claims_supported: [&'static str; 17],
     /// The `acr` values `acr_values` may ask for (`sessions::Acr`).
-    pub acr_values_supported: [&'static str; 2],
+    pub acr_values_supported: [&'static str; 3],
     pub claims_parameter_supported: bool,
     /// RP-Initiated Logout 1.0 (`oauth::logout::end_session`).
     pub end_session_endpoint: String,

@@ -53,16 +53,34 @@ pub(super) struct Demand {
 pub(super) struct Signed {
     pub auth_time: i64,
     pub methods: Methods,
-    /// Whether the user has a second factor to step up with.
-    pub has_second_factor: bool,
+    /// What the user has to step up with.
+    pub means: Means,
+}
+
+/// The second factors a user has set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Means {
+    pub totp: bool,
+    pub passkey: bool,
+}
+
+impl Means {
+    /// Whether stepping up with these can reach `wanted`.
+    fn reach(self, wanted: Acr) -> bool {
+        match wanted {
+            Acr::Password => false,
+            Acr::SecondFactor => self.totp || self.passkey,
+            Acr::Passkey => self.passkey,
+        }
+    }
 }
 
 impl Signed {
-    pub fn of(authentication: &SessionAuthentication, has_second_factor: bool) -> Self {
+    pub fn of(authentication: &SessionAuthentication, means: Means) -> Self {
         Signed {
             auth_time: authentication.auth_time,
             methods: Methods::parse(&authentication.amr),
-            has_second_factor,
+            means,
         }
     }
 }
@@ -86,14 +104,14 @@ pub(super) fn needed_step(
     {
         return Some(LoginStep::Reauthenticate);
     }
-    // acr_values is a wish: a user without a second factor is signed in
-    // with what they have, and the ID token's `acr` says so. A session
-    // begun without a password (a server token, an older session) cannot
-    // be stepped up with a code alone: the user signs in, with both.
+    // acr_values is a wish: a user without the means to reach it is
+    // signed in with what they have, and the ID token's `acr` says so. A
+    // session begun without a password (a server token, an older session)
+    // cannot be stepped up with a second factor alone: the user signs in,
+    // with both.
     if let Some(wanted) = demand.acr
         && session.methods.acr() < Some(wanted)
-        && wanted == Acr::SecondFactor
-        && session.has_second_factor
+        && session.means.reach(wanted)
     {
         return Some(if session.methods.password {
             LoginStep::SecondFactor
@@ -147,15 +165,18 @@ impl OAuth {
                 Stop::Step(LoginStep::Reauthenticate)
             }));
         };
-        let has_second_factor = match demand.acr {
-            Some(Acr::SecondFactor) => self
-                .store
-                .find_totp(site.id, user_id)
-                .await?
-                .is_some_and(|t| t.confirmed_at.is_some()),
-            _ => false,
+        let means = match demand.acr {
+            Some(Acr::SecondFactor | Acr::Passkey) => Means {
+                totp: self
+                    .store
+                    .find_totp(site.id, user_id)
+                    .await?
+                    .is_some_and(|t| t.confirmed_at.is_some()),
+                passkey: !self.store.list_passkeys(site.id, user_id).await?.is_empty(),
+            },
+            _ => Means::default(),
         };
-        let signed = Signed::of(&authentication, has_second_factor);
+        let signed = Signed::of(&authentication, means);
         Ok(
             match needed_step(demand, signed, returned_at, self.clock.now()) {
                 None => Ok(authentication),
@@ -237,12 +258,56 @@ fn marker_message(site: &Site, time: i64) -> String {
 mod tests {
     use super::*;
 
-    fn signed(auth_time: i64, methods: Methods, has_second_factor: bool) -> Signed {
+    /// A session; `totp`: whether its user has a TOTP to step up with.
+    fn signed(auth_time: i64, methods: Methods, totp: bool) -> Signed {
         Signed {
             auth_time,
             methods,
-            has_second_factor,
+            means: Means {
+                totp,
+                passkey: false,
+            },
         }
+    }
+
+    #[test]
+    fn a_passkey_is_asked_for_only_of_users_who_have_one() {
+        let demand = Demand {
+            acr: Some(Acr::Passkey),
+            ..Demand::default()
+        };
+        let with_passkey = Means {
+            totp: false,
+            passkey: true,
+        };
+        let session = |methods| Signed {
+            auth_time: 100,
+            methods,
+            means: with_passkey,
+        };
+        assert_eq!(
+            needed_step(demand, session(Methods::PASSWORD.with_otp()), None, 200),
+            Some(LoginStep::SecondFactor)
+        );
+        assert_eq!(
+            needed_step(demand, session(Methods::PASSKEY), None, 200),
+            None
+        );
+        assert_eq!(
+            needed_step(demand, signed(100, Methods::PASSWORD, true), None, 200),
+            None,
+            "a code cannot reach the passkey class"
+        );
+        let mfa = Demand {
+            acr: Some(Acr::SecondFactor),
+            ..Demand::default()
+        };
+        assert_eq!(
+            needed_step(mfa, session(Methods::PASSWORD), None, 200),
+            Some(LoginStep::SecondFactor),
+            "a passkey is a second factor too"
+        );
+        assert_eq!(needed_step(mfa, session(Methods::PASSKEY), None, 200), None);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub const CEREMONY_SECS: i64 = 5 * 60;
 pub enum Purpose {
     Register,
     SignIn,
+    /// A passkey after the password, or to step a session up.
+    SecondFactor,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
         match self {
             Purpose::Register => "register",
             Purpose::SignIn => "sign-in",
+            Purpose::SecondFactor => "second-factor",
         }
     }
 }

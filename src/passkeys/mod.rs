@@ -15,8 +15,8 @@ mod ceremony;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, Passkey, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse, Url, Uuid, Webauthn, WebauthnBuilder,
+    CreationChallengeResponse, Passkey, PasskeyAuthentication, PublicKeyCredential,
+    RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid, Webauthn, WebauthnBuilder,
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
@@ -186,6 +186,15 @@ pub async fn list(
     Ok(state.store.list_passkeys(site.id, user_id).await?)
 }
 
+/// Whether the user has a passkey on the site (one is a second factor).
+pub async fn has_any(state: &AppState, site: &Site, user_id: i64) -> Result<bool, StoreError> {
+    Ok(!state
+        .store
+        .list_passkeys(site.id, user_id)
+        .await?
+        .is_empty())
+}
+
 /// Starts a sign-in with a discoverable passkey: no user named.
 pub async fn begin_sign_in(
     state: &AppState,
@@ -256,6 +265,99 @@ pub async fn finish_sign_in(
         .detail("method", "passkey");
     state.audit.record(site.id, signed_in).await;
     Ok(session)
+}
+
+/// What a second-factor ceremony proves a passkey for: a pending sign-in
+/// (its row), or a signed-in session stepping up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SecondFactorFor {
+    Pending(i64),
+    StepUp(i64),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SecondFactorState {
+    user_id: i64,
+    bound: SecondFactorFor,
+    authentication: PasskeyAuthentication,
+}
+
+/// Starts proving one of the user's own passkeys (named to the browser,
+/// not discovered), for `bound`.
+pub async fn begin_second_factor(
+    state: &AppState,
+    site: &Site,
+    user_id: i64,
+    bound: SecondFactorFor,
+) -> Result<Began<RequestChallengeResponse>, PasskeyError> {
+    let rp = relying_party(site)?;
+    let passkeys: Vec<Passkey> = state
+        .store
+        .list_passkeys(site.id, user_id)
+        .await?
+        .iter()
+        .filter_map(|p| serde_json::from_str(&p.credential).ok())
+        .collect();
+    if passkeys.is_empty() {
+        return Err(PasskeyError::Refused("You have no passkey on this site."));
+    }
+    let (options, authentication) = rp
+        .start_passkey_authentication(&passkeys)
+        .map_err(|e| anyhow::anyhow!("cannot start a passkey check: {e}"))?;
+    let saved = SecondFactorState {
+        user_id,
+        bound,
+        authentication,
+    };
+    let ceremony = ceremony::save(state, site, Purpose::SecondFactor, None, &saved).await?;
+    Ok(Began { ceremony, options })
+}
+
+/// Finishes a second-factor ceremony begun for the same user and `bound`:
+/// the id of the passkey that proved the user.
+pub async fn finish_second_factor(
+    state: &AppState,
+    site: &Site,
+    user_id: i64,
+    bound: SecondFactorFor,
+    ceremony: &str,
+    credential: &PublicKeyCredential,
+) -> Result<i64, PasskeyError> {
+    const REFUSED: &str = "That passkey did not confirm it is you.";
+    let saved: SecondFactorState =
+        ceremony::take(state, site, ceremony, Purpose::SecondFactor, None).await?;
+    if saved.user_id != user_id || saved.bound != bound {
+        return Err(PasskeyError::Refused(
+            "This passkey request is unknown or was used already. Please try again.",
+        ));
+    }
+    let result = relying_party(site)?
+        .finish_passkey_authentication(credential, &saved.authentication)
+        .map_err(|e| {
+            tracing::info!(site = %site.slug, error = %e, "passkey second factor refused");
+            PasskeyError::Refused(REFUSED)
+        })?;
+    let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
+    let record = state.store.find_passkey(site.id, &credential_id).await?;
+    // The options named only this user's passkeys, and webauthn-rs checks
+    // the answer is by one of them; the store must agree.
+    let Some(record) = record.filter(|r| r.user_id == user_id) else {
+        return Err(PasskeyError::Refused(REFUSED));
+    };
+    let mut passkey: Passkey =
+        serde_json::from_str(&record.credential).map_err(anyhow::Error::from)?;
+    passkey.update_credential(&result);
+    let updated = serde_json::to_string(&passkey).map_err(anyhow::Error::from)?;
+    state
+        .store
+        .record_passkey_use(site.id, record.id, &updated, state.now())
+        .await?;
+    let used = AuditEvent::new(AuditKind::PasskeyUsed, Actor::User(user_id))
+        .user(user_id)
+        .detail("passkey_id", record.id)
+        .detail("as", "second_factor");
+    state.audit.record(site.id, used).await;
+    Ok(record.id)
 }
 
 async fn refuse_sign_in(

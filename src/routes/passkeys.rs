@@ -20,11 +20,14 @@ use super::extract::client_info;
 use super::pages::{CsrfForm, add_cookie, authtoken_cookie, see_other};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::next_path::NextPath;
-use crate::passkeys::{self, PasskeyError};
+use crate::passkeys::{self, PasskeyError, SecondFactorFor};
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::routes::browser_session::BrowserSession;
+use crate::routes::second_factor::{finish_pending, pending_of, step_up};
+use crate::second_factor::{CodeKind, PendingPurpose};
 use crate::sites::Site;
 use crate::state::AppState;
+use crate::store::PendingSigninRecord;
 use crate::throttle::{Attempt, ThrottleKey};
 
 /// The JSON steps, documented in `/openapi.json` (tag `passkeys`).
@@ -33,6 +36,8 @@ pub fn configure(cfg: &mut ApiConfig) {
     cfg.service(register_finish);
     cfg.service(sign_in_begin);
     cfg.service(sign_in_finish);
+    cfg.service(second_factor_begin);
+    cfg.service(second_factor_finish);
 }
 
 /// The account page's form.
@@ -133,6 +138,22 @@ impl StepBody for BeginBody {
 }
 
 impl StepBody for RegisterBody {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+struct SecondFactorBody {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    ceremony: String,
+    credential: PublicKeyCredential,
+    next: Option<String>,
+}
+
+impl StepBody for SecondFactorBody {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
     }
@@ -349,9 +370,14 @@ async fn sign_in_finish(
             retry_after,
         ));
     }
-    let finished =
-        passkeys::finish_sign_in(&state, &browser.site, &body.ceremony, &body.credential, client)
-            .await;
+    let finished = passkeys::finish_sign_in(
+        &state,
+        &browser.site,
+        &body.ceremony,
+        &body.credential,
+        client,
+    )
+    .await;
     match finished {
         Ok(session) => {
             state.throttle.succeeded(&[], attempts).await?;
@@ -387,5 +413,128 @@ async fn remove(
     match passkeys::remove(&state, &browser.site, user.id, path.into_inner()).await {
         Ok(_) => Ok(see_other("/account?notice=passkey-removed#passkeys")),
         Err(e) => answer(e),
+    }
+}
+
+/// Whom a second-factor step is for: this browser's pending sign-in (the
+/// password was right), or else its signed-in session stepping up. Never
+/// the body's word.
+async fn second_factor_subject(
+    state: &AppState,
+    req: &HttpRequest,
+    browser: &BrowserSession,
+) -> Result<Option<(i64, SecondFactorFor, Option<PendingSigninRecord>)>, ApiError> {
+    if let Some((pending, user)) = pending_of(state, req, browser, PendingPurpose::Verify).await? {
+        return Ok(Some((
+            user.id,
+            SecondFactorFor::Pending(pending.id),
+            Some(pending),
+        )));
+    }
+    Ok(match (&browser.user, browser.session_id) {
+        (Some(user), Some(session_id)) => {
+            Some((user.id, SecondFactorFor::StepUp(session_id), None))
+        }
+        _ => None,
+    })
+}
+
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Begins proving one of the user's own passkeys as the second step of a sign-in (after the password, from the pending sign-in cookie) or to step up the signed-in session: `{csrf_token}` (the second-factor page's) in, `{ceremony, options}` out (`PublicKeyCredentialRequestOptions` naming the user's passkeys). The challenge is kept five minutes in the shared store, bound to that sign-in or session.",
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ceremony id and the request options", content_type = "application/json", body = Object),
+        (status = 400, description = "`passkey_refused` (the user has no passkey) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 401, description = "`sign_in_required`: no pending sign-in and nobody signed in", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit), with `Retry-After`", body = ApiErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
+#[post("/login/second-factor/passkey/begin")]
+async fn second_factor_begin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    browser: BrowserSession,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
+    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
+        return Ok(refused());
+    }
+    let Some((user_id, bound, _)) = second_factor_subject(&state, &req, &browser).await? else {
+        return Ok(sign_in_first());
+    };
+    match passkeys::begin_second_factor(&state, &browser.site, user_id, bound).await {
+        Ok(began) => Ok(json(
+            StatusCode::OK,
+            serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
+        )),
+        Err(e) => answer(e),
+    }
+}
+
+#[utoipa::path(
+    tag = "passkeys",
+    description = "Finishes a passkey second factor: `{csrf_token, ceremony, credential, next}`. The challenge is used once, by the sign-in or session that began it. A pending sign-in completes (the `authtoken` cookie of its new session is set, the pending cookie cleared); a signed-in session is stepped up. Either way the session's `amr` gains `hwk` and its `acr` becomes `urn:tessera:acr:passkey`.",
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{redirect}`: where to go", content_type = "application/json", body = Object),
+        (status = 303, description = "The pending sign-in expired meanwhile: back to the sign-in page"),
+        (status = 400, description = "`passkey_refused` (unknown, used, expired or another sign-in's challenge, a passkey not the user's, a bad answer) or `invalid_request` (an unreadable body)", body = ApiErrorBody),
+        (status = 401, description = "`sign_in_required`: no pending sign-in and nobody signed in", body = ApiErrorBody),
+        (status = 403, description = "`csrf`: the page's CSRF token does not match", body = ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many passkey requests from this address (the `passkey` rate limit), with `Retry-After`", body = ApiErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
+#[post("/login/second-factor/passkey/finish")]
+async fn second_factor_finish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    browser: BrowserSession,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+        return Ok(refused);
+    }
+    let body: SecondFactorBody = match checked(&browser, &body) {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused()),
+    };
+    let Some((user_id, bound, pending)) = second_factor_subject(&state, &req, &browser).await?
+    else {
+        return Ok(sign_in_first());
+    };
+    let site = &browser.site;
+    let proved = passkeys::finish_second_factor(
+        &state,
+        site,
+        user_id,
+        bound,
+        &body.ceremony,
+        &body.credential,
+    )
+    .await;
+    if let Err(e) = proved {
+        return answer(e);
+    }
+    let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
+    let done = json(
+        StatusCode::OK,
+        serde_json::json!({ "redirect": next.as_str() }),
+    );
+    match (bound, pending) {
+        (SecondFactorFor::Pending(_), Some(pending)) => {
+            finish_pending(&state, &browser, &pending, CodeKind::Passkey, done, &next).await
+        }
+        (SecondFactorFor::StepUp(session_id), _) => {
+            step_up(&state, site, user_id, session_id, CodeKind::Passkey).await?;
+            Ok(done)
+        }
+        (SecondFactorFor::Pending(_), None) => Ok(sign_in_first()),
     }
 }

@@ -46,6 +46,34 @@ struct CodePage {
     error: Option<String>,
     /// Signed in already: the application asked for a second factor.
     step_up: bool,
+    /// The user has a TOTP (the code form is shown).
+    totp: bool,
+    /// The user has passkeys (the passkey button is shown).
+    passkey: bool,
+}
+
+/// The second factors a user can prove on this page.
+#[derive(Debug, Clone, Copy)]
+struct Offered {
+    totp: bool,
+    passkey: bool,
+}
+
+impl Offered {
+    async fn of(
+        state: &AppState,
+        site: &crate::sites::Site,
+        user_id: i64,
+    ) -> Result<Self, ApiError> {
+        Ok(Offered {
+            totp: state.second_factors.enabled(site, user_id).await?,
+            passkey: crate::passkeys::has_any(state, site, user_id).await?,
+        })
+    }
+
+    fn any(self) -> bool {
+        self.totp || self.passkey
+    }
 }
 
 #[derive(Template)]
@@ -118,7 +146,7 @@ pub(super) fn with_retry_after(
 }
 
 /// The open pending sign-in of this browser for `purpose`, with its user.
-async fn pending_of(
+pub(super) async fn pending_of(
     state: &AppState,
     req: &HttpRequest,
     browser: &BrowserSession,
@@ -167,7 +195,7 @@ pub(super) async fn finish_pending(
     next: &NextPath,
 ) -> Result<HttpResponse, ApiError> {
     let site = &browser.site;
-    let methods = Methods::parse(&pending.amr).with_otp();
+    let methods = with_factor(Methods::parse(&pending.amr), kind);
     let Some(done) = state
         .sessions
         .complete_pending(site, pending, methods)
@@ -200,6 +228,37 @@ pub(super) async fn finish_pending(
     Ok(response)
 }
 
+/// `methods` and the second factor of `kind`.
+fn with_factor(methods: Methods, kind: CodeKind) -> Methods {
+    match kind {
+        CodeKind::Passkey => methods.with_passkey(),
+        CodeKind::Totp | CodeKind::RecoveryCode => methods.with_otp(),
+    }
+}
+
+/// A step-up: the signed-in session gains the second factor of `kind`,
+/// now.
+pub(super) async fn step_up(
+    state: &AppState,
+    site: &crate::sites::Site,
+    user_id: i64,
+    session_id: i64,
+    kind: CodeKind,
+) -> Result<(), ApiError> {
+    let before = state
+        .store
+        .session_authentication(site.id, session_id)
+        .await?
+        .map(|a| Methods::parse(&a.amr))
+        .unwrap_or_default();
+    state
+        .sessions
+        .reauthenticate(site, user_id, session_id, with_factor(before, kind))
+        .await?;
+    tracing::info!(site = %site.slug, user_id, factor = kind.as_str(), "stepped up with a second factor");
+    Ok(())
+}
+
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[get("/login/second-factor")]
 async fn code_page(
@@ -209,18 +268,24 @@ async fn code_page(
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
-    let step_up = match pending_of(&state, &req, &browser, PendingPurpose::Verify).await? {
-        Some(_) => false,
-        None => match &browser.user {
-            Some(user) if state.second_factors.enabled(&browser.site, user.id).await? => true,
-            _ => return Ok(back_to_login(&next, None)),
-        },
-    };
+    let (step_up, offered) =
+        match pending_of(&state, &req, &browser, PendingPurpose::Verify).await? {
+            Some((_, user)) => (false, Offered::of(&state, &browser.site, user.id).await?),
+            None => match &browser.user {
+                Some(user) => (true, Offered::of(&state, &browser.site, user.id).await?),
+                None => return Ok(back_to_login(&next, None)),
+            },
+        };
+    if !offered.any() {
+        return Ok(back_to_login(&next, None));
+    }
     let page = CodePage {
         chrome: Chrome::new(&browser),
         next: next.as_str().to_string(),
         error: None,
         step_up,
+        totp: offered.totp,
+        passkey: offered.passkey,
     };
     Ok(render(&browser, StatusCode::OK, &page))
 }
@@ -241,22 +306,25 @@ async fn submit_code(
         (None, Some(user)) => Some(user.clone()),
         (None, None) => return Ok(back_to_login(&next, Some("signin-expired"))),
     };
+    let user_id = match (&pending, &step_up_user) {
+        (Some((_, user)), _) | (None, Some(user)) => user.id,
+        (None, None) => return Ok(back_to_login(&next, Some("signin-expired"))),
+    };
+    let offered = Offered::of(&state, site, user_id).await?;
     let page = |status, error: String| {
         let page = CodePage {
             chrome: Chrome::new(&browser),
             next: next.as_str().to_string(),
             error: Some(error),
             step_up: step_up_user.is_some(),
+            totp: offered.totp,
+            passkey: offered.passkey,
         };
         render(&browser, status, &page)
     };
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED.into()));
     }
-    let user_id = match (&pending, &step_up_user) {
-        (Some((_, user)), _) | (None, Some(user)) => user.id,
-        (None, None) => return Ok(back_to_login(&next, Some("signin-expired"))),
-    };
     let check = state
         .second_factors
         .check_code(site, user_id, &form.code)
@@ -293,21 +361,10 @@ async fn submit_code(
             .await
         }
         (None, Some(user)) => {
-            // A step-up: the session gains the second factor, now.
             let Some(session_id) = browser.session_id else {
                 return Ok(back_to_login(&next, None));
             };
-            let before = state
-                .store
-                .session_authentication(site.id, session_id)
-                .await?
-                .map(|a| Methods::parse(&a.amr))
-                .unwrap_or_default();
-            state
-                .sessions
-                .reauthenticate(site, user.id, session_id, before.with_otp())
-                .await?;
-            tracing::info!(site = %site.slug, user_id = user.id, "stepped up with a second factor");
+            step_up(&state, site, user.id, session_id, kind).await?;
             Ok(see_other(next.as_str()))
         }
         (None, None) => Ok(back_to_login(&next, None)),

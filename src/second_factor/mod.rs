@@ -36,11 +36,12 @@ pub enum Status {
     },
 }
 
-/// Which kind of code was accepted.
+/// Which second factor was accepted: a kind of code, or a passkey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeKind {
     Totp,
     RecoveryCode,
+    Passkey,
 }
 
 impl CodeKind {
@@ -48,6 +49,7 @@ impl CodeKind {
         match self {
             CodeKind::Totp => "totp",
             CodeKind::RecoveryCode => "recovery_code",
+            CodeKind::Passkey => "passkey",
         }
     }
 }

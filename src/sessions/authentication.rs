@@ -6,11 +6,19 @@
 //!
 //! - `urn:tessera:acr:password`: one factor, a password;
 //! - `urn:tessera:acr:mfa`: a password and a second factor (a TOTP code or
-//!   a recovery code).
+//!   a recovery code);
+//! - `urn:tessera:acr:passkey`: a passkey, alone or after the password.
+//!   Tessera asks every passkey to verify its user (a PIN or a biometric
+//!   on the authenticator), so a passkey is itself two factors, and the
+//!   only one here that a phishing site cannot replay.
+//!
+//! A passkey is recorded as `hwk` (proof of possession of a key) and, for
+//! the user verification that came with it, counts toward `mfa`.
 
 /// RFC 8176 section 2: the method names a session can record.
 pub const AMR_PASSWORD: &str = "pwd";
 pub const AMR_OTP: &str = "otp";
+pub const AMR_KEY: &str = "hwk";
 pub const AMR_MFA: &str = "mfa";
 
 /// The methods of one authentication.
@@ -19,21 +27,36 @@ pub struct Methods {
     pub password: bool,
     /// A TOTP code or a (single-use) recovery code.
     pub otp: bool,
+    /// A passkey that verified its user.
+    pub passkey: bool,
 }
 
 impl Methods {
     pub const NONE: Methods = Methods {
         password: false,
         otp: false,
+        passkey: false,
     };
     pub const PASSWORD: Methods = Methods {
         password: true,
-        otp: false,
+        ..Methods::NONE
+    };
+    pub const PASSKEY: Methods = Methods {
+        passkey: true,
+        ..Methods::NONE
     };
 
     /// These methods and a one-time code.
     pub fn with_otp(self) -> Self {
         Methods { otp: true, ..self }
+    }
+
+    /// These methods and a passkey.
+    pub fn with_passkey(self) -> Self {
+        Methods {
+            passkey: true,
+            ..self
+        }
     }
 
     /// Reads the stored form (unknown names are ignored).
@@ -43,6 +66,7 @@ impl Methods {
             match name {
                 AMR_PASSWORD => methods.password = true,
                 AMR_OTP => methods.otp = true,
+                AMR_KEY => methods.passkey = true,
                 _ => {}
             }
         }
@@ -58,7 +82,10 @@ impl Methods {
         if self.otp {
             amr.push(AMR_OTP);
         }
-        if amr.len() > 1 {
+        if self.passkey {
+            amr.push(AMR_KEY);
+        }
+        if amr.len() > 1 || self.passkey {
             amr.push(AMR_MFA);
         }
         amr
@@ -73,9 +100,14 @@ impl Methods {
     /// password (server tokens, identity-token exchange), whose strength
     /// Tessera cannot vouch for.
     pub fn acr(self) -> Option<Acr> {
-        match (self.password, self.otp) {
-            (true, true) => Some(Acr::SecondFactor),
-            (true, false) => Some(Acr::Password),
+        match self {
+            Methods { passkey: true, .. } => Some(Acr::Passkey),
+            Methods {
+                password: true,
+                otp: true,
+                ..
+            } => Some(Acr::SecondFactor),
+            Methods { password: true, .. } => Some(Acr::Password),
             _ => None,
         }
     }
@@ -86,16 +118,22 @@ impl Methods {
 pub enum Acr {
     Password,
     SecondFactor,
+    Passkey,
 }
 
 impl Acr {
     /// What discovery lists as `acr_values_supported`.
-    pub const SUPPORTED: [&'static str; 2] = ["urn:tessera:acr:password", "urn:tessera:acr:mfa"];
+    pub const SUPPORTED: [&'static str; 3] = [
+        "urn:tessera:acr:password",
+        "urn:tessera:acr:mfa",
+        "urn:tessera:acr:passkey",
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Acr::Password => Self::SUPPORTED[0],
             Acr::SecondFactor => Self::SUPPORTED[1],
+            Acr::Passkey => Self::SUPPORTED[2],
         }
     }
 
@@ -103,6 +141,7 @@ impl Acr {
         match raw {
             "urn:tessera:acr:password" => Some(Acr::Password),
             "urn:tessera:acr:mfa" => Some(Acr::SecondFactor),
+            "urn:tessera:acr:passkey" => Some(Acr::Passkey),
             _ => None,
         }
     }
@@ -130,6 +169,21 @@ mod tests {
         assert_eq!(Methods::PASSWORD.acr(), Some(Acr::Password));
         assert_eq!(Methods::parse("").acr(), None);
         assert!(Methods::NONE.amr().is_empty());
+    }
+
+    #[test]
+    fn a_passkey_reaches_the_strongest_class_alone_or_after_a_password() {
+        assert_eq!(Methods::PASSKEY.amr(), vec!["hwk", "mfa"]);
+        assert_eq!(Methods::PASSKEY.acr(), Some(Acr::Passkey));
+        let both = Methods::PASSWORD.with_passkey();
+        assert_eq!(both.amr(), vec!["pwd", "hwk", "mfa"]);
+        assert_eq!(both.acr(), Some(Acr::Passkey));
+        assert_eq!(Methods::parse(&both.to_stored()), both);
+        assert!(Acr::SecondFactor < Acr::Passkey);
+        assert_eq!(
+            Acr::requested(Some("urn:tessera:acr:passkey")),
+            Some(Acr::Passkey)
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl SignInMethod {
     pub fn methods(self) -> Methods {
         match self {
             SignInMethod::Password => Methods::PASSWORD,
+            SignInMethod::Passkey => Methods::PASSKEY,
             _ => Methods::NONE,
         }
     }

@@ -183,3 +183,64 @@ async fn a_person_adds_a_passkey_signs_out_and_signs_in_with_it() {
         .await
         .expect("close the browser");
 }
+
+#[tokio::test]
+async fn a_person_confirms_a_password_sign_in_with_their_passkey() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
+    let Some(browser) = start_browser().await else {
+        return;
+    };
+    add_virtual_authenticator(&browser.client).await;
+    // The button path only: autofill would sign in on /login by itself.
+    without_autofill(&browser.client).await;
+    browser
+        .sign_in(&app.address, "alice", "alice-password-1")
+        .await;
+    browser.wait_for_path("/account").await;
+    browser.fill("#passkey-name", "Laptop").await;
+    browser.click("#passkey-add").await;
+    assert!(
+        browser
+            .text_of(".notice")
+            .await
+            .contains("passkey was added"),
+    );
+
+    let slug = app
+        .state
+        .sites
+        .by_id(app.default_site_id())
+        .unwrap()
+        .slug
+        .clone();
+    let out = app.cli(
+        &[
+            "site",
+            "set-second-factor-policy",
+            "--site",
+            &slug,
+            "everyone",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    app.state.sites.reload().await.unwrap();
+
+    browser.click("header form[action='/logout'] button").await;
+    browser.wait_for_path("/login").await;
+    browser
+        .sign_in(&app.address, "alice", "alice-password-1")
+        .await;
+    browser.wait_for_path("/login/second-factor").await;
+    browser.click("#passkey-second-factor").await;
+    browser.wait_for_path("/account").await;
+    assert_eq!(browser.text_of("#account-username").await, "alice");
+    browser
+        .client
+        .clone()
+        .close()
+        .await
+        .expect("close the browser");
+}

@@ -72,8 +72,14 @@ async fn refused_passkey_answers_count_toward_the_sign_in_throttle_with_password
     for _ in 0..4 {
         let (browser, csrf, began) = begin_sign_in(&app, &app.address).await;
         let credential = stranger.get(&began["options"], &app.address, "localhost");
-        let (status, refused) =
-            finish_sign_in(&browser, &app.address, &csrf, &began["ceremony"], credential).await;
+        let (status, refused) = finish_sign_in(
+            &browser,
+            &app.address,
+            &csrf,
+            &began["ceremony"],
+            credential,
+        )
+        .await;
         assert_eq!(status, 400, "{refused}");
         assert_eq!(refused["error"], "passkey_refused");
     }
@@ -81,8 +87,14 @@ async fn refused_passkey_answers_count_toward_the_sign_in_throttle_with_password
     // Now even the right passkey is not checked from this address …
     let (browser, csrf, began) = begin_sign_in(&app, &app.address).await;
     let credential = key.get(&began["options"], &app.address, "localhost");
-    let (status, refused) =
-        finish_sign_in(&browser, &app.address, &csrf, &began["ceremony"], credential).await;
+    let (status, refused) = finish_sign_in(
+        &browser,
+        &app.address,
+        &csrf,
+        &began["ceremony"],
+        credential,
+    )
+    .await;
     assert_eq!(status, 429, "{refused}");
     assert_eq!(refused["error"], "throttled");
 
@@ -95,8 +107,14 @@ async fn refused_passkey_answers_count_toward_the_sign_in_throttle_with_password
     app.clock.advance(3600);
     let (browser, csrf, began) = begin_sign_in(&app, &app.address).await;
     let credential = key.get(&began["options"], &app.address, "localhost");
-    let (status, done) =
-        finish_sign_in(&browser, &app.address, &csrf, &began["ceremony"], credential).await;
+    let (status, done) = finish_sign_in(
+        &browser,
+        &app.address,
+        &csrf,
+        &began["ceremony"],
+        credential,
+    )
+    .await;
     assert_eq!(status, 200, "{done}");
     let me = app.current_user_with(&browser).await;
     assert_eq!(me["username"], "alice");

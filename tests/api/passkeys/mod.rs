@@ -5,7 +5,8 @@
 mod browser;
 mod limits;
 mod refusals;
-mod soft;
+mod second_factor;
+pub mod soft;
 
 use serde_json::{Value, json};
 
@@ -13,7 +14,7 @@ use crate::helpers::TestApp;
 use soft::SoftAuthenticator;
 
 /// Posts a JSON step of a ceremony; the status and the JSON answer.
-async fn step(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+pub async fn step(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let response = client
         .post(url)
         .json(&body)
@@ -33,7 +34,7 @@ async fn step(client: &reqwest::Client, url: String, body: Value) -> (u16, Value
 
 /// Registers the soft authenticator's passkey for the user signed in with
 /// `client` on the site at `base` (RP id `rp_id`).
-async fn register(
+pub async fn register(
     client: &reqwest::Client,
     base: &str,
     rp_id: &str,
@@ -72,6 +73,52 @@ async fn register(
     )
     .await;
     assert_eq!(status, 200, "{done}");
+}
+
+/// The CSRF token a page hands its passkey script (`data-csrf`).
+pub fn passkey_csrf(page: &str) -> Option<String> {
+    let start = page.find("data-csrf=\"")? + "data-csrf=\"".len();
+    let len = page[start..].find('"')?;
+    Some(page[start..start + len].to_string())
+}
+
+/// Proves `authenticator`'s passkey on the second-factor page with
+/// `client` (a pending sign-in or a signed-in session): the status and
+/// answer of the finish step.
+pub async fn second_factor_step(
+    app: &TestApp,
+    client: &reqwest::Client,
+    authenticator: &mut SoftAuthenticator,
+    next: &str,
+) -> (u16, Value) {
+    let page = client
+        .get(app.url("/login/second-factor"))
+        .send()
+        .await
+        .expect("GET the second-factor page")
+        .text()
+        .await
+        .expect("page");
+    let csrf = passkey_csrf(&page).expect("the passkey button");
+    let (status, began) = step(
+        client,
+        app.url("/login/second-factor/passkey/begin"),
+        json!({ "csrf_token": csrf }),
+    )
+    .await;
+    assert_eq!(status, 200, "{began}");
+    let credential = authenticator.get(&began["options"], &app.address, "localhost");
+    step(
+        client,
+        app.url("/login/second-factor/passkey/finish"),
+        json!({
+            "csrf_token": csrf,
+            "ceremony": began["ceremony"],
+            "credential": credential,
+            "next": next,
+        }),
+    )
+    .await
 }
 
 /// Begins a passkey sign-in on the site at `base` with a fresh browser-like

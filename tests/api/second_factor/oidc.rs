@@ -14,9 +14,11 @@ use crate::oauth::support::{
     App, REDIRECT, Registration, authorize_path, exchange, get, location, params, pkce, register,
     submit_consent,
 };
+use crate::passkeys::soft::SoftAuthenticator;
 
 const MFA: &str = "urn:tessera:acr:mfa";
 const PASSWORD_ACR: &str = "urn:tessera:acr:password";
+const PASSKEY_ACR: &str = "urn:tessera:acr:passkey";
 
 async fn oidc_client(app: &TestApp) -> App {
     register(
@@ -119,7 +121,7 @@ async fn the_id_token_says_how_and_when_the_user_signed_in() {
         .unwrap();
     assert_eq!(
         discovery["acr_values_supported"],
-        serde_json::json!([PASSWORD_ACR, MFA])
+        serde_json::json!([PASSWORD_ACR, MFA, PASSKEY_ACR])
     );
     let claims = discovery["claims_supported"].as_array().unwrap();
     assert!(claims.contains(&"amr".into()) && claims.contains(&"acr".into()));
@@ -284,4 +286,68 @@ async fn select_account_shows_who_is_signed_in_and_offers_another() {
         panic!("{href}: {}", response.text().await.unwrap());
     }
     to_id_token(&app, &browser, &client, &verifier, response).await;
+}
+
+#[tokio::test]
+async fn acr_values_for_a_passkey_sends_the_user_through_the_passkey_step() {
+    let app = spawn_app().await;
+    let browser = alice(&app).await;
+    let client = oidc_client(&app).await;
+    let mut key = SoftAuthenticator::new();
+    crate::passkeys::register(&browser, &app.address, "localhost", &mut key).await;
+
+    let (verifier, response) =
+        authorize(&app, &browser, &client, &[("acr_values", PASSKEY_ACR)]).await;
+    assert_eq!(response.status(), 303);
+    let step = location(&response);
+    assert!(step.starts_with("/login/second-factor?next="), "{step}");
+    let step_url = url::Url::parse(&app.url(&step)).unwrap();
+    let next = step_url
+        .query_pairs()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let stepped_up_at = app.clock.now();
+    let (status, done) = crate::passkeys::second_factor_step(&app, &browser, &mut key, &next).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["redirect"], next.as_str());
+
+    let response = get(&browser, &app, &next).await;
+    let claims = to_id_token(&app, &browser, &client, &verifier, response).await;
+    assert_eq!(claims["acr"], PASSKEY_ACR);
+    assert_eq!(claims["amr"], serde_json::json!(["pwd", "hwk", "mfa"]));
+    assert_eq!(claims["auth_time"], stepped_up_at);
+
+    // A passkey sign-in alone reaches the class at once.
+    let fresh = new_client(app.port);
+    let (status, _) = sign_in_with_passkey(&app, &fresh, &mut key).await;
+    assert_eq!(status, 200);
+    let (verifier, response) =
+        authorize(&app, &fresh, &client, &[("acr_values", PASSKEY_ACR)]).await;
+    let claims = to_id_token(&app, &fresh, &client, &verifier, response).await;
+    assert_eq!(claims["acr"], PASSKEY_ACR);
+    assert_eq!(claims["amr"], serde_json::json!(["hwk", "mfa"]));
+}
+
+/// Signs `client` in with the passkey alone (discoverable).
+async fn sign_in_with_passkey(
+    app: &TestApp,
+    client: &reqwest::Client,
+    key: &mut SoftAuthenticator,
+) -> (u16, Value) {
+    let csrf = app.login_csrf(client, &app.address).await;
+    let (status, began) = crate::passkeys::step(
+        client,
+        app.url("/passkeys/sign-in/begin"),
+        serde_json::json!({ "csrf_token": csrf }),
+    )
+    .await;
+    assert_eq!(status, 200, "{began}");
+    let credential = key.get(&began["options"], &app.address, "localhost");
+    crate::passkeys::step(
+        client,
+        app.url("/passkeys/sign-in/finish"),
+        serde_json::json!({ "csrf_token": csrf, "ceremony": began["ceremony"], "credential": credential }),
+    )
+    .await
 }
