@@ -61,6 +61,35 @@ macro_rules! impl_oauth_store {
                 Ok(ids)
             }
 
+            /// A rotation as one transaction: the old token marked rotated,
+            /// then its successors inserted, only if the mark took.
+            async fn rotate_refresh_in_transaction(
+                &self,
+                site_id: i64,
+                token_id: i64,
+                successors: &[$crate::store::NewToken],
+                now: i64,
+            ) -> $crate::store::StoreResult<$crate::store::Rotation> {
+                let mut tx = self.begin_write().await?;
+                let rotated = sqlx::query(
+                    "UPDATE oauth_tokens SET rotated_at = $1 WHERE site_id = $2 AND id = $3 \
+                     AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(site_id)
+                .bind(token_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if rotated == 0 {
+                    return Ok($crate::store::Rotation::AlreadyRotated);
+                }
+                let successors: Vec<&$crate::store::NewToken> = successors.iter().collect();
+                let ids = Self::insert_tokens(&mut *tx, &successors, None).await?;
+                tx.commit().await?;
+                Ok($crate::store::Rotation::Rotated(ids))
+            }
+
             /// Stores a group commit's batch on `conn`; see `commit_writes`.
             async fn write_batch(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -613,24 +642,7 @@ macro_rules! impl_oauth_store {
                 successors: &[$crate::store::NewToken],
                 now: i64,
             ) -> $crate::store::StoreResult<$crate::store::Rotation> {
-                let mut tx = self.begin_write().await?;
-                let rotated = sqlx::query(
-                    "UPDATE oauth_tokens SET rotated_at = $1 WHERE site_id = $2 AND id = $3 \
-                     AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(site_id)
-                .bind(token_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if rotated == 0 {
-                    return Ok($crate::store::Rotation::AlreadyRotated);
-                }
-                let successors: Vec<&$crate::store::NewToken> = successors.iter().collect();
-                let ids = Self::insert_tokens(&mut *tx, &successors, None).await?;
-                tx.commit().await?;
-                Ok($crate::store::Rotation::Rotated(ids))
+                self.rotate_refresh(site_id, token_id, successors, now).await
             }
 
             async fn revoke_grant(&self, site_id: i64, grant_id: i64, now: i64) -> $crate::store::StoreResult<bool> {

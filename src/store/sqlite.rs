@@ -7,13 +7,26 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{CodeClaim, NewToken, Redeemed, Store, StoreResult};
+use super::{CodeClaim, NewToken, Redeemed, Rotation, Store, StoreResult};
 
 pub struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
+    /// A rotation as one transaction: on an embedded store round trips
+    /// cost nothing worth a statement of its own.
+    async fn rotate_refresh(
+        &self,
+        site_id: i64,
+        token_id: i64,
+        successors: &[NewToken],
+        now: i64,
+    ) -> StoreResult<Rotation> {
+        self.rotate_refresh_in_transaction(site_id, token_id, successors, now)
+            .await
+    }
+
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| anyhow::anyhow!("TESSERA_DATABASE_URL is not a valid SQLite URL: {e}"))?

@@ -88,6 +88,39 @@ async fn reusing_a_rotated_refresh_token_revokes_the_family() {
 }
 
 #[tokio::test]
+async fn simultaneous_uses_of_one_refresh_token_rotate_it_once() {
+    let app = spawn_app().await;
+    let client = register(&app, Registration::default()).await;
+    let browser = signed_in_browser(&app).await;
+    let first = tokens_for(&app, &browser, &client, None).await;
+    let old = first["refresh_token"].as_str().unwrap();
+
+    let uses = (0..6).map(|_| refresh(&app, &client, old, None));
+    let mut statuses = Vec::new();
+    let mut successors = Vec::new();
+    for response in futures_util::future::join_all(uses).await {
+        statuses.push(response.status().as_u16());
+        if response.status() == 200 {
+            let body: Value = response.json().await.unwrap();
+            successors.push(body["refresh_token"].as_str().unwrap().to_string());
+        }
+    }
+    // One use rotates it; the others are replays of a rotated token, which
+    // revoke the family (the successor too).
+    assert!(successors.len() <= 1, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+    if let Some(successor) = successors.first()
+        && statuses.iter().any(|s| *s == 400)
+    {
+        let response = refresh(&app, &client, successor, None).await;
+        assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+    }
+}
+
+#[tokio::test]
 async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     let app = spawn_app().await;
     let client = register(&app, Registration::default()).await;
