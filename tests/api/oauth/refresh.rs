@@ -113,7 +113,7 @@ async fn simultaneous_uses_of_one_refresh_token_rotate_it_once() {
         "{statuses:?}"
     );
     if let Some(successor) = successors.first()
-        && statuses.iter().any(|s| *s == 400)
+        && statuses.contains(&400)
     {
         let response = refresh(&app, &client, successor, None).await;
         assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
