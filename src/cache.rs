@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use actix_web::http::header::HeaderValue;
 use dashmap::DashMap;
 
 use crate::identity::registry::IdentityProviderCache;
@@ -25,11 +26,20 @@ pub struct CachedUser {
     pub email: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    /// Forward-auth's `X-Tessera-User` (the username percent-encoded: it
+    /// may hold any printable character) and `X-Tessera-User-Id`, built
+    /// once per cached user rather than per request.
+    pub username_header: HeaderValue,
+    pub id_header: HeaderValue,
 }
 
 impl CachedUser {
     pub fn from_record(record: &UserRecord) -> Option<Self> {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(record.username.as_bytes()).collect();
         Some(CachedUser {
+            username_header: HeaderValue::from_str(&encoded).ok()?,
+            id_header: HeaderValue::from(record.id),
             id: record.id,
             site_id: record.site_id,
             username: record.username.clone(),

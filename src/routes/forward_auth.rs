@@ -3,7 +3,7 @@
 //! credentials of the original request, forwarded by the proxy, for the site
 //! named by `X-Forwarded-Host` (else `Host`).
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
@@ -173,25 +173,34 @@ async fn verify(
     }
 }
 
+// The answer's header names, parsed once rather than per response.
+const SITE: HeaderName = HeaderName::from_static("x-tessera-site");
+const CREDENTIAL: HeaderName = HeaderName::from_static("x-tessera-credential");
+const PERMISSIONS: HeaderName = HeaderName::from_static("x-tessera-permissions");
+const USER: HeaderName = HeaderName::from_static("x-tessera-user");
+const USER_ID: HeaderName = HeaderName::from_static("x-tessera-user-id");
+const CLIENT: HeaderName = HeaderName::from_static("x-tessera-client");
+
+/// The 200: every value is static or built once (the site's slug, the
+/// cached user's percent-encoded name and id), but the client id.
 fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    response.insert_header(("X-Tessera-Site", caller.site.slug.as_str()));
-    response.insert_header(("X-Tessera-Credential", caller.credential.as_str()));
+    response.insert_header((SITE, caller.site.slug_header.clone()));
     response.insert_header((
-        "X-Tessera-Permissions",
+        CREDENTIAL,
+        HeaderValue::from_static(caller.credential.as_str()),
+    ));
+    response.insert_header((
+        PERMISSIONS,
         HeaderValue::from_static(caller.permissions.spaced()),
     ));
     if let Some(user) = &caller.user {
-        // Usernames may hold any printable character; header values carry
-        // them percent-encoded.
-        let encoded =
-            url::form_urlencoded::byte_serialize(user.username.as_bytes()).collect::<String>();
-        response.insert_header(("X-Tessera-User", encoded));
-        response.insert_header(("X-Tessera-User-Id", user.id.to_string()));
+        response.insert_header((USER, user.username_header.clone()));
+        response.insert_header((USER_ID, user.id_header.clone()));
     }
     if let Some(client_id) = &caller.client_id {
-        response.insert_header(("X-Tessera-Client", client_id.as_str()));
+        response.insert_header((CLIENT, client_id.as_str()));
     }
     if json {
         response.json(Verdict {

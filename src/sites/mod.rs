@@ -18,6 +18,9 @@ use crate::store::SiteRecord;
 pub struct Site {
     pub id: i64,
     pub slug: String,
+    /// The slug as a response header value, built once (forward-auth's
+    /// `X-Tessera-Site`).
+    pub slug_header: actix_web::http::header::HeaderValue,
     pub name: String,
     pub base_url: Url,
     /// The base URL without a trailing slash: the OAuth issuer.
@@ -100,6 +103,7 @@ impl Site {
             rate_limits,
             id: record.id,
             issuer: record.base_url.trim_end_matches('/').to_string(),
+            slug_header: actix_web::http::header::HeaderValue::from_str(&record.slug).ok()?,
             slug: record.slug,
             name: record.name,
             base_url,
