@@ -23,6 +23,8 @@ pub enum SignInMethod {
     Impersonation,
     IdentityToken,
     Passkey,
+    /// Another OpenID provider vouched for the user (`crate::upstream`).
+    Upstream,
 }
 
 impl SignInMethod {
@@ -41,6 +43,7 @@ impl SignInMethod {
             SignInMethod::Impersonation => "impersonation",
             SignInMethod::IdentityToken => "identity-token",
             SignInMethod::Passkey => "passkey",
+            SignInMethod::Upstream => "upstream",
         }
     }
 }

@@ -1,0 +1,484 @@
+//! Signing in with another OpenID provider (brokering). A site's admin adds
+//! upstream providers (issuer, client id and secret); the sign-in page shows
+//! a button for each. The browser goes through the provider's code flow
+//! (PKCE, `state`, `nonce`; `client.rs`), and when it comes back the
+//! provider's identity (issuer, subject) signs in to the local account
+//! linked to it. A first sign-in is linked:
+//!
+//! 1. to the account signed in in this browser, when there is one (the
+//!    account page's "link" buttons);
+//! 2. to the local account with the same email, when the provider says the
+//!    email is verified and the provider's setting allows linking by email;
+//! 3. to an account whose password the user proves on the "link your
+//!    account" page (`link.rs`), when a local account has that email or no
+//!    account may be created;
+//! 4. otherwise to an account created just in time by the identity-token
+//!    exchange's rules (`sub` as username, `community`), when allowed.
+//!
+//! A sign-in ends as a password sign-in does: the site's second-factor
+//! policy, the same session cookie, `next`, and audit events.
+
+mod client;
+mod flow;
+mod link;
+mod providers;
+
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::crypto::{aead, constant_time_eq};
+use crate::next_path::NextPath;
+use crate::sessions::{ClientInfo, Methods, SignInMethod};
+use crate::signin::{CurrentSession, SignInOutcome, end_previous_session, second_step};
+use crate::sites::Site;
+use crate::state::AppState;
+use crate::store::{
+    NewUpstreamIdentity, StoreError, UpstreamIdentityRecord, UpstreamProviderRecord, UserRecord,
+};
+
+pub use client::UpstreamClaims;
+pub use flow::{FLOW_SECS, FlowId};
+pub use link::{LinkAttempt, PendingLinkView, link_with_password};
+pub use providers::{NewProvider, ProviderView, add_provider, list_providers, remove_provider};
+
+/// A sign-in button on the login page.
+#[derive(Debug, Clone)]
+pub struct ProviderButton {
+    pub name: String,
+    pub display_name: String,
+}
+
+/// The buttons of a site's providers (none on a failure: the page still
+/// offers the password form).
+pub async fn buttons(state: &AppState, site: &Site) -> Vec<ProviderButton> {
+    match state.store.list_upstream_providers(site.id).await {
+        Ok(providers) => providers
+            .into_iter()
+            .map(|p| ProviderButton {
+                name: p.name,
+                display_name: p.display_name,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(site = %site.slug, error = %e, "cannot list upstream providers");
+            Vec::new()
+        }
+    }
+}
+
+/// The cookie holding a sign-in's flow id while the browser is at the
+/// provider, and then an identity's while it waits to be linked.
+pub const FLOW_COOKIE: &str = "tessera_upstream";
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The sign-in cannot go on; the text is for people.
+    #[error("{0}")]
+    Refused(&'static str),
+    /// The site has no provider of that name.
+    #[error("no such provider")]
+    UnknownProvider,
+    /// The provider could not be reached or answered nonsense (for logs
+    /// and admins; people are told something generic).
+    #[error("{0}")]
+    Unreachable(String),
+    /// A setting an admin gave is not usable; the text is for them.
+    #[error("{0}")]
+    Invalid(String),
+    /// The site has a provider of that name already.
+    #[error("the site has a provider named `{0}` already")]
+    NameTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Where the provider sends the browser back: one URL per provider, on the
+/// site's base URL (registered at the provider).
+pub fn redirect_uri(site: &Site, provider_name: &str) -> String {
+    format!("{}/login/upstream/{provider_name}/callback", site.issuer)
+}
+
+/// What a sign-in in progress keeps while the browser is at the provider.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SignInFlow {
+    provider_id: i64,
+    provider_name: String,
+    secrets: client::RequestSecrets,
+    next: String,
+    /// The session signed in in this browser when the sign-in began: the
+    /// identity is linked to its user.
+    session: Option<(i64, i64)>,
+}
+
+/// Sends the browser to the provider: its authorization URL, and the flow
+/// id for the browser's cookie.
+pub async fn begin_sign_in(
+    state: &AppState,
+    site: &Site,
+    provider_name: &str,
+    next: &NextPath,
+    current: Option<CurrentSession>,
+) -> Result<(url::Url, FlowId), UpstreamError> {
+    let provider = find_provider(state, site, provider_name).await?;
+    let metadata = client::discover(&state.outbound, &provider.issuer).await?;
+    let secret = open_secret(state, &provider)?;
+    let redirect = redirect_uri(site, &provider.name);
+    let registration = client::Registration {
+        client_id: &provider.client_id,
+        client_secret: secret,
+        redirect_uri: &redirect,
+    };
+    let (url, secrets) = client::authorization_request(metadata, &registration)?;
+    let saved = SignInFlow {
+        provider_id: provider.id,
+        provider_name: provider.name.clone(),
+        secrets,
+        next: next.as_str().to_string(),
+        session: current.map(|c| (c.session_id, c.user_id)),
+    };
+    let id = flow::save(state, site, flow::Purpose::SignIn, &saved).await?;
+    tracing::info!(site = %site.slug, provider = %provider.name, "sent to an upstream provider");
+    Ok((url, id))
+}
+
+/// The provider's answer, as the callback's query carries it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ProviderAnswer {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+/// How a provider's answer ended.
+pub enum Finished {
+    /// Signed in (or a second step next), as after a password.
+    SignIn(SignInOutcome),
+    /// The identity was linked to the account signed in in this browser.
+    Linked,
+    /// No account is linked: the user proves an account's password to link
+    /// the identity to it (the flow id goes in the cookie).
+    NeedsPassword { flow: FlowId, view: PendingLinkView },
+}
+
+/// Finishes a sign-in when the browser comes back from the provider:
+/// where to go next, and how it ended.
+pub async fn finish_sign_in(
+    state: &AppState,
+    site: &Site,
+    provider_name: &str,
+    flow_id: &str,
+    answer: &ProviderAnswer,
+    current: Option<CurrentSession>,
+    client: ClientInfo,
+) -> Result<(String, Finished), UpstreamError> {
+    const MISMATCH: &str = "The provider's answer does not match this sign-in. Please start again.";
+    let flow: SignInFlow = flow::take(state, site, flow_id, flow::Purpose::SignIn).await?;
+    let ip = client.ip.clone();
+    let refused = |reason, text| refuse(state, site, ip.clone(), reason, text);
+    if flow.provider_name != provider_name {
+        return Err(refused("wrong_provider", MISMATCH).await);
+    }
+    let Some(returned_state) = answer.state.as_deref() else {
+        return Err(refused("no_state", MISMATCH).await);
+    };
+    if !constant_time_eq(returned_state.as_bytes(), flow.secrets.state.as_bytes()) {
+        return Err(refused("state_mismatch", MISMATCH).await);
+    }
+    if answer.error.is_some() {
+        return Err(refused(
+            "provider_error",
+            "The provider did not sign you in. You can try again or sign in another way.",
+        )
+        .await);
+    }
+    let Some(code) = answer.code.as_deref().filter(|c| !c.is_empty()) else {
+        return Err(refused("no_code", MISMATCH).await);
+    };
+    let provider = find_provider(state, site, provider_name).await?;
+    if provider.id != flow.provider_id {
+        return Err(refused("wrong_provider", MISMATCH).await);
+    }
+    let metadata = client::discover(&state.outbound, &provider.issuer).await?;
+    let redirect = redirect_uri(site, &provider.name);
+    let registration = client::Registration {
+        client_id: &provider.client_id,
+        client_secret: open_secret(state, &provider)?,
+        redirect_uri: &redirect,
+    };
+    let claims = match client::redeem(
+        &state.outbound,
+        metadata,
+        &registration,
+        code,
+        &flow.secrets,
+        state.now(),
+    )
+    .await
+    {
+        Ok(claims) => claims,
+        Err(UpstreamError::Refused(text)) => {
+            return Err(refused("id_token_refused", text).await);
+        }
+        Err(e) => return Err(e),
+    };
+    // The browser still in the session that began the sign-in: link to it.
+    let signed_in = flow
+        .session
+        .filter(|(session_id, user_id)| {
+            current.is_some_and(|c| c.session_id == *session_id && c.user_id == *user_id)
+        })
+        .map(|(_, user_id)| user_id);
+    let finished = decide(
+        state, site, &provider, claims, signed_in, &flow.next, current, client,
+    )
+    .await?;
+    Ok((flow.next, finished))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn decide(
+    state: &AppState,
+    site: &Site,
+    provider: &UpstreamProviderRecord,
+    claims: UpstreamClaims,
+    signed_in: Option<i64>,
+    next: &str,
+    current: Option<CurrentSession>,
+    client: ClientInfo,
+) -> Result<Finished, UpstreamError> {
+    let linked = state
+        .store
+        .find_upstream_identity(site.id, provider.id, &claims.subject)
+        .await?;
+    if let Some(linked) = linked {
+        if signed_in.is_some_and(|user_id| user_id != linked.user_id) {
+            return Err(UpstreamError::Refused(
+                "This identity is linked to another account already.",
+            ));
+        }
+        let now = state.now();
+        state
+            .store
+            .record_upstream_use(site.id, linked.id, claims.email.as_deref(), now)
+            .await?;
+        let user = state.store.find_user(site.id, linked.user_id).await?;
+        let user = user.ok_or(UpstreamError::Refused(DISABLED))?;
+        return Ok(Finished::SignIn(
+            sign_in(state, site, &user, provider, current, client).await?,
+        ));
+    }
+    if let Some(user_id) = signed_in {
+        link(state, site, provider, &claims, user_id, "signed_in").await?;
+        return Ok(Finished::Linked);
+    }
+    let same_email = match claims.email.as_deref() {
+        Some(email) => state.store.find_local_user_by_email(site.id, email).await?,
+        None => None,
+    };
+    if let Some(user) = &same_email
+        && claims.email_verified
+        && provider.link_by_email
+    {
+        link(state, site, provider, &claims, user.id, "verified_email").await?;
+        return Ok(Finished::SignIn(
+            sign_in(state, site, user, provider, current, client).await?,
+        ));
+    }
+    if same_email.is_none() && provider.create_accounts {
+        let identity = claims.as_identity(&provider.issuer);
+        if let Some(user) = link::create_account(state, site, &identity).await? {
+            link(state, site, provider, &claims, user.id, "created").await?;
+            return Ok(Finished::SignIn(
+                sign_in(state, site, &user, provider, current, client).await?,
+            ));
+        }
+    }
+    tracing::info!(site = %site.slug, provider = %provider.name, "upstream identity waits for a password to link");
+    let pending = link::PendingLink {
+        provider_id: provider.id,
+        provider_name: provider.name.clone(),
+        provider_display_name: provider.display_name.clone(),
+        claims,
+        next: next.to_string(),
+    };
+    let view = pending.view();
+    let flow = flow::save(state, site, flow::Purpose::Link, &pending).await?;
+    Ok(Finished::NeedsPassword { flow, view })
+}
+
+const DISABLED: &str = "The account of this identity is disabled.";
+
+/// Links an identity to an account, with an audit event saying how.
+async fn link(
+    state: &AppState,
+    site: &Site,
+    provider: &UpstreamProviderRecord,
+    claims: &UpstreamClaims,
+    user_id: i64,
+    how: &'static str,
+) -> Result<(), UpstreamError> {
+    let identity = NewUpstreamIdentity {
+        site_id: site.id,
+        provider_id: provider.id,
+        user_id,
+        subject: claims.subject.clone(),
+        email: claims.email.clone(),
+        created_at: state.now(),
+    };
+    if state
+        .store
+        .link_upstream_identity(&identity)
+        .await?
+        .is_none()
+    {
+        // Another request linked it first.
+        return Err(UpstreamError::Refused(
+            "This identity is linked to an account already. Please sign in again.",
+        ));
+    }
+    tracing::info!(site = %site.slug, provider = %provider.name, user_id, how, "upstream identity linked");
+    let event = AuditEvent::new(AuditKind::UpstreamIdentityLinked, Actor::User(user_id))
+        .user(user_id)
+        .detail("provider", provider.name.as_str())
+        .detail("how", how);
+    state.audit.record(site.id, event).await;
+    Ok(())
+}
+
+/// Signs the user in as a password sign-in would: the second-factor
+/// policy, a new session (the one of another user in this browser ends),
+/// and the audit event.
+async fn sign_in(
+    state: &AppState,
+    site: &Site,
+    user: &UserRecord,
+    provider: &UpstreamProviderRecord,
+    current: Option<CurrentSession>,
+    client: ClientInfo,
+) -> Result<SignInOutcome, UpstreamError> {
+    if user.disabled {
+        return Err(refuse(state, site, client.ip.clone(), "disabled", DISABLED).await);
+    }
+    if let Some(purpose) = second_step(state, site, user).await? {
+        let same_user = current.filter(|c| c.user_id == user.id);
+        let token = state
+            .second_factors
+            .begin_pending(
+                site,
+                user.id,
+                purpose,
+                Methods::NONE,
+                same_user.map(|c| c.session_id),
+                client,
+            )
+            .await?;
+        tracing::info!(site = %site.slug, user_id = user.id, "upstream sign-in, second step next");
+        return Ok(SignInOutcome::SecondStep { token, purpose });
+    }
+    let ip = client.ip.clone();
+    let session = state
+        .sessions
+        .start(site, user, SignInMethod::Upstream, client)
+        .await?;
+    end_previous_session(state, site, current, user.id).await?;
+    tracing::info!(site = %site.slug, user_id = user.id, provider = %provider.name, "signed in with an upstream provider");
+    let event = AuditEvent::new(AuditKind::SignInSucceeded, Actor::User(user.id))
+        .user(user.id)
+        .ip(ip.as_deref())
+        .detail("method", "upstream")
+        .detail("provider", provider.name.as_str());
+    state.audit.record(site.id, event).await;
+    Ok(SignInOutcome::SignedIn(session))
+}
+
+/// Records a refused sign-in; gives back the error to return.
+async fn refuse(
+    state: &AppState,
+    site: &Site,
+    ip: Option<String>,
+    reason: &'static str,
+    text: &'static str,
+) -> UpstreamError {
+    tracing::info!(site = %site.slug, reason, "upstream sign-in refused");
+    let event = AuditEvent::new(AuditKind::SignInFailed, Actor::Anonymous)
+        .ip(ip.as_deref())
+        .detail("method", "upstream")
+        .detail("reason", reason);
+    state.audit.record(site.id, event).await;
+    UpstreamError::Refused(text)
+}
+
+async fn find_provider(
+    state: &AppState,
+    site: &Site,
+    name: &str,
+) -> Result<UpstreamProviderRecord, UpstreamError> {
+    state
+        .store
+        .find_upstream_provider(site.id, name)
+        .await?
+        .ok_or(UpstreamError::UnknownProvider)
+}
+
+fn open_secret(
+    state: &AppState,
+    provider: &UpstreamProviderRecord,
+) -> Result<String, UpstreamError> {
+    aead::open_string(
+        &state.settings.master_key,
+        provider.site_id,
+        &provider.sealed_client_secret,
+    )
+    .map_err(|e| {
+        UpstreamError::Internal(anyhow::anyhow!(
+            "cannot open an upstream client secret: {e}"
+        ))
+    })
+}
+
+/// The identities linked to a user's account, oldest first.
+pub async fn linked_identities(
+    state: &AppState,
+    site: &Site,
+    user_id: i64,
+) -> Result<Vec<UpstreamIdentityRecord>, UpstreamError> {
+    Ok(state
+        .store
+        .list_upstream_identities(site.id, user_id)
+        .await?)
+}
+
+/// Unlinks one of a user's identities. Refused when it is the only way the
+/// account signs in (no password, no other identity).
+pub async fn unlink(
+    state: &AppState,
+    site: &Site,
+    user_id: i64,
+    identity_id: i64,
+) -> Result<bool, UpstreamError> {
+    let linked = state
+        .store
+        .list_upstream_identities(site.id, user_id)
+        .await?;
+    if !linked.iter().any(|i| i.id == identity_id) {
+        return Ok(false);
+    }
+    let user = state.store.find_user(site.id, user_id).await?;
+    let has_password = user.is_some_and(|u| u.password_hash.is_some());
+    if !has_password && linked.len() < 2 {
+        return Err(UpstreamError::Refused(
+            "This is how you sign in to this account, so it cannot be removed.",
+        ));
+    }
+    let removed = state
+        .store
+        .remove_upstream_identity(site.id, user_id, identity_id)
+        .await?;
+    if removed {
+        let event = AuditEvent::new(AuditKind::UpstreamIdentityUnlinked, Actor::User(user_id))
+            .user(user_id)
+            .detail("identity_id", identity_id);
+        state.audit.record(site.id, event).await;
+    }
+    Ok(removed)
+}
