@@ -147,6 +147,8 @@ pub struct ProviderAnswer {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
+    /// RFC 9207: the issuer of the answer, when the provider names it.
+    pub iss: Option<String>,
 }
 
 /// How a provider's answer ended.
@@ -184,6 +186,17 @@ pub async fn finish_sign_in(
     if !constant_time_eq(returned_state.as_bytes(), flow.secrets.state.as_bytes()) {
         return Err(refused("state_mismatch", MISMATCH).await);
     }
+    let provider = find_provider(state, site, provider_name).await?;
+    if provider.id != flow.provider_id {
+        return Err(refused("wrong_provider", MISMATCH).await);
+    }
+    // A provider naming itself must be the one this sign-in went to
+    // (RFC 9207: an answer from another provider is a mix-up attack).
+    if let Some(iss) = answer.iss.as_deref()
+        && iss.trim_end_matches('/') != provider.issuer
+    {
+        return Err(refused("issuer_mismatch", MISMATCH).await);
+    }
     if answer.error.is_some() {
         return Err(refused(
             "provider_error",
@@ -194,10 +207,6 @@ pub async fn finish_sign_in(
     let Some(code) = answer.code.as_deref().filter(|c| !c.is_empty()) else {
         return Err(refused("no_code", MISMATCH).await);
     };
-    let provider = find_provider(state, site, provider_name).await?;
-    if provider.id != flow.provider_id {
-        return Err(refused("wrong_provider", MISMATCH).await);
-    }
     let metadata = client::discover(&state.outbound, &provider.issuer).await?;
     let redirect = redirect_uri(site, &provider.name);
     let registration = client::Registration {

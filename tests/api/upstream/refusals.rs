@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::signin::user_with_email;
-use super::support::{Policy, app_with_provider, come_back, error_code, press_button};
-use crate::helpers::{TestApp, cookie_value, new_client};
+use super::support::{Policy, add_to_site, app_with_provider, come_back, error_code, press_button};
+use crate::helpers::{TestApp, cookie_value, new_client, spawn_app_with};
 
 async fn user_count(app: &TestApp) -> usize {
     app.state
@@ -184,4 +184,48 @@ async fn an_unknown_provider_and_a_forged_button_are_refused() {
     assert_eq!(forged.status().as_u16(), 303);
     assert_eq!(forged.headers()["location"], "/login");
     assert!(cookie_value(forged.headers(), "tessera_upstream").is_none());
+}
+
+#[tokio::test]
+async fn an_answer_naming_another_issuer_is_refused() {
+    let (app, provider) = app_with_provider(Policy::default()).await;
+    let browser = new_client(app.port);
+    let sent = press_button(&app, &browser, "/login").await;
+    provider.answer_with(provider.claims(&app, "ada-42", sent.nonce()));
+    // RFC 9207: the answer says it comes from another provider (mix-up).
+    let back = browser
+        .get(app.url("/login/upstream/corp/callback"))
+        .query(&[
+            ("code", "corp-code-1"),
+            ("state", sent.state()),
+            ("iss", "https://evil.example.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_refused(back, 400, "does not match this sign-in").await;
+    assert!(provider.token_requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_reached_gets_a_clear_page() {
+    let app = spawn_app_with(&[("TESSERA_OUTBOUND_ALLOW_PRIVATE", "true")]).await;
+    // A port nothing listens on any more.
+    let issuer = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    add_to_site(&app, &issuer, Policy::default()).await;
+    let browser = new_client(app.port);
+    let csrf = app.login_csrf(&browser, &app.address).await;
+    let response = browser
+        .post(app.url("/login/upstream/corp"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 502);
+    let page = response.text().await.unwrap();
+    assert_eq!(error_code(&page).as_deref(), Some("upstream_unreachable"));
+    assert!(page.contains("could not be reached"));
 }

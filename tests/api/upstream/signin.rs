@@ -281,3 +281,34 @@ async fn the_only_way_into_an_account_made_just_in_time_is_not_removable() {
     assert!(refused.text().await.unwrap().contains("cannot be removed"));
     assert_eq!(linked_subjects(&app, user_id).await, ["ada-42"]);
 }
+
+#[tokio::test]
+async fn a_user_with_a_second_factor_gives_a_code_after_the_provider_too() {
+    let policy = Policy {
+        link_by_email: true,
+        ..Policy::default()
+    };
+    let (app, provider) = app_with_provider(policy).await;
+    user_with_email(&app, "ada", "ada@example.com").await;
+    let (signed_in, _) = app.signed_in_client("ada", PASSWORD).await;
+    let (authenticator, _) = crate::second_factor::enrol(&app, &signed_in).await;
+
+    let browser = new_client(app.port);
+    let sent = press_button(&app, &browser, "/login").await;
+    provider.answer_with(provider.claims(&app, "corp-ada", sent.nonce()));
+    let back = come_back(&app, &browser, sent.state()).await;
+    assert_eq!(back.status().as_u16(), 303);
+    assert!(cookie_value(back.headers(), "authtoken").is_none());
+    let step = location(&back);
+    assert!(step.starts_with("/login/second-factor?"), "{step}");
+    assert_eq!(
+        app.current_user_with(&browser).await["credential"],
+        "anonymous"
+    );
+
+    let done =
+        crate::second_factor::code_step(&app, &browser, &step, &authenticator.code(&app)).await;
+    assert_eq!(done.status().as_u16(), 303);
+    assert_eq!(location(&done), "/account");
+    assert_eq!(app.current_user_with(&browser).await["username"], "ada");
+}
