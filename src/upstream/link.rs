@@ -3,7 +3,8 @@
 
 use super::client::UpstreamClaims;
 use super::flow::{self, FlowId, Purpose};
-use super::{UpstreamError, find_provider, link};
+use super::signin::link;
+use super::{UpstreamError, find_provider};
 use crate::identity::IdentityClaims;
 use crate::oauth::grants::token_exchange::just_in_time_identity;
 use crate::sessions::ClientInfo;
