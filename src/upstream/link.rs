@@ -107,10 +107,10 @@ pub async fn link_with_password(
     }
 }
 
-/// Finds or creates the account of an identity by the identity-token
-/// exchange's rules; `None` when its `sub` cannot be a username here or
-/// the username belongs to another account.
-pub(super) async fn create_account(
+/// Finds (refreshing its profile) or creates the account of an identity by
+/// the identity-token exchange's rules; `None` when its `sub` cannot be a
+/// username here or the username belongs to another account.
+pub(super) async fn provision_account(
     state: &AppState,
     site: &Site,
     identity: &IdentityClaims,

@@ -206,7 +206,16 @@ async fn decide(
             .record_upstream_use(site.id, linked.id, claims.email.as_deref(), now)
             .await?;
         let user = state.store.find_user(site.id, linked.user_id).await?;
-        let user = user.ok_or(UpstreamError::Refused(DISABLED))?;
+        let mut user = user.ok_or(UpstreamError::Refused(DISABLED))?;
+        // An account made from this identity follows its profile, as the
+        // identity-token exchange's accounts do.
+        if user.external_issuer.as_deref() == Some(provider.issuer.as_str())
+            && user.external_subject.as_deref() == Some(claims.subject.as_str())
+            && let Some(refreshed) =
+                link::provision_account(state, site, &claims.as_identity(&provider.issuer)).await?
+        {
+            user = refreshed;
+        }
         return Ok(Finished::SignIn(
             sign_in(state, site, &user, provider, current, client).await?,
         ));
@@ -230,7 +239,7 @@ async fn decide(
     }
     if same_email.is_none() && provider.create_accounts {
         let identity = claims.as_identity(&provider.issuer);
-        if let Some(user) = link::create_account(state, site, &identity).await? {
+        if let Some(user) = link::provision_account(state, site, &identity).await? {
             link(state, site, provider, &claims, user.id, "created").await?;
             return Ok(Finished::SignIn(
                 sign_in(state, site, &user, provider, current, client).await?,

@@ -74,15 +74,17 @@ async fn a_first_sign_in_creates_an_account_just_in_time_and_the_next_finds_it()
     // Another browser, the same identity: the same account.
     let other = new_client(app.port);
     let again = press_button(&app, &other, "/login").await;
-    provider.answer_with(provider.claims(&app, "ada-42", again.nonce()));
+    let mut renamed = provider.claims(&app, "ada-42", again.nonce());
+    renamed["family_name"] = "King".into();
+    provider.answer_with(renamed);
+    let back = come_back(&app, &other, again.state()).await;
+    assert_eq!(back.status().as_u16(), 303);
+    let again = app.current_user_with(&other).await;
+    assert_eq!(again["id"], me["id"]);
     assert_eq!(
-        come_back(&app, &other, again.state())
-            .await
-            .status()
-            .as_u16(),
-        303
+        again["display_name"], "Ada King",
+        "the profile follows the provider"
     );
-    assert_eq!(app.current_user_with(&other).await["id"], me["id"]);
 
     let page = browser
         .get(app.url("/account"))
