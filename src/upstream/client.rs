@@ -190,7 +190,18 @@ pub async fn redeem(
         .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier.clone()))
         .request_async(&UpstreamHttp(outbound))
         .await
-        .map_err(|e| UpstreamError::Unreachable(format!("the code exchange failed: {e}")))?;
+        .map_err(|e| {
+            let why = exchange_failure(&e);
+            match e {
+                // The provider refused the code: the sign-in is over, the
+                // provider is fine.
+                openidconnect::RequestTokenError::ServerResponse(_) => {
+                    tracing::info!(why = %why, "upstream code exchange refused");
+                    UpstreamError::Refused(REFUSED_CODE)
+                }
+                _ => UpstreamError::Unreachable(format!("the code exchange failed: {why}")),
+            }
+        })?;
     let id_token = response
         .id_token()
         .ok_or(UpstreamError::Refused(REFUSED_TOKEN))?;
@@ -213,6 +224,23 @@ pub async fn redeem(
     Ok(claims_of(claims))
 }
 
+/// Why a code exchange failed, in words fit for a log: never the body of
+/// an answer that could not be parsed (it may hold tokens).
+fn exchange_failure<RE, T>(e: &openidconnect::RequestTokenError<RE, T>) -> String
+where
+    RE: std::error::Error + 'static,
+    T: openidconnect::ErrorResponse + std::fmt::Display + 'static,
+{
+    use openidconnect::RequestTokenError;
+    match e {
+        RequestTokenError::ServerResponse(answer) => format!("the provider answered {answer}"),
+        RequestTokenError::Request(e) => e.to_string(),
+        RequestTokenError::Parse(..) => "the provider's answer is not a token response".into(),
+        RequestTokenError::Other(what) => what.clone(),
+    }
+}
+
+const REFUSED_CODE: &str = "The provider did not accept this sign-in. Please start again.";
 const REFUSED_TOKEN: &str = "The provider's answer could not be verified.";
 const REFUSED_NONCE: &str = "The provider's answer was not for this sign-in.";
 

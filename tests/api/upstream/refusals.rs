@@ -229,3 +229,14 @@ async fn a_provider_that_cannot_be_reached_gets_a_clear_page() {
     assert_eq!(error_code(&page).as_deref(), Some("upstream_unreachable"));
     assert!(page.contains("could not be reached"));
 }
+
+#[tokio::test]
+async fn a_code_the_provider_refuses_ends_the_sign_in_with_a_clear_page() {
+    let (app, provider) = app_with_provider(Policy::default()).await;
+    let browser = new_client(app.port);
+    let sent = press_button(&app, &browser, "/login").await;
+    // No answer set: the provider's token endpoint says invalid_grant.
+    let back = come_back(&app, &browser, sent.state()).await;
+    assert_refused(back, 400, "did not accept this sign-in").await;
+    assert_eq!(provider.token_requests().len(), 1);
+}

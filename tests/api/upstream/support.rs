@@ -23,7 +23,7 @@ pub const CLIENT_SECRET: &str = "corp-secret-0123456789";
 pub struct Provider {
     pub issuer: String,
     key: Arc<Key>,
-    /// The claims of the next ID token (`None`: answer without one).
+    /// The claims of the next ID token (`None`: the code is refused).
     claims: Arc<Mutex<Option<Value>>>,
     /// The form bodies the token endpoint received.
     token_requests: Arc<Mutex<Vec<String>>>,
@@ -154,10 +154,18 @@ async fn serve(
                 "token_type": "Bearer",
                 "expires_in": 300,
             });
-            if let Some(claims) = claims {
-                answer["id_token"] = json!(key.sign(&claims));
+            match claims {
+                // No claims: the code is refused.
+                None => (
+                    "400 Bad Request",
+                    json!({"error": "invalid_grant", "error_description": "unknown code"})
+                        .to_string(),
+                ),
+                Some(claims) => {
+                    answer["id_token"] = json!(key.sign(&claims));
+                    ("200 OK", answer.to_string())
+                }
             }
-            ("200 OK", answer.to_string())
         }
         _ => ("404 Not Found", json!({"error": "not_found"}).to_string()),
     };
