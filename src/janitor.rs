@@ -42,6 +42,8 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
     let pending_signins = store.purge_pending_signins(now).await?;
     // Passkey ceremonies nobody finished: refused anyway once expired.
     let ceremonies = store.purge_ceremonies(now).await?;
+    // Upstream sign-ins the browser never came back from.
+    let upstream_flows = store.purge_upstream_flows(now).await?;
     tracing::debug!(
         account_links,
         sessions,
@@ -52,6 +54,7 @@ pub async fn sweep(store: &SharedStore, now: i64) -> anyhow::Result<()> {
         rate_windows,
         used_once,
         pending_signins,
+        upstream_flows,
         ceremonies,
         "janitor swept"
     );

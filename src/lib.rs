@@ -36,4 +36,5 @@ pub mod store;
 pub mod telemetry;
 pub mod throttle;
 pub mod tokens;
+pub mod upstream;
 pub mod users;

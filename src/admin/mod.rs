@@ -16,6 +16,7 @@ pub mod resources;
 pub mod sessions;
 pub mod sites;
 pub mod types;
+pub mod upstream;
 pub mod users;
 
 use std::sync::Arc;

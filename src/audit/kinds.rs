@@ -69,6 +69,10 @@ audit_kinds! {
     PasskeyAdded => "passkey.added",
     PasskeyRemoved => "passkey.removed",
     PasskeyUsed => "passkey.used",
+    UpstreamProviderAdded => "upstream.added",
+    UpstreamProviderRemoved => "upstream.removed",
+    UpstreamIdentityLinked => "upstream.linked",
+    UpstreamIdentityUnlinked => "upstream.unlinked",
 }
 
 impl std::fmt::Display for AuditKind {

@@ -72,7 +72,7 @@ pub async fn rotate(
         audit.record(site.id, event).await;
     }
     let human = format!(
-        "re-sealed {} secrets under master key {} (was {}): {} server-token secrets, {} legacy keys, {} signing keys, {} TOTP secrets.\n\
+        "re-sealed {} secrets under master key {} (was {}): {} server-token secrets, {} legacy keys, {} signing keys, {} TOTP secrets, {} upstream provider secrets.\n\
          Next: set TESSERA_MASTER_KEY to the new key on every process and restart them; \
          until then they cannot open the re-sealed secrets.\n\
          Sessions end and OAuth access tokens stop verifying (clients refresh). \
@@ -84,6 +84,7 @@ pub async fn rotate(
         count(SealedColumn::LegacyKey),
         count(SealedColumn::SigningPrivateKey),
         count(SealedColumn::TotpSecret),
+        count(SealedColumn::UpstreamClientSecret),
         clients.len(),
         if clients.is_empty() {
             "none".to_string()
@@ -104,6 +105,7 @@ pub async fn rotate(
             "signing_keys": count(SealedColumn::SigningPrivateKey),
             "client_secret_jwt_secrets": count(SealedColumn::ClientSecret),
             "totp_secrets": count(SealedColumn::TotpSecret),
+            "upstream_client_secrets": count(SealedColumn::UpstreamClientSecret),
             "old_key_id": old.key_id(),
             "new_key_id": new.key_id(),
             "next": "set TESSERA_MASTER_KEY to the new key and restart every process",

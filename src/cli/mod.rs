@@ -20,6 +20,7 @@ mod resource;
 mod serve;
 mod server_token;
 mod site;
+mod upstream;
 mod user;
 
 use std::path::PathBuf;
@@ -72,6 +73,9 @@ enum Command {
     /// Manage the trusted identity providers of a site (token exchange).
     #[command(subcommand)]
     Idp(idp::IdpCommand),
+    /// Manage the other OpenID providers people may sign in to a site with.
+    #[command(subcommand)]
+    Upstream(upstream::UpstreamCommand),
     /// Manage the resources (RFC 8707) a site issues access tokens for.
     #[command(subcommand)]
     Resource(resource::ResourceCommand),
@@ -211,6 +215,11 @@ async fn dispatch(cli: Cli) -> CliResult {
             let settings = Settings::load(cli.config.as_deref())?;
             let store = open_store(&settings).await?;
             idp::run(command, &cli_admin(&store, &settings), &out).await
+        }
+        Some(Command::Upstream(command)) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let store = open_store(&settings).await?;
+            upstream::run(command, &cli_admin(&store, &settings), &out).await
         }
         Some(Command::Resource(command)) => {
             let settings = Settings::load(cli.config.as_deref())?;

@@ -246,6 +246,63 @@ impl Outbound {
     }
 }
 
+/// An answer of [`Outbound::send`], whatever its status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Outbound {
+    /// Sends a request built elsewhere (the OpenID client of
+    /// `crate::upstream`: discovery, keys, token endpoint) and returns the
+    /// answer whatever its status, so the caller can read an error body.
+    /// The same checks as every fetch; a redirect is a failure, and the
+    /// body is read up to `max_bytes`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        headers: reqwest::header::HeaderMap,
+        body: Vec<u8>,
+        max_bytes: usize,
+    ) -> Result<Answer, FetchError> {
+        target::check_url(url, self.policy)?;
+        let mut response = self
+            .client
+            .request(method, url.clone())
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(FetchError::Redirected(status));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(FetchError::TooLarge(max_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
 /// A reqwest error in a few words (without the URL it carries), and the
 /// resolver's refusal with its reason.
 fn classify(e: &reqwest::Error) -> FetchError {

@@ -73,6 +73,8 @@ struct AccountPage<'a> {
     /// The address and whether it is confirmed (`account_email.rs`).
     email: super::account_email::EmailStatus,
     second_factor: SecondFactorSummary,
+    /// Linked upstream identities (`routes/upstream.rs`).
+    upstream: super::upstream::AccountSection,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +106,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "second-factor-off" => Some("Two-step verification is off."),
         "passkey-added" => Some("Your passkey was added. You can sign in with it now."),
         "passkey-removed" => Some("That passkey was removed."),
+        "upstream-linked" => Some("That sign-in provider is linked to your account."),
+        "upstream-removed" => Some("That sign-in provider was unlinked."),
         _ => None,
     }
 }
@@ -193,6 +197,7 @@ async fn render_account(
         errors,
         email: super::account_email::EmailStatus::of(state, browser.site.id, user.id).await?,
         second_factor: SecondFactorSummary::of(state, browser, user).await?,
+        upstream: super::upstream::AccountSection::of(state, &browser.site, user.id).await?,
     };
     let mut response = html(status, &page);
     browser.attach_csrf_cookie(&mut response);

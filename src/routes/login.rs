@@ -42,6 +42,8 @@ struct LoginPage {
     notice: Option<&'static str>,
     /// Links to password reset and sign-up, where the site offers them.
     offers: LoginOffers,
+    /// Buttons of the site's upstream OpenID providers (`routes/upstream.rs`).
+    upstream: Vec<crate::upstream::ProviderButton>,
 }
 
 /// What the login page links to besides signing in.
@@ -150,6 +152,7 @@ async fn login_page(
             _ => return see_other(next.as_str()),
         }
     }
+    let upstream = crate::upstream::buttons(&state, &browser.site).await;
     render(&browser, StatusCode::OK, |chrome| LoginPage {
         chrome,
         next: next.as_str().to_string(),
@@ -157,6 +160,7 @@ async fn login_page(
         error: None,
         notice,
         offers: LoginOffers::of(&state, &browser.site),
+        upstream,
     })
 }
 
@@ -170,6 +174,7 @@ async fn login(
 ) -> actix_web::Result<HttpResponse> {
     let form = form.into_inner();
     let next = NextPath::or_default(form.next.as_deref(), AFTER_SIGN_IN);
+    let upstream = crate::upstream::buttons(&state, &browser.site).await;
     let page = |status, error: &str| {
         // A username too long to be anyone's is not echoed back.
         let username = if form.username.len() > MAX_USERNAME_BYTES {
@@ -180,6 +185,7 @@ async fn login(
         let next = next.as_str().to_string();
         let error = error.to_string();
         let offers = LoginOffers::of(&state, &browser.site);
+        let upstream = upstream.clone();
         render(&browser, status, move |chrome| LoginPage {
             chrome,
             next,
@@ -187,6 +193,7 @@ async fn login(
             error: Some(error),
             notice: None,
             offers,
+            upstream,
         })
     };
     if !browser.verify_csrf(&form.csrf_token) {

@@ -26,6 +26,7 @@ mod second_factor;
 mod signup;
 mod static_files;
 pub mod unavailable;
+mod upstream;
 
 /// Where routes are registered. `cfg.service(handler)` serves a JSON
 /// endpoint and adds its `#[utoipa::path]` operation to `/openapi.json` in
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut ApiConfig) {
         account_email::configure(cfg);
         account_second_factor::configure(cfg);
         passkeys::configure_pages(cfg);
+        upstream::configure(cfg);
         cfg
     });
     passkeys::configure(cfg);

@@ -23,6 +23,8 @@ pub enum SignInMethod {
     Impersonation,
     IdentityToken,
     Passkey,
+    /// Another OpenID provider vouched for the user (`crate::upstream`).
+    Upstream,
 }
 
 impl SignInMethod {
@@ -42,6 +44,7 @@ impl SignInMethod {
             SignInMethod::Impersonation => "impersonation",
             SignInMethod::IdentityToken => "identity-token",
             SignInMethod::Passkey => "passkey",
+            SignInMethod::Upstream => "upstream",
         }
     }
 }

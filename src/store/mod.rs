@@ -61,6 +61,9 @@ mod email_sql;
 mod second_factor;
 #[macro_use]
 mod second_factor_sql;
+mod upstream;
+#[macro_use]
+mod upstream_sql;
 mod postgres;
 mod records;
 mod sqlite;
@@ -108,6 +111,10 @@ pub use token_kinds::{
     NewBrowserToken, NewServerToken, ServerTokenRecord, TokenKindStore,
 };
 pub use unavailable::{StoreUnavailable, is_unavailable, sqlx_unavailable};
+pub use upstream::{
+    NewUpstreamFlow, NewUpstreamIdentity, NewUpstreamProvider, UpstreamFlowRecord,
+    UpstreamIdentityRecord, UpstreamProviderRecord, UpstreamStore,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -255,6 +262,7 @@ pub trait Store:
     + EmailStore
     + SecondFactorStore
     + PasskeyStore
+    + UpstreamStore
     + Send
     + Sync
     + 'static

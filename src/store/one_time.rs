@@ -28,6 +28,8 @@ pub enum SealedColumn {
     ClientSecret,
     /// A user's TOTP secret (migration 0023); the row is the user's id.
     TotpSecret,
+    /// The client secret held at an upstream OpenID provider (migration 0027).
+    UpstreamClientSecret,
 }
 
 impl SealedColumn {
@@ -38,6 +40,7 @@ impl SealedColumn {
             SealedColumn::SigningPrivateKey => "signing private key",
             SealedColumn::ClientSecret => "client secret (client_secret_jwt)",
             SealedColumn::TotpSecret => "TOTP secret",
+            SealedColumn::UpstreamClientSecret => "upstream provider client secret",
         }
     }
 }

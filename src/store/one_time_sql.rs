@@ -63,6 +63,10 @@ macro_rules! impl_one_time_store {
                         SealedColumn::TotpSecret,
                         "SELECT user_id, site_id, sealed_secret FROM user_totp ORDER BY user_id",
                     ),
+                    (
+                        SealedColumn::UpstreamClientSecret,
+                        "SELECT id, site_id, sealed_client_secret FROM upstream_providers ORDER BY id",
+                    ),
                 ] {
                     let rows = sqlx::query_as::<$db, (i64, i64, String)>(sql)
                         .fetch_all(&self.pool)
@@ -105,6 +109,10 @@ macro_rules! impl_one_time_store {
                         SealedColumn::TotpSecret => {
                             "UPDATE user_totp SET sealed_secret = $1 WHERE user_id = $2 AND sealed_secret = $3"
                         }
+                        SealedColumn::UpstreamClientSecret => {
+                            "UPDATE upstream_providers SET sealed_client_secret = $1 WHERE id = $2 \
+                             AND sealed_client_secret = $3"
+                        }
                     };
                     let done = sqlx::query(sql)
                         .bind(&change.new_sealed)
@@ -132,6 +140,8 @@ macro_rules! impl_one_time_store {
                         SealedColumn::SigningPrivateKey => $crate::store::ChangeKind::SigningKey,
                         SealedColumn::ClientSecret => $crate::store::ChangeKind::Client,
                         SealedColumn::TotpSecret => $crate::store::ChangeKind::User,
+                        // Opened on each use, never cached: the site's change will do.
+                        SealedColumn::UpstreamClientSecret => $crate::store::ChangeKind::Site,
                     };
                     Self::record_change(&mut *tx, site_id, kind, subject, now).await?;
                 }

@@ -224,6 +224,7 @@ impl_account_store!(PgStore, sqlx::Postgres);
 impl_email_store!(PgStore, sqlx::Postgres);
 impl_second_factor_store!(PgStore, sqlx::Postgres);
 impl_passkey_store!(PgStore, sqlx::Postgres);
+impl_upstream_store!(PgStore, sqlx::Postgres);
 
 #[async_trait]
 impl Store for PgStore {

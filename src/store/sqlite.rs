@@ -130,6 +130,7 @@ impl_account_store!(SqliteStore, sqlx::Sqlite);
 impl_email_store!(SqliteStore, sqlx::Sqlite);
 impl_second_factor_store!(SqliteStore, sqlx::Sqlite);
 impl_passkey_store!(SqliteStore, sqlx::Sqlite);
+impl_upstream_store!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -37,3 +37,4 @@ mod signin;
 mod sites;
 mod third_party;
 mod token_kinds;
+mod upstream;

@@ -178,20 +178,10 @@ impl TokenExchange {
     }
 
     async fn provision(&self, site: &Site, claims: &IdentityClaims) -> OAuthResult<UserRecord> {
-        if validate_username(&claims.sub).is_err() {
+        let Some(identity) = just_in_time_identity(site, claims, self.clock.now()) else {
             return Err(OAuthError::InvalidGrant(
                 "the subject token's `sub` cannot be a username on this site",
             ));
-        }
-        let identity = ExternalIdentity {
-            site_id: site.id,
-            issuer: claims.issuer.clone(),
-            subject: claims.sub.clone(),
-            username: claims.sub.clone(),
-            display_name: display_name(claims),
-            email: claims.email.clone().filter(|e| plausible_email(e)),
-            role: Role::Community.as_str().to_owned(),
-            now: self.clock.now(),
         };
         match self.store.provision_external_user(&identity).await? {
             Provisioned::Created(user) => {
@@ -291,6 +281,29 @@ fn refusal(error: IdentityError) -> OAuthError {
         InvalidClaim(_) => "a claim of the subject token has the wrong type",
     };
     OAuthError::InvalidGrant(description)
+}
+
+/// The account an external identity is found by or created as, just in
+/// time: `sub` is the username, `given_name` and `family_name` the display
+/// name, a plausible `email` is kept, and the role is `community`. `None`
+/// when `sub` cannot be a username. Signing in with an upstream provider
+/// (`crate::upstream`) follows the same rules.
+pub(crate) fn just_in_time_identity(
+    site: &Site,
+    claims: &IdentityClaims,
+    now: i64,
+) -> Option<ExternalIdentity> {
+    validate_username(&claims.sub).ok()?;
+    Some(ExternalIdentity {
+        site_id: site.id,
+        issuer: claims.issuer.clone(),
+        subject: claims.sub.clone(),
+        username: claims.sub.clone(),
+        display_name: display_name(claims),
+        email: claims.email.clone().filter(|e| plausible_email(e)),
+        role: Role::Community.as_str().to_owned(),
+        now,
+    })
 }
 
 fn display_name(claims: &IdentityClaims) -> String {

@@ -13,6 +13,7 @@ mod invites;
 mod registration;
 mod resources;
 mod sites;
+mod upstream;
 mod users;
 
 use actix_web::http::StatusCode;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ApiConfig) {
     registration::configure(cfg);
     resources::configure(cfg);
     audit::configure(cfg);
+    upstream::configure(cfg);
 }
 
 const NOT_ADMIN: &str = "the admin API needs an OAuth access token with the admin scope, \

@@ -170,8 +170,8 @@ async fn every_admin_operation_is_described_with_the_credentials_and_errors_it_r
     }
     // Sites, users, invitations, sessions, grants, second factors, clients,
     // registration tokens, identity providers, keys, legacy credentials, the
-    // audit log and resources.
-    assert_eq!(operations, 33);
+    // audit log, resources and upstream providers.
+    assert_eq!(operations, 36);
     let tags = document["tags"].as_array().unwrap();
     assert!(tags.iter().any(|t| t["name"] == "admin"));
 }
@@ -374,11 +374,29 @@ async fn admin_answers_match_the_schemas_documented_for_them() {
         Some(json!({"enabled": true})),
     )
     .await;
+    let upstream = json!({
+        "name": "corp",
+        "issuer": "https://sso.example.com",
+        "client_id": "tessera",
+        "client_secret": "not-shown-again-0123",
+    });
+    for expected in [201, 409] {
+        let (status, _) = api
+            .call(
+                Method::POST,
+                "/api/admin/upstream-providers",
+                "/api/admin/upstream-providers",
+                Some(upstream.clone()),
+            )
+            .await;
+        assert_eq!(status, expected, "a provider name is used once per site");
+    }
     for (method, template, path, body) in [
         get("/api/admin/sites"),
         get("/api/admin/users"),
         get("/api/admin/clients"),
         get("/api/admin/identity-providers"),
+        get("/api/admin/upstream-providers"),
         get("/api/admin/keys"),
         (
             Method::POST,
@@ -400,6 +418,12 @@ async fn admin_answers_match_the_schemas_documented_for_them() {
             Method::DELETE,
             "/api/admin/identity-providers",
             "/api/admin/identity-providers?issuer=https%3A%2F%2Fidp.example".to_string(),
+            None,
+        ),
+        (
+            Method::DELETE,
+            "/api/admin/upstream-providers/{name}",
+            "/api/admin/upstream-providers/corp".to_string(),
             None,
         ),
     ] {
