@@ -25,6 +25,8 @@ pub struct CachedUser {
     pub email: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    /// The language the user chose; `None`: as their browser asks.
+    pub locale: Option<crate::i18n::Locale>,
 }
 
 impl CachedUser {
@@ -37,6 +39,10 @@ impl CachedUser {
             email: record.email.clone(),
             role: record.role.parse().ok()?,
             disabled: record.disabled,
+            locale: record
+                .locale
+                .as_deref()
+                .and_then(crate::i18n::Locale::parse),
         })
     }
 }

@@ -3,6 +3,7 @@
 // buttons, and shows them only where the browser supports passkeys.
 (function () {
   "use strict";
+  var failedText = "The passkey request failed.";
 
   function toBuffer(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -42,7 +43,7 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) { throw new Error(data.message || "The passkey request failed."); }
+        if (!response.ok) { throw new Error(data.message || failedText); }
         return data;
       });
     });
@@ -116,6 +117,9 @@
 
   function ready() {
     if (!window.PublicKeyCredential || !navigator.credentials) { return; }
+    // The page's language: the text comes from the server's catalogs.
+    var box = document.querySelector("[data-passkey-failed]");
+    if (box) { failedText = box.getAttribute("data-passkey-failed"); }
 
     var registerBox = document.querySelector("[data-passkey-register]");
     if (registerBox) {

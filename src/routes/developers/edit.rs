@@ -29,6 +29,7 @@ struct EditPage {
     chrome: Chrome,
     client_id: String,
     form: FormView,
+    /// The message key of a problem with the whole form.
     form_error: Option<&'static str>,
 }
 
@@ -115,7 +116,7 @@ async fn update_app(
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
-            Some("This form expired. Please try again."),
+            Some("error-form-expired"),
         ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
@@ -224,7 +225,7 @@ async fn rotate_secret(
         StatusCode::OK,
         &CredentialsPage {
             chrome,
-            heading: "New client secret",
+            heading: "dev-new-secret",
             name: client.name.clone(),
             client_id,
             client_secret: Some(secret.into_inner()),

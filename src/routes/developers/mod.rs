@@ -195,6 +195,7 @@ fn shown_keys(client: &Client) -> String {
 /// One checkbox of the form.
 struct Choice {
     value: &'static str,
+    /// The message key of the label.
     label: &'static str,
     checked: bool,
 }
@@ -217,16 +218,11 @@ struct FormView {
     error: String,
 }
 
+/// Grant types and the message keys of their labels.
 const GRANT_CHOICES: [(&str, &str); 3] = [
-    (
-        "authorization_code",
-        "Authorization code with PKCE (users sign in and consent)",
-    ),
-    ("refresh_token", "Refresh tokens (stay signed in)"),
-    (
-        "client_credentials",
-        "Client credentials (the app acts as itself; confidential apps only)",
-    ),
+    ("authorization_code", "grant-authorization-code"),
+    ("refresh_token", "grant-refresh-token"),
+    ("client_credentials", "grant-client-credentials"),
 ];
 
 impl FormView {
@@ -237,7 +233,7 @@ impl FormView {
             .filter(|s| *s != Scope::Admin || user.role == Role::Admin)
             .map(|s| Choice {
                 value: s.as_str(),
-                label: s.description(),
+                label: s.description_key(),
                 checked: form.scopes.iter().any(|c| c == s.as_str()),
             })
             .collect();

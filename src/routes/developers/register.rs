@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct NewAppPage {
     chrome: Chrome,
     form: FormView,
+    /// The message key of a problem with the whole form.
     form_error: Option<&'static str>,
 }
 
@@ -83,7 +84,7 @@ async fn register_app(
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
-            Some("This form expired. Please try again."),
+            Some("error-form-expired"),
         ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
@@ -143,7 +144,7 @@ async fn register_app(
         StatusCode::CREATED,
         &CredentialsPage {
             chrome,
-            heading: "Your app is registered",
+            heading: "dev-registered",
             name: registered.client.name.clone(),
             client_id: registered.client.client_id.clone(),
             client_secret: registered.secret.map(|s| s.into_inner()),
