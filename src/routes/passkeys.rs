@@ -19,6 +19,7 @@ use super::ApiConfig;
 use super::extract::client_info;
 use super::pages::{CsrfForm, add_cookie, authtoken_cookie, see_other};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::i18n::Locale;
 use crate::next_path::NextPath;
 use crate::passkeys::{self, PasskeyError};
 use crate::routes::browser_session::BrowserSession;
@@ -79,11 +80,13 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     )
 }
 
-fn answer(error: PasskeyError) -> Result<HttpResponse, ApiError> {
+fn answer(error: PasskeyError, lang: Locale) -> Result<HttpResponse, ApiError> {
     match error {
-        PasskeyError::Refused(message) => {
-            Ok(refusal(StatusCode::BAD_REQUEST, "passkey_refused", message))
-        }
+        PasskeyError::Refused(key) => Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "passkey_refused",
+            &lang.t(key),
+        )),
         PasskeyError::Store(e) => Err(e.into()),
         PasskeyError::Internal(e) => Err(ApiError::Internal(e)),
     }
@@ -113,38 +116,27 @@ impl StepBody for SignInBody {
 }
 
 /// The body of a ceremony step once it reads and its CSRF token matches
-/// the browser's session; otherwise what makes the answer to send
-/// ([`unreadable`], [`form_expired`]).
-fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, fn() -> HttpResponse> {
-    let body: T = serde_json::from_slice(body).map_err(|_| unreadable as fn() -> HttpResponse)?;
+/// the browser's session; otherwise the answer to send.
+fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, HttpResponse> {
+    let lang = browser.locale;
+    let Ok(body) = serde_json::from_slice::<T>(body) else {
+        let message = lang.t("passkey-error-unreadable");
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &message,
+        ));
+    };
     if !browser.verify_csrf(body.csrf_token()) {
-        return Err(form_expired);
+        let message = lang.t("passkey-error-page-expired");
+        return Err(refusal(StatusCode::FORBIDDEN, "csrf", &message));
     }
     Ok(body)
 }
 
-fn unreadable() -> HttpResponse {
-    refusal(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        "The passkey answer could not be read.",
-    )
-}
-
-fn form_expired() -> HttpResponse {
-    refusal(
-        StatusCode::FORBIDDEN,
-        "csrf",
-        "This page expired. Please reload it and try again.",
-    )
-}
-
-fn sign_in_first() -> HttpResponse {
-    refusal(
-        StatusCode::UNAUTHORIZED,
-        "sign_in_required",
-        "Please sign in again.",
-    )
+fn sign_in_first(lang: Locale) -> HttpResponse {
+    let message = lang.t("passkey-error-sign-in-again");
+    refusal(StatusCode::UNAUTHORIZED, "sign_in_required", &message)
 }
 
 #[utoipa::path(
@@ -167,18 +159,18 @@ async fn register_begin(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused());
+        return Ok(refused);
     }
     match passkeys::begin_registration(&state, &browser.site, user, session_id).await {
         Ok(began) => Ok(json(
             StatusCode::OK,
             serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -202,11 +194,11 @@ async fn register_finish(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     let body: RegisterBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused()),
+        Err(refused) => return Ok(refused),
     };
     let finished = passkeys::finish_registration(
         &state,
@@ -223,7 +215,7 @@ async fn register_finish(
             StatusCode::OK,
             serde_json::json!({ "id": id, "redirect": "/account?notice=passkey-added" }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -246,14 +238,14 @@ async fn sign_in_begin(
 ) -> Result<HttpResponse, ApiError> {
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused());
+        return Ok(refused);
     }
     match passkeys::begin_sign_in(&state, &browser.site).await {
         Ok(began) => Ok(json(
             StatusCode::OK,
             serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -277,7 +269,7 @@ async fn sign_in_finish(
 ) -> Result<HttpResponse, ApiError> {
     let body: SignInBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused()),
+        Err(refused) => return Ok(refused),
     };
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let finished = passkeys::finish_sign_in(
@@ -301,7 +293,7 @@ async fn sign_in_finish(
             );
             Ok(response)
         }
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -321,6 +313,6 @@ async fn remove(
     }
     match passkeys::remove(&state, &browser.site, user.id, path.into_inner()).await {
         Ok(_) => Ok(see_other("/account?notice=passkey-removed#passkeys")),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }

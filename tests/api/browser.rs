@@ -141,16 +141,25 @@ impl Browser {
 
     /// The text of an element, waiting for it to appear (a click may still
     /// be loading the next page).
+    /// An element found on the page being left goes stale when the next
+    /// one loads: then it is looked for again.
     pub async fn text_of(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .expect("the element appears")
-            .text()
-            .await
-            .expect("its text")
+        let mut stale = None;
+        for _ in 0..50 {
+            let element = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css))
+                .await
+                .expect("the element appears");
+            match element.text().await {
+                Ok(text) => return text,
+                Err(e) => stale = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the text of {css}: {stale:?}");
     }
 
     /// Waits until the current URL's path starts with `prefix`.

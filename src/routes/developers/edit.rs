@@ -86,7 +86,12 @@ async fn edit_page(
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let client = managed_app(&state, &browser, &user, &client_id).await?;
-    let form = FormView::new(&ClientForm::from_client(&client), &user, None);
+    let form = FormView::new(
+        &ClientForm::from_client(&client),
+        &user,
+        None,
+        browser.locale,
+    );
     Ok(render_edit(&browser, StatusCode::OK, client_id, form, None))
 }
 
@@ -109,7 +114,7 @@ async fn update_app(
     form.confidential = client.confidential;
     form.key_client = client.auth_method == ClientAuthMethod::PrivateKeyJwt;
     let again = |status, error: Option<&ClientInputError>, form_error| {
-        let view = FormView::new(&form, &user, error);
+        let view = FormView::new(&form, &user, error, browser.locale);
         render_edit(&browser, status, client_id.clone(), view, form_error)
     };
     if !browser.verify_csrf(&form.csrf_token) {

@@ -11,6 +11,7 @@ use actix_web::web;
 
 use super::pages::Elsewhere;
 use crate::cache::CachedUser;
+use crate::i18n::Locale;
 use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
 use crate::oauth::logout::ClientLogoutSettings;
 use crate::oauth::public_key;
@@ -226,7 +227,12 @@ const GRANT_CHOICES: [(&str, &str); 3] = [
 ];
 
 impl FormView {
-    fn new(form: &ClientForm, user: &CachedUser, error: Option<&ClientInputError>) -> Self {
+    fn new(
+        form: &ClientForm,
+        user: &CachedUser,
+        error: Option<&ClientInputError>,
+        lang: Locale,
+    ) -> Self {
         let scopes = Scope::ALL
             .into_iter()
             // Only admins may hand out the admin scope.
@@ -259,7 +265,7 @@ impl FormView {
             backchannel_logout_uri: form.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: form.backchannel_logout_session_required,
             error_field: error.map_or("", ClientInputError::field),
-            error: error.map(ToString::to_string).unwrap_or_default(),
+            error: error.map(|e| e.message(lang)).unwrap_or_default(),
         }
     }
 }

@@ -43,7 +43,7 @@ async fn new_app_page(browser: BrowserSession) -> HttpResponse {
         Err(elsewhere) => return elsewhere.response(),
     };
     let chrome = Chrome::new(&browser);
-    let form = FormView::new(&ClientForm::new_app(), &user, None);
+    let form = FormView::new(&ClientForm::new_app(), &user, None, browser.locale);
     let mut response = html(
         StatusCode::OK,
         &NewAppPage {
@@ -70,7 +70,7 @@ async fn register_app(
     let form = ClientForm::parse(&body);
     let chrome = Chrome::new(&browser);
     let again = |status, error: Option<&ClientInputError>, form_error| {
-        let view = FormView::new(&form, &user, error);
+        let view = FormView::new(&form, &user, error, browser.locale);
         html(
             status,
             &NewAppPage {

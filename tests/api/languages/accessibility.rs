@@ -78,15 +78,20 @@ for (const el of document.body.querySelectorAll('*')) {
 return problems;
 "#;
 
-/// Checks the page the browser shows; `fields` are the ids of the form
-/// fields Tab must reach, in this order, from the top of the page.
-pub async fn assert_accessible(browser: &Browser, page: &str, fields: &[&str]) {
+/// What the check finds wrong with the page the browser shows.
+pub async fn problems(browser: &Browser) -> Vec<String> {
     let problems = browser
         .client
         .execute(CHECK, vec![])
         .await
         .expect("run the check");
-    let problems: Vec<String> = serde_json::from_value(problems).expect("a list of problems");
+    serde_json::from_value(problems).expect("a list of problems")
+}
+
+/// Checks the page the browser shows; `fields` are the ids of the form
+/// fields Tab must reach, in this order, from the top of the page.
+pub async fn assert_accessible(browser: &Browser, page: &str, fields: &[&str]) {
+    let problems = problems(browser).await;
     assert!(problems.is_empty(), "{page}: {problems:#?}");
     if !fields.is_empty() {
         assert_tab_order(browser, page, fields).await;
@@ -141,4 +146,50 @@ async fn assert_tab_order(browser: &Browser, page: &str, fields: &[&str]) {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_check_finds_each_problem_it_looks_for() {
+    let Some(browser) = crate::browser::start_browser().await else {
+        return;
+    };
+    let page = r#"<!doctype html><html><body style="background:#fff">
+        <p style="color:#aaa">faint text</p>
+        <input id="unlabelled" type="text">
+        <label for="labelled">Name</label><input id="labelled" type="text">
+        <img src="data:,">
+        <button type="button"></button>
+        <a href="/" tabindex="3">jumps the queue</a>
+        </body></html>"#;
+    let url = format!("data:text/html,{}", urlencoding(page));
+    browser.client.goto(&url).await.expect("open the page");
+    let found = problems(&browser).await.join("\n");
+    for expected in [
+        "the document has no lang",
+        "a field without a label: <input id=\"unlabelled\"",
+        "an image without alt",
+        "a button without a name",
+        "a positive tabindex",
+        "of \"faint text\" in P",
+    ] {
+        assert!(found.contains(expected), "`{expected}` not in:\n{found}");
+    }
+    let labelled = "<input id=\"labelled\"";
+    assert!(
+        !found.contains(labelled),
+        "a labelled field counted:\n{found}"
+    );
+    browser
+        .client
+        .clone()
+        .close()
+        .await
+        .expect("close the browser");
+}
+
+/// Percent-encodes a page for a `data:` URL.
+fn urlencoding(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
