@@ -115,21 +115,33 @@ impl StepBody for SignInBody {
     }
 }
 
+/// Why a ceremony step's body was not taken.
+enum StepRefusal {
+    Unreadable,
+    Expired,
+}
+
+impl StepRefusal {
+    fn response(self, lang: Locale) -> HttpResponse {
+        match self {
+            StepRefusal::Unreadable => {
+                let message = lang.t("passkey-error-unreadable");
+                refusal(StatusCode::BAD_REQUEST, "invalid_request", &message)
+            }
+            StepRefusal::Expired => {
+                let message = lang.t("passkey-error-page-expired");
+                refusal(StatusCode::FORBIDDEN, "csrf", &message)
+            }
+        }
+    }
+}
+
 /// The body of a ceremony step once it reads and its CSRF token matches
-/// the browser's session; otherwise the answer to send.
-fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, HttpResponse> {
-    let lang = browser.locale;
-    let Ok(body) = serde_json::from_slice::<T>(body) else {
-        let message = lang.t("passkey-error-unreadable");
-        return Err(refusal(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &message,
-        ));
-    };
+/// the browser's session.
+fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, StepRefusal> {
+    let body: T = serde_json::from_slice(body).map_err(|_| StepRefusal::Unreadable)?;
     if !browser.verify_csrf(body.csrf_token()) {
-        let message = lang.t("passkey-error-page-expired");
-        return Err(refusal(StatusCode::FORBIDDEN, "csrf", &message));
+        return Err(StepRefusal::Expired);
     }
     Ok(body)
 }
@@ -163,7 +175,7 @@ async fn register_begin(
     };
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused);
+        return Ok(refused.response(browser.locale));
     }
     match passkeys::begin_registration(&state, &browser.site, user, session_id).await {
         Ok(began) => Ok(json(
@@ -198,7 +210,7 @@ async fn register_finish(
     };
     let body: RegisterBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let finished = passkeys::finish_registration(
         &state,
@@ -238,7 +250,7 @@ async fn sign_in_begin(
 ) -> Result<HttpResponse, ApiError> {
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused);
+        return Ok(refused.response(browser.locale));
     }
     match passkeys::begin_sign_in(&state, &browser.site).await {
         Ok(began) => Ok(json(
@@ -269,7 +281,7 @@ async fn sign_in_finish(
 ) -> Result<HttpResponse, ApiError> {
     let body: SignInBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let finished = passkeys::finish_sign_in(
