@@ -105,3 +105,60 @@ fn tags_parse_exactly() {
     assert_eq!(Locale::parse("DE"), None);
     assert_eq!(Locale::parse("fr"), None);
 }
+
+/// The keys of `t("…")`, `t1("…"` and `t2(…"…"` calls in a source text.
+fn keys_called(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for call in ["t(", "t1(", "t2("] {
+        for (at, _) in text.match_indices(call) {
+            let preceded_by_dot = text[..at].ends_with('.');
+            let rest = text[at + call.len()..].trim_start();
+            if let (true, Some(rest)) = (preceded_by_dot, rest.strip_prefix('"')) {
+                if let Some((key, _)) = rest.split_once('"') {
+                    keys.push(key.to_string());
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn source_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a source directory") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            source_files(&path, found);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "rs" || e == "html" || e == "txt")
+        {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_message_the_templates_and_code_ask_for_exists() {
+    let catalog = messages("en");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    source_files(&root.join("templates"), &mut files);
+    source_files(&root.join("src"), &mut files);
+    let mut asked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a readable file");
+        for key in keys_called(&text) {
+            asked += 1;
+            // This file's own examples.
+            if key == "no-such-message" || key == "key" {
+                continue;
+            }
+            assert!(
+                catalog.contains_key(&key),
+                "{}: `{key}` is in no catalog",
+                file.display()
+            );
+        }
+    }
+    assert!(asked > 300, "only {asked} calls found");
+}
