@@ -111,12 +111,12 @@ fn keys_called(text: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for call in ["t(", "t1(", "t2("] {
         for (at, _) in text.match_indices(call) {
-            let preceded_by_dot = text[..at].ends_with('.');
             let rest = text[at + call.len()..].trim_start();
-            if let (true, Some(rest)) = (preceded_by_dot, rest.strip_prefix('"')) {
-                if let Some((key, _)) = rest.split_once('"') {
-                    keys.push(key.to_string());
-                }
+            if text[..at].ends_with('.')
+                && let Some(rest) = rest.strip_prefix('"')
+                && let Some((key, _)) = rest.split_once('"')
+            {
+                keys.push(key.to_string());
             }
         }
     }
