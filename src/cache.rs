@@ -31,6 +31,8 @@ pub struct CachedUser {
     /// once per cached user rather than per request.
     pub username_header: HeaderValue,
     pub id_header: HeaderValue,
+    /// The language the user chose; `None`: as their browser asks.
+    pub locale: Option<crate::i18n::Locale>,
 }
 
 impl CachedUser {
@@ -47,6 +49,10 @@ impl CachedUser {
             email: record.email.clone(),
             role: record.role.parse().ok()?,
             disabled: record.disabled,
+            locale: record
+                .locale
+                .as_deref()
+                .and_then(crate::i18n::Locale::parse),
         })
     }
 }

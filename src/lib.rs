@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod csrf;
 pub mod email;
 pub mod error;
+pub mod i18n;
 pub mod identity;
 pub mod invalidation;
 pub mod janitor;

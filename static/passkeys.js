@@ -3,6 +3,7 @@
 // buttons, and shows them only where the browser supports passkeys.
 (function () {
   "use strict";
+  var failedText = "The passkey request failed.";
 
   function toBuffer(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -47,7 +48,7 @@
         return new Promise(function () {});
       }
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) { throw new Error(data.message || "The passkey request failed."); }
+        if (!response.ok) { throw new Error(data.message || failedText); }
         return data;
       });
     });
@@ -129,6 +130,9 @@
 
   function ready() {
     if (!window.PublicKeyCredential || !navigator.credentials) { return; }
+    // The page's language: the text comes from the server's catalogs.
+    var box = document.querySelector("[data-passkey-failed]");
+    if (box) { failedText = box.getAttribute("data-passkey-failed"); }
 
     var registerBox = document.querySelector("[data-passkey-register]");
     if (registerBox) {

@@ -60,6 +60,10 @@ pub fn site() -> &'static Site {
             signup_policy: "closed".into(),
             email_from: None,
             second_factor_policy: "optional".into(),
+            default_locale: "en".into(),
+            display_name: None,
+            logo_url: None,
+            accent_colour: None,
         };
         Site::from_record(record, vec!["wiki.example.org".into()], master())
             .unwrap_or_else(|| panic!("the fuzz site does not build"))

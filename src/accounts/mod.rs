@@ -21,7 +21,7 @@ use crate::clock::SharedClock;
 use crate::crypto::{random, sha256_hex};
 use crate::email::{Email, EmailError, Notice, Outbox};
 use crate::sites::Site;
-use crate::store::{NewAccountLink, SharedStore, SiteRecord, StoreError};
+use crate::store::{NewAccountLink, SharedStore, SiteRecord, StoreError, UserRecord};
 use crate::throttle::Throttle;
 
 /// Who may create an account on a site.
@@ -181,19 +181,19 @@ impl Accounts {
         if !self.email_enabled() {
             return;
         }
-        let address = match self.store.find_user(site.id, user_id).await {
-            Ok(user) => user.and_then(|u| u.email),
+        let recipient = match self.store.find_user(site.id, user_id).await {
+            Ok(user) => user.and_then(|u| Some((recipient_locale(site, &u), u.email?))),
             Err(e) => {
                 tracing::warn!(site = %site.slug, error = %e, "cannot look up the user to notify");
                 return;
             }
         };
-        let Some(address) = address else {
+        let Some((lang, address)) = recipient else {
             return;
         };
         if let Err(e) = self
             .outbox
-            .send(site, &address, &Email::Notice(notice))
+            .send(site, &address, lang, &Email::Notice(notice))
             .await
         {
             tracing::warn!(site = %site.slug, error = %e, "cannot queue a notice");
@@ -227,4 +227,13 @@ impl Accounts {
             .await?;
         Ok((token, expires_at))
     }
+}
+
+/// The language of a user's emails: their choice, else the site's default
+/// (a message is read away from the browser that asked for it).
+pub fn recipient_locale(site: &Site, user: &UserRecord) -> crate::i18n::Locale {
+    user.locale
+        .as_deref()
+        .and_then(crate::i18n::Locale::parse)
+        .unwrap_or(site.default_locale)
 }

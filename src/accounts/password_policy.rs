@@ -21,6 +21,21 @@ pub enum PasswordProblem {
     ContainsEmail,
 }
 
+impl PasswordProblem {
+    /// What to do about it, in the reader's language.
+    pub fn message(&self, lang: crate::i18n::Locale) -> String {
+        match self {
+            PasswordProblem::TooShort => lang.t1("password-too-short", "min", MIN_PASSWORD_CHARS),
+            PasswordProblem::TooLong => lang.t1("password-too-long", "max", MAX_PASSWORD_CHARS),
+            PasswordProblem::TooFewDistinct => {
+                lang.t1("password-too-few-distinct", "min", MIN_DISTINCT_CHARS)
+            }
+            PasswordProblem::ContainsUsername => lang.t("password-contains-username"),
+            PasswordProblem::ContainsEmail => lang.t("password-contains-email"),
+        }
+    }
+}
+
 /// Checks a new password of the account `username` (with `email`).
 pub fn check(password: &str, username: &str, email: Option<&str>) -> Result<(), PasswordProblem> {
     let chars = password.chars().count();

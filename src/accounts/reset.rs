@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::password_policy::{self, PasswordProblem};
-use super::{AccountError, Accounts, LinkPurpose, LinkToken, MAX_TOKEN_CHARS};
+use super::{AccountError, Accounts, LinkPurpose, LinkToken, MAX_TOKEN_CHARS, recipient_locale};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::password;
 use crate::email::{Email, Notice};
@@ -122,7 +122,8 @@ impl Accounts {
             link,
             minutes: RESET_LINK_SECS / 60,
         };
-        self.outbox.send(site, &address, &mail).await?;
+        let lang = recipient_locale(site, &user);
+        self.outbox.send(site, &address, lang, &mail).await?;
         let event = AuditEvent::new(AuditKind::PasswordResetRequested, Actor::Anonymous)
             .user(user.id)
             .ip(ip);

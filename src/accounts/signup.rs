@@ -7,7 +7,9 @@
 //! and addresses are unique per site (addresses without case).
 
 use super::password_policy;
-use super::{AccountError, Accounts, LinkPurpose, LinkToken, MAX_TOKEN_CHARS, SignupPolicy};
+use super::{
+    AccountError, Accounts, LinkPurpose, LinkToken, MAX_TOKEN_CHARS, SignupPolicy, recipient_locale,
+};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::password;
 use crate::email::{Email, EmailError};
@@ -31,6 +33,8 @@ pub struct SignUpForm {
     pub confirm: String,
     /// The invitation's token, on an invite-only site.
     pub invite: Option<String>,
+    /// The language of the form, for its problems.
+    pub lang: crate::i18n::Locale,
 }
 
 /// Each field's problem, in words for the form.
@@ -144,19 +148,17 @@ impl Accounts {
             None => form.email.trim().to_string(),
         };
         let username = form.username.clone();
+        let lang = form.lang;
         let mut problems = SignUpProblems::default();
         if validate_username(&username).is_err() {
-            problems.username = Some(
-                "Choose a username of 1 to 100 characters, without spaces at either end or a leading =."
-                    .into(),
-            );
+            problems.username = Some(lang.t("signup-error-username"));
         } else if self
             .store
             .find_user_by_username(site.id, &username)
             .await?
             .is_some()
         {
-            problems.username = Some("That username is taken. Choose another.".into());
+            problems.username = Some(lang.t("signup-error-username-taken"));
         }
         let email = (!email.is_empty()).then_some(email);
         let taken = match &email {
@@ -168,22 +170,18 @@ impl Accounts {
             _ => false,
         };
         problems.email = match &email {
-            None if self.email_enabled() => {
-                Some("Enter your email address: we send a link to confirm it.".into())
-            }
+            None if self.email_enabled() => Some(lang.t("signup-error-email-needed")),
             None => None,
             Some(address) if validate_email(address).is_err() => {
-                Some("That is not an email address.".into())
+                Some(lang.t("signup-error-email-invalid"))
             }
-            Some(_) if taken => Some(
-                "An account already uses that address. Sign in, or reset your password.".into(),
-            ),
+            Some(_) if taken => Some(lang.t("signup-error-email-taken")),
             Some(_) => None,
         };
         if let Err(problem) = password_policy::check(&form.password, &username, email.as_deref()) {
-            problems.password = Some(problem.to_string());
+            problems.password = Some(problem.message(lang));
         } else if form.password != form.confirm {
-            problems.confirm = Some("The two passwords differ.".into());
+            problems.confirm = Some(lang.t("signup-error-passwords-differ"));
         }
         if problems.any() {
             return Ok(SignUpOutcome::Problems(problems));
@@ -222,9 +220,7 @@ impl Accounts {
             // Taken between the check and the insert.
             Err(StoreError::Conflict) => {
                 return Ok(SignUpOutcome::Problems(SignUpProblems {
-                    username: Some(
-                        "That username or email address was just taken. Try again.".into(),
-                    ),
+                    username: Some(lang.t("signup-error-just-taken")),
                     ..SignUpProblems::default()
                 }));
             }
@@ -266,7 +262,8 @@ impl Accounts {
             link,
             hours: VERIFY_LINK_SECS / 3600,
         };
-        self.outbox.send(site, address, &mail).await?;
+        let lang = recipient_locale(site, user);
+        self.outbox.send(site, address, lang, &mail).await?;
         Ok(())
     }
 
@@ -326,7 +323,7 @@ impl Accounts {
             days: INVITE_LINK_SECS / 86_400,
         };
         self.outbox
-            .send(site, email, &mail)
+            .send(site, email, site.default_locale, &mail)
             .await
             .map_err(|e| match e {
                 EmailError::BadAddress(a) => InviteError::BadAddress(a),

@@ -8,13 +8,14 @@ use super::{Admin, AdminError, AdminResult, Paging};
 use crate::accounts::{AccountSettings, SignupPolicy};
 use crate::audit::AuditKind;
 use crate::bootstrap::DEFAULT_SESSION_TTL_SECS;
+use crate::i18n::Locale;
 use crate::oauth::ScopeSet;
 use crate::oauth::client_powers::parse_registrable_scopes;
 use crate::oauth::fapi::SecurityProfile;
 use crate::oauth::registration::RegistrationPolicy;
 use crate::second_factor::SecondFactorPolicy;
-use crate::sites::{Site, host_of, parse_base_url, parse_host_alias, validate_slug};
-use crate::store::{NewSite, StoreError};
+use crate::sites::{Site, host_of, look, parse_base_url, parse_host_alias, validate_slug};
+use crate::store::{NewSite, SiteLookChange, StoreError};
 
 fn site_view(site: &Site) -> SiteView {
     SiteView {
@@ -125,6 +126,13 @@ impl Admin {
                 .unwrap_or_default()
                 .as_str()
                 .to_string(),
+            default_locale: Locale::parse(&record.default_locale)
+                .unwrap_or_default()
+                .as_str()
+                .to_string(),
+            display_name: record.display_name,
+            logo_url: record.logo_url,
+            accent_colour: record.accent_colour,
         })
     }
 
@@ -188,6 +196,16 @@ impl Admin {
                 })
             })
             .transpose()?;
+        let default_locale = change
+            .default_locale
+            .as_deref()
+            .map(|raw| {
+                Locale::parse(raw).ok_or_else(|| {
+                    AdminError::Input(format!("default_locale: expected {}", Locale::NAMES))
+                })
+            })
+            .transpose()?;
+        let look = LookInput::check(&change)?;
         let mut changed: Vec<(&str, serde_json::Value)> = Vec::new();
         if let Some(policy) = policy {
             self.store
@@ -249,6 +267,31 @@ impl Admin {
                 .await?;
             changed.push(("second_factor_policy", policy.as_str().into()));
         }
+        if let Some(locale) = default_locale {
+            self.store
+                .set_site_default_locale(site.id, locale.as_str(), self.now())
+                .await?;
+            changed.push(("default_locale", locale.as_str().into()));
+        }
+        if look.any() {
+            let store_change = SiteLookChange {
+                display_name: look.display_name.as_ref().map(Option::as_deref),
+                logo_url: look.logo_url.as_ref().map(Option::as_deref),
+                accent_colour: look.accent_colour.as_ref().map(Option::as_deref),
+            };
+            self.store
+                .set_site_look(site.id, store_change, self.now())
+                .await?;
+            for (setting, value) in [
+                ("display_name", &look.display_name),
+                ("logo_url", &look.logo_url),
+                ("accent_colour", &look.accent_colour),
+            ] {
+                if let Some(value) = value {
+                    changed.push((setting, value.clone().into()));
+                }
+            }
+        }
         for (setting, value) in changed {
             let event = self
                 .event(AuditKind::SiteChanged)
@@ -257,5 +300,41 @@ impl Admin {
             self.record(site.id, event).await;
         }
         Ok(())
+    }
+}
+
+/// A site's look as asked for, checked: each `Some` is a change, and
+/// `Some(None)` clears the value (an empty string was sent).
+struct LookInput {
+    display_name: Option<Option<String>>,
+    logo_url: Option<Option<String>>,
+    accent_colour: Option<Option<String>>,
+}
+
+impl LookInput {
+    fn check(change: &SiteSettingsRequest) -> AdminResult<Self> {
+        fn field(
+            raw: Option<&str>,
+            parse: impl Fn(&str) -> Result<String, look::LookError>,
+        ) -> AdminResult<Option<Option<String>>> {
+            match raw.map(str::trim) {
+                None => Ok(None),
+                Some("") => Ok(Some(None)),
+                Some(value) => parse(value)
+                    .map(|v| Some(Some(v)))
+                    .map_err(|e| AdminError::Input(e.to_string())),
+            }
+        }
+        Ok(LookInput {
+            display_name: field(change.display_name.as_deref(), look::parse_display_name)?,
+            logo_url: field(change.logo_url.as_deref(), look::parse_logo_url)?,
+            accent_colour: field(change.accent_colour.as_deref(), |raw| {
+                look::Accent::parse(raw).map(|a| a.colour)
+            })?,
+        })
+    }
+
+    fn any(&self) -> bool {
+        self.display_name.is_some() || self.logo_url.is_some() || self.accent_colour.is_some()
     }
 }

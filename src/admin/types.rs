@@ -61,6 +61,16 @@ pub struct SiteSettingsView {
     pub email_enabled: bool,
     /// Who must sign in with a second factor: `optional`, `admins` or `everyone`.
     pub second_factor_policy: String,
+    /// The language of visitors whose browser asks for none this server
+    /// speaks, and of emails to people who chose none: `en` or `de`.
+    pub default_locale: String,
+    /// Shown on every page instead of `name`, when set.
+    pub display_name: Option<String>,
+    /// An https URL of the logo shown on every page (the browser loads it).
+    pub logo_url: Option<String>,
+    /// `#rrggbb`: buttons and the page header; their text is black or
+    /// white, whichever reads better on it.
+    pub accent_colour: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -95,6 +105,14 @@ pub struct SiteSettingsRequest {
     pub email_from: Option<String>,
     /// `optional`, `admins` (required of administrators) or `everyone`.
     pub second_factor_policy: Option<String>,
+    /// `en` or `de`.
+    pub default_locale: Option<String>,
+    /// Up to 100 characters; an empty string goes back to the site's name.
+    pub display_name: Option<String>,
+    /// An https URL; an empty string removes the logo.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`; an empty string goes back to the default colours.
+    pub accent_colour: Option<String>,
 }
 
 /// An invitation to create an account, sent by email.

@@ -11,6 +11,7 @@ mod dpop;
 mod idp;
 mod keys;
 mod legacy;
+mod look;
 mod master_key;
 mod metadata_documents;
 mod output;

@@ -108,6 +108,28 @@ pub enum SiteCommand {
         #[arg(value_parser = ["optional", "admins", "everyone"])]
         policy: String,
     },
+    /// The language of visitors whose browser asks for none Tessera
+    /// speaks, and of emails to people who chose none: en or de.
+    SetDefaultLocale {
+        #[arg(long)]
+        site: String,
+        #[arg(value_parser = ["en", "de"])]
+        locale: String,
+    },
+    /// The site's look on every page; each option given is set, "" clears
+    /// it. The logo is an https URL the browser loads (never the server).
+    SetLook {
+        #[arg(long)]
+        site: String,
+        /// Shown instead of the site's name.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        logo_url: Option<String>,
+        /// #rrggbb; text on it is black or white, whichever reads better.
+        #[arg(long)]
+        accent_colour: Option<String>,
+    },
     /// A site's own rate limit at one endpoint, over the deployment's
     /// (TESSERA_RATE_LIMITS): per authenticated client and/or per address.
     SetRateLimit {
@@ -202,7 +224,7 @@ pub async fn run(
             let settings = admin.site_settings(&site).await?;
             out.done(
                 &format!(
-                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsign-up: {}\nemail from: {}{}\nsecond factor: {}",
+                    "site `{}` at {}\nhosts: {}\nregistration: {}\nregistrable scopes: {}\nanonymous client_credentials: {}\npushed authorization requests required: {}\nDPoP nonce required: {}\nsecurity profile: {}\nclient ID metadata documents: {}\nsign-up: {}\nemail from: {}{}\nsecond factor: {}\ndefault language: {}\ndisplay name: {}\nlogo: {}\naccent colour: {}",
                     settings.site.slug,
                     settings.site.base_url,
                     settings.site.hosts.join(", "),
@@ -216,7 +238,11 @@ pub async fn run(
                     settings.signup_policy,
                     settings.email_from.as_deref().unwrap_or("(the deployment's)"),
                     if settings.email_enabled { "" } else { " (email is off)" },
-                    settings.second_factor_policy
+                    settings.second_factor_policy,
+                    settings.default_locale,
+                    settings.display_name.as_deref().unwrap_or("(the site's name)"),
+                    settings.logo_url.as_deref().unwrap_or("(none)"),
+                    settings.accent_colour.as_deref().unwrap_or("(the default)"),
                 ),
                 json!(settings),
             );
@@ -258,6 +284,22 @@ pub async fn run(
         }
         SiteCommand::SetEmailFrom { site, from } => {
             super::accounts::set_email_from(admin, &site, &from, out).await
+        }
+        SiteCommand::SetDefaultLocale { site, locale } => {
+            super::look::set_default_locale(admin, &site, &locale, out).await
+        }
+        SiteCommand::SetLook {
+            site,
+            display_name,
+            logo_url,
+            accent_colour,
+        } => {
+            let look = super::look::LookArgs {
+                display_name,
+                logo_url,
+                accent_colour,
+            };
+            super::look::set_look(admin, &site, look, out).await
         }
         SiteCommand::SetSecondFactorPolicy { site, policy } => {
             let record = admin.site(&site).await?;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::SharedClock;
 use crate::crypto::{MasterKey, aead};
+use crate::i18n::Locale;
 use crate::sites::Site;
 use crate::store::{SharedStore, StoreError};
 
@@ -59,21 +60,21 @@ impl Email {
         }
     }
 
-    fn subject(&self, site_name: &str) -> String {
-        match self {
-            Email::PasswordReset { .. } => format!("Reset your password on {site_name}"),
-            Email::VerifyEmail { .. } => format!("Confirm your email address for {site_name}"),
-            Email::Invite { .. } => format!("You are invited to {site_name}"),
-            Email::Notice(Notice::PasswordChanged) => {
-                format!("Your password on {site_name} was changed")
-            }
-        }
+    fn subject(&self, lang: Locale, site_name: &str) -> String {
+        let key = match self {
+            Email::PasswordReset { .. } => "email-subject-reset",
+            Email::VerifyEmail { .. } => "email-subject-verify",
+            Email::Invite { .. } => "email-subject-invite",
+            Email::Notice(Notice::PasswordChanged) => "email-subject-password-changed",
+        };
+        lang.t1(key, "site", site_name)
     }
 }
 
 #[derive(Template)]
 #[template(path = "email/message.txt")]
 struct TextBody<'a> {
+    lang: Locale,
     site_name: &'a str,
     site_url: &'a str,
     email: &'a Email,
@@ -82,6 +83,7 @@ struct TextBody<'a> {
 #[derive(Template)]
 #[template(path = "email/message.html")]
 struct HtmlBody<'a> {
+    lang: Locale,
     site_name: &'a str,
     site_url: &'a str,
     email: &'a Email,
@@ -104,24 +106,32 @@ impl std::fmt::Debug for Rendered {
     }
 }
 
-/// Renders a message for a site's user.
-pub fn render(site: &Site, to: &str, email: &Email) -> Result<Rendered, askama::Error> {
+/// Renders a message for a site's user, in their language.
+pub fn render(
+    site: &Site,
+    to: &str,
+    lang: Locale,
+    email: &Email,
+) -> Result<Rendered, askama::Error> {
     let site_url = site.url("/");
+    let site_name = site.shown_name();
     let text = TextBody {
-        site_name: &site.name,
+        lang,
+        site_name,
         site_url: &site_url,
         email,
     }
     .render()?;
     let html = HtmlBody {
-        site_name: &site.name,
+        lang,
+        site_name,
         site_url: &site_url,
         email,
     }
     .render()?;
     Ok(Rendered {
         to: to.to_string(),
-        subject: email.subject(&site.name),
+        subject: email.subject(lang, site_name),
         text,
         html,
     })
@@ -174,15 +184,21 @@ impl Outbox {
         self.queued.clone()
     }
 
-    /// Renders, seals and queues a message; the worker sends it.
-    pub async fn send(&self, site: &Site, to: &str, email: &Email) -> Result<(), EmailError> {
+    /// Renders (in `lang`), seals and queues a message; the worker sends it.
+    pub async fn send(
+        &self,
+        site: &Site,
+        to: &str,
+        lang: Locale,
+        email: &Email,
+    ) -> Result<(), EmailError> {
         if !self.enabled {
             return Err(EmailError::Off);
         }
         if to.parse::<lettre::Address>().is_err() {
             return Err(EmailError::BadAddress(to.to_string()));
         }
-        let rendered = render(site, to, email)?;
+        let rendered = render(site, to, lang, email)?;
         let sealed = aead::seal(&self.master, site.id, &serde_json::to_vec(&rendered)?)?;
         self.store
             .enqueue_email(site.id, email.kind(), &sealed, self.clock.now())

@@ -117,7 +117,8 @@ pub struct ConsentPage {
 #[derive(Debug)]
 pub struct ScopeLine {
     pub name: &'static str,
-    pub description: &'static str,
+    /// The message key of what the app will be able to do.
+    pub description_key: &'static str,
 }
 
 /// What the authorization endpoint answers before it is delivered: a
@@ -153,6 +154,18 @@ pub enum UserFacingError {
 }
 
 impl UserFacingError {
+    /// The message key (`i18n`) of what the page says.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            UserFacingError::UnknownClient => "authorize-error-unknown-client",
+            UserFacingError::InvalidRedirectUri => "authorize-error-redirect-uri",
+            UserFacingError::ConsentExpired => "authorize-error-consent-expired",
+            UserFacingError::CsrfFailed => "error-form-expired-reload",
+            UserFacingError::InvalidRequestUri => "authorize-error-request-uri",
+            UserFacingError::InvalidRequestObject => "authorize-error-request-object",
+        }
+    }
+
     /// A short code for the page and for tests.
     pub fn code(self) -> &'static str {
         match self {
@@ -409,7 +422,7 @@ impl OAuth {
                 .iter()
                 .map(|s: Scope| ScopeLine {
                     name: s.as_str(),
-                    description: s.description(),
+                    description_key: s.description_key(),
                 })
                 .collect(),
             consent_token,

@@ -343,6 +343,34 @@ pub enum ClientInputError {
 }
 
 impl ClientInputError {
+    /// What the developer portal's form says, in `lang`. Problems found a
+    /// floor down (scopes, keys, ...) keep their own words.
+    pub fn message(&self, lang: crate::i18n::Locale) -> String {
+        match self {
+            ClientInputError::Name => lang.t1("client-error-name", "max", MAX_NAME_CHARS),
+            ClientInputError::Homepage(url) => lang.t1("client-error-homepage", "url", url),
+            ClientInputError::RedirectUri(uri) => lang.t1("client-error-redirect-uri", "uri", uri),
+            ClientInputError::RedirectUriCount => {
+                lang.t1("client-error-redirect-uri-count", "max", MAX_REDIRECT_URIS)
+            }
+            ClientInputError::PostLogoutRedirectUri(uri) => lang.t2(
+                "client-error-post-logout-uri",
+                "uri",
+                uri,
+                "max",
+                MAX_REDIRECT_URIS,
+            ),
+            ClientInputError::BackchannelLogoutUri(why) => {
+                lang.t1("client-error-backchannel-uri", "reason", why)
+            }
+            ClientInputError::Scopes(text)
+            | ClientInputError::GrantTypes(text)
+            | ClientInputError::Permissions(text)
+            | ClientInputError::AuthMethod(text)
+            | ClientInputError::Keys(text) => text.clone(),
+        }
+    }
+
     /// The form field the problem belongs to.
     pub fn field(&self) -> &'static str {
         match self {

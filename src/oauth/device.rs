@@ -174,7 +174,7 @@ fn consent_page(client: &Client, scopes: ScopeSet, consent_token: String) -> Con
             .iter()
             .map(|s: Scope| ScopeLine {
                 name: s.as_str(),
-                description: s.description(),
+                description_key: s.description_key(),
             })
             .collect(),
         consent_token,

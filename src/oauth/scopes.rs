@@ -42,17 +42,16 @@ impl Scope {
         Scope::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
-    /// What the consent screen says the app will be able to do.
-    pub fn description(self) -> &'static str {
+    /// The message key (`i18n`) of what the consent screen says the app
+    /// will be able to do.
+    pub fn description_key(self) -> &'static str {
         match self {
-            Scope::Profile => "See and change your account details",
-            Scope::ContentRead => "Read pages, including private ones you can read",
-            Scope::ContentWrite => "Create, change and delete pages you can edit",
-            Scope::Admin => {
-                "Manage this site with your administrator rights: users, apps and tokens"
-            }
-            Scope::Openid => "Know who you are on this site when you sign in to the app",
-            Scope::Email => "See your email address",
+            Scope::Profile => "scope-profile",
+            Scope::ContentRead => "scope-content-read",
+            Scope::ContentWrite => "scope-content-write",
+            Scope::Admin => "scope-admin",
+            Scope::Openid => "scope-openid",
+            Scope::Email => "scope-email",
         }
     }
 

@@ -85,7 +85,7 @@ pub(super) async fn take<T: DeserializeOwned>(
     purpose: Purpose,
     session_id: Option<i64>,
 ) -> Result<T, PasskeyError> {
-    const UNKNOWN: &str = "This passkey request is unknown or was used already. Please try again.";
+    const UNKNOWN: &str = "passkey-error-unknown";
     if id.is_empty() {
         return Err(PasskeyError::Refused(UNKNOWN));
     }
@@ -100,9 +100,7 @@ pub(super) async fn take<T: DeserializeOwned>(
         return Err(PasskeyError::Refused(UNKNOWN));
     }
     if found.expires_at < state.now() {
-        return Err(PasskeyError::Refused(
-            "This passkey request expired. Please try again.",
-        ));
+        return Err(PasskeyError::Refused("passkey-error-expired"));
     }
     Ok(serde_json::from_str(&found.state).map_err(anyhow::Error::from)?)
 }

@@ -36,8 +36,9 @@ pub const MAX_NAME_CHARS: usize = 64;
 pub enum PasskeyError {
     /// The answer does not complete a ceremony this site began: unknown,
     /// used or expired challenge, another session's, a bad signature,
-    /// another origin or RP id, an unknown passkey. The text is for people.
-    #[error("{0}")]
+    /// another origin or RP id, an unknown passkey. The message key
+    /// (`i18n`) of what to tell the person.
+    #[error("passkey refused: {0}")]
     Refused(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -49,7 +50,7 @@ pub enum PasskeyError {
 /// whose base URL names no domain (an IP address) cannot have passkeys:
 /// browsers refuse such RP ids.
 pub fn relying_party(site: &Site) -> Result<Webauthn, PasskeyError> {
-    const NO_DOMAIN: &str = "Passkeys need this site to have a domain name.";
+    const NO_DOMAIN: &str = "passkey-error-no-domain";
     let rp_id = site
         .base_url
         .domain()
@@ -124,9 +125,7 @@ pub async fn finish_registration(
 ) -> Result<i64, PasskeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(PasskeyError::Refused(
-            "Give the passkey a name of at most 64 characters.",
-        ));
+        return Err(PasskeyError::Refused("passkey-error-name"));
     }
     let saved: ceremony::RegistrationState =
         ceremony::take(state, site, ceremony, Purpose::Register, Some(session_id)).await?;
@@ -134,7 +133,7 @@ pub async fn finish_registration(
         .finish_passkey_registration(credential, &saved.registration)
         .map_err(|e| {
             tracing::info!(site = %site.slug, error = %e, "passkey registration refused");
-            PasskeyError::Refused("The passkey could not be registered.")
+            PasskeyError::Refused("passkey-error-not-registered")
         })?;
     let now = state.now();
     let new = NewPasskey {
@@ -147,7 +146,7 @@ pub async fn finish_registration(
         created_at: now,
     };
     let Some(id) = state.store.add_passkey(&new).await? else {
-        return Err(PasskeyError::Refused("That passkey is registered already."));
+        return Err(PasskeyError::Refused("passkey-error-registered-already"));
     };
     let event = AuditEvent::new(AuditKind::PasskeyAdded, Actor::User(user.id))
         .user(user.id)
@@ -299,7 +298,7 @@ pub async fn begin_second_factor(
         .filter_map(|p| serde_json::from_str(&p.credential).ok())
         .collect();
     if passkeys.is_empty() {
-        return Err(PasskeyError::Refused("You have no passkey on this site."));
+        return Err(PasskeyError::Refused("passkey-error-none"));
     }
     let (options, authentication) = rp
         .start_passkey_authentication(&passkeys)
@@ -323,13 +322,11 @@ pub async fn finish_second_factor(
     ceremony: &str,
     credential: &PublicKeyCredential,
 ) -> Result<i64, PasskeyError> {
-    const REFUSED: &str = "That passkey did not confirm it is you.";
+    const REFUSED: &str = "passkey-error-not-confirmed";
     let saved: SecondFactorState =
         ceremony::take(state, site, ceremony, Purpose::SecondFactor, None).await?;
     if saved.user_id != user_id || saved.bound != bound {
-        return Err(PasskeyError::Refused(
-            "This passkey request is unknown or was used already. Please try again.",
-        ));
+        return Err(PasskeyError::Refused("passkey-error-unknown"));
     }
     let result = relying_party(site)?
         .finish_passkey_authentication(credential, &saved.authentication)
@@ -374,7 +371,7 @@ async fn refuse_sign_in(
         .detail("method", "passkey")
         .detail("reason", reason);
     state.audit.record(site.id, event).await;
-    PasskeyError::Refused("That passkey did not sign you in.")
+    PasskeyError::Refused("passkey-error-not-signed-in")
 }
 
 #[cfg(test)]

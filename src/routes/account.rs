@@ -9,10 +9,11 @@ use serde::Deserialize;
 
 use super::account_second_factor::SecondFactorSummary;
 use super::pages::{
-    Chrome, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, format_time, html, see_other,
+    Chrome, CsrfForm, Elsewhere, add_cookie, cleared_authtoken_cookie, html, see_other,
 };
 use crate::cache::CachedUser;
 use crate::error::ApiError;
+use crate::i18n::Locale;
 use crate::routes::browser_session::BrowserSession;
 use crate::signin::{PasswordCheck, check_current_password};
 use crate::state::AppState;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(end_session)
         .service(end_all_sessions)
         .service(revoke_app);
+    super::account_language::configure(cfg);
 }
 
 /// An app the user authorized, as the account page lists it.
@@ -68,8 +70,11 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     apps: Vec<AppRow>,
     passkeys: Vec<PasskeyRow>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     errors: PasswordErrors,
+    /// The language the user chose, and the choices.
+    saved_locale: Option<Locale>,
+    locales: [Locale; 2],
     /// The address and whether it is confirmed (`account_email.rs`).
     email: super::account_email::EmailStatus,
     second_factor: SecondFactorSummary,
@@ -94,20 +99,20 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
+/// The message key of a notice named in the address.
+fn notice_key(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "password-changed" => {
-            Some("Your password was changed. Your other sessions were signed out.")
-        }
-        "session-ended" => Some("That session was signed out."),
-        "app-revoked" => Some("That app can no longer use your account."),
-        "verification-sent" => Some("We sent a confirmation link to your email address."),
-        "second-factor-on" => Some("Two-step verification is on."),
-        "second-factor-off" => Some("Two-step verification is off."),
-        "passkey-added" => Some("Your passkey was added. You can sign in with it now."),
-        "passkey-removed" => Some("That passkey was removed."),
-        "upstream-linked" => Some("That sign-in provider is linked to your account."),
-        "upstream-removed" => Some("That sign-in provider was unlinked."),
+        "password-changed" => Some("notice-password-changed"),
+        "session-ended" => Some("notice-session-ended"),
+        "app-revoked" => Some("notice-app-revoked"),
+        "verification-sent" => Some("notice-verification-sent"),
+        "second-factor-on" => Some("notice-second-factor-on"),
+        "second-factor-off" => Some("notice-second-factor-off"),
+        "passkey-added" => Some("notice-passkey-added"),
+        "passkey-removed" => Some("notice-passkey-removed"),
+        "language-saved" => Some("notice-language-saved"),
+        "upstream-linked" => Some("notice-upstream-linked"),
+        "upstream-removed" => Some("notice-upstream-removed"),
         _ => None,
     }
 }
@@ -141,6 +146,7 @@ async fn render_account(
     notice: Option<&'static str>,
     errors: PasswordErrors,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = browser.locale;
     let sessions = state
         .sessions
         .list_active(&browser.site, user.id)
@@ -150,12 +156,12 @@ async fn render_account(
             current: Some(s.id) == browser.session_id,
             id: s.id,
             method: if crate::sessions::Methods::parse(&s.amr).otp {
-                format!("{} + second factor", s.method)
+                lang.t1("account-method-with-second-factor", "method", s.method)
             } else {
                 s.method
             },
-            started: format_time(s.created_at),
-            expires: format_time(s.expires_at),
+            started: lang.format_time(s.created_at),
+            expires: lang.format_time(s.expires_at),
             ip: s.ip.unwrap_or_default(),
             user_agent: s.user_agent.unwrap_or_default(),
         })
@@ -168,7 +174,7 @@ async fn render_account(
         .into_iter()
         .map(|a| AppRow {
             scopes: crate::oauth::ScopeSet::from_stored(&a.scopes).to_string(),
-            since: format_time(a.created_at),
+            since: lang.format_time(a.created_at),
             client_id: a.client_id,
             name: a.client_name,
         })
@@ -180,10 +186,10 @@ async fn render_account(
         .map(|p| PasskeyRow {
             id: p.id,
             name: p.name,
-            created: format_time(p.created_at),
+            created: lang.format_time(p.created_at),
             last_used: p
                 .last_used_at
-                .map_or_else(|| "never".to_string(), format_time),
+                .map_or_else(|| lang.t("time-never"), |t| lang.format_time(t)),
         })
         .collect();
     let page = AccountPage {
@@ -193,11 +199,13 @@ async fn render_account(
         sessions,
         apps,
         passkeys,
-        notice,
+        notice: notice.map(|key| lang.t(key)),
         errors,
+        saved_locale: user.locale,
+        locales: Locale::ALL,
         email: super::account_email::EmailStatus::of(state, browser.site.id, user.id).await?,
         second_factor: SecondFactorSummary::of(state, browser, user).await?,
-        upstream: super::upstream::AccountSection::of(state, &browser.site, user.id).await?,
+        upstream: super::upstream::AccountSection::of(state, &browser.site, user.id, lang).await?,
     };
     let mut response = html(status, &page);
     browser.attach_csrf_cookie(&mut response);
@@ -214,7 +222,7 @@ async fn account_page(
     let Some(user) = browser.user.clone() else {
         return Ok(sign_in_first());
     };
-    let notice = notice_text(query.notice.as_deref());
+    let notice = notice_key(query.notice.as_deref());
     render_account(
         &state,
         &browser,
@@ -237,9 +245,10 @@ async fn change_password(
         return Ok(sign_in_first());
     };
     let form = form.into_inner();
+    let lang = browser.locale;
     let mut errors = PasswordErrors::default();
     if !browser.verify_csrf(&form.csrf_token) {
-        errors.current = Some("This form expired. Please try again.".into());
+        errors.current = Some(browser.locale.t("error-form-expired"));
         return render_account(&state, &browser, &user, StatusCode::FORBIDDEN, None, errors).await;
     }
     let check = check_current_password(
@@ -252,13 +261,11 @@ async fn change_password(
     .await?;
     match check {
         PasswordCheck::Correct => {}
-        PasswordCheck::Wrong => errors.current = Some("That is not your current password.".into()),
-        PasswordCheck::TooLong => errors.current = Some("That password is far too long.".into()),
+        PasswordCheck::Wrong => errors.current = Some(lang.t("account-error-wrong-password")),
+        PasswordCheck::TooLong => errors.current = Some(lang.t("error-password-far-too-long")),
         PasswordCheck::Throttled { retry_after } => {
-            errors.current = Some(format!(
-                "Too many wrong passwords. Try again in {} minute(s).",
-                (retry_after + 59) / 60
-            ));
+            let minutes = (retry_after + 59) / 60;
+            errors.current = Some(lang.t1("account-error-throttled", "minutes", minutes));
             let mut response = render_account(
                 &state,
                 &browser,
@@ -276,10 +283,10 @@ async fn change_password(
             return Ok(response);
         }
     }
-    if let Err(e) = validate_password(&form.new_password) {
-        errors.new = Some(capitalise(&e.to_string()));
+    if validate_password(&form.new_password).is_err() {
+        errors.new = Some(password_length_message(lang));
     } else if form.new_password != form.confirm_password {
-        errors.confirm = Some("The two new passwords differ.".into());
+        errors.confirm = Some(lang.t("account-error-new-passwords-differ"));
     }
     if errors.current.is_some() || errors.new.is_some() || errors.confirm.is_some() {
         return render_account(
@@ -315,12 +322,16 @@ async fn change_password(
     }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
+/// What a password's length must be, in the page's language.
+pub fn password_length_message(lang: Locale) -> String {
+    use crate::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    lang.t2(
+        "error-password-length",
+        "min",
+        MIN_PASSWORD_CHARS,
+        "max",
+        MAX_PASSWORD_CHARS,
+    )
 }
 
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]

@@ -163,7 +163,7 @@ async fn check_proof(
                 .await?
             {
                 CodeCheck::Accepted(_) => Ok(()),
-                check => Err(refusal(check)),
+                check => Err(refusal(check, browser.locale)),
             },
         );
     }
@@ -179,15 +179,16 @@ async fn check_proof(
         PasswordCheck::Correct => Ok(()),
         PasswordCheck::Throttled { retry_after } => Err((
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many wrong passwords. Try again in {} minute(s).",
-                (retry_after + 59) / 60
+            browser.locale.t1(
+                "account-error-throttled",
+                "minutes",
+                (retry_after + 59) / 60,
             ),
             Some(retry_after),
         )),
         PasswordCheck::Wrong | PasswordCheck::TooLong => Err((
             StatusCode::UNAUTHORIZED,
-            "That is neither your password nor a current code.".into(),
+            browser.locale.t("second-factor-error-proof"),
             None,
         )),
     })
@@ -253,7 +254,7 @@ async fn confirm(
         }
         Err(CodeCheck::NotEnrolled) => Ok(see_other("/account")),
         Err(check) => {
-            let (status, message, retry_after) = refusal(check);
+            let (status, message, retry_after) = refusal(check, browser.locale);
             enrol_page(&state, &browser, &user, status, Some(message), retry_after).await
         }
     }
@@ -302,14 +303,13 @@ async fn disable(
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
     if browser.site.second_factor_policy.requires(user.role) {
-        let message =
-            "This site requires a second factor of your account: it cannot be turned off.";
+        let message = browser.locale.t("second-factor-error-required");
         return manage(
             &state,
             &browser,
             &user,
             StatusCode::FORBIDDEN,
-            Some(message.into()),
+            Some(message),
             None,
         )
         .await;

@@ -35,6 +35,7 @@ use super::pages::base_cookie;
 use crate::cache::CachedUser;
 use crate::csrf::{self, Binding};
 use crate::error::ApiError;
+use crate::i18n::Locale;
 use crate::sites::Site;
 use crate::users::{Permission, Permissions};
 
@@ -44,6 +45,9 @@ pub struct BrowserSession {
     pub user: Option<Arc<CachedUser>>,
     /// The sign-in session behind the cookie.
     pub session_id: Option<i64>,
+    /// The language of this browser's pages: the user's choice, else what
+    /// the browser asks for, else the site's default.
+    pub locale: Locale,
     csrf: PageCsrf,
 }
 
@@ -69,6 +73,9 @@ impl BrowserSession {
                 .map_err(ApiError::from)?,
             None => None,
         };
+        let saved_locale = session.as_ref().and_then(|s| s.user.locale);
+        let locale =
+            crate::i18n::negotiate(saved_locale, accept_language(req), site.default_locale);
         let pre_session = cookie(req, csrf::COOKIE)
             .filter(|v| csrf::is_cookie_value(v))
             .map(str::to_owned);
@@ -81,6 +88,7 @@ impl BrowserSession {
                 },
                 user: Some(session.user),
                 session_id: Some(session.session_id),
+                locale,
                 site,
             },
             None => {
@@ -99,6 +107,7 @@ impl BrowserSession {
                     },
                     user: None,
                     session_id: None,
+                    locale,
                     site,
                 }
             }
@@ -142,6 +151,13 @@ impl BrowserSession {
             );
         }
     }
+}
+
+/// The request's `Accept-Language`, when it is readable text.
+pub fn accept_language(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
 }
 
 impl FromRequest for BrowserSession {

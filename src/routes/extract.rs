@@ -33,12 +33,15 @@ pub struct CurrentSite(pub Arc<Site>);
 #[error("no site is served at this host")]
 pub struct UnknownSite {
     wants_html: bool,
+    /// The language the browser asks for (no site, so no site default).
+    lang: crate::i18n::Locale,
     hosts: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "unknown_site.html")]
 struct UnknownSitePage<'a> {
+    lang: crate::i18n::Locale,
     hosts: &'a [String],
 }
 
@@ -49,7 +52,11 @@ impl ResponseError for UnknownSite {
 
     fn error_response(&self) -> HttpResponse {
         if self.wants_html
-            && let Ok(body) = (UnknownSitePage { hosts: &self.hosts }).render()
+            && let Ok(body) = (UnknownSitePage {
+                lang: self.lang,
+                hosts: &self.hosts,
+            })
+            .render()
         {
             return HttpResponse::NotFound()
                 .content_type("text/html; charset=utf-8")
@@ -83,6 +90,11 @@ pub async fn resolve_site(
         Some(site) => Ok(site),
         None => Err(UnknownSite {
             wants_html: wants_html(req),
+            lang: crate::i18n::negotiate(
+                None,
+                super::browser_session::accept_language(req),
+                crate::i18n::Locale::default(),
+            ),
             hosts: state.sites.known_hosts(),
         }
         .into()),

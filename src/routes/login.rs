@@ -26,11 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const AFTER_SIGN_IN: &str = "/account";
-const REFUSED: &str = "Incorrect username or password.";
-const FORM_EXPIRED: &str = "This form expired. Please try again.";
-const UNVERIFIED: &str =
-    "Confirm your email address first: open the link we sent you when you signed up.";
-const TOO_LONG: &str = "That username or password is too long.";
+const REFUSED: &str = "login-error-refused";
+const FORM_EXPIRED: &str = "error-form-expired";
+const UNVERIFIED: &str = "login-error-unverified";
+const TOO_LONG: &str = "login-error-too-long";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -39,7 +38,7 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     /// Links to password reset and sign-up, where the site offers them.
     offers: LoginOffers,
     /// Buttons of the site's upstream OpenID providers (`routes/upstream.rs`).
@@ -93,15 +92,16 @@ struct LoginForm {
     next: Option<String>,
 }
 
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
+/// The message key of a notice named in the address.
+fn notice_key(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "signed-out" => Some("You are signed out."),
-        "signed-out-everywhere" => Some("You are signed out on every device."),
-        "password-reset" => Some("Your password was changed. Sign in with the new one."),
-        "signed-up" => Some("Your account is ready. Sign in."),
-        "email-verified" => Some("Your email address is confirmed. Sign in."),
-        "sign-in-again" => Some("Please sign in again to continue."),
-        "signin-expired" => Some("That sign-in took too long. Please sign in again."),
+        "signed-out" => Some("notice-signed-out"),
+        "signed-out-everywhere" => Some("notice-signed-out-everywhere"),
+        "password-reset" => Some("notice-password-reset"),
+        "signed-up" => Some("notice-signed-up"),
+        "email-verified" => Some("notice-email-verified"),
+        "sign-in-again" => Some("notice-sign-in-again"),
+        "signin-expired" => Some("notice-signin-expired"),
         _ => None,
     }
 }
@@ -124,7 +124,7 @@ async fn login_page(
     query: web::Query<LoginQuery>,
 ) -> HttpResponse {
     let next = NextPath::or_default(query.next.as_deref(), AFTER_SIGN_IN);
-    let mut notice = notice_text(query.notice.as_deref());
+    let mut notice = notice_key(query.notice.as_deref());
     let mut username = String::new();
     if let Some(user) = &browser.user {
         match query.mode.as_deref() {
@@ -146,7 +146,7 @@ async fn login_page(
             }
             Some("again") => {
                 username = user.username.clone();
-                notice = notice.or(notice_text(Some("sign-in-again")));
+                notice = notice.or(notice_key(Some("sign-in-again")));
             }
             Some("switch") => {}
             _ => return see_other(next.as_str()),
@@ -158,7 +158,7 @@ async fn login_page(
         next: next.as_str().to_string(),
         username,
         error: None,
-        notice,
+        notice: notice.map(|key| browser.locale.t(key)),
         offers: LoginOffers::of(&state, &browser.site),
         upstream,
     })
@@ -175,7 +175,8 @@ async fn login(
     let form = form.into_inner();
     let next = NextPath::or_default(form.next.as_deref(), AFTER_SIGN_IN);
     let upstream = crate::upstream::buttons(&state, &browser.site).await;
-    let page = |status, error: &str| {
+    let lang = browser.locale;
+    let page = |status, error: String| {
         // A username too long to be anyone's is not echoed back.
         let username = if form.username.len() > MAX_USERNAME_BYTES {
             String::new()
@@ -183,7 +184,6 @@ async fn login(
             form.username.clone()
         };
         let next = next.as_str().to_string();
-        let error = error.to_string();
         let offers = LoginOffers::of(&state, &browser.site);
         let upstream = upstream.clone();
         render(&browser, status, move |chrome| LoginPage {
@@ -197,7 +197,7 @@ async fn login(
         })
     };
     if !browser.verify_csrf(&form.csrf_token) {
-        return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED));
+        return Ok(page(StatusCode::FORBIDDEN, lang.t(FORM_EXPIRED)));
     }
     let current = browser
         .session_id
@@ -243,24 +243,20 @@ async fn login(
             response
         }
         SignInOutcome::Refused => {
-            let mut response = page(StatusCode::UNAUTHORIZED, REFUSED);
+            let mut response = page(StatusCode::UNAUTHORIZED, lang.t(REFUSED));
             response.extensions_mut().insert(Refusal("bad_credentials"));
             response
         }
-        SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, TOO_LONG),
+        SignInOutcome::TooLong => page(StatusCode::BAD_REQUEST, lang.t(TOO_LONG)),
         SignInOutcome::Unverified => {
-            let mut response = page(StatusCode::FORBIDDEN, UNVERIFIED);
+            let mut response = page(StatusCode::FORBIDDEN, lang.t(UNVERIFIED));
             response.extensions_mut().insert(Refusal("unverified"));
             response
         }
         SignInOutcome::Throttled { retry_after } => {
-            let mut response = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Too many failed attempts. Try again in {} minute(s).",
-                    (retry_after + 59) / 60
-                ),
-            );
+            let minutes = (retry_after + 59) / 60;
+            let message = lang.t1("login-error-throttled", "minutes", minutes);
+            let mut response = page(StatusCode::TOO_MANY_REQUESTS, message);
             if let Ok(value) = retry_after.to_string().parse() {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }

@@ -2,6 +2,7 @@
 
 mod account;
 mod account_email;
+mod account_language;
 mod account_second_factor;
 mod admin;
 mod admin_api;

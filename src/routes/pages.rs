@@ -9,24 +9,90 @@ use serde::Deserialize;
 
 use super::browser_session::BrowserSession;
 use super::extract::AUTHTOKEN_COOKIE;
+use crate::i18n::Locale;
 use crate::sites::Site;
+use crate::sites::look::Accent;
 
-/// What every page's frame shows: the site, who is signed in, and the CSRF
-/// token for the sign-out button. Only a [`BrowserSession`] can frame a page.
+/// What every page's frame shows: the site and its look, who is signed in,
+/// the CSRF token for the sign-out button, and the language of every
+/// string. Only a [`BrowserSession`] can frame a page.
 pub struct Chrome {
     pub site_name: String,
     pub username: Option<String>,
     pub csrf_token: String,
+    pub lang: Locale,
+    pub logo_url: Option<String>,
+    pub accent: Option<Accent>,
 }
 
 impl Chrome {
     pub fn new(browser: &BrowserSession) -> Self {
         Chrome {
-            site_name: browser.site.name.clone(),
             username: browser.user.as_ref().map(|u| u.display_name.clone()),
             csrf_token: browser.csrf_token().to_owned(),
+            ..Chrome::of_site(&browser.site, browser.locale)
         }
     }
+
+    /// The frame of a site's page with no one signed in and no form (an
+    /// error answered before any session lookup).
+    pub fn of_site(site: &Site, lang: Locale) -> Self {
+        Chrome {
+            site_name: site.shown_name().to_string(),
+            username: None,
+            csrf_token: String::new(),
+            lang,
+            logo_url: site.look.logo_url.clone(),
+            accent: site.look.accent.clone(),
+        }
+    }
+
+    /// The message `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl std::fmt::Display) -> String {
+        self.lang.t1(key, name, value)
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        name_a: &'static str,
+        value_a: impl std::fmt::Display,
+        name_b: &'static str,
+        value_b: impl std::fmt::Display,
+    ) -> String {
+        self.lang.t2(key, name_a, value_a, name_b, value_b)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    code: &'static str,
+    message: String,
+}
+
+/// The error page in the browser's frame and language.
+pub fn error_page(
+    browser: &BrowserSession,
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+) -> HttpResponse {
+    let page = ErrorPage {
+        chrome: Chrome::new(browser),
+        code,
+        message,
+    };
+    let mut response = html(status, &page);
+    browser.attach_csrf_cookie(&mut response);
+    response
 }
 
 /// Renders a page with a status. Pages are never cached and never framed.

@@ -19,13 +19,13 @@ use super::ApiConfig;
 use super::extract::client_info;
 use super::pages::{CsrfForm, add_cookie, authtoken_cookie, see_other};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::i18n::Locale;
 use crate::next_path::NextPath;
 use crate::passkeys::{self, PasskeyError, SecondFactorFor};
 use crate::ratelimit::{Admission, Endpoint, Subject};
 use crate::routes::browser_session::BrowserSession;
 use crate::routes::second_factor::{finish_pending, pending_of, step_up};
 use crate::second_factor::{CodeKind, PendingPurpose};
-use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::PendingSigninRecord;
 use crate::throttle::{Attempt, ThrottleKey};
@@ -93,7 +93,12 @@ fn too_many(code: &str, message: &str, retry_after: i64) -> HttpResponse {
 /// Counts a step against its address's `passkey` rate limit (every step
 /// that begins a ceremony writes its challenge to the shared store); over
 /// the limit, the answer to send instead.
-async fn over_limit(req: &HttpRequest, state: &AppState, site: &Site) -> Option<HttpResponse> {
+async fn over_limit(
+    req: &HttpRequest,
+    state: &AppState,
+    browser: &BrowserSession,
+) -> Option<HttpResponse> {
+    let site = &browser.site;
     let ip = client_info(req).ip.unwrap_or_default();
     match state
         .rate_limits
@@ -103,7 +108,7 @@ async fn over_limit(req: &HttpRequest, state: &AppState, site: &Site) -> Option<
         Admission::Admitted => None,
         Admission::Refused { retry_after } => Some(too_many(
             "rate_limited",
-            "Too many passkey requests from this address. Please wait a moment.",
+            &browser.locale.t("passkey-error-rate-limited"),
             retry_after,
         )),
     }
@@ -116,11 +121,13 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     )
 }
 
-fn answer(error: PasskeyError) -> Result<HttpResponse, ApiError> {
+fn answer(error: PasskeyError, lang: Locale) -> Result<HttpResponse, ApiError> {
     match error {
-        PasskeyError::Refused(message) => {
-            Ok(refusal(StatusCode::BAD_REQUEST, "passkey_refused", message))
-        }
+        PasskeyError::Refused(key) => Ok(refusal(
+            StatusCode::BAD_REQUEST,
+            "passkey_refused",
+            &lang.t(key),
+        )),
         PasskeyError::Store(e) => Err(e.into()),
         PasskeyError::Internal(e) => Err(ApiError::Internal(e)),
     }
@@ -165,39 +172,40 @@ impl StepBody for SignInBody {
     }
 }
 
+/// Why a ceremony step's body was not taken.
+enum StepRefusal {
+    Unreadable,
+    Expired,
+}
+
+impl StepRefusal {
+    fn response(self, lang: Locale) -> HttpResponse {
+        match self {
+            StepRefusal::Unreadable => {
+                let message = lang.t("passkey-error-unreadable");
+                refusal(StatusCode::BAD_REQUEST, "invalid_request", &message)
+            }
+            StepRefusal::Expired => {
+                let message = lang.t("passkey-error-page-expired");
+                refusal(StatusCode::FORBIDDEN, "csrf", &message)
+            }
+        }
+    }
+}
+
 /// The body of a ceremony step once it reads and its CSRF token matches
-/// the browser's session; otherwise what makes the answer to send
-/// ([`unreadable`], [`form_expired`]).
-fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, fn() -> HttpResponse> {
-    let body: T = serde_json::from_slice(body).map_err(|_| unreadable as fn() -> HttpResponse)?;
+/// the browser's session.
+fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, StepRefusal> {
+    let body: T = serde_json::from_slice(body).map_err(|_| StepRefusal::Unreadable)?;
     if !browser.verify_csrf(body.csrf_token()) {
-        return Err(form_expired);
+        return Err(StepRefusal::Expired);
     }
     Ok(body)
 }
 
-fn unreadable() -> HttpResponse {
-    refusal(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        "The passkey answer could not be read.",
-    )
-}
-
-fn form_expired() -> HttpResponse {
-    refusal(
-        StatusCode::FORBIDDEN,
-        "csrf",
-        "This page expired. Please reload it and try again.",
-    )
-}
-
-fn sign_in_first() -> HttpResponse {
-    refusal(
-        StatusCode::UNAUTHORIZED,
-        "sign_in_required",
-        "Please sign in again.",
-    )
+fn sign_in_first(lang: Locale) -> HttpResponse {
+    let message = lang.t("passkey-error-sign-in-again");
+    refusal(StatusCode::UNAUTHORIZED, "sign_in_required", &message)
 }
 
 #[utoipa::path(
@@ -221,22 +229,22 @@ async fn register_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused());
+        return Ok(refused.response(browser.locale));
     }
     match passkeys::begin_registration(&state, &browser.site, user, session_id).await {
         Ok(began) => Ok(json(
             StatusCode::OK,
             serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -261,15 +269,15 @@ async fn register_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     let body: RegisterBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused()),
+        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let finished = passkeys::finish_registration(
         &state,
@@ -286,7 +294,7 @@ async fn register_finish(
             StatusCode::OK,
             serde_json::json!({ "id": id, "redirect": "/account?notice=passkey-added" }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -309,19 +317,19 @@ async fn sign_in_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     // The body carries only the page's CSRF token.
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused());
+        return Ok(refused.response(browser.locale));
     }
     match passkeys::begin_sign_in(&state, &browser.site).await {
         Ok(began) => Ok(json(
             StatusCode::OK,
             serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -344,12 +352,12 @@ async fn sign_in_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     let body: SignInBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused()),
+        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let client = client_info(&req);
@@ -366,7 +374,7 @@ async fn sign_in_finish(
         tracing::warn!(site = %browser.site.slug, "passkey sign-in throttled");
         return Ok(too_many(
             "throttled",
-            "Too many failed sign-ins from this address. Please wait a moment.",
+            &browser.locale.t("passkey-error-throttled"),
             retry_after,
         ));
     }
@@ -392,7 +400,7 @@ async fn sign_in_finish(
             );
             Ok(response)
         }
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -412,7 +420,7 @@ async fn remove(
     }
     match passkeys::remove(&state, &browser.site, user.id, path.into_inner()).await {
         Ok(_) => Ok(see_other("/account?notice=passkey-removed#passkeys")),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -459,21 +467,21 @@ async fn second_factor_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused());
+        return Ok(refused.response(browser.locale));
     }
     let Some((user_id, bound, _)) = second_factor_subject(&state, &req, &browser).await? else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     match passkeys::begin_second_factor(&state, &browser.site, user_id, bound).await {
         Ok(began) => Ok(json(
             StatusCode::OK,
             serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
         )),
-        Err(e) => answer(e),
+        Err(e) => answer(e, browser.locale),
     }
 }
 
@@ -498,16 +506,16 @@ async fn second_factor_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser.site).await {
+    if let Some(refused) = over_limit(&req, &state, &browser).await {
         return Ok(refused);
     }
     let body: SecondFactorBody = match checked(&browser, &body) {
         Ok(body) => body,
-        Err(refused) => return Ok(refused()),
+        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let Some((user_id, bound, pending)) = second_factor_subject(&state, &req, &browser).await?
     else {
-        return Ok(sign_in_first());
+        return Ok(sign_in_first(browser.locale));
     };
     let site = &browser.site;
     let proved = passkeys::finish_second_factor(
@@ -520,7 +528,7 @@ async fn second_factor_finish(
     )
     .await;
     if let Err(e) = proved {
-        return answer(e);
+        return answer(e, browser.locale);
     }
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let done = json(
@@ -535,6 +543,6 @@ async fn second_factor_finish(
             step_up(&state, site, user_id, session_id, CodeKind::Passkey).await?;
             Ok(done)
         }
-        (SecondFactorFor::Pending(_), None) => Ok(sign_in_first()),
+        (SecondFactorFor::Pending(_), None) => Ok(sign_in_first(browser.locale)),
     }
 }

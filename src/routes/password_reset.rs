@@ -21,37 +21,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reset);
 }
 
-const FORM_EXPIRED: &str = "This form expired. Please try again.";
-const LINK_GONE: &str = "This link has expired or was already used. Ask for a new one.";
+const FORM_EXPIRED: &str = "error-form-expired";
 
 /// A page that only says something: what happened, and where to go next.
 #[derive(Template)]
 #[template(path = "account_message.html")]
 pub(super) struct MessagePage {
     pub chrome: Chrome,
-    pub title: &'static str,
+    pub title: String,
     /// A stable word for tests and scripts (`data-outcome`).
     pub outcome: &'static str,
     pub message: String,
     pub failed: bool,
-    pub next: Option<(&'static str, &'static str)>,
+    pub next: Option<(&'static str, String)>,
 }
 
+/// A message page: `title` and the link's label (`next`: where, label)
+/// are message keys; `text` is already in the page's language.
 pub(super) fn message(
     browser: &BrowserSession,
     status: StatusCode,
     title: &'static str,
     outcome: &'static str,
-    text: impl Into<String>,
+    text: String,
     next: Option<(&'static str, &'static str)>,
 ) -> HttpResponse {
+    let lang = browser.locale;
     let page = MessagePage {
         chrome: Chrome::new(browser),
-        title,
+        title: lang.t(title),
         outcome,
-        message: text.into(),
+        message: text,
         failed: !status.is_success(),
-        next,
+        next: next.map(|(href, label)| (href, lang.t(label))),
     };
     let mut response = html(status, &page);
     browser.attach_csrf_cookie(&mut response);
@@ -69,10 +71,10 @@ fn email_off(browser: &BrowserSession) -> HttpResponse {
     message(
         browser,
         StatusCode::NOT_FOUND,
-        "Password reset is not available",
+        "reset-off-title",
         "email-off",
-        "This site cannot send email, so it cannot reset passwords. Ask an administrator.",
-        Some(("/login", "Back to sign in")),
+        browser.locale.t("reset-off"),
+        Some(("/login", "back-to-sign-in")),
     )
 }
 
@@ -131,7 +133,7 @@ async fn forgot(
             &browser,
             StatusCode::FORBIDDEN,
             String::new(),
-            Some(FORM_EXPIRED.into()),
+            Some(browser.locale.t(FORM_EXPIRED)),
         ));
     }
     let ip = client_info(&req).ip;
@@ -143,20 +145,20 @@ async fn forgot(
         ResetRequest::Accepted => message(
             &browser,
             StatusCode::OK,
-            "Check your email",
+            "check-email-title",
             "reset-sent",
-            "If an account of this site has that address, we sent it a link to choose a new \
-             password. The link works once, within 30 minutes.",
-            Some(("/login", "Back to sign in")),
+            browser.locale.t("reset-sent"),
+            Some(("/login", "back-to-sign-in")),
         ),
         ResetRequest::Throttled { retry_after } => with_retry_after(
             forgot_form(
                 &browser,
                 StatusCode::TOO_MANY_REQUESTS,
                 String::new(),
-                Some(format!(
-                    "Too many requests. Try again in {} minute(s).",
-                    (retry_after + 59) / 60
+                Some(browser.locale.t1(
+                    "reset-error-throttled",
+                    "minutes",
+                    (retry_after + 59) / 60,
                 )),
             ),
             retry_after,
@@ -197,10 +199,10 @@ fn link_gone(browser: &BrowserSession) -> HttpResponse {
     message(
         browser,
         StatusCode::GONE,
-        "This link no longer works",
+        "link-gone-title",
         "link-gone",
-        LINK_GONE,
-        Some(("/login/forgot", "Ask for a new link")),
+        browser.locale.t("reset-link-gone"),
+        Some(("/login/forgot", "reset-ask-new-link")),
     )
 }
 
@@ -269,7 +271,7 @@ async fn reset(
             StatusCode::FORBIDDEN,
             form.token,
             user.username,
-            (Some(FORM_EXPIRED.into()), None),
+            (Some(browser.locale.t(FORM_EXPIRED)), None),
         ));
     }
     let ip = client_info(&req).ip;
@@ -287,8 +289,11 @@ async fn reset(
     let errors = match outcome {
         ResetOutcome::Done => return Ok(see_other("/login?notice=password-reset")),
         ResetOutcome::LinkGone => return Ok(link_gone(&browser)),
-        ResetOutcome::Weak(problem) => (Some(problem.to_string()), None),
-        ResetOutcome::Mismatch => (None, Some("The two new passwords differ.".to_string())),
+        ResetOutcome::Weak(problem) => (Some(problem.message(browser.locale)), None),
+        ResetOutcome::Mismatch => (
+            None,
+            Some(browser.locale.t("account-error-new-passwords-differ")),
+        ),
     };
     Ok(reset_form(
         &browser,

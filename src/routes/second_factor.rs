@@ -19,6 +19,7 @@ use super::pages::{Chrome, add_cookie, authtoken_cookie, html, pending_signin_co
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::cache::CachedUser;
 use crate::error::ApiError;
+use crate::i18n::Locale;
 use crate::metrics::Refusal;
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
@@ -36,7 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const AFTER_SIGN_IN: &str = "/account";
-const FORM_EXPIRED: &str = "This form expired. Please try again.";
+const FORM_EXPIRED: &str = "error-form-expired";
 
 #[derive(Template)]
 #[template(path = "second_factor.html")]
@@ -112,26 +113,15 @@ struct CodeForm {
 }
 
 /// The words for a refused code, with the status and the metrics label.
-pub(super) fn refusal(check: CodeCheck) -> (StatusCode, String, Option<i64>) {
+pub(super) fn refusal(check: CodeCheck, lang: Locale) -> (StatusCode, String, Option<i64>) {
     match check {
-        CodeCheck::Reused => (
-            StatusCode::UNAUTHORIZED,
-            "That code was used already. Wait for the next one.".into(),
-            None,
-        ),
+        CodeCheck::Reused => (StatusCode::UNAUTHORIZED, lang.t("code-error-reused"), None),
         CodeCheck::Throttled { retry_after } => (
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many wrong codes. Try again in {} minute(s).",
-                (retry_after + 59) / 60
-            ),
+            lang.t1("code-error-throttled", "minutes", (retry_after + 59) / 60),
             Some(retry_after),
         ),
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            "That code is not right. Check your app and try again.".into(),
-            None,
-        ),
+        _ => (StatusCode::UNAUTHORIZED, lang.t("code-error-wrong"), None),
     }
 }
 
@@ -323,7 +313,7 @@ async fn submit_code(
         render(&browser, status, &page)
     };
     if !browser.verify_csrf(&form.csrf_token) {
-        return Ok(page(StatusCode::FORBIDDEN, FORM_EXPIRED.into()));
+        return Ok(page(StatusCode::FORBIDDEN, browser.locale.t(FORM_EXPIRED)));
     }
     let check = state
         .second_factors
@@ -338,7 +328,7 @@ async fn submit_code(
             .ip(super::extract::client_info(&req).ip.as_deref())
             .detail("reason", "wrong_second_factor");
         state.audit.record(site.id, event).await;
-        let (status, message, retry_after) = refusal(check);
+        let (status, message, retry_after) = refusal(check, browser.locale);
         let mut response = with_retry_after(page(status, message), retry_after);
         let label = if retry_after.is_some() {
             "throttled"
@@ -440,7 +430,7 @@ async fn submit_enrolment(
             let Some(provisioning) = state.second_factors.enrolment(site, &user).await? else {
                 return Ok(back_to_login(&next, Some("signin-expired")));
             };
-            let (status, message, retry_after) = refusal(check);
+            let (status, message, retry_after) = refusal(check, browser.locale);
             let page = EnrolPage {
                 chrome: Chrome::new(&browser),
                 form_action: "/login/enrol",

@@ -60,18 +60,16 @@ struct SignUpFields {
 
 fn closed(browser: &BrowserSession) -> HttpResponse {
     let text = match browser.site.accounts.signup {
-        SignupPolicy::Invite => {
-            "Accounts on this site are by invitation only. Open the link of your invitation."
-        }
-        _ => "This site does not take sign-ups. Ask an administrator for an account.",
+        SignupPolicy::Invite => "signup-invite-only",
+        _ => "signup-closed",
     };
     message(
         browser,
         StatusCode::FORBIDDEN,
-        "Sign-up is closed",
+        "signup-closed-title",
         "signup-closed",
-        text,
-        Some(("/login", "Sign in")),
+        browser.locale.t(text),
+        Some(("/login", "sign-in")),
     )
 }
 
@@ -79,10 +77,10 @@ fn invite_gone(browser: &BrowserSession) -> HttpResponse {
     message(
         browser,
         StatusCode::GONE,
-        "This invitation no longer works",
+        "invite-gone-title",
         "invite-gone",
-        "This invitation has expired or was already used. Ask the administrator for a new one.",
-        Some(("/login", "Sign in")),
+        browser.locale.t("signup-invite-gone"),
+        Some(("/login", "sign-in")),
     )
 }
 
@@ -152,7 +150,7 @@ async fn signup(
     };
     if !browser.verify_csrf(&fields.csrf_token) {
         let problems = SignUpProblems {
-            username: Some("This form expired. Please try again.".into()),
+            username: Some(browser.locale.t("error-form-expired")),
             ..SignUpProblems::default()
         };
         return Ok(form_page(
@@ -168,6 +166,7 @@ async fn signup(
         password: fields.password.clone(),
         confirm: fields.confirm_password.clone(),
         invite: invite.clone(),
+        lang: browser.locale,
     };
     let ip = client_info(&req).ip;
     let outcome = state
@@ -179,10 +178,9 @@ async fn signup(
         SignUpOutcome::Created { verify: true, .. } => message(
             &browser,
             StatusCode::OK,
-            "Check your email",
+            "check-email-title",
             "verify-sent",
-            "Your account is created. We sent a link to your email address: open it to \
-             confirm the address, then sign in.",
+            browser.locale.t("signup-verify-sent"),
             None,
         ),
         SignUpOutcome::Created { verify: false, .. } => see_other("/login?notice=signed-up"),
@@ -197,12 +195,11 @@ async fn signup(
             message(
                 &browser,
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many sign-ups",
+                "signup-throttled-title",
                 "throttled",
-                format!(
-                    "Too many sign-ups from your network. Try again in {} minute(s).",
-                    (retry_after + 59) / 60
-                ),
+                browser
+                    .locale
+                    .t1("signup-throttled", "minutes", (retry_after + 59) / 60),
                 None,
             ),
             retry_after,
@@ -235,10 +232,10 @@ fn verify_gone(browser: &BrowserSession) -> HttpResponse {
     message(
         browser,
         StatusCode::GONE,
-        "This link no longer works",
+        "link-gone-title",
         "link-gone",
-        "This confirmation link has expired or was already used.",
-        Some(("/login", "Sign in")),
+        browser.locale.t("verify-link-gone"),
+        Some(("/login", "sign-in")),
     )
 }
 

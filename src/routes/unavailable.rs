@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 use super::bodies::{bare_error_page, is_api_path};
 use crate::error::ApiError;
 
-pub const UNAVAILABLE_PAGE: &str = "This service is briefly unavailable: its database cannot be reached. Please try again in a moment.";
+/// The message key of the pages' answer while the database is unreachable.
+pub const UNAVAILABLE_PAGE: &str = "error-unavailable";
 
 /// A page whose request failed because the store is unreachable gets the
 /// HTML error page; every other response passes as it is. Only answers with
@@ -30,7 +31,7 @@ pub fn in_page_shape<B>(response: ServiceResponse<B>) -> ServiceResponse<EitherB
         response.request(),
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
-        UNAVAILABLE_PAGE.to_string(),
+        |lang| lang.t(UNAVAILABLE_PAGE),
     );
     response.into_response(page).map_into_right_body()
 }

@@ -11,8 +11,7 @@ use serde::Deserialize;
 
 use super::extract::client_info;
 use super::pages::{
-    Chrome, CsrfForm, add_cookie, authtoken_cookie, format_time, html, pending_signin_cookie,
-    see_other,
+    Chrome, CsrfForm, add_cookie, authtoken_cookie, html, pending_signin_cookie, see_other,
 };
 use crate::error::ApiError;
 use crate::next_path::NextPath;
@@ -87,7 +86,12 @@ pub struct AccountSection {
 }
 
 impl AccountSection {
-    pub async fn of(state: &AppState, site: &Site, user_id: i64) -> Result<Self, ApiError> {
+    pub async fn of(
+        state: &AppState,
+        site: &Site,
+        user_id: i64,
+        lang: crate::i18n::Locale,
+    ) -> Result<Self, ApiError> {
         let linked = upstream::linked_identities(state, site, user_id)
             .await
             .map_err(internal)?;
@@ -103,7 +107,7 @@ impl AccountSection {
                 provider: l.provider_display_name,
                 subject: l.subject,
                 email: l.email.unwrap_or_default(),
-                linked: format_time(l.created_at),
+                linked: lang.format_time(l.created_at),
             })
             .collect();
         Ok(AccountSection { linked, available })
@@ -139,7 +143,19 @@ fn flow_cookie(site: &Site, value: String, max_age_secs: i64) -> Cookie<'static>
     cookie
 }
 
+/// The error page with the message `key` from the catalog, in the page's
+/// language.
 fn error_page(
+    browser: &BrowserSession,
+    status: StatusCode,
+    code: &'static str,
+    key: &str,
+) -> HttpResponse {
+    error_page_text(browser, status, code, &browser.locale.t(key))
+}
+
+/// The error page with a message as it is (a setting's own refusal).
+fn error_page_text(
     browser: &BrowserSession,
     status: StatusCode,
     code: &'static str,
@@ -168,7 +184,7 @@ fn refused(browser: &BrowserSession, e: UpstreamError) -> Result<HttpResponse, A
             browser,
             StatusCode::NOT_FOUND,
             "unknown_provider",
-            "This site has no such sign-in provider.",
+            "upstream-error-unknown-provider",
         ),
         UpstreamError::Unreachable(why) => {
             tracing::warn!(site = %browser.site.slug, why = %why, "upstream provider unusable");
@@ -176,13 +192,13 @@ fn refused(browser: &BrowserSession, e: UpstreamError) -> Result<HttpResponse, A
                 browser,
                 StatusCode::BAD_GATEWAY,
                 "upstream_unreachable",
-                "The provider could not be reached. Please try again later, or sign in another way.",
+                "upstream-error-unreachable",
             )
         }
         UpstreamError::Invalid(why) => {
-            error_page(browser, StatusCode::BAD_REQUEST, "upstream_refused", &why)
+            error_page_text(browser, StatusCode::BAD_REQUEST, "upstream_refused", &why)
         }
-        UpstreamError::NameTaken(_) => error_page(
+        UpstreamError::NameTaken(_) => error_page_text(
             browser,
             StatusCode::BAD_REQUEST,
             "upstream_refused",
@@ -336,7 +352,7 @@ async fn link_form(
             &browser,
             StatusCode::FORBIDDEN,
             "csrf_failed",
-            "This form expired. Please sign in again.",
+            "upstream-error-form-expired",
         ));
     }
     let flow_id = req
@@ -362,23 +378,16 @@ async fn link_form(
             view,
             refused,
         }) => {
+            let lang = browser.locale;
             let (status, message) = match refused {
                 SignInOutcome::Throttled { retry_after } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "Too many failed attempts. Try again in {} minute(s).",
-                        (retry_after + 59) / 60
-                    ),
+                    lang.t1("login-error-throttled", "minutes", (retry_after + 59) / 60),
                 ),
-                SignInOutcome::Unverified => (
-                    StatusCode::FORBIDDEN,
-                    "Confirm your email address first: open the link we sent you when you signed up."
-                        .to_string(),
-                ),
-                _ => (
-                    StatusCode::UNAUTHORIZED,
-                    "Incorrect username or password.".to_string(),
-                ),
+                SignInOutcome::Unverified => {
+                    (StatusCode::FORBIDDEN, lang.t("login-error-unverified"))
+                }
+                _ => (StatusCode::UNAUTHORIZED, lang.t("login-error-refused")),
             };
             let username = if form.username.len() > crate::signin::MAX_USERNAME_BYTES {
                 String::new()

@@ -2,6 +2,7 @@
 //! `Host` header. The registry is an in-memory snapshot, reloaded when the
 //! change feed says a site changed or when an unknown host shows up.
 
+pub mod look;
 mod registry;
 
 use url::Url;
@@ -38,6 +39,11 @@ pub struct Site {
     pub accounts: crate::accounts::AccountSettings,
     /// Who must use a second factor (`second_factor`).
     pub second_factor_policy: crate::second_factor::SecondFactorPolicy,
+    /// The language of visitors whose browser asks for none Tessera
+    /// speaks, and of emails to people who chose none (`i18n`).
+    pub default_locale: crate::i18n::Locale,
+    /// Display name, logo and accent colour of the pages.
+    pub look: look::Look,
 }
 
 /// A site's OAuth settings and keys.
@@ -97,7 +103,15 @@ impl Site {
                 SecondFactorPolicy::Everyone
             }),
         };
+        let default_locale = crate::i18n::Locale::parse(&record.default_locale).unwrap_or_default();
+        let look = look::Look::from_stored(
+            record.display_name.as_deref(),
+            record.logo_url.as_deref(),
+            record.accent_colour.as_deref(),
+        );
         Some(Site {
+            default_locale,
+            look,
             accounts,
             second_factor_policy,
             rate_limits,
@@ -127,6 +141,11 @@ impl Site {
                 par_required: record.par_required,
             },
         })
+    }
+
+    /// The name people see: the display name when one is set.
+    pub fn shown_name(&self) -> &str {
+        self.look.display_name.as_deref().unwrap_or(&self.name)
     }
 
     /// Cookies carry `Secure` whenever the site is served over https.

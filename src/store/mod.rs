@@ -58,6 +58,9 @@ mod accounts_sql;
 mod email;
 #[macro_use]
 mod email_sql;
+mod look;
+#[macro_use]
+mod look_sql;
 mod second_factor;
 #[macro_use]
 mod second_factor_sql;
@@ -84,6 +87,7 @@ pub use identity::{
     Provisioned,
 };
 pub use logout::{BackchannelLogoutRecord, ClientLogoutColumns, EndedSessions, LogoutStore};
+pub use look::{LookStore, SiteLookChange};
 pub use metadata_document::{DocumentClient, MetadataDocumentStore};
 pub use oauth::{ClientStore, ConsentStore, GrantStore};
 pub use oauth_flows::{
@@ -263,6 +267,7 @@ pub trait Store:
     + SecondFactorStore
     + PasskeyStore
     + UpstreamStore
+    + LookStore
     + Send
     + Sync
     + 'static

@@ -221,6 +221,7 @@ impl_resource_store!(PgStore, sqlx::Postgres);
 impl_metadata_document_store!(PgStore, sqlx::Postgres);
 impl_logout_store!(PgStore, sqlx::Postgres);
 impl_account_store!(PgStore, sqlx::Postgres);
+impl_look_store!(PgStore, sqlx::Postgres);
 impl_email_store!(PgStore, sqlx::Postgres);
 impl_second_factor_store!(PgStore, sqlx::Postgres);
 impl_passkey_store!(PgStore, sqlx::Postgres);

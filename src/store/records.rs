@@ -37,6 +37,18 @@ pub struct SiteRecord {
     /// `optional`, `admins` or `everyone` (migration 0023, `second_factor`).
     #[sqlx(default)]
     pub second_factor_policy: String,
+    /// `en` or `de` (migration 0028, `i18n::Locale`).
+    #[sqlx(default)]
+    pub default_locale: String,
+    /// Shown instead of `name` on pages when set (migration 0028).
+    #[sqlx(default)]
+    pub display_name: Option<String>,
+    /// An https URL of the site's logo (migration 0028, `sites::look`).
+    #[sqlx(default)]
+    pub logo_url: Option<String>,
+    /// `#rrggbb` (migration 0028, `sites::look`).
+    #[sqlx(default)]
+    pub accent_colour: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +86,10 @@ pub struct UserRecord {
     /// Signed up and not yet verified: may not sign in.
     #[sqlx(default)]
     pub awaiting_verification: bool,
+    /// The language the user chose (migration 0028); `None`: as their
+    /// browser asks.
+    #[sqlx(default)]
+    pub locale: Option<String>,
 }
 
 impl std::fmt::Debug for UserRecord {

@@ -7,7 +7,7 @@ macro_rules! site_columns {
         "id, slug, name, base_url, session_ttl_secs, created_at, access_token_ttl_secs, \
          admin_access_token_ttl_secs, refresh_token_ttl_secs, refresh_grace_secs, dpop_nonce_required, \
          rate_limits, security_profile, client_id_metadata_documents, par_required, signup_policy, \
-         email_from, second_factor_policy"
+         email_from, second_factor_policy, default_locale, display_name, logo_url, accent_colour"
     };
 }
 
@@ -15,7 +15,7 @@ macro_rules! user_columns {
     () => {
         "id, site_id, username, display_name, email, password_hash, role, disabled, \
          external_issuer, external_subject, created_at, updated_at, email_verified_at, \
-         awaiting_verification"
+         awaiting_verification, locale"
     };
 }
 

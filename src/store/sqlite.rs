@@ -127,6 +127,7 @@ impl_resource_store!(SqliteStore, sqlx::Sqlite);
 impl_metadata_document_store!(SqliteStore, sqlx::Sqlite);
 impl_logout_store!(SqliteStore, sqlx::Sqlite);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
+impl_look_store!(SqliteStore, sqlx::Sqlite);
 impl_email_store!(SqliteStore, sqlx::Sqlite);
 impl_second_factor_store!(SqliteStore, sqlx::Sqlite);
 impl_passkey_store!(SqliteStore, sqlx::Sqlite);

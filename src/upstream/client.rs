@@ -240,9 +240,9 @@ where
     }
 }
 
-const REFUSED_CODE: &str = "The provider did not accept this sign-in. Please start again.";
-const REFUSED_TOKEN: &str = "The provider's answer could not be verified.";
-const REFUSED_NONCE: &str = "The provider's answer was not for this sign-in.";
+const REFUSED_CODE: &str = "upstream-error-code-refused";
+const REFUSED_TOKEN: &str = "upstream-error-unverified-answer";
+const REFUSED_NONCE: &str = "upstream-error-other-sign-in";
 
 fn claims_of(claims: &CoreIdTokenClaims) -> UpstreamClaims {
     let text = |c: Option<&str>| c.unwrap_or_default().to_string();

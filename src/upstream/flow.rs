@@ -78,7 +78,7 @@ pub(super) async fn take<T: DeserializeOwned>(
     id: &str,
     purpose: Purpose,
 ) -> Result<T, UpstreamError> {
-    const UNKNOWN: &str = "This sign-in is unknown or was finished already. Please start again from the sign-in page.";
+    const UNKNOWN: &str = "upstream-error-unknown-flow";
     if id.is_empty() {
         return Err(UpstreamError::Refused(UNKNOWN));
     }
@@ -93,9 +93,7 @@ pub(super) async fn take<T: DeserializeOwned>(
         return Err(UpstreamError::Refused(UNKNOWN));
     }
     if found.expires_at < state.now() {
-        return Err(UpstreamError::Refused(
-            "This sign-in took too long. Please start again from the sign-in page.",
-        ));
+        return Err(UpstreamError::Refused("upstream-error-flow-expired"));
     }
     let json = aead::open(&state.settings.master_key, site.id, &found.sealed_state)
         .map_err(|e| anyhow::anyhow!("cannot open a sign-in flow: {e}"))?;

@@ -66,7 +66,8 @@ pub const FLOW_COOKIE: &str = "tessera_upstream";
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
-    /// The sign-in cannot go on; the text is for people.
+    /// The sign-in cannot go on; the key of the message for people
+    /// (`locales/*/upstream.ftl`).
     #[error("{0}")]
     Refused(&'static str),
     /// The site has no provider of that name.
@@ -151,9 +152,7 @@ pub async fn unlink(
     let user = state.store.find_user(site.id, user_id).await?;
     let has_password = user.is_some_and(|u| u.password_hash.is_some());
     if !has_password && linked.len() < 2 {
-        return Err(UpstreamError::Refused(
-            "This is how you sign in to this account, so it cannot be removed.",
-        ));
+        return Err(UpstreamError::Refused("upstream-error-only-way-in"));
     }
     let removed = state
         .store

@@ -90,7 +90,7 @@ pub async fn finish_sign_in(
     current: Option<CurrentSession>,
     client: ClientInfo,
 ) -> Result<(String, Finished), UpstreamError> {
-    const MISMATCH: &str = "The provider's answer does not match this sign-in. Please start again.";
+    const MISMATCH: &str = "upstream-error-mismatch";
     let flow: SignInFlow = flow::take(state, site, flow_id, flow::Purpose::SignIn).await?;
     let ip = client.ip.clone();
     let refused = |reason, text| refuse(state, site, ip.clone(), reason, text);
@@ -115,11 +115,7 @@ pub async fn finish_sign_in(
         return Err(refused("issuer_mismatch", MISMATCH).await);
     }
     if answer.error.is_some() {
-        return Err(refused(
-            "provider_error",
-            "The provider did not sign you in. You can try again or sign in another way.",
-        )
-        .await);
+        return Err(refused("provider_error", "upstream-error-not-signed-in").await);
     }
     let Some(code) = answer.code.as_deref().filter(|c| !c.is_empty()) else {
         return Err(refused("no_code", MISMATCH).await);
@@ -196,9 +192,7 @@ async fn decide(
         .await?;
     if let Some(linked) = linked {
         if signed_in.is_some_and(|user_id| user_id != linked.user_id) {
-            return Err(UpstreamError::Refused(
-                "This identity is linked to another account already.",
-            ));
+            return Err(UpstreamError::Refused("upstream-error-linked-elsewhere"));
         }
         let now = state.now();
         state
@@ -259,7 +253,7 @@ async fn decide(
     Ok(Finished::NeedsPassword { flow, view })
 }
 
-const DISABLED: &str = "The account of this identity is disabled.";
+const DISABLED: &str = "upstream-error-disabled";
 
 /// Links an identity to an account, with an audit event saying how.
 pub(super) async fn link(
@@ -285,9 +279,7 @@ pub(super) async fn link(
         .is_none()
     {
         // Another request linked it first.
-        return Err(UpstreamError::Refused(
-            "This identity is linked to an account already. Please sign in again.",
-        ));
+        return Err(UpstreamError::Refused("upstream-error-linked-already"));
     }
     tracing::info!(site = %site.slug, provider = %provider.name, user_id, how, "upstream identity linked");
     let event = AuditEvent::new(AuditKind::UpstreamIdentityLinked, Actor::User(user_id))

@@ -205,6 +205,31 @@ impl Users {
         Ok(())
     }
 
+    /// The language of the user's pages and emails; `None`: as their
+    /// browser asks.
+    pub async fn set_locale(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        locale: Option<crate::i18n::Locale>,
+    ) -> Result<(), UserError> {
+        let changed = self
+            .store
+            .set_user_locale(
+                site_id,
+                user_id,
+                locale.map(|l| l.as_str()),
+                self.clock.now(),
+            )
+            .await?;
+        self.cache.evict_user(user_id);
+        if changed {
+            Ok(())
+        } else {
+            Err(UserError::NotFound(user_id.to_string()))
+        }
+    }
+
     pub async fn set_role(&self, site_id: i64, user_id: i64, role: Role) -> Result<(), UserError> {
         let changed = self
             .store

@@ -37,6 +37,12 @@ fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
 /// Starts a headless browser, or returns `None` (after saying why) on a
 /// machine without one. In CI that is a failure.
 pub async fn start_browser() -> Option<Browser> {
+    start_browser_speaking(None).await
+}
+
+/// A browser whose `Accept-Language` is `languages` (such as `de-DE,de`)
+/// instead of the machine's.
+pub async fn start_browser_speaking(languages: Option<&str>) -> Option<Browser> {
     let driver_path = find(
         "CHROMEDRIVER",
         &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
@@ -75,6 +81,11 @@ pub async fn start_browser() -> Option<Browser> {
             ]
         }
     });
+    let mut capabilities = capabilities;
+    if let Some(languages) = languages {
+        capabilities["goog:chromeOptions"]["prefs"] =
+            serde_json::json!({ "intl.accept_languages": languages });
+    }
     let capabilities = match capabilities {
         serde_json::Value::Object(map) => map,
         _ => unreachable!(),

@@ -18,6 +18,7 @@ mod device;
 mod dpop;
 mod forward_auth;
 mod identity;
+mod languages;
 mod metrics;
 mod oauth;
 mod oidc;

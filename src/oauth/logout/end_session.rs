@@ -66,6 +66,18 @@ pub enum EndSessionError {
 }
 
 impl EndSessionError {
+    /// The message key (`i18n`) of what the error page says.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            EndSessionError::InvalidHint => "logout-error-invalid-hint",
+            EndSessionError::ClientMismatch => "logout-error-client-mismatch",
+            EndSessionError::UnknownClient => "logout-error-unknown-client",
+            EndSessionError::RedirectWithoutClient => "logout-error-redirect-without-client",
+            EndSessionError::UnregisteredRedirect => "logout-error-unregistered-redirect",
+            EndSessionError::Internal(_) => "error-server",
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             EndSessionError::Internal(_) => "server_error",

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use super::admin_only;
 use crate::audit::query::{AuditEventView, AuditFilter, FilterError, query_events};
 use crate::error::ApiError;
+use crate::i18n::Locale;
 use crate::routes::browser_session::BrowserSession;
-use crate::routes::pages::{Chrome, format_time, html};
+use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,10 +26,10 @@ struct EventRow {
     details: String,
 }
 
-impl From<&AuditEventView> for EventRow {
-    fn from(e: &AuditEventView) -> Self {
+impl EventRow {
+    fn new(e: &AuditEventView, lang: Locale) -> Self {
         EventRow {
-            time: format_time(e.occurred_at),
+            time: lang.format_time(e.occurred_at),
             kind: e.kind.clone(),
             actor: e.actor_text(),
             subject: e.subject_text(),
@@ -104,7 +105,10 @@ async fn audit_page(
                 serde_urlencoded::to_string(&next).ok()
             });
             (
-                page.events.iter().map(EventRow::from).collect(),
+                page.events
+                    .iter()
+                    .map(|e| EventRow::new(e, browser.locale))
+                    .collect(),
                 older,
                 None,
             )

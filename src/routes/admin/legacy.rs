@@ -17,8 +17,7 @@ fn internal(e: TokenKindError) -> ApiError {
     ApiError::Internal(anyhow::anyhow!(e))
 }
 
-const ADVICE: &str = "Copy the key now: it is shown only once. It grants administrator rights on this site; \
-                      every use is logged and counted in the usage report below.";
+const ADVICE: &str = "admin-legacy-advice";
 
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]
 #[post("/admin/legacy/enable")]
@@ -39,9 +38,9 @@ async fn enable(
     Ok(match fresh {
         Some(key) => secret_page(
             &browser,
-            "Legacy keys enabled",
-            vec![("Site API key", key.expose().to_string())],
-            ADVICE.to_string(),
+            "admin-legacy-enabled-heading",
+            vec![("admin-secret-site-api-key", key.expose().to_string())],
+            browser.locale.t(ADVICE),
         ),
         // The existing key was switched back on; it is not shown again.
         None => see_other("/admin"),
@@ -80,8 +79,12 @@ async fn rotate(
     tracing::warn!(site = %browser.site.slug, "legacy site API key rotated from the admin page");
     Ok(secret_page(
         &browser,
-        "New site API key",
-        vec![("Site API key", key.expose().to_string())],
-        format!("The old key no longer works. {ADVICE}"),
+        "admin-legacy-new-key-heading",
+        vec![("admin-secret-site-api-key", key.expose().to_string())],
+        format!(
+            "{} {}",
+            browser.locale.t("admin-legacy-old-key-gone"),
+            browser.locale.t(ADVICE)
+        ),
     ))
 }

@@ -29,8 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[template(path = "admin/secret.html")]
 struct SecretPage {
     chrome: Chrome,
-    heading: &'static str,
-    lines: Vec<(&'static str, String)>,
+    heading: String,
+    /// Each value with its stable name (`data-label`) and its label.
+    lines: Vec<(&'static str, String, String)>,
     advice: String,
 }
 
@@ -56,7 +57,7 @@ impl NotAdmin {
                 let page = DeniedPage {
                     chrome: Chrome::new(browser),
                     code: "forbidden",
-                    message: "This page is for the site's administrators.".into(),
+                    message: browser.locale.t("admin-error-not-admin"),
                 };
                 html(StatusCode::FORBIDDEN, &page)
             }
@@ -83,16 +84,31 @@ fn admin_only(browser: &BrowserSession, csrf_token: Option<&str>) -> Result<(), 
     }
 }
 
+/// The name scripts find a secret by, whatever the page's language.
+fn secret_data_label(key: &str) -> &'static str {
+    match key {
+        "admin-secret-site-api-key" => "Site API key",
+        "admin-secret-key" => "Key",
+        _ => "Secret",
+    }
+}
+
+/// A page showing new secrets once: `heading` and each line's label
+/// (also its stable `data-label`) are message keys.
 fn secret_page(
     browser: &BrowserSession,
     heading: &'static str,
     lines: Vec<(&'static str, String)>,
     advice: String,
 ) -> HttpResponse {
+    let lang = browser.locale;
     let page = SecretPage {
         chrome: Chrome::new(browser),
-        heading,
-        lines,
+        heading: lang.t(heading),
+        lines: lines
+            .into_iter()
+            .map(|(key, value)| (secret_data_label(key), lang.t(key), value))
+            .collect(),
         advice,
     };
     let mut response = html(StatusCode::CREATED, &page);

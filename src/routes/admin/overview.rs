@@ -7,7 +7,7 @@ use super::admin_only;
 use crate::error::ApiError;
 use crate::identity::registration::{inline_key_count, list_providers};
 use crate::routes::browser_session::BrowserSession;
-use crate::routes::pages::{Chrome, format_time, html};
+use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,12 +66,12 @@ struct OverviewQuery {
 
 fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "browser-created" => Some("The browser token was created."),
-        "revoked" => Some("The token was revoked."),
-        "provider-added" => Some("The identity provider is trusted now."),
-        "provider-removed" => Some("The identity provider is no longer trusted."),
-        "legacy-disabled" => Some("Legacy keys are now refused on this site."),
-        "expired" => Some("That form expired. Please try again."),
+        "browser-created" => Some("notice-browser-token-created"),
+        "revoked" => Some("notice-token-revoked"),
+        "provider-added" => Some("notice-provider-added"),
+        "provider-removed" => Some("notice-provider-removed"),
+        "legacy-disabled" => Some("notice-legacy-disabled"),
+        "expired" => Some("error-form-expired"),
         _ => None,
     }
 }
@@ -94,7 +94,7 @@ async fn overview(
         .into_iter()
         .map(|t| BrowserRow {
             active: t.revoked_at.is_none(),
-            created: format_time(t.created_at),
+            created: browser.locale.format_time(t.created_at),
             key: t.token_key,
             name: t.name,
             origins: t.origins,
@@ -117,7 +117,7 @@ async fn overview(
                 .and_then(|id| users.iter().find(|u| u.id == id))
                 .map_or_else(String::new, |u| u.username.clone()),
             jit: t.jit,
-            created: format_time(t.created_at),
+            created: browser.locale.format_time(t.created_at),
             key: t.token_key,
             name: t.name,
         })
@@ -148,7 +148,7 @@ async fn overview(
             kind: u.kind,
             client_ip: u.client_ip,
             count: u.count,
-            last_seen: format_time(u.last_seen),
+            last_seen: browser.locale.format_time(u.last_seen),
         })
         .collect();
     let page = OverviewPage {

@@ -141,15 +141,12 @@ async fn create_server_token(
     let key = created.record.token_key.clone();
     Ok(secret_page(
         &browser,
-        "New server token",
+        "admin-server-token-heading",
         vec![
-            ("Key", key.clone()),
-            ("Secret", created.secret.expose().to_string()),
+            ("admin-secret-key", key.clone()),
+            ("admin-secret-secret", created.secret.expose().to_string()),
         ],
-        format!(
-            "Copy the secret now: it is shown only once. Sign requests with \
-             X-Deki-Token: tkn_{key}_{{epoch}}_{{user}}_{{hex HMAC-SHA256(secret, \"{key}_{{epoch}}_{{user}}\")}}."
-        ),
+        browser.locale.t1("admin-server-token-advice", "key", &key),
     ))
 }
 

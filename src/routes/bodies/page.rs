@@ -12,6 +12,8 @@ use askama::Template;
 use futures_util::future::LocalBoxFuture;
 
 use super::{FORM_URLENCODED, PAGE_FORM_LIMIT, Unread, api, precheck, query_cause, read_limited};
+use crate::i18n::{Locale, negotiate};
+use crate::routes::browser_session::accept_language;
 use crate::routes::extract::request_host;
 use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
@@ -23,25 +25,30 @@ pub fn page_defaults(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(PAGE_FORM_LIMIT)
-            .error_handler(|e, req| refused(req, form_problem(&e), e)),
+            .error_handler(|e, req| {
+                let (status, key) = form_problem(&e);
+                refused(req, status, |lang| lang.t(key), e)
+            }),
     )
     .app_data(api::json_config())
     .app_data(web::QueryConfig::default().error_handler(|e, req| {
         if api::is_api_path(req.path()) {
             return api::query_error(&e);
         }
-        let message = format!(
-            "The address of this page is malformed ({}).",
-            query_cause(&e)
-        );
-        refused(req, (StatusCode::BAD_REQUEST, message), e)
+        let cause = query_cause(&e);
+        let message = |lang: Locale| lang.t1("error-malformed-address", "cause", cause);
+        refused(req, StatusCode::BAD_REQUEST, message, e)
     }))
     .app_data(web::PathConfig::default().error_handler(|e, req| {
         if api::is_api_path(req.path()) {
             return api::path_error(&e);
         }
-        let message = "There is no such page.".to_string();
-        refused(req, (StatusCode::NOT_FOUND, message), e)
+        refused(
+            req,
+            StatusCode::NOT_FOUND,
+            |lang| lang.t("error-no-such-page"),
+            e,
+        )
     }))
     // Raw bodies (`FormBody` reads its own; this is for any other).
     .app_data(web::PayloadConfig::new(PAGE_FORM_LIMIT));
@@ -73,8 +80,8 @@ impl FromRequest for FormBody {
                 Err(unread) => Err(unread),
             };
             body.map(FormBody).map_err(|unread| {
-                let problem = unread_problem(&unread);
-                refused(&req, problem, UnreadBody(unread))
+                let (status, key) = unread_problem(&unread);
+                refused(&req, status, |lang| lang.t(key), UnreadBody(unread))
             })
         })
     }
@@ -93,28 +100,23 @@ struct ErrorPage {
     message: String,
 }
 
-const UNREADABLE_FORM: &str =
-    "This form could not be read. Go back, reload the page and try again.";
+const UNREADABLE_FORM: &str = "error-unreadable-form";
 
-fn form_problem(e: &UrlencodedError) -> (StatusCode, String) {
+/// The status and the message key of a form that cannot be read.
+fn form_problem(e: &UrlencodedError) -> (StatusCode, &'static str) {
     match e {
         UrlencodedError::Overflow { .. } => unread_problem(&Unread::TooLarge {
             limit: PAGE_FORM_LIMIT,
         }),
         UrlencodedError::ContentType => unread_problem(&Unread::ContentType),
-        _ => (StatusCode::BAD_REQUEST, UNREADABLE_FORM.to_string()),
+        _ => (StatusCode::BAD_REQUEST, UNREADABLE_FORM),
     }
 }
 
-fn unread_problem(unread: &Unread) -> (StatusCode, String) {
+fn unread_problem(unread: &Unread) -> (StatusCode, &'static str) {
     match unread {
-        Unread::TooLarge { .. } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "This form is larger than this site accepts.".to_string(),
-        ),
-        Unread::ContentType | Unread::Broken => {
-            (StatusCode::BAD_REQUEST, UNREADABLE_FORM.to_string())
-        }
+        Unread::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large"),
+        Unread::ContentType | Unread::Broken => (StatusCode::BAD_REQUEST, UNREADABLE_FORM),
     }
 }
 
@@ -122,7 +124,8 @@ fn unread_problem(unread: &Unread) -> (StatusCode, String) {
 /// shows no one signed in: an unread request is not worth a session lookup.
 fn refused(
     req: &HttpRequest,
-    (status, message): (StatusCode, String),
+    status: StatusCode,
+    message: impl FnOnce(Locale) -> String,
     cause: impl std::fmt::Debug + std::fmt::Display + 'static,
 ) -> actix_web::Error {
     let response = bare_error_page(req, status, "invalid_request", message);
@@ -130,24 +133,35 @@ fn refused(
 }
 
 /// The HTML error page in the frame of the request's site, showing no one
-/// signed in (no session lookup: used when none can be made).
+/// signed in (no session lookup: used when none can be made), in the
+/// language the browser asks for or else the site's.
 pub fn bare_error_page(
     req: &HttpRequest,
     status: StatusCode,
     code: &'static str,
-    message: String,
+    message: impl FnOnce(Locale) -> String,
 ) -> HttpResponse {
-    let site_name = req
+    let site = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.sites.by_host(request_host(req).unwrap_or_default()))
-        .map(|site| site.name.clone())
-        .unwrap_or_else(|| "Tessera".to_string());
-    let page = ErrorPage {
-        chrome: Chrome {
-            site_name,
+        .and_then(|state| state.sites.by_host(request_host(req).unwrap_or_default()));
+    let accept_language = accept_language(req);
+    let chrome = match site {
+        Some(site) => {
+            let lang = negotiate(None, accept_language, site.default_locale);
+            Chrome::of_site(&site, lang)
+        }
+        None => Chrome {
+            site_name: "Tessera".to_string(),
             username: None,
             csrf_token: String::new(),
+            lang: negotiate(None, accept_language, Locale::default()),
+            logo_url: None,
+            accent: None,
         },
+    };
+    let message = message(chrome.lang);
+    let page = ErrorPage {
+        chrome,
         code,
         message,
     };

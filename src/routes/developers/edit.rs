@@ -29,6 +29,7 @@ struct EditPage {
     chrome: Chrome,
     client_id: String,
     form: FormView,
+    /// The message key of a problem with the whole form.
     form_error: Option<&'static str>,
 }
 
@@ -85,7 +86,12 @@ async fn edit_page(
         Err(elsewhere) => return Ok(elsewhere.response()),
     };
     let client = managed_app(&state, &browser, &user, &client_id).await?;
-    let form = FormView::new(&ClientForm::from_client(&client), &user, None);
+    let form = FormView::new(
+        &ClientForm::from_client(&client),
+        &user,
+        None,
+        browser.locale,
+    );
     Ok(render_edit(&browser, StatusCode::OK, client_id, form, None))
 }
 
@@ -108,14 +114,14 @@ async fn update_app(
     form.confidential = client.confidential;
     form.key_client = client.auth_method == ClientAuthMethod::PrivateKeyJwt;
     let again = |status, error: Option<&ClientInputError>, form_error| {
-        let view = FormView::new(&form, &user, error);
+        let view = FormView::new(&form, &user, error, browser.locale);
         render_edit(&browser, status, client_id.clone(), view, form_error)
     };
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
-            Some("This form expired. Please try again."),
+            Some("error-form-expired"),
         ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
@@ -224,7 +230,7 @@ async fn rotate_secret(
         StatusCode::OK,
         &CredentialsPage {
             chrome,
-            heading: "New client secret",
+            heading: "dev-new-secret",
             name: client.name.clone(),
             client_id,
             client_secret: Some(secret.into_inner()),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::developer;
 use crate::error::ApiError;
 use crate::routes::browser_session::BrowserSession;
-use crate::routes::pages::{Chrome, format_time, html};
+use crate::routes::pages::{Chrome, html};
 use crate::state::AppState;
 use crate::users::Role;
 
@@ -57,19 +57,19 @@ async fn list_apps(
         .into_iter()
         .map(|c| AppRow {
             kind: if c.confidential {
-                "confidential"
+                "dev-type-short-confidential"
             } else {
-                "public"
+                "dev-type-short-public"
             },
             scopes: c.scopes.to_string(),
-            created: format_time(c.created_at),
+            created: browser.locale.format_time(c.created_at),
             client_id: c.client_id,
             name: c.name,
         })
         .collect();
     let notice = match query.notice.as_deref() {
-        Some("deleted") => Some("The app was deleted and its tokens revoked."),
-        Some("saved") => Some("The app was saved."),
+        Some("deleted") => Some("notice-app-deleted"),
+        Some("saved") => Some("notice-app-saved"),
         _ => None,
     };
     let chrome = Chrome::new(&browser);

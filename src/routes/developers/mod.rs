@@ -11,6 +11,7 @@ use actix_web::web;
 
 use super::pages::Elsewhere;
 use crate::cache::CachedUser;
+use crate::i18n::Locale;
 use crate::oauth::client_auth::{ClientAuthMethod, ClientAuthSettings, ClientKeySource};
 use crate::oauth::logout::ClientLogoutSettings;
 use crate::oauth::public_key;
@@ -195,6 +196,7 @@ fn shown_keys(client: &Client) -> String {
 /// One checkbox of the form.
 struct Choice {
     value: &'static str,
+    /// The message key of the label.
     label: &'static str,
     checked: bool,
 }
@@ -217,27 +219,27 @@ struct FormView {
     error: String,
 }
 
+/// Grant types and the message keys of their labels.
 const GRANT_CHOICES: [(&str, &str); 3] = [
-    (
-        "authorization_code",
-        "Authorization code with PKCE (users sign in and consent)",
-    ),
-    ("refresh_token", "Refresh tokens (stay signed in)"),
-    (
-        "client_credentials",
-        "Client credentials (the app acts as itself; confidential apps only)",
-    ),
+    ("authorization_code", "grant-authorization-code"),
+    ("refresh_token", "grant-refresh-token"),
+    ("client_credentials", "grant-client-credentials"),
 ];
 
 impl FormView {
-    fn new(form: &ClientForm, user: &CachedUser, error: Option<&ClientInputError>) -> Self {
+    fn new(
+        form: &ClientForm,
+        user: &CachedUser,
+        error: Option<&ClientInputError>,
+        lang: Locale,
+    ) -> Self {
         let scopes = Scope::ALL
             .into_iter()
             // Only admins may hand out the admin scope.
             .filter(|s| *s != Scope::Admin || user.role == Role::Admin)
             .map(|s| Choice {
                 value: s.as_str(),
-                label: s.description(),
+                label: s.description_key(),
                 checked: form.scopes.iter().any(|c| c == s.as_str()),
             })
             .collect();
@@ -263,7 +265,7 @@ impl FormView {
             backchannel_logout_uri: form.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: form.backchannel_logout_session_required,
             error_field: error.map_or("", ClientInputError::field),
-            error: error.map(ToString::to_string).unwrap_or_default(),
+            error: error.map(|e| e.message(lang)).unwrap_or_default(),
         }
     }
 }

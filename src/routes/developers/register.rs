@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct NewAppPage {
     chrome: Chrome,
     form: FormView,
+    /// The message key of a problem with the whole form.
     form_error: Option<&'static str>,
 }
 
@@ -42,7 +43,7 @@ async fn new_app_page(browser: BrowserSession) -> HttpResponse {
         Err(elsewhere) => return elsewhere.response(),
     };
     let chrome = Chrome::new(&browser);
-    let form = FormView::new(&ClientForm::new_app(), &user, None);
+    let form = FormView::new(&ClientForm::new_app(), &user, None, browser.locale);
     let mut response = html(
         StatusCode::OK,
         &NewAppPage {
@@ -69,7 +70,7 @@ async fn register_app(
     let form = ClientForm::parse(&body);
     let chrome = Chrome::new(&browser);
     let again = |status, error: Option<&ClientInputError>, form_error| {
-        let view = FormView::new(&form, &user, error);
+        let view = FormView::new(&form, &user, error, browser.locale);
         html(
             status,
             &NewAppPage {
@@ -83,7 +84,7 @@ async fn register_app(
         return Ok(again(
             StatusCode::FORBIDDEN,
             None,
-            Some("This form expired. Please try again."),
+            Some("error-form-expired"),
         ));
     }
     if let Err(e) = check_scope_rights(&form, &user) {
@@ -143,7 +144,7 @@ async fn register_app(
         StatusCode::CREATED,
         &CredentialsPage {
             chrome,
-            heading: "Your app is registered",
+            heading: "dev-registered",
             name: registered.client.name.clone(),
             client_id: registered.client.client_id.clone(),
             client_secret: registered.secret.map(|s| s.into_inner()),

@@ -48,6 +48,7 @@ struct ErrorPage {
 #[derive(Template)]
 #[template(path = "form_post.html")]
 struct FormPostPage {
+    lang: crate::i18n::Locale,
     action: String,
     fields: Vec<(String, String)>,
 }
@@ -85,7 +86,8 @@ fn shown_error(browser: &BrowserSession, error: UserFacingError) -> HttpResponse
         UserFacingError::CsrfFailed => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
-    error_page(browser, status, error.code(), error.to_string())
+    let message = browser.locale.t(error.message_key());
+    error_page(browser, status, error.code(), message)
 }
 
 fn consent_screen(browser: &BrowserSession, page: ConsentPage) -> HttpResponse {
@@ -151,6 +153,7 @@ fn respond(
         Ok(Authorize::FormPost(form)) => html(
             StatusCode::OK,
             &FormPostPage {
+                lang: browser.locale,
                 action: form.action,
                 fields: form.fields,
             },
@@ -164,7 +167,7 @@ fn respond(
                 browser,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
-                UNAVAILABLE_PAGE.into(),
+                browser.locale.t(UNAVAILABLE_PAGE),
             )
         }
         Err(e) => {
@@ -173,7 +176,7 @@ fn respond(
                 browser,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
-                "Something went wrong on our side. Please try again.".into(),
+                browser.locale.t("error-server"),
             )
         }
     }
@@ -212,7 +215,7 @@ async fn authorize(
             &browser,
             StatusCode::BAD_REQUEST,
             "invalid_request",
-            "The application sent you here with a request that cannot be read.".into(),
+            browser.locale.t("authorize-error-unreadable"),
         );
     };
     let marker = url::form_urlencoded::parse(req.query_string().as_bytes())

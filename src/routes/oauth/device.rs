@@ -72,9 +72,9 @@ async fn device_authorization(
 struct DevicePage {
     chrome: Chrome,
     user_code: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     error_code: &'static str,
-    done: Option<&'static str>,
+    done: Option<String>,
     outcome: &'static str,
 }
 
@@ -131,12 +131,13 @@ fn entry_page(
     browser: &BrowserSession,
     status: StatusCode,
     user_code: String,
+    // The error's code and message key.
     error: Option<(&'static str, &'static str)>,
 ) -> HttpResponse {
     render(browser, status, |chrome| DevicePage {
+        error: error.map(|(_, key)| chrome.t(key)),
         chrome,
         user_code,
-        error: error.map(|(_, message)| message),
         error_code: error.map(|(code, _)| code).unwrap_or_default(),
         done: None,
         outcome: "",
@@ -172,10 +173,7 @@ fn server_error(browser: &BrowserSession, e: OAuthError) -> HttpResponse {
         browser,
         StatusCode::INTERNAL_SERVER_ERROR,
         String::new(),
-        Some((
-            "server_error",
-            "Something went wrong on our side. Please try again.",
-        )),
+        Some(("server_error", "error-server")),
     )
 }
 
@@ -201,10 +199,7 @@ async fn enter_code(
 ) -> HttpResponse {
     let form = form.into_inner();
     if !browser.verify_csrf(&form.csrf_token) {
-        let error = (
-            "csrf_failed",
-            "This form expired. Reload the page and try again.",
-        );
+        let error = ("csrf_failed", "error-form-expired-reload");
         return entry_page(&browser, StatusCode::FORBIDDEN, form.user_code, Some(error));
     }
     let Some(user) = browser.user.as_deref() else {
@@ -234,10 +229,7 @@ async fn enter_code(
             response
         }
         Ok(DeviceEntry::Unknown) => {
-            let error = (
-                "invalid_user_code",
-                "That code is not valid, or it expired. Check the code on your device.",
-            );
+            let error = ("invalid_user_code", "device-error-unknown-code");
             entry_page(
                 &browser,
                 StatusCode::BAD_REQUEST,
@@ -246,10 +238,7 @@ async fn enter_code(
             )
         }
         Ok(DeviceEntry::Throttled(retry_after)) => {
-            let error = (
-                "throttled",
-                "Too many wrong codes. Wait a few minutes and try again.",
-            );
+            let error = ("throttled", "device-error-throttled");
             let mut response = entry_page(
                 &browser,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -273,10 +262,7 @@ async fn decide(
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
     if !browser.verify_csrf(&form.csrf_token) {
-        let error = (
-            "csrf_failed",
-            "This form expired. Reload the page and try again.",
-        );
+        let error = ("csrf_failed", "error-form-expired-reload");
         return entry_page(&browser, StatusCode::FORBIDDEN, String::new(), Some(error));
     }
     let (Some(user), Some(decision)) = (browser.user.as_deref(), Decision::parse(&form.decision))
@@ -288,21 +274,10 @@ async fn decide(
         .decide_device(&browser.site, user, &form.consent_token, decision)
         .await;
     let (status, outcome, text) = match outcome {
-        Ok(DeviceOutcome::Approved) => (
-            StatusCode::OK,
-            "approved",
-            "Done: your device is connected. You can close this page.",
-        ),
-        Ok(DeviceOutcome::Denied) => (
-            StatusCode::OK,
-            "denied",
-            "The device was not connected. You can close this page.",
-        ),
+        Ok(DeviceOutcome::Approved) => (StatusCode::OK, "approved", "device-approved"),
+        Ok(DeviceOutcome::Denied) => (StatusCode::OK, "denied", "device-denied"),
         Ok(DeviceOutcome::Expired) => {
-            let error = (
-                "consent_expired",
-                "This request expired or was answered already. Start again on your device.",
-            );
+            let error = ("consent_expired", "device-error-expired");
             return entry_page(
                 &browser,
                 StatusCode::BAD_REQUEST,
@@ -313,11 +288,11 @@ async fn decide(
         Err(e) => return server_error(&browser, e),
     };
     render(&browser, status, |chrome| DevicePage {
-        chrome,
         user_code: String::new(),
+        done: Some(chrome.t(text)),
+        chrome,
         error: None,
         error_code: "",
-        done: Some(text),
         outcome,
     })
 }

@@ -63,12 +63,7 @@ fn refused(browser: &BrowserSession, error: &EndSessionError) -> HttpResponse {
         }
         _ => StatusCode::BAD_REQUEST,
     };
-    let message = match error {
-        EndSessionError::Internal(_) => {
-            "Something went wrong on our side. Please try again.".into()
-        }
-        e => e.to_string(),
-    };
+    let message = browser.locale.t(error.message_key());
     let page = ErrorPage {
         chrome: Chrome::new(browser),
         code: error.code(),
@@ -164,7 +159,7 @@ async fn confirm(
         let page = ErrorPage {
             chrome: Chrome::new(&browser),
             code: "csrf_failed",
-            message: "This form expired. Go back to the application and sign out again.".into(),
+            message: browser.locale.t("logout-error-form-expired"),
         };
         return html(StatusCode::FORBIDDEN, &page);
     }

@@ -7,6 +7,6 @@ mod delivery;
 mod reset;
 mod settings;
 mod signup;
-mod smtp;
-mod support;
+pub mod smtp;
+pub mod support;
 mod verification;

@@ -1,0 +1,27 @@
+# The account page and its parts.
+account-title = Ihr Konto
+account-role = Rolle
+account-permissions = Berechtigungen
+account-language-heading = Sprache
+account-language-label = Sprache der Seiten und E-Mails
+account-language-browser = Wie mein Browser es wünscht
+account-language-save = Sprache speichern
+account-sessions-heading = Aktive Sitzungen
+account-sessions-started = Begonnen
+account-sessions-expires = Läuft ab
+account-sessions-how = Wie
+account-sessions-from = Von
+account-sessions-this-browser = (dieser Browser)
+account-sign-out-everywhere = Überall abmelden
+account-apps-heading = Berechtigte Apps
+account-apps-none = Sie haben noch keiner App erlaubt, Ihr Konto zu nutzen.
+account-apps-app = App
+account-apps-may = Darf
+account-apps-since = Seit
+account-password-heading = Passwort ändern
+account-password-hint = Wenn Sie Ihr Passwort ändern, werden Ihre anderen Sitzungen abgemeldet.
+account-password-submit = Passwort ändern
+account-email = E-Mail:
+account-email-confirmed = (bestätigt)
+account-email-unconfirmed = (nicht bestätigt)
+account-email-send-link = Bestätigungslink senden

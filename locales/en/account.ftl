@@ -1,0 +1,27 @@
+# The account page and its parts.
+account-title = Your account
+account-role = Role
+account-permissions = Permissions
+account-language-heading = Language
+account-language-label = Language of pages and emails
+account-language-browser = As my browser asks
+account-language-save = Save language
+account-sessions-heading = Active sessions
+account-sessions-started = Started
+account-sessions-expires = Expires
+account-sessions-how = How
+account-sessions-from = From
+account-sessions-this-browser = (this browser)
+account-sign-out-everywhere = Sign out everywhere
+account-apps-heading = Authorized apps
+account-apps-none = You have not authorized any app to use your account.
+account-apps-app = App
+account-apps-may = May
+account-apps-since = Since
+account-password-heading = Change password
+account-password-hint = Changing your password signs out your other sessions.
+account-password-submit = Change password
+account-email = Email:
+account-email-confirmed = (confirmed)
+account-email-unconfirmed = (not confirmed)
+account-email-send-link = Send me a confirmation link
