@@ -208,25 +208,7 @@ async fn a_person_confirms_a_password_sign_in_with_their_passkey() {
             .contains("passkey was added"),
     );
 
-    let slug = app
-        .state
-        .sites
-        .by_id(app.default_site_id())
-        .unwrap()
-        .slug
-        .clone();
-    let out = app.cli(
-        &[
-            "site",
-            "set-second-factor-policy",
-            "--site",
-            &slug,
-            "everyone",
-        ],
-        None,
-    );
-    assert!(out.status.success());
-    app.state.sites.reload().await.unwrap();
+    crate::second_factor::set_policy(&app, "everyone").await;
 
     browser.click("header form[action='/logout'] button").await;
     browser.wait_for_path("/login").await;

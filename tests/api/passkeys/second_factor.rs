@@ -24,30 +24,21 @@ async fn site_with_passkeys(names: &[&str]) -> (TestApp, Vec<SoftAuthenticator>)
         register(&client, &app.address, "localhost", &mut key).await;
         keys.push(key);
     }
-    let slug = app
-        .state
-        .sites
-        .by_id(app.default_site_id())
-        .unwrap()
-        .slug
-        .clone();
-    let out = app.cli(
-        &[
-            "site",
-            "set-second-factor-policy",
-            "--site",
-            &slug,
-            "everyone",
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    app.state.sites.reload().await.unwrap();
+    crate::second_factor::set_policy(&app, "everyone").await;
     (app, keys)
+}
+
+/// The CSRF token the second-factor page gives its passkey button.
+async fn page_csrf(app: &TestApp, browser: &reqwest::Client) -> String {
+    let page = browser
+        .get(app.url("/login/second-factor"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    passkey_csrf(&page).expect("the passkey button")
 }
 
 /// Types the password with a fresh browser: it is sent to the second step.
@@ -114,15 +105,7 @@ async fn under_a_policy_that_requires_a_second_factor_a_passkey_completes_the_pa
 async fn a_second_factor_answer_by_another_users_passkey_is_refused() {
     let (app, mut keys) = site_with_passkeys(&["alice", "bob"]).await;
     let browser = after_password(&app, "alice").await;
-    let page = browser
-        .get(app.url("/login/second-factor"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = passkey_csrf(&page).unwrap();
+    let csrf = page_csrf(&app, &browser).await;
     let (status, began) = step(
         &browser,
         app.url("/login/second-factor/passkey/begin"),
@@ -155,15 +138,7 @@ async fn a_second_factor_answer_by_another_users_passkey_is_refused() {
 async fn a_second_factor_challenge_belongs_to_the_sign_in_that_began_it() {
     let (app, mut keys) = site_with_passkeys(&["alice"]).await;
     let first = after_password(&app, "alice").await;
-    let page = first
-        .get(app.url("/login/second-factor"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = passkey_csrf(&page).unwrap();
+    let csrf = page_csrf(&app, &first).await;
     let (_, began) = step(
         &first,
         app.url("/login/second-factor/passkey/begin"),
@@ -174,15 +149,7 @@ async fn a_second_factor_challenge_belongs_to_the_sign_in_that_began_it() {
 
     // Another browser, past the same password, cannot use that challenge.
     let second = after_password(&app, "alice").await;
-    let page = second
-        .get(app.url("/login/second-factor"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let other_csrf = passkey_csrf(&page).unwrap();
+    let other_csrf = page_csrf(&app, &second).await;
     let (status, refused) = step(
         &second,
         app.url("/login/second-factor/passkey/finish"),

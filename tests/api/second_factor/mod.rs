@@ -178,3 +178,26 @@ pub async fn code_step(
         .await
         .unwrap()
 }
+
+/// Sets the default site's second-factor policy (`optional`, `admins`,
+/// `everyone`) through the CLI, as an operator would, and has the app see
+/// it at once.
+pub async fn set_policy(app: &TestApp, policy: &str) {
+    let slug = app
+        .state
+        .sites
+        .by_id(app.default_site_id())
+        .unwrap()
+        .slug
+        .clone();
+    let out = app.cli(
+        &["site", "set-second-factor-policy", "--site", &slug, policy],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.state.sites.reload().await.unwrap();
+}

@@ -143,29 +143,7 @@ async fn a_recovery_code_signs_in_once() {
 async fn a_site_that_requires_a_second_factor_has_a_user_set_one_up_after_the_password() {
     let app = spawn_app().await;
     app.create_user("bob", PASSWORD, Role::Community).await;
-    let slug = app
-        .state
-        .sites
-        .by_id(app.default_site_id())
-        .unwrap()
-        .slug
-        .clone();
-    let out = app.cli(
-        &[
-            "site",
-            "set-second-factor-policy",
-            "--site",
-            &slug,
-            "everyone",
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    app.state.sites.reload().await.unwrap();
+    super::set_policy(&app, "everyone").await;
 
     let browser = new_client(app.port);
     let response = password_step(&app, &browser, "bob", Some("/account")).await;
