@@ -62,6 +62,16 @@ struct PageCsrf {
 }
 
 impl BrowserSession {
+    /// The session signed in in this browser, if any.
+    pub fn current(&self) -> Option<crate::signin::CurrentSession> {
+        self.session_id
+            .zip(self.user.as_ref())
+            .map(|(session_id, user)| crate::signin::CurrentSession {
+                session_id,
+                user_id: user.id,
+            })
+    }
+
     async fn recognise(req: &HttpRequest) -> Result<Self, actix_web::Error> {
         let state = app_state(req)?;
         let site = resolve_site(req, &state).await?;

@@ -15,7 +15,7 @@ use crate::metrics::Refusal;
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
 use crate::second_factor::{PENDING_TTL_SECS, PendingPurpose};
-use crate::signin::{CurrentSession, MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
+use crate::signin::{MAX_USERNAME_BYTES, SignInOutcome, sign_in_with_password};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -199,13 +199,7 @@ async fn login(
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(page(StatusCode::FORBIDDEN, lang.t(FORM_EXPIRED)));
     }
-    let current = browser
-        .session_id
-        .zip(browser.user.as_ref())
-        .map(|(session_id, user)| CurrentSession {
-            session_id,
-            user_id: user.id,
-        });
+    let current = browser.current();
     let outcome = sign_in_with_password(
         &state,
         &browser.site,
@@ -216,32 +210,15 @@ async fn login(
     )
     .await
     .map_err(crate::error::ApiError::from)?;
+    let outcome = match onward(&state, &browser.site, &next, outcome) {
+        Ok(response) => return Ok(response),
+        Err(refused) => *refused,
+    };
     Ok(match outcome {
-        SignInOutcome::Reauthenticated => see_other(next.as_str()),
-        SignInOutcome::SecondStep { token, purpose } => {
-            let step = match purpose {
-                PendingPurpose::Verify => "/login/second-factor",
-                PendingPurpose::Enrol => "/login/enrol",
-            };
-            let query: String = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next.as_str())
-                .finish();
-            let mut response = see_other(&format!("{step}?{query}"));
-            add_cookie(
-                &mut response,
-                &pending_signin_cookie(&browser.site, token, PENDING_TTL_SECS),
-            );
-            response
-        }
-        SignInOutcome::SignedIn(session) => {
-            let mut response = see_other(next.as_str());
-            let max_age = session.record.expires_at - state.now();
-            add_cookie(
-                &mut response,
-                &authtoken_cookie(&browser.site, session.authtoken, max_age),
-            );
-            response
-        }
+        // `onward` answered these already.
+        SignInOutcome::Reauthenticated
+        | SignInOutcome::SecondStep { .. }
+        | SignInOutcome::SignedIn(_) => see_other(next.as_str()),
         SignInOutcome::Refused => {
             let mut response = page(StatusCode::UNAUTHORIZED, lang.t(REFUSED));
             response.extensions_mut().insert(Refusal("bad_credentials"));
@@ -264,6 +241,46 @@ async fn login(
             response
         }
     })
+}
+
+/// Where a sign-in that got through goes on to: `next` with the new
+/// session's cookie, `next` for a re-authentication, or the second step
+/// with the pending sign-in's cookie. A refusal comes back for the caller
+/// to word.
+pub(super) fn onward(
+    state: &AppState,
+    site: &crate::sites::Site,
+    next: &NextPath,
+    outcome: SignInOutcome,
+) -> Result<HttpResponse, Box<SignInOutcome>> {
+    match outcome {
+        SignInOutcome::Reauthenticated => Ok(see_other(next.as_str())),
+        SignInOutcome::SecondStep { token, purpose } => {
+            let step = match purpose {
+                PendingPurpose::Verify => "/login/second-factor",
+                PendingPurpose::Enrol => "/login/enrol",
+            };
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next.as_str())
+                .finish();
+            let mut response = see_other(&format!("{step}?{query}"));
+            add_cookie(
+                &mut response,
+                &pending_signin_cookie(site, token, PENDING_TTL_SECS),
+            );
+            Ok(response)
+        }
+        SignInOutcome::SignedIn(session) => {
+            let mut response = see_other(next.as_str());
+            let max_age = session.record.expires_at - state.now();
+            add_cookie(
+                &mut response,
+                &authtoken_cookie(site, session.authtoken, max_age),
+            );
+            Ok(response)
+        }
+        refused => Err(Box::new(refused)),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(site = %browser.site.slug))]

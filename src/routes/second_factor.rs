@@ -25,7 +25,7 @@ use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
 use crate::second_factor::{CodeCheck, CodeKind, PENDING_COOKIE, PendingPurpose};
 use crate::sessions::Methods;
-use crate::signin::{CurrentSession, end_previous_session};
+use crate::signin::end_previous_session;
 use crate::state::AppState;
 use crate::store::PendingSigninRecord;
 
@@ -68,7 +68,7 @@ impl Offered {
     ) -> Result<Self, ApiError> {
         Ok(Offered {
             totp: state.second_factors.enabled(site, user_id).await?,
-            passkey: crate::passkeys::has_any(state, site, user_id).await?,
+            passkey: crate::passkeys::has_any(&state.store, site.id, user_id).await?,
         })
     }
 
@@ -194,13 +194,7 @@ pub(super) async fn finish_pending(
         return Ok(back_to_login(next, Some("signin-expired")));
     };
     if let Some(authtoken) = done.authtoken {
-        let current = browser
-            .session_id
-            .zip(browser.user.as_ref())
-            .map(|(session_id, user)| CurrentSession {
-                session_id,
-                user_id: user.id,
-            });
+        let current = browser.current();
         end_previous_session(state, site, current, pending.user_id).await?;
         let max_age = done.record.expires_at - state.now();
         add_cookie(&mut response, &authtoken_cookie(site, authtoken, max_age));

@@ -10,14 +10,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::client_info;
-use super::pages::{
-    Chrome, CsrfForm, add_cookie, authtoken_cookie, html, pending_signin_cookie, see_other,
-};
+use super::pages::{Chrome, CsrfForm, add_cookie, html, see_other};
 use crate::error::ApiError;
 use crate::next_path::NextPath;
 use crate::routes::browser_session::BrowserSession;
-use crate::second_factor::{PENDING_TTL_SECS, PendingPurpose};
-use crate::signin::{CurrentSession, SignInOutcome};
+use crate::signin::SignInOutcome;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::upstream::{
@@ -121,16 +118,6 @@ fn internal(e: UpstreamError) -> ApiError {
     }
 }
 
-fn current_session(browser: &BrowserSession) -> Option<CurrentSession> {
-    browser
-        .session_id
-        .zip(browser.user.as_ref())
-        .map(|(session_id, user)| CurrentSession {
-            session_id,
-            user_id: user.id,
-        })
-}
-
 fn flow_cookie(site: &Site, value: String, max_age_secs: i64) -> Cookie<'static> {
     let mut cookie = Cookie::build(FLOW_COOKIE, value)
         .path(COOKIE_PATH)
@@ -209,36 +196,11 @@ fn refused(browser: &BrowserSession, e: UpstreamError) -> Result<HttpResponse, A
 }
 
 /// Where a sign-in goes after the provider (or the password): as after
-/// the sign-in form.
+/// the sign-in form; the flow cookie is cleared either way.
 fn signed_in(state: &AppState, site: &Site, next: &str, outcome: SignInOutcome) -> HttpResponse {
     let next = NextPath::or_default(Some(next), AFTER_SIGN_IN);
-    let mut response = match outcome {
-        SignInOutcome::SignedIn(session) => {
-            let mut response = see_other(next.as_str());
-            let max_age = session.record.expires_at - state.now();
-            add_cookie(
-                &mut response,
-                &authtoken_cookie(site, session.authtoken, max_age),
-            );
-            response
-        }
-        SignInOutcome::SecondStep { token, purpose } => {
-            let step = match purpose {
-                PendingPurpose::Verify => "/login/second-factor",
-                PendingPurpose::Enrol => "/login/enrol",
-            };
-            let query: String = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next.as_str())
-                .finish();
-            let mut response = see_other(&format!("{step}?{query}"));
-            add_cookie(
-                &mut response,
-                &pending_signin_cookie(site, token, PENDING_TTL_SECS),
-            );
-            response
-        }
-        _ => see_other(next.as_str()),
-    };
+    let mut response = super::login::onward(state, site, &next, outcome)
+        .unwrap_or_else(|_| see_other(next.as_str()));
     add_cookie(&mut response, &flow_cookie(site, String::new(), 0));
     response
 }
@@ -280,7 +242,7 @@ async fn begin(
     if !browser.verify_csrf(&form.csrf_token) {
         return Ok(see_other("/login"));
     }
-    let current = current_session(&browser);
+    let current = browser.current();
     match upstream::begin_sign_in(&state, &browser.site, &path, &next, current).await {
         Ok((url, flow)) => {
             let mut response = see_other(url.as_str());
@@ -313,7 +275,7 @@ async fn callback(
         &path,
         &flow_id,
         &query,
-        current_session(&browser),
+        browser.current(),
         client_info(&req),
     )
     .await;
@@ -366,7 +328,7 @@ async fn link_form(
         &form.username,
         form.password,
         client_info(&req),
-        current_session(&browser),
+        browser.current(),
     )
     .await;
     match attempt {
