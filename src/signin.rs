@@ -179,7 +179,7 @@ pub async fn second_step(
     // second factor, signs in with the password alone as before (and
     // with the passkey alone when they choose it).
     Ok(Some(
-        if crate::passkeys::has_any(state, site, user.id).await? {
+        if crate::passkeys::has_any(&state.store, site.id, user.id).await? {
             PendingPurpose::Verify
         } else {
             PendingPurpose::Enrol

@@ -172,7 +172,7 @@ impl OAuth {
                     .find_totp(site.id, user_id)
                     .await?
                     .is_some_and(|t| t.confirmed_at.is_some()),
-                passkey: !self.store.list_passkeys(site.id, user_id).await?.is_empty(),
+                passkey: crate::passkeys::has_any(&self.store, site.id, user_id).await?,
             },
             _ => Means::default(),
         };

@@ -186,12 +186,12 @@ pub async fn list(
 }
 
 /// Whether the user has a passkey on the site (one is a second factor).
-pub async fn has_any(state: &AppState, site: &Site, user_id: i64) -> Result<bool, StoreError> {
-    Ok(!state
-        .store
-        .list_passkeys(site.id, user_id)
-        .await?
-        .is_empty())
+pub async fn has_any(
+    store: &crate::store::SharedStore,
+    site_id: i64,
+    user_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(!store.list_passkeys(site_id, user_id).await?.is_empty())
 }
 
 /// Starts a sign-in with a discoverable passkey: no user named.

@@ -193,14 +193,38 @@ impl StepRefusal {
     }
 }
 
-/// The body of a ceremony step once it reads and its CSRF token matches
-/// the browser's session.
-fn checked<T: StepBody>(browser: &BrowserSession, body: &[u8]) -> Result<T, StepRefusal> {
-    let body: T = serde_json::from_slice(body).map_err(|_| StepRefusal::Unreadable)?;
+/// The body of a ceremony step once its address is within the `passkey`
+/// rate limit, it reads, and its CSRF token matches the browser's session;
+/// otherwise the answer to send.
+async fn step_body<T: StepBody>(
+    req: &HttpRequest,
+    state: &AppState,
+    browser: &BrowserSession,
+    body: &[u8],
+) -> Result<T, HttpResponse> {
+    if let Some(refused) = over_limit(req, state, browser).await {
+        return Err(refused);
+    }
+    let body: T = serde_json::from_slice(body)
+        .map_err(|_| StepRefusal::Unreadable.response(browser.locale))?;
     if !browser.verify_csrf(body.csrf_token()) {
-        return Err(StepRefusal::Expired);
+        return Err(StepRefusal::Expired.response(browser.locale));
     }
     Ok(body)
+}
+
+/// The answer to a begin step: the ceremony id and the browser's options.
+fn began<T: serde::Serialize>(
+    result: Result<passkeys::Began<T>, PasskeyError>,
+    lang: Locale,
+) -> Result<HttpResponse, ApiError> {
+    match result {
+        Ok(began) => Ok(json(
+            StatusCode::OK,
+            serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
+        )),
+        Err(e) => answer(e, lang),
+    }
 }
 
 fn sign_in_first(lang: Locale) -> HttpResponse {
@@ -229,23 +253,17 @@ async fn register_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
+    // The body carries only the page's CSRF token.
+    if let Err(refused) = step_body::<BeginBody>(&req, &state, &browser, &body).await {
         return Ok(refused);
     }
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first(browser.locale));
     };
-    // The body carries only the page's CSRF token.
-    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused.response(browser.locale));
-    }
-    match passkeys::begin_registration(&state, &browser.site, user, session_id).await {
-        Ok(began) => Ok(json(
-            StatusCode::OK,
-            serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
-        )),
-        Err(e) => answer(e, browser.locale),
-    }
+    began(
+        passkeys::begin_registration(&state, &browser.site, user, session_id).await,
+        browser.locale,
+    )
 }
 
 #[utoipa::path(
@@ -269,15 +287,12 @@ async fn register_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
-        return Ok(refused);
-    }
+    let body: RegisterBody = match step_body(&req, &state, &browser, &body).await {
+        Ok(body) => body,
+        Err(refused) => return Ok(refused),
+    };
     let (Some(user), Some(session_id)) = (&browser.user, browser.session_id) else {
         return Ok(sign_in_first(browser.locale));
-    };
-    let body: RegisterBody = match checked(&browser, &body) {
-        Ok(body) => body,
-        Err(refused) => return Ok(refused.response(browser.locale)),
     };
     let finished = passkeys::finish_registration(
         &state,
@@ -317,20 +332,14 @@ async fn sign_in_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
+    // The body carries only the page's CSRF token.
+    if let Err(refused) = step_body::<BeginBody>(&req, &state, &browser, &body).await {
         return Ok(refused);
     }
-    // The body carries only the page's CSRF token.
-    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused.response(browser.locale));
-    }
-    match passkeys::begin_sign_in(&state, &browser.site).await {
-        Ok(began) => Ok(json(
-            StatusCode::OK,
-            serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
-        )),
-        Err(e) => answer(e, browser.locale),
-    }
+    began(
+        passkeys::begin_sign_in(&state, &browser.site).await,
+        browser.locale,
+    )
 }
 
 #[utoipa::path(
@@ -352,12 +361,9 @@ async fn sign_in_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
-        return Ok(refused);
-    }
-    let body: SignInBody = match checked(&browser, &body) {
+    let body: SignInBody = match step_body(&req, &state, &browser, &body).await {
         Ok(body) => body,
-        Err(refused) => return Ok(refused.response(browser.locale)),
+        Err(refused) => return Ok(refused),
     };
     let next = NextPath::or_default(body.next.as_deref(), AFTER_SIGN_IN);
     let client = client_info(&req);
@@ -467,22 +473,17 @@ async fn second_factor_begin(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
+    // The body carries only the page's CSRF token.
+    if let Err(refused) = step_body::<BeginBody>(&req, &state, &browser, &body).await {
         return Ok(refused);
-    }
-    if let Err(refused) = checked::<BeginBody>(&browser, &body) {
-        return Ok(refused.response(browser.locale));
     }
     let Some((user_id, bound, _)) = second_factor_subject(&state, &req, &browser).await? else {
         return Ok(sign_in_first(browser.locale));
     };
-    match passkeys::begin_second_factor(&state, &browser.site, user_id, bound).await {
-        Ok(began) => Ok(json(
-            StatusCode::OK,
-            serde_json::json!({ "ceremony": began.ceremony.expose(), "options": began.options }),
-        )),
-        Err(e) => answer(e, browser.locale),
-    }
+    began(
+        passkeys::begin_second_factor(&state, &browser.site, user_id, bound).await,
+        browser.locale,
+    )
 }
 
 #[utoipa::path(
@@ -506,12 +507,9 @@ async fn second_factor_finish(
     browser: BrowserSession,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(refused) = over_limit(&req, &state, &browser).await {
-        return Ok(refused);
-    }
-    let body: SecondFactorBody = match checked(&browser, &body) {
+    let body: SecondFactorBody = match step_body(&req, &state, &browser, &body).await {
         Ok(body) => body,
-        Err(refused) => return Ok(refused.response(browser.locale)),
+        Err(refused) => return Ok(refused),
     };
     let Some((user_id, bound, pending)) = second_factor_subject(&state, &req, &browser).await?
     else {
