@@ -174,7 +174,7 @@ impl Outbound {
         // Checked here too: reqwest does not resolve IP literals, and the
         // URL may come from a row no registration checked.
         target::check_url(url, self.policy)?;
-        let mut response = self
+        let response = self
             .client
             .get(url.clone())
             .header(ACCEPT, HeaderValue::from_static(accept))
@@ -189,19 +189,7 @@ impl Outbound {
             return Err(FetchError::Status(status));
         }
         let freshness = Freshness::of(response.headers());
-        if response
-            .content_length()
-            .is_some_and(|len| len > max_bytes as u64)
-        {
-            return Err(FetchError::TooLarge(max_bytes));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if body.len() + chunk.len() > max_bytes {
-                return Err(FetchError::TooLarge(max_bytes));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_bounded(response, max_bytes).await?;
         Ok(Fetched { body, freshness })
     }
 
@@ -269,7 +257,7 @@ impl Outbound {
         max_bytes: usize,
     ) -> Result<Answer, FetchError> {
         target::check_url(url, self.policy)?;
-        let mut response = self
+        let response = self
             .client
             .request(method, url.clone())
             .headers(headers)
@@ -281,26 +269,36 @@ impl Outbound {
         if status.is_redirection() {
             return Err(FetchError::Redirected(status));
         }
-        if response
-            .content_length()
-            .is_some_and(|len| len > max_bytes as u64)
-        {
-            return Err(FetchError::TooLarge(max_bytes));
-        }
         let headers = response.headers().clone();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if body.len() + chunk.len() > max_bytes {
-                return Err(FetchError::TooLarge(max_bytes));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_bounded(response, max_bytes).await?;
         Ok(Answer {
             status,
             headers,
             body,
         })
     }
+}
+
+/// An answer's body, refused as soon as it is known to exceed `max_bytes`
+/// (by its `Content-Length`, or while it streams in).
+async fn read_bounded(
+    mut response: reqwest::Response,
+    max_bytes: usize,
+) -> Result<Vec<u8>, FetchError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > max_bytes as u64)
+    {
+        return Err(FetchError::TooLarge(max_bytes));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if body.len() + chunk.len() > max_bytes {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A reqwest error in a few words (without the URL it carries), and the
