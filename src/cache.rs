@@ -11,6 +11,7 @@ use dashmap::DashMap;
 
 use crate::identity::registry::IdentityProviderCache;
 use crate::oauth::cache::OAuthCache;
+use crate::sessions::authentication::Methods;
 use crate::signing::cache::SigningKeyCache;
 use crate::store::UserRecord;
 use crate::tokens::stored::TokenKindCache;
@@ -63,6 +64,13 @@ pub struct CachedSession {
     pub site_id: i64,
     pub user_id: i64,
     pub expires_at: i64,
+    /// When the session was last authenticated, and how: what an
+    /// authorization request's `max_age` and `acr_values` are checked
+    /// against. A re-authentication is announced on the change feed, which
+    /// evicts the entry; until then an older, weaker statement of the same
+    /// session is seen, never a stronger one.
+    pub auth_time: i64,
+    pub methods: Methods,
 }
 
 /// Hits and misses of one cache, read when `/metrics` is scraped. Relaxed
@@ -138,6 +146,13 @@ impl AuthCache {
     pub fn session(&self, token_hash: &[u8; 32]) -> Option<CachedSession> {
         self.session_lookups
             .count(self.sessions.get(token_hash).map(|s| *s))
+    }
+
+    /// The cached session with this id, if any (an authorization request
+    /// knows its session by id, from the cookie already checked).
+    pub fn session_by_id(&self, session_id: i64) -> Option<CachedSession> {
+        let hash = *self.session_hash_by_id.get(&session_id)?;
+        self.sessions.get(&hash).map(|s| *s)
     }
 
     pub fn put_session(&self, token_hash: [u8; 32], session: CachedSession, epoch: Epoch) {

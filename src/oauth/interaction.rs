@@ -154,7 +154,7 @@ impl OAuth {
     ) -> OAuthResult<Result<SessionAuthentication, Stop>> {
         let none = demand.prompt.none;
         let authentication = match session_id {
-            Some(id) => self.store.session_authentication(site.id, id).await?,
+            Some(id) => self.users.session_authentication(site.id, id).await?,
             None => None,
         };
         let Some(authentication) = authentication else {
@@ -201,7 +201,7 @@ impl OAuth {
     ) -> OAuthResult<AuthenticationClaims> {
         let authentication = match session_id {
             Some(id) if scopes.contains(Scope::Openid) => {
-                self.store.session_authentication(site.id, id).await?
+                self.users.session_authentication(site.id, id).await?
             }
             _ => None,
         };

@@ -93,7 +93,7 @@ async fn decide(req: &ServiceRequest) -> Result<CorsAnswer, actix_web::Error> {
     } else {
         let browser_token = http
             .headers()
-            .get(DEKI_TOKEN_HEADER)
+            .get(&DEKI_TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|token| !token.trim().starts_with(server::PREFIX));
         CorsRequest::Actual { browser_token }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use futures_util::future::LocalBoxFuture;
@@ -124,7 +124,7 @@ fn authorization_token<'a>(req: &'a HttpRequest, wanted: &str) -> Option<&'a str
 /// Every `DPoP` header value (a proof; more than one is refused).
 pub fn dpop_proofs(req: &HttpRequest) -> Vec<&str> {
     req.headers()
-        .get_all(crate::oauth::dpop::DPOP_HEADER)
+        .get_all(&crate::oauth::dpop::DPOP_HEADER)
         .map(|v| v.to_str().unwrap_or_default().trim())
         .collect()
 }
@@ -142,12 +142,15 @@ pub fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     cookie_value(req, name)
 }
 
-/// `X-Deki-Token`: a browser token key or a `tkn_…` server token.
-pub const DEKI_TOKEN_HEADER: &str = "x-deki-token";
-/// `X-Deki-ApiKey`: the legacy site API key.
-pub const DEKI_API_KEY_HEADER: &str = "x-deki-apikey";
+// Header names are built once: a lookup by `&str` parses the name, and a
+// name outside the standard set is copied into a new allocation each time.
 
-fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+/// `X-Deki-Token`: a browser token key or a `tkn_…` server token.
+pub const DEKI_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-deki-token");
+/// `X-Deki-ApiKey`: the legacy site API key.
+pub const DEKI_API_KEY_HEADER: HeaderName = HeaderName::from_static("x-deki-apikey");
+
+pub fn header_value<'a>(req: &'a HttpRequest, name: &HeaderName) -> Option<&'a str> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -163,10 +166,10 @@ pub fn presented(req: &HttpRequest) -> Presented<'_> {
         method: req.method().as_str(),
         path: req.path(),
         authtoken_cookie: cookie_value(req, AUTHTOKEN_COOKIE),
-        deki_token: header_value(req, DEKI_TOKEN_HEADER),
-        api_key_header: header_value(req, DEKI_API_KEY_HEADER),
+        deki_token: header_value(req, &DEKI_TOKEN_HEADER),
+        api_key_header: header_value(req, &DEKI_API_KEY_HEADER),
         query: Some(req.query_string()).filter(|q| !q.is_empty()),
-        origin: header_value(req, header::ORIGIN.as_str()),
+        origin: header_value(req, &header::ORIGIN),
         client_ip: req.peer_addr().map(|a| a.ip()),
     }
 }

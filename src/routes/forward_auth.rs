@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use super::ApiConfig;
-use super::extract::presented;
+use super::extract::{header_value, presented};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::state::AppState;
 use crate::tokens::{self, ApiCaller, CredentialKind};
@@ -25,12 +25,22 @@ struct VerifyQuery {
     require: Option<String>,
 }
 
+// The request headers a proxy forwards, named once (see `extract`).
+const FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// The original path and query: Traefik, then nginx.
+const FORWARDED_URI: [HeaderName; 2] = [
+    HeaderName::from_static("x-forwarded-uri"),
+    HeaderName::from_static("x-original-uri"),
+];
+/// The original method: Traefik, then nginx.
+const FORWARDED_METHOD: [HeaderName; 2] = [
+    HeaderName::from_static("x-forwarded-method"),
+    HeaderName::from_static("x-original-method"),
+];
+
 /// The host the proxy says the original request was for.
 fn forwarded_host(req: &HttpRequest) -> &str {
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-host")
-        .and_then(|v| v.to_str().ok())
+    let forwarded = header_value(req, &FORWARDED_HOST)
         .and_then(|v| v.split(',').next())
         .map(str::trim)
         .filter(|v| !v.is_empty());
@@ -39,21 +49,14 @@ fn forwarded_host(req: &HttpRequest) -> &str {
         .unwrap_or_default()
 }
 
-/// The query string of the original request, from `X-Forwarded-Uri`
-/// (Traefik) or `X-Original-URI` (nginx).
-fn forwarded<'a>(req: &'a HttpRequest, names: &[&str]) -> Option<&'a str> {
-    names
-        .iter()
-        .find_map(|name| req.headers().get(*name)?.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+/// The first of these headers the proxy sent.
+fn forwarded<'a>(req: &'a HttpRequest, names: &[HeaderName; 2]) -> Option<&'a str> {
+    names.iter().find_map(|name| header_value(req, name))
 }
 
-fn original_query(req: &HttpRequest) -> Option<&str> {
-    ["x-forwarded-uri", "x-original-uri"]
-        .iter()
-        .find_map(|name| req.headers().get(*name)?.to_str().ok())
-        .and_then(|uri| uri.split_once('?'))
+/// The query string of an original request's URI.
+fn query_of(uri: &str) -> Option<&str> {
+    uri.split_once('?')
         .map(|(_, query)| query.split('#').next().unwrap_or(query))
         .filter(|query| !query.is_empty())
 }
@@ -156,11 +159,12 @@ async fn verify(
     let mut credentials = presented(&req);
     // The legacy `apikey` travels in the original request's query string;
     // a DPoP proof names the original method and path.
-    credentials.query = original_query(&req);
-    if let Some(method) = forwarded(&req, &["x-forwarded-method", "x-original-method"]) {
+    let uri = forwarded(&req, &FORWARDED_URI);
+    credentials.query = uri.and_then(query_of);
+    if let Some(method) = forwarded(&req, &FORWARDED_METHOD) {
         credentials.method = method;
     }
-    if let Some(uri) = forwarded(&req, &["x-forwarded-uri", "x-original-uri"]) {
+    if let Some(uri) = uri {
         credentials.path = uri.split(['?', '#']).next().unwrap_or(uri);
     }
     let caller = tokens::recognise(&state, site, credentials).await?;

@@ -148,7 +148,8 @@ impl Sessions {
         session_id: i64,
         methods: Methods,
     ) -> Result<bool, StoreError> {
-        self.store
+        let done = self
+            .store
             .reauthenticate_session(
                 site.id,
                 user_id,
@@ -156,7 +157,10 @@ impl Sessions {
                 &methods.to_stored(),
                 self.clock.now(),
             )
-            .await
+            .await?;
+        // The change feed tells every process; this one need not wait for it.
+        self.cache.evict_session(session_id);
+        Ok(done)
     }
 
     /// Completes a pending sign-in (once): re-authenticates the browser's
@@ -187,6 +191,10 @@ impl Sessions {
             return Ok(None);
         };
         let authtoken = (record.token_hash == session.token_hash).then_some(authtoken);
+        if authtoken.is_none() {
+            // Re-authenticated in place: as in `reauthenticate`.
+            self.cache.evict_session(record.id);
+        }
         Ok(Some(CompletedSignIn { authtoken, record }))
     }
 
@@ -220,6 +228,8 @@ impl Sessions {
                     site_id: record.site_id,
                     user_id: record.user_id,
                     expires_at: record.expires_at,
+                    auth_time: record.auth_time.unwrap_or(record.created_at),
+                    methods: Methods::parse(&record.amr),
                 };
                 self.cache.put_session(verified.secret_hash, session, epoch);
                 session

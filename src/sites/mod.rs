@@ -232,17 +232,6 @@ pub fn parse_host_alias(raw: &str) -> Result<String, SiteInputError> {
     }
 }
 
-/// The forms of a `Host` header to try, most specific first: as sent
-/// (lower-cased), then without a default port.
-pub fn host_candidates(header: &str) -> [Option<String>; 2] {
-    let host = header.trim().trim_end_matches('.').to_ascii_lowercase();
-    let without_default_port = host
-        .strip_suffix(":80")
-        .or_else(|| host.strip_suffix(":443"))
-        .map(str::to_string);
-    [Some(host), without_default_port]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
 
 use super::Site;
 use crate::crypto::MasterKey;
@@ -12,10 +15,37 @@ struct Snapshot {
     by_id: HashMap<i64, Arc<Site>>,
 }
 
+/// A `Host` header as the registry keys it: lower case, without spaces
+/// or a trailing dot. Borrowed unless the header has capitals.
+fn normal_host(host_header: &str) -> Cow<'_, str> {
+    let host = host_header.trim().trim_end_matches('.');
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    }
+}
+
+impl Snapshot {
+    /// By a lower-case host, with or without a default port.
+    fn find(&self, host: &str) -> Option<Arc<Site>> {
+        self.by_host
+            .get(host)
+            .or_else(|| {
+                let bare = host
+                    .strip_suffix(":80")
+                    .or_else(|| host.strip_suffix(":443"))?;
+                self.by_host.get(bare)
+            })
+            .cloned()
+    }
+}
+
 pub struct SiteRegistry {
     store: SharedStore,
     master: MasterKey,
-    snapshot: RwLock<Arc<Snapshot>>,
+    /// Swapped whole by a reload; read without a lock.
+    snapshot: ArcSwap<Snapshot>,
     /// Unknown hosts trigger a reload at most this often.
     last_miss_reload: Mutex<Option<Instant>>,
     /// One reload at a time, so that a reload that read the store earlier
@@ -30,7 +60,7 @@ impl SiteRegistry {
         let registry = SiteRegistry {
             store,
             master,
-            snapshot: RwLock::new(Arc::default()),
+            snapshot: ArcSwap::default(),
             last_miss_reload: Mutex::new(None),
             reloading: tokio::sync::Mutex::new(()),
         };
@@ -39,10 +69,7 @@ impl SiteRegistry {
     }
 
     fn current(&self) -> Arc<Snapshot> {
-        self.snapshot
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.snapshot.load_full()
     }
 
     pub async fn reload(&self) -> StoreResult<()> {
@@ -65,10 +92,7 @@ impl SiteRegistry {
             }
             next.by_id.insert(site.id, site);
         }
-        *self
-            .snapshot
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        self.snapshot.store(Arc::new(next));
         Ok(())
     }
 
@@ -81,12 +105,11 @@ impl SiteRegistry {
         self.current().by_id.get(&id).cloned()
     }
 
+    /// The site at a `Host` header's host (any case, a trailing dot, the
+    /// scheme's default port allowed). Allocates only for a host sent with
+    /// capitals: this runs on every request.
     pub fn by_host(&self, host_header: &str) -> Option<Arc<Site>> {
-        let snapshot = self.current();
-        super::host_candidates(host_header)
-            .into_iter()
-            .flatten()
-            .find_map(|h| snapshot.by_host.get(&h).cloned())
+        self.snapshot.load().find(&normal_host(host_header))
     }
 
     /// Finds the site for a `Host` header; an unknown host may be a site
@@ -117,5 +140,45 @@ impl SiteRegistry {
         let mut hosts: Vec<String> = self.current().by_host.keys().cloned().collect();
         hosts.sort();
         hosts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot() -> Snapshot {
+        let site = Arc::new(crate::oauth::tokens::tests::site(1, &MasterKey::generate()));
+        let mut snapshot = Snapshot::default();
+        for host in ["docs.example.com", "localhost:8080"] {
+            snapshot.by_host.insert(host.into(), site.clone());
+        }
+        snapshot
+    }
+
+    #[test]
+    fn a_host_is_found_as_sent_or_without_its_default_port() {
+        let snapshot = snapshot();
+        for host in [
+            "docs.example.com",
+            "docs.example.com:443",
+            "docs.example.com:80",
+            "localhost:8080",
+        ] {
+            assert_eq!(snapshot.find(host).map(|s| s.id), Some(1), "{host}");
+        }
+        for host in ["docs.example.com:8443", "localhost", "example.com", ""] {
+            assert!(snapshot.find(host).is_none(), "{host}");
+        }
+    }
+
+    #[test]
+    fn hosts_are_compared_in_lower_case_without_a_trailing_dot() {
+        assert!(matches!(
+            normal_host("docs.example.com"),
+            Cow::Borrowed("docs.example.com")
+        ));
+        assert_eq!(normal_host(" Docs.Example.COM. "), "docs.example.com");
+        assert_eq!(normal_host("LOCALHOST:8080"), "localhost:8080");
     }
 }

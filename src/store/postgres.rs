@@ -92,9 +92,9 @@ impl PgStore {
     /// (`UPDATE … WHERE consumed_at IS NULL`) draws each grant's id from its
     /// sequence; the grant and token inserts read the claimed rows, so
     /// nothing is written for a code used before. A code listed twice in a
-    /// batch is claimed once (an `UPDATE … FROM` changes a row once). The
-    /// foreign key from a code to its grant is checked at the end of the
-    /// statement, when both exist.
+    /// batch is claimed once (an `UPDATE … FROM` changes a row once). These
+    /// tables check no foreign keys (migration 0029): the claim itself
+    /// requires the code's client and user to exist.
     async fn claim_code_batch(&self, claims: &[CodeClaim]) -> StoreResult<Vec<Option<Redeemed>>> {
         let mut code_hashes = Vec::with_capacity(claims.len());
         let (mut sites, mut clients, mut users) = (Vec::new(), Vec::new(), Vec::new());
@@ -139,6 +139,8 @@ impl PgStore {
                      grant_id = nextval(pg_get_serial_sequence('oauth_grants', 'id')) \
                  FROM claim c \
                  WHERE o.site_id = c.site_id AND o.code_hash = c.code_hash AND o.consumed_at IS NULL \
+                 AND EXISTS (SELECT 1 FROM oauth_clients k WHERE k.id = o.client_pk) \
+                 AND EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id) \
                  RETURNING c.n, o.grant_id \
              ), new_grants AS ( \
                  INSERT INTO oauth_grants (id, site_id, client_pk, user_id, scopes, created_at, expires_at, \
@@ -258,11 +260,20 @@ impl Store for PgStore {
     /// it; the writers run on the main runtime, whose threads are otherwise
     /// idle, so their commits do not wait for an HTTP worker's event loop
     /// that is busy checking signatures.
+    ///
+    /// Their statements all find rows by key. A statement's plan is cached
+    /// per connection, and one made while a table was still small (a new
+    /// database) would scan the whole table on every batch long after it
+    /// has grown, until an ANALYZE: these connections never plan a
+    /// sequential scan where an index serves.
     fn group_commit_store(&self) -> Option<super::SharedStore> {
+        let options = (*self.pool.connect_options())
+            .clone()
+            .options([("enable_seqscan", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(self.acquire_timeout())
-            .connect_lazy_with((*self.pool.connect_options()).clone());
+            .connect_lazy_with(options);
         Some(Arc::new(Self {
             pool,
             signal: OnceLock::new(),

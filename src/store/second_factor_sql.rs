@@ -271,6 +271,8 @@ macro_rules! impl_second_factor_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(reused) = reused {
+                        // Processes that cache the session's authentication drop it.
+                        Self::record_change(&mut *tx, session.site_id, $crate::store::ChangeKind::Session, session_id, now).await?;
                         tx.commit().await?;
                         return Ok(Some(reused));
                     }
@@ -311,6 +313,7 @@ macro_rules! impl_second_factor_store {
                 amr: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE sessions SET amr = $1, auth_time = $2 \
                      WHERE site_id = $3 AND user_id = $4 AND id = $5 AND revoked_at IS NULL \
@@ -321,9 +324,15 @@ macro_rules! impl_second_factor_store {
                 .bind(site_id)
                 .bind(user_id)
                 .bind(session_id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // Processes that cache the session's authentication drop it.
+                Self::record_change(&mut *tx, site_id, $crate::store::ChangeKind::Session, session_id, now).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn set_site_second_factor_policy(

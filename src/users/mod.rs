@@ -9,7 +9,7 @@ pub use role::{Permission, Permissions, Role, UnknownRole};
 use crate::cache::{AuthCache, CachedUser};
 use crate::clock::SharedClock;
 use crate::crypto::password;
-use crate::store::{NewUser, SharedStore, StoreError, UserRecord};
+use crate::store::{NewUser, SessionAuthentication, SharedStore, StoreError, UserRecord};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
@@ -155,6 +155,23 @@ impl Users {
 
     pub async fn list(&self, site_id: i64) -> Result<Vec<UserRecord>, UserError> {
         Ok(self.store.list_users(site_id).await?)
+    }
+
+    /// How a session of the site was last authenticated: from the cache
+    /// that recognising its cookie filled, else from the store. An
+    /// authorization request by a signed-in browser thus reads nothing.
+    pub async fn session_authentication(
+        &self,
+        site_id: i64,
+        session_id: i64,
+    ) -> Result<Option<SessionAuthentication>, StoreError> {
+        match self.cache.session_by_id(session_id) {
+            Some(session) if session.site_id == site_id => Ok(Some(SessionAuthentication {
+                auth_time: session.auth_time,
+                amr: session.methods.to_stored(),
+            })),
+            _ => self.store.session_authentication(site_id, session_id).await,
+        }
     }
 
     /// The user as the request path sees it, from the cache when possible.

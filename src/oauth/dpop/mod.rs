@@ -48,7 +48,8 @@ use crate::sites::Site;
 
 /// The request header that carries the proof, and the response header that
 /// carries a server nonce.
-pub const DPOP_HEADER: &str = "dpop";
+pub const DPOP_HEADER: actix_web::http::header::HeaderName =
+    actix_web::http::header::HeaderName::from_static("dpop");
 pub const NONCE_HEADER: &str = "dpop-nonce";
 /// The token type of bound tokens, and the `Authorization` scheme they are
 /// presented with.
