@@ -291,6 +291,20 @@ impl TestApp {
             .id
     }
 
+    /// How many codes, grants and tokens the OAuth tables hold, read from
+    /// the database itself (SQLite or Postgres, as the app runs on).
+    pub async fn oauth_rows(&self) -> (i64, i64, i64) {
+        const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM oauth_codes), \
+             (SELECT COUNT(*) FROM oauth_grants), (SELECT COUNT(*) FROM oauth_tokens)";
+        if self.database_url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query_as(COUNTS).fetch_one(&mut conn).await.unwrap()
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            sqlx::query_as(COUNTS).fetch_one(&mut conn).await.unwrap()
+        }
+    }
+
     /// Creates a user on the default site.
     pub async fn create_user(&self, username: &str, password: &str, role: Role) -> i64 {
         self.create_user_on(self.default_site_id(), username, password, role)

@@ -297,6 +297,8 @@ async fn deleting_a_client_revokes_its_tokens() {
     let browser = signed_in_browser(&app).await;
     let tokens = tokens_for(&app, &browser, &client, None).await;
     let access = tokens["access_token"].as_str().unwrap();
+    // Its code, its grant and its refresh token are stored.
+    assert_eq!(app.oauth_rows().await, (1, 1, 1));
     let site = app.state.sites.by_id(app.default_site_id()).unwrap();
     app.state
         .oauth
@@ -308,6 +310,9 @@ async fn deleting_a_client_revokes_its_tokens() {
         api_as(&app, access, "/api/users/current").await.status(),
         401
     );
+    // ... and deleted with the client: by foreign keys on SQLite, by
+    // triggers on Postgres (migration 0029).
+    assert_eq!(app.oauth_rows().await, (0, 0, 0));
 }
 
 #[tokio::test]
