@@ -4,7 +4,7 @@
 //! eviction from putting stale data back.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use actix_web::http::header::HeaderValue;
 use dashmap::DashMap;
@@ -77,17 +77,37 @@ pub struct CachedSession {
 /// atomics: a count, not a synchronisation point.
 #[derive(Debug, Default)]
 pub struct HitCount {
+    slots: [CountSlot; COUNT_SLOTS],
+}
+
+/// Counters per thread slot: every worker thread counts its lookups, and
+/// one shared pair would move its cache line between cores on each of them.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct CountSlot {
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+const COUNT_SLOTS: usize = 8;
+
+/// This thread's slot, fixed at its first count.
+fn count_slot() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % COUNT_SLOTS;
+    }
+    SLOT.with(|slot| *slot)
 }
 
 impl HitCount {
     /// Counts the outcome of a lookup and hands it back.
     pub fn count<T>(&self, found: Option<T>) -> Option<T> {
+        let slot = &self.slots[count_slot()];
         let counter = if found.is_some() {
-            &self.hits
+            &slot.hits
         } else {
-            &self.misses
+            &slot.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
         found
@@ -95,16 +115,24 @@ impl HitCount {
 
     /// (hits, misses) so far.
     pub fn read(&self) -> (u64, u64) {
-        (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        )
+        self.slots.iter().fold((0, 0), |(hits, misses), slot| {
+            (
+                hits + slot.hits.load(Ordering::Relaxed),
+                misses + slot.misses.load(Ordering::Relaxed),
+            )
+        })
     }
 }
 
 /// Beyond this many entries a map is cleared rather than grown: a crude but
 /// safe bound, since every entry can be reloaded from the store.
 const MAX_ENTRIES: usize = 200_000;
+
+/// The hasher of maps read on every request. Their keys are ids, digests
+/// of secrets and host names that Tessera itself stored, none chosen by a
+/// caller, so SipHash's resistance to chosen keys buys nothing there and
+/// costs more than the rest of the lookup.
+pub type FastHash = foldhash::fast::RandomState;
 
 #[derive(Default)]
 pub struct AuthCache {
@@ -117,9 +145,9 @@ pub struct AuthCache {
     /// Each site's signing keys, opened.
     pub signing: Arc<SigningKeyCache>,
     /// By the SHA-256 of the authtoken's secret.
-    sessions: DashMap<[u8; 32], CachedSession>,
-    session_hash_by_id: DashMap<i64, [u8; 32]>,
-    users: DashMap<i64, Arc<CachedUser>>,
+    sessions: DashMap<[u8; 32], CachedSession, FastHash>,
+    session_hash_by_id: DashMap<i64, [u8; 32], FastHash>,
+    users: DashMap<i64, Arc<CachedUser>, FastHash>,
     epoch: AtomicU64,
     session_lookups: HitCount,
     user_lookups: HitCount,

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use super::Site;
+use crate::cache::FastHash;
 use crate::crypto::MasterKey;
 use crate::store::{SharedStore, StoreResult};
 
 #[derive(Default)]
 struct Snapshot {
-    by_host: HashMap<String, Arc<Site>>,
+    by_host: HashMap<String, Arc<Site>, FastHash>,
     by_id: HashMap<i64, Arc<Site>>,
 }
 

@@ -297,10 +297,14 @@ impl TestApp {
         const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM oauth_codes), \
              (SELECT COUNT(*) FROM oauth_grants), (SELECT COUNT(*) FROM oauth_tokens)";
         if self.database_url.starts_with("postgres") {
-            let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            let mut conn = sqlx::PgConnection::connect(&self.database_url)
+                .await
+                .unwrap();
             sqlx::query_as(COUNTS).fetch_one(&mut conn).await.unwrap()
         } else {
-            let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            let mut conn = sqlx::SqliteConnection::connect(&self.database_url)
+                .await
+                .unwrap();
             sqlx::query_as(COUNTS).fetch_one(&mut conn).await.unwrap()
         }
     }

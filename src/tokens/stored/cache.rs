@@ -68,7 +68,8 @@ pub struct TokenKindCache {
     legacy: DashMap<i64, Option<Arc<CachedLegacyKey>>>,
     /// Usernames never change, so `=username` in a server token maps to the
     /// same id for good; the user itself is still read through the user cache.
-    usernames: DashMap<(i64, String), i64>,
+    /// Per site, so that a lookup by `&str` needs no owned key.
+    usernames: DashMap<i64, HashMap<String, i64>>,
     epoch: AtomicU64,
     /// Browser-token, server-token and legacy-key lookups together.
     lookups: crate::cache::HitCount,
@@ -149,16 +150,15 @@ impl TokenKindCache {
     }
 
     pub fn user_id_by_name(&self, site_id: i64, username: &str) -> Option<i64> {
-        self.usernames
-            .get(&(site_id, username.to_owned()))
-            .map(|id| *id)
+        self.usernames.get(&site_id)?.get(username).copied()
     }
 
     pub fn put_user_id_by_name(&self, site_id: i64, username: String, user_id: i64) {
-        if self.usernames.len() >= MAX_USERNAMES {
-            self.usernames.clear();
+        let mut names = self.usernames.entry(site_id).or_default();
+        if names.len() >= MAX_USERNAMES {
+            names.clear();
         }
-        self.usernames.insert((site_id, username), user_id);
+        names.insert(username, user_id);
     }
 
     pub fn evict_browser_tokens(&self, site_id: i64) {
