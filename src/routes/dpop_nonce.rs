@@ -5,7 +5,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 
 use super::extract::{app_state, request_host};
@@ -34,10 +34,9 @@ pub async fn fresh_nonce(
     };
     let mut response = next.call(req).await?;
     if let Some(nonce) = nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
-        let name = HeaderName::from_static(dpop::NONCE_HEADER);
         // A refusal's `use_dpop_nonce` already carries the nonce to use.
-        if !response.headers().contains_key(&name) {
-            response.headers_mut().insert(name, nonce);
+        if !response.headers().contains_key(&dpop::NONCE_HEADER) {
+            response.headers_mut().insert(dpop::NONCE_HEADER, nonce);
         }
     }
     Ok(response)

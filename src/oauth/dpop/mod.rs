@@ -27,6 +27,7 @@ mod replay;
 #[cfg(test)]
 mod tests;
 
+use actix_web::http::header::HeaderName;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
@@ -47,10 +48,9 @@ use crate::oauth::writer::GrantWriter;
 use crate::sites::Site;
 
 /// The request header that carries the proof, and the response header that
-/// carries a server nonce.
-pub const DPOP_HEADER: actix_web::http::header::HeaderName =
-    actix_web::http::header::HeaderName::from_static("dpop");
-pub const NONCE_HEADER: &str = "dpop-nonce";
+/// carries a server nonce (names built once, not parsed per request).
+pub const DPOP_HEADER: HeaderName = HeaderName::from_static("dpop");
+pub const NONCE_HEADER: HeaderName = HeaderName::from_static("dpop-nonce");
 /// The token type of bound tokens, and the `Authorization` scheme they are
 /// presented with.
 pub const TOKEN_TYPE: &str = "DPoP";

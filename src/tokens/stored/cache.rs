@@ -58,6 +58,7 @@ pub struct CachedLegacyKey {
     pub enabled: bool,
 }
 
+/// Names remembered per site at most; past it, the site's are forgotten.
 const MAX_USERNAMES: usize = 200_000;
 
 #[derive(Default)]
