@@ -14,7 +14,7 @@ use crate::oauth::cache::OAuthCache;
 use crate::sessions::authentication::Methods;
 use crate::signing::cache::SigningKeyCache;
 use crate::store::UserRecord;
-use crate::tokens::stored::TokenKindCache;
+use crate::tokens::stored::{KindsEpoch, TokenKindCache};
 use crate::users::Role;
 
 /// What the request path needs to know about a user.
@@ -151,16 +151,35 @@ pub struct AuthCache {
     epoch: AtomicU64,
     session_lookups: HitCount,
     user_lookups: HitCount,
+    /// Forward-auth's answers remembered per worker thread
+    /// (`routes::forward_auth::answers`), counted here with the rest.
+    pub forward_auth_answers: HitCount,
 }
 
 /// Taken before a store read; the read may be cached only if no eviction
 /// happened in between.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Epoch(u64);
+
+/// The epochs of the caches a caller is recognised from (sessions and
+/// users; server tokens, browser tokens and legacy keys), taken together:
+/// a recognition made while they stood still may be reused while they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epochs {
+    auth: Epoch,
+    token_kinds: KindsEpoch,
+}
 
 impl AuthCache {
     pub fn epoch(&self) -> Epoch {
         Epoch(self.epoch.load(Ordering::Acquire))
+    }
+
+    pub fn epochs(&self) -> Epochs {
+        Epochs {
+            auth: self.epoch(),
+            token_kinds: self.token_kinds.epoch(),
+        }
     }
 
     fn bump(&self) {
@@ -229,8 +248,9 @@ impl AuthCache {
     }
 
     /// Every cache's lookups, by the `cache` label of the metrics.
-    pub fn hit_counts(&self) -> [(&'static str, &HitCount); 7] {
+    pub fn hit_counts(&self) -> [(&'static str, &HitCount); 8] {
         [
+            ("forward_auth_answers", &self.forward_auth_answers),
             ("sessions", &self.session_lookups),
             ("users", &self.user_lookups),
             ("oauth_clients", self.oauth.client_lookups()),

@@ -73,6 +73,7 @@ pub struct CompletedSignIn {
 #[derive(Debug, Clone)]
 pub struct RecognisedSession {
     pub session_id: i64,
+    /// When the session or the authtoken ends, whichever is first.
     pub expires_at: i64,
     pub user: Arc<CachedUser>,
 }
@@ -246,7 +247,7 @@ impl Sessions {
         }
         Ok(Some(RecognisedSession {
             session_id: session.id,
-            expires_at: session.expires_at,
+            expires_at: session.expires_at.min(verified.expires_at),
             user,
         }))
     }

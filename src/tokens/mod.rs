@@ -9,11 +9,12 @@ pub mod oauth;
 pub mod server;
 pub mod stored;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cache::CachedUser;
+use crate::cache::{AuthCache, CachedUser, Epochs};
 use crate::oauth::ScopeSet;
 use crate::oauth::dpop::Scheme;
 use crate::sites::Site;
@@ -153,6 +154,100 @@ pub enum RecogniseError {
     Store(#[from] StoreError),
 }
 
+/// The credential `recognise` goes by, of those a request presented.
+enum Chosen<'a> {
+    Server(&'a str),
+    Browser(&'a str),
+    Legacy(Cow<'a, str>),
+    OAuth(&'a str, Scheme),
+    Authtoken(&'a str),
+    None,
+}
+
+/// Explicit headers win over the query string and the cookie.
+fn choose<'a>(presented: &Presented<'a>) -> Chosen<'a> {
+    if let Some(token) = presented.deki_token {
+        return if token.starts_with(server::PREFIX) {
+            Chosen::Server(token)
+        } else {
+            Chosen::Browser(token)
+        };
+    }
+    if let Some(key) = presented.api_key_header {
+        return Chosen::Legacy(Cow::Borrowed(key));
+    }
+    if let Some(token) = presented.dpop_token {
+        return Chosen::OAuth(token, Scheme::Dpop);
+    }
+    if let Some(token) = presented.bearer.filter(|b| {
+        b.starts_with(crate::oauth::tokens::ACCESS_PREFIX)
+            || crate::oauth::jwt_access::looks_like_jwt(b)
+    }) {
+        return Chosen::OAuth(token, Scheme::Bearer);
+    }
+    if presented.bearer.is_none()
+        && let Some(key) = callers::legacy::api_key_in_query(presented.query)
+    {
+        return Chosen::Legacy(Cow::Owned(key));
+    }
+    // An explicit header wins over the cookie.
+    match presented
+        .bearer
+        .filter(|b| b.starts_with(authtoken::PREFIX))
+        .or(presented.authtoken_cookie)
+    {
+        Some(token) => Chosen::Authtoken(token),
+        None => Chosen::None,
+    }
+}
+
+/// A recognised caller, and whether the same credential may be taken for
+/// the same caller again without being checked again.
+pub struct Recognised {
+    pub caller: ApiCaller,
+    pub reuse: Option<Reuse>,
+}
+
+/// What a recognition by authtoken or server token rests on: the caches it
+/// read, unchanged since before it read them (every revocation, of a
+/// session, a user, a token, evicts from them and moves their epochs), and
+/// the credential's own time. Site keys are the site's: a recognition is
+/// reused only for the same `Arc<Site>`, which a change of the site
+/// replaces. (OAuth tokens, browser tokens and legacy keys depend on more,
+/// or count each use, and are not reused.)
+#[derive(Debug)]
+pub struct Reuse {
+    since: Epochs,
+    /// The credential is accepted while `from <= now < until`.
+    from: i64,
+    until: i64,
+    /// A server token's key, whose use is recorded.
+    server_key: Option<Box<str>>,
+}
+
+impl Reuse {
+    /// Whether the recognition still holds at `now`.
+    pub fn holds(&self, cache: &AuthCache, now: i64) -> bool {
+        (self.from..self.until).contains(&now) && cache.epochs() == self.since
+    }
+
+    /// Records a use of the credential, where uses are recorded.
+    pub fn record_use(&self, state: &AppState) {
+        if let Some(key) = &self.server_key {
+            state.token_kinds.touch_server_token(key);
+        }
+    }
+}
+
+/// The credential a request is recognised by, when a recognition of it may
+/// be reused (see [`Reuse`]): its authtoken or server token.
+pub fn reusable_credential<'a>(presented: &Presented<'a>) -> Option<&'a str> {
+    match choose(presented) {
+        Chosen::Server(token) | Chosen::Authtoken(token) => Some(token),
+        _ => None,
+    }
+}
+
 /// Recognises the caller from what the request presented. Credentials that
 /// do not check out leave the caller anonymous; only store failures are errors.
 pub async fn recognise(
@@ -160,40 +255,49 @@ pub async fn recognise(
     site: Arc<Site>,
     presented: Presented<'_>,
 ) -> Result<ApiCaller, RecogniseError> {
-    // Explicit headers win over the query string and the cookie.
-    if let Some(token) = presented.deki_token {
-        return if token.starts_with(server::PREFIX) {
-            callers::server::recognise(state, site, token).await
-        } else {
-            callers::browser::recognise(state, site, token, &presented).await
-        };
-    }
-    if let Some(key) = presented.api_key_header {
-        return callers::legacy::recognise(state, site, key, &presented).await;
-    }
-    if let Some(token) = presented.dpop_token {
-        return oauth::recognise(state, site, token, Scheme::Dpop, &presented).await;
-    }
-    if let Some(token) = presented.bearer.filter(|b| {
-        b.starts_with(crate::oauth::tokens::ACCESS_PREFIX)
-            || crate::oauth::jwt_access::looks_like_jwt(b)
-    }) {
-        return oauth::recognise(state, site, token, Scheme::Bearer, &presented).await;
-    }
-    // An explicit header wins over the cookie.
-    let authtoken = presented
-        .bearer
-        .filter(|b| b.starts_with(authtoken::PREFIX))
-        .or(presented.authtoken_cookie);
-    if presented.bearer.is_none()
-        && let Some(key) = callers::legacy::api_key_in_query(presented.query)
-    {
-        return callers::legacy::recognise(state, site, &key, &presented).await;
-    }
-    if let Some(token) = authtoken
-        && let Some(session) = state.sessions.recognise(&site, token).await?
-    {
-        return Ok(ApiCaller {
+    Ok(recognise_reusable(state, site, presented).await?.caller)
+}
+
+/// [`recognise`], saying whether the recognition may be reused.
+pub async fn recognise_reusable(
+    state: &AppState,
+    site: Arc<Site>,
+    presented: Presented<'_>,
+) -> Result<Recognised, RecogniseError> {
+    // Taken before any cache or store is read.
+    let since = state.cache.epochs();
+    let caller = match choose(&presented) {
+        Chosen::Server(token) => {
+            return callers::server::recognise(state, site, token, since).await;
+        }
+        Chosen::Browser(key) => callers::browser::recognise(state, site, key, &presented).await?,
+        Chosen::Legacy(key) => callers::legacy::recognise(state, site, &key, &presented).await?,
+        Chosen::OAuth(token, scheme) => {
+            oauth::recognise(state, site, token, scheme, &presented).await?
+        }
+        Chosen::Authtoken(token) => return by_authtoken(state, site, token, since).await,
+        Chosen::None => ApiCaller::anonymous(site),
+    };
+    Ok(Recognised {
+        caller,
+        reuse: None,
+    })
+}
+
+async fn by_authtoken(
+    state: &AppState,
+    site: Arc<Site>,
+    token: &str,
+    since: Epochs,
+) -> Result<Recognised, RecogniseError> {
+    let Some(session) = state.sessions.recognise(&site, token).await? else {
+        return Ok(Recognised {
+            caller: ApiCaller::anonymous(site),
+            reuse: None,
+        });
+    };
+    Ok(Recognised {
+        caller: ApiCaller {
             permissions: session.user.role.permissions(),
             user: Some(session.user),
             credential: CredentialKind::Authtoken,
@@ -201,7 +305,12 @@ pub async fn recognise(
             client_id: None,
             scopes: None,
             site,
-        });
-    }
-    Ok(ApiCaller::anonymous(site))
+        },
+        reuse: Some(Reuse {
+            since,
+            from: i64::MIN,
+            until: session.expires_at,
+            server_key: None,
+        }),
+    })
 }

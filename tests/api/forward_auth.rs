@@ -352,3 +352,102 @@ async fn nginx_auth_request_lets_valid_credentials_through_and_refuses_the_rest(
         .unwrap();
     assert_eq!(tampered_cookie.status().as_u16(), 401);
 }
+
+// ----- answers remembered by each worker (routes/forward_auth/answers.rs) -----
+
+/// Asks about an authtoken over `proxy`'s kept-alive connection, so one
+/// worker answers each time: the status and `X-Tessera-Permissions`.
+async fn ask(app: &TestApp, proxy: &reqwest::Client, authtoken: &str) -> (u16, String) {
+    let response = proxy
+        .get(app.url("/auth/verify"))
+        .header("X-Forwarded-Host", format!("localhost:{}", app.port))
+        .header("Cookie", format!("authtoken={authtoken}"))
+        .send()
+        .await
+        .unwrap();
+    let permissions = response
+        .headers()
+        .get("x-tessera-permissions")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status().as_u16(), permissions)
+}
+
+/// How many asks were answered from a worker's memory so far.
+fn remembered(app: &TestApp) -> u64 {
+    app.state.cache.forward_auth_answers.read().0
+}
+
+#[tokio::test]
+async fn a_remembered_answer_follows_the_users_role_and_session_at_once() {
+    let app = spawn_app().await;
+    let alice = app
+        .create_user("alice", "alice-password-1", Role::Pro)
+        .await;
+    let (browser, token) = app.signed_in_client("alice", "alice-password-1").await;
+    let proxy = reqwest::Client::new();
+    for _ in 0..3 {
+        let (status, permissions) = ask(&app, &proxy, &token).await;
+        assert_eq!(status, 200);
+        assert!(permissions.contains("content:write"), "{permissions}");
+    }
+    assert!(remembered(&app) >= 1, "later asks are answered from memory");
+
+    app.state
+        .users
+        .set_role(app.default_site_id(), alice, Role::Community)
+        .await
+        .unwrap();
+    let (status, permissions) = ask(&app, &proxy, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(permissions, "account:read account:write", "the new role");
+
+    let csrf = app.account_csrf(&browser).await;
+    let signed_out = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status().as_u16(), 303);
+    assert_eq!(ask(&app, &proxy, &token).await.0, 401, "signed out");
+}
+
+#[tokio::test]
+async fn a_remembered_answer_ends_when_the_authtoken_does() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
+    let (_, token) = app.signed_in_client("alice", "alice-password-1").await;
+    let proxy = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_eq!(ask(&app, &proxy, &token).await.0, 200);
+    }
+    assert!(remembered(&app) >= 1);
+
+    app.clock.advance(7 * 24 * 3600 + 1);
+    assert_eq!(ask(&app, &proxy, &token).await.0, 401, "expired");
+}
+
+#[tokio::test]
+async fn a_remembered_answer_is_not_given_for_another_site() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password-1", Role::Pro)
+        .await;
+    app.create_site("other", "http://other.test", "other.test")
+        .await;
+    let (_, token) = app.signed_in_client("alice", "alice-password-1").await;
+    let proxy = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_eq!(ask(&app, &proxy, &token).await.0, 200);
+    }
+    let elsewhere = proxy
+        .get(app.url("/auth/verify"))
+        .header("X-Forwarded-Host", "other.test")
+        .header("Cookie", format!("authtoken={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status().as_u16(), 401);
+}

@@ -7,35 +7,53 @@ use std::sync::Arc;
 
 use super::rejected;
 use crate::cache::CachedUser;
+use crate::cache::Epochs;
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::{NewUser, StoreError};
 use crate::tokens::server::{self, ServerTokenRejection, UserRef, VerifiedServerToken};
 use crate::tokens::stored::CachedServerToken;
-use crate::tokens::{ApiCaller, CredentialKind, RecogniseError};
+use crate::tokens::{ApiCaller, CredentialKind, RecogniseError, Recognised, Reuse};
 use crate::users::{Role, validate_username};
 
 fn refused(reason: ServerTokenRejection) -> RecogniseError {
     rejected(reason.code(), reason.to_string())
 }
 
+/// The caller a server token names. The recognition holds as long as the
+/// token's time is inside the window and the caches it was read from (the
+/// site's server tokens, the user) have not changed since `since`.
 pub async fn recognise(
     state: &AppState,
     site: Arc<Site>,
     token: &str,
-) -> Result<ApiCaller, RecogniseError> {
-    let user = user_of(state, &site, token).await?.user;
+    since: Epochs,
+) -> Result<Recognised, RecogniseError> {
+    let found = user_of(state, &site, token).await?;
+    let window = state.token_kinds.window();
+    let epoch = found.verified.epoch;
+    let reuse = Reuse {
+        since,
+        from: epoch.saturating_sub(window.future_secs),
+        until: epoch.saturating_add(window.past_secs).saturating_add(1),
+        server_key: Some(found.key.into()),
+    };
     let mut caller = ApiCaller::anonymous(site);
     caller.credential = CredentialKind::Server;
-    caller.permissions = user.role.permissions();
-    caller.user = Some(user);
-    Ok(caller)
+    caller.permissions = found.user.role.permissions();
+    caller.user = Some(found.user);
+    Ok(Recognised {
+        caller,
+        reuse: Some(reuse),
+    })
 }
 
 /// A server token that checked out, and the user it acts as.
 pub struct ServerTokenUser {
     pub user: Arc<CachedUser>,
     pub verified: VerifiedServerToken,
+    /// The token's key, as stored.
+    pub key: String,
 }
 
 /// The user a valid server token acts as (created just in time when the
@@ -69,7 +87,11 @@ pub async fn user_of(
             "this server token is restricted to another user",
         ));
     }
-    Ok(ServerTokenUser { user, verified })
+    Ok(ServerTokenUser {
+        user,
+        verified,
+        key: stored.key.clone(),
+    })
 }
 
 async fn find_user(

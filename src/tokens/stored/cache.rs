@@ -78,7 +78,7 @@ pub struct TokenKindCache {
 
 /// Taken before a store read; the read may be cached only if no eviction
 /// happened in between.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindsEpoch(u64);
 
 impl TokenKindCache {

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use cache::{
-    CachedBrowserToken, CachedLegacyKey, CachedServerToken, SiteBrowserTokens, SiteServerTokens,
-    TokenKindCache,
+    CachedBrowserToken, CachedLegacyKey, CachedServerToken, KindsEpoch, SiteBrowserTokens,
+    SiteServerTokens, TokenKindCache,
 };
 pub use usage::{LegacyUse, UsageTally};
 

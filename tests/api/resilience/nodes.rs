@@ -238,3 +238,44 @@ async fn a_node_started_after_a_revocation_knows_it() {
     let c = second_node(&a).await;
     assert!(!active_on(&c, &a, &client, token).await);
 }
+
+#[tokio::test]
+async fn a_session_ended_on_one_node_ends_forward_auth_on_the_other_within_one_poll() {
+    let a = spawn_app().await;
+    let b = second_node(&a).await;
+    a.create_user("erin", "erin-password-1", Role::Pro).await;
+    let (browser, authtoken) = a.signed_in_client("erin", "erin-password-1").await;
+    // The proxy in front of B: one kept-alive connection, one worker.
+    let proxy = reqwest::Client::new();
+    let ask_b = || async {
+        proxy
+            .get(format!("http://127.0.0.1:{}/auth/verify", b.port))
+            .header("X-Forwarded-Host", format!("localhost:{}", a.port))
+            .header("Cookie", format!("authtoken={authtoken}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for _ in 0..3 {
+        assert_eq!(ask_b().await, 200);
+    }
+    assert!(
+        b.state.cache.forward_auth_answers.read().0 >= 1,
+        "B answers from memory"
+    );
+
+    let csrf = a.account_csrf(&browser).await;
+    let signed_out = browser
+        .post(a.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status().as_u16(), 303);
+    within_the_bound("sign-out seen by the other node's forward-auth", || async {
+        ask_b().await == 401
+    })
+    .await;
+}

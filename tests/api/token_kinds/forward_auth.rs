@@ -109,3 +109,57 @@ async fn the_legacy_key_in_the_original_uri_passes_as_admin() {
         .unwrap();
     assert_eq!(own_query.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn a_remembered_server_token_answer_ends_with_its_window_and_its_revocation() {
+    let app = spawn_app().await;
+    app.create_user("bot", "bot-password-12", Role::Pro).await;
+    let site = app.default_site_id();
+    let (key, secret) = app.server_token(site, None, false).await;
+    let signed_at = app.now();
+    let token = sign(&key, &secret, signed_at, "=bot");
+    // One kept-alive connection: one worker answers every ask.
+    let proxy = reqwest::Client::new();
+    let ask = || async {
+        let response = proxy
+            .get(app.url("/auth/verify"))
+            .header("X-Forwarded-Host", format!("localhost:{}", app.port))
+            .header(DEKI_TOKEN, &token)
+            .send()
+            .await
+            .unwrap();
+        let code = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        (code, body["error"].as_str().map(str::to_string))
+    };
+    for _ in 0..3 {
+        assert_eq!(ask().await.0, 200);
+    }
+    assert!(app.state.cache.forward_auth_answers.read().0 >= 1);
+
+    // A remembered answer still records the token's use.
+    app.clock.advance(10);
+    assert_eq!(ask().await.0, 200);
+    app.state.token_kinds.flush_usage().await.unwrap();
+    let listed = app
+        .state
+        .token_kinds
+        .list_server_tokens(site)
+        .await
+        .unwrap();
+    assert_eq!(listed[0].last_used_at, Some(signed_at + 10));
+
+    app.clock.set(signed_at + 301);
+    assert_eq!(ask().await, (401, Some("stale".to_string())));
+    app.clock.set(signed_at - 301);
+    assert_eq!(ask().await, (401, Some("from_the_future".to_string())));
+    app.clock.set(signed_at);
+    assert_eq!(ask().await.0, 200);
+
+    app.state
+        .token_kinds
+        .revoke_server_token(site, &key)
+        .await
+        .unwrap();
+    assert_eq!(ask().await.0, 401, "revoked");
+}

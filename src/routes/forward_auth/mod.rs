@@ -3,15 +3,18 @@
 //! credentials of the original request, forwarded by the proxy, for the site
 //! named by `X-Forwarded-Host` (else `Host`).
 
+mod answers;
+
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
+use self::answers::HeaderLines;
 use super::ApiConfig;
 use super::extract::{header_value, presented};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::state::AppState;
-use crate::tokens::{self, ApiCaller, CredentialKind};
+use crate::tokens::{self, ApiCaller, CredentialKind, Presented, Recognised};
 use crate::users::Permission;
 
 pub fn configure(cfg: &mut ApiConfig) {
@@ -156,24 +159,65 @@ async fn verify(
         .resolve(host)
         .await?
         .ok_or_else(|| ApiError::Forbidden(format!("no site is served at `{host}`")))?;
-    let mut credentials = presented(&req);
-    // The legacy `apikey` travels in the original request's query string;
-    // a DPoP proof names the original method and path.
-    let uri = forwarded(&req, &FORWARDED_URI);
+    let credentials = original_credentials(&req);
+    let json = wants_json(&req);
+    let now = state.now();
+    let reusable = tokens::reusable_credential(&credentials);
+    if let Some(credential) = reusable
+        && let Some(answer) = answers::recall(&state, &site, credential, now, |caller, lines| {
+            decide(caller, lines, required, json)
+        })
+    {
+        return answer;
+    }
+    // Boxed: recognising may wait on the store, and its state, kept apart,
+    // does not make every remembered answer's future larger.
+    let recognising = Box::pin(tokens::recognise_reusable(&state, site, credentials));
+    let Recognised { caller, reuse } = recognising.await?;
+    match (reusable, reuse) {
+        (Some(credential), Some(reuse)) => {
+            let lines = answer_lines(&caller, answers::thread_owned);
+            let answer = decide(&caller, &lines, required, json);
+            answers::remember(credential, caller, reuse, lines, now);
+            answer
+        }
+        _ => decide(
+            &caller,
+            &answer_lines(&caller, HeaderValue::clone),
+            required,
+            json,
+        ),
+    }
+}
+
+/// The credentials of the original request. The legacy `apikey` travels in
+/// its query string; a DPoP proof names its method and path.
+fn original_credentials(req: &HttpRequest) -> Presented<'_> {
+    let mut credentials = presented(req);
+    let uri = forwarded(req, &FORWARDED_URI);
     credentials.query = uri.and_then(query_of);
-    if let Some(method) = forwarded(&req, &FORWARDED_METHOD) {
+    if let Some(method) = forwarded(req, &FORWARDED_METHOD) {
         credentials.method = method;
     }
     if let Some(uri) = uri {
         credentials.path = uri.split(['?', '#']).next().unwrap_or(uri);
     }
-    let caller = tokens::recognise(&state, site, credentials).await?;
-    match judge(&caller, required) {
+    credentials
+}
+
+/// The answer about a recognised caller: the 200 with `lines`, or why not.
+fn decide(
+    caller: &ApiCaller,
+    lines: &HeaderLines,
+    required: Option<Permission>,
+    json: bool,
+) -> Result<HttpResponse, ApiError> {
+    match judge(caller, required) {
         Err(Refusal::NotSignedIn) => Err(ApiError::Unauthorized("sign in to reach this resource")),
         Err(Refusal::Forbidden(permission)) => Err(ApiError::Forbidden(format!(
             "the caller lacks the `{permission}` permission"
         ))),
-        Ok(()) => Ok(allowed(&caller, wants_json(&req))),
+        Ok(()) => Ok(allowed(caller, lines, json)),
     }
 }
 
@@ -185,29 +229,41 @@ const USER: HeaderName = HeaderName::from_static("x-tessera-user");
 const USER_ID: HeaderName = HeaderName::from_static("x-tessera-user-id");
 const CLIENT: HeaderName = HeaderName::from_static("x-tessera-client");
 
-/// The 200: every value is static or built once (the site's slug, the
-/// cached user's percent-encoded name and id), but the client id.
-fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    response.insert_header((SITE, caller.site.slug_header.clone()));
-    response.insert_header((
+/// The 200's header lines that name the caller. Every value is static or
+/// was built once (the site's slug, the cached user's percent-encoded name
+/// and id), but the client id; `value` takes those built ones as they are,
+/// or copies them (`answers::thread_owned`).
+fn answer_lines(caller: &ApiCaller, value: fn(&HeaderValue) -> HeaderValue) -> HeaderLines {
+    let mut lines = Vec::with_capacity(7);
+    lines.push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    lines.push((SITE, value(&caller.site.slug_header)));
+    lines.push((
         CREDENTIAL,
         HeaderValue::from_static(caller.credential.as_str()),
     ));
-    response.insert_header((
+    lines.push((
         PERMISSIONS,
         HeaderValue::from_static(caller.permissions.spaced()),
     ));
     if let Some(user) = &caller.user {
-        response.insert_header((USER, user.username_header.clone()));
-        response.insert_header((USER_ID, user.id_header.clone()));
+        lines.push((USER, value(&user.username_header)));
+        lines.push((USER_ID, value(&user.id_header)));
     }
-    if let Some(client_id) = &caller.client_id {
-        response.insert_header((CLIENT, client_id.as_str()));
+    if let Some(client) = caller
+        .client_id
+        .as_deref()
+        .and_then(|id| HeaderValue::from_str(id).ok())
+    {
+        lines.push((CLIENT, client));
     }
-    if json {
-        response.json(Verdict {
+    lines
+}
+
+/// The 200, with `lines` and, for `Accept: application/json`, the same in
+/// the body.
+fn allowed(caller: &ApiCaller, lines: &HeaderLines, json: bool) -> HttpResponse {
+    let mut response = if json {
+        HttpResponse::Ok().json(Verdict {
             site: &caller.site.slug,
             user: caller.user.as_ref().map(|u| VerdictUser {
                 id: u.id,
@@ -218,6 +274,11 @@ fn allowed(caller: &ApiCaller, json: bool) -> HttpResponse {
             permissions: caller.permissions.names(),
         })
     } else {
-        response.finish()
+        HttpResponse::Ok().finish()
+    };
+    let headers = response.headers_mut();
+    for (name, value) in lines {
+        headers.insert(name.clone(), value.clone());
     }
+    response
 }
