@@ -403,14 +403,7 @@ async fn a_remembered_answer_follows_the_users_role_and_session_at_once() {
     assert_eq!(status, 200);
     assert_eq!(permissions, "account:read account:write", "the new role");
 
-    let csrf = app.account_csrf(&browser).await;
-    let signed_out = browser
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status().as_u16(), 303);
+    assert_eq!(app.sign_out(&browser).await.status().as_u16(), 303);
     assert_eq!(ask(&app, &proxy, &token).await.0, 401, "signed out");
 }
 

@@ -460,6 +460,18 @@ impl TestApp {
         hidden_input(&page, "csrf_token").expect("a csrf_token field")
     }
 
+    /// Signs `client`'s browser session out as the account page does (its
+    /// CSRF token, then `POST /logout`).
+    pub async fn sign_out(&self, client: &reqwest::Client) -> reqwest::Response {
+        let csrf = self.account_csrf(client).await;
+        client
+            .post(self.url("/logout"))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .expect("POST /logout")
+    }
+
     /// Runs the `tessera` binary against this app's store.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
         use std::io::Write;

@@ -66,14 +66,8 @@ async fn signing_out_revokes_the_authtoken() {
     app.create_user("alice", "alice-password-1", Role::Community)
         .await;
     let (client, token) = app.signed_in_client("alice", "alice-password-1").await;
-    let csrf = app.account_csrf(&client).await;
 
-    let response = client
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = app.sign_out(&client).await;
 
     assert_eq!(response.status().as_u16(), 303);
     let cleared = set_cookies(response.headers(), "authtoken").remove(0);

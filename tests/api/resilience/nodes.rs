@@ -266,14 +266,7 @@ async fn a_session_ended_on_one_node_ends_forward_auth_on_the_other_within_one_p
         "B answers from memory"
     );
 
-    let csrf = a.account_csrf(&browser).await;
-    let signed_out = browser
-        .post(a.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status().as_u16(), 303);
+    assert_eq!(a.sign_out(&browser).await.status().as_u16(), 303);
     within_the_bound("sign-out seen by the other node's forward-auth", || async {
         ask_b().await == 401
     })
