@@ -16,7 +16,13 @@ async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
 }
 
 fn verify_request(app: &TestApp, query: &str) -> reqwest::RequestBuilder {
-    reqwest::Client::new()
+    verify_on(&reqwest::Client::new(), app, query)
+}
+
+/// `verify_request` through `proxy`, whose kept-alive connection puts every
+/// ask on one worker.
+fn verify_on(proxy: &reqwest::Client, app: &TestApp, query: &str) -> reqwest::RequestBuilder {
+    proxy
         .get(app.url(&format!("/auth/verify{query}")))
         .header("X-Forwarded-Host", format!("localhost:{}", app.port))
 }
@@ -358,9 +364,7 @@ async fn nginx_auth_request_lets_valid_credentials_through_and_refuses_the_rest(
 /// Asks about an authtoken over `proxy`'s kept-alive connection, so one
 /// worker answers each time: the status and `X-Tessera-Permissions`.
 async fn ask(app: &TestApp, proxy: &reqwest::Client, authtoken: &str) -> (u16, String) {
-    let response = proxy
-        .get(app.url("/auth/verify"))
-        .header("X-Forwarded-Host", format!("localhost:{}", app.port))
+    let response = verify_on(proxy, app, "")
         .header("Cookie", format!("authtoken={authtoken}"))
         .send()
         .await

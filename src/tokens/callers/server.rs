@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use super::rejected;
-use crate::cache::CachedUser;
-use crate::cache::Epochs;
+use crate::cache::{CachedUser, Epochs};
 use crate::sites::Site;
 use crate::state::AppState;
 use crate::store::{NewUser, StoreError};

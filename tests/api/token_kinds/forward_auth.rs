@@ -8,7 +8,13 @@ use super::{DEKI_TOKEN, sign};
 use crate::helpers::{TestApp, spawn_app};
 
 fn verify(app: &TestApp) -> reqwest::RequestBuilder {
-    reqwest::Client::new()
+    verify_on(&reqwest::Client::new(), app)
+}
+
+/// `verify` through `proxy`, whose kept-alive connection puts every ask on
+/// one worker.
+fn verify_on(proxy: &reqwest::Client, app: &TestApp) -> reqwest::RequestBuilder {
+    proxy
         .get(app.url("/auth/verify"))
         .header("X-Forwarded-Host", format!("localhost:{}", app.port))
 }
@@ -121,9 +127,7 @@ async fn a_remembered_server_token_answer_ends_with_its_window_and_its_revocatio
     // One kept-alive connection: one worker answers every ask.
     let proxy = reqwest::Client::new();
     let ask = || async {
-        let response = proxy
-            .get(app.url("/auth/verify"))
-            .header("X-Forwarded-Host", format!("localhost:{}", app.port))
+        let response = verify_on(&proxy, &app)
             .header(DEKI_TOKEN, &token)
             .send()
             .await
